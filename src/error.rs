@@ -1,0 +1,224 @@
+//! One error type for the core, each variant knowing its exit code (CONTRACT.md) and, where a
+//! fix is known, the hint printed under the error line.
+//!
+//! No variant ever carries a secret: messages are built from names, paths and provider replies
+//! that have been passed through [`crate::redact::redact`].
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags, arguments or input the user can correct (exit 2).
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+
+    /// A named thing does not exist (exit 3).
+    #[error("{what} '{name}' not found")]
+    NotFound { what: &'static str, name: String },
+
+    /// The master key is missing, locked, wrong, or not this store's (exit 4).
+    #[error("{message}")]
+    MasterKey { message: String, hint: String },
+
+    /// The operation conflicts with what is stored (exit 1).
+    #[error("{message}")]
+    Conflict { message: String, hint: Option<String> },
+
+    /// The store refuses to work (bad file modes, corrupt or foreign database) (exit 1).
+    #[error("{message}")]
+    Store { message: String, hint: String },
+
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A stored ciphertext failed to decrypt or is bound to another row (exit 1).
+    #[error("{0}")]
+    Crypto(String),
+
+    /// The provider rejected the credential: 401, 403 or its own "invalid key" (exit 5).
+    #[error("{provider} rejected the credential: {message}")]
+    Auth { provider: String, message: String },
+
+    /// The provider or the network failed after retries (exit 6).
+    #[error("{provider}: {message}")]
+    Provider { provider: String, message: String },
+
+    /// Rate limited after retries (exit 7).
+    #[error("{provider} rate limited the request: {message}")]
+    RateLimited { provider: String, message: String },
+
+    /// A usage limit would be exceeded (exit 8).
+    #[error("{message}")]
+    Limit { message: String, hint: String },
+
+    /// A benchmark gate failed (exit 9).
+    #[error("{0}")]
+    Gate(String),
+
+    #[error("interrupted")]
+    Interrupted,
+
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn not_found(what: &'static str, name: impl Into<String>) -> Self {
+        Error::NotFound {
+            what,
+            name: name.into(),
+        }
+    }
+
+    pub fn master(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::MasterKey {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Conflict {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn io_path(action: &str, path: &std::path::Path, source: std::io::Error) -> Self {
+        Error::io(format!("cannot {action} {}", path.display()), source)
+    }
+
+    pub fn insecure_mode(path: PathBuf, mode: u32, want: u32) -> Self {
+        Error::Store {
+            message: format!(
+                "refusing to use {}: its mode is {:04o}, readable by group or others",
+                path.display(),
+                mode & 0o7777
+            ),
+            hint: format!("chmod {:o} '{}'", want, path.display()),
+        }
+    }
+
+    /// The process exit code CONTRACT.md assigns to this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. } => 2,
+            Error::NotFound { .. } => 3,
+            Error::MasterKey { .. } => 4,
+            Error::Auth { .. } => 5,
+            Error::Provider { .. } => 6,
+            Error::RateLimited { .. } => 7,
+            Error::Limit { .. } => 8,
+            Error::Gate(_) => 9,
+            Error::Interrupted => 130,
+            Error::Conflict { .. }
+            | Error::Store { .. }
+            | Error::Sqlite(_)
+            | Error::Io { .. }
+            | Error::Crypto(_)
+            | Error::Other(_) => 1,
+        }
+    }
+
+    /// What the user can do about it, printed as `hint: …` under the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } | Error::Conflict { hint, .. } => hint.clone(),
+            Error::MasterKey { hint, .. } | Error::Store { hint, .. } | Error::Limit { hint, .. } => {
+                Some(hint.clone())
+            }
+            Error::NotFound { what, .. } => Some(match *what {
+                "credential" => "run `omc list` to see the credentials of this profile".into(),
+                "profile" => "run `omc profile list` to see the profiles".into(),
+                "store" => "run `omc init` (or `omc add PROVIDER`) to create it".into(),
+                "bench run" => "run `omc bench history` to see the stored runs".into(),
+                _ => return None,
+            }),
+            Error::Sqlite(e) if is_busy(e) => Some(
+                "another omc process held the database too long; retry, or check for a stuck process"
+                    .into(),
+            ),
+            Error::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+                ) =>
+            {
+                Some("the store is damaged: run `omc doctor`, and restore omc.db from a backup".into())
+            }
+            Error::Auth { .. } => {
+                Some("check the key, or replace it with `omc rotate NAME --key-stdin`".into())
+            }
+            Error::RateLimited { .. } => {
+                Some("wait and retry, or use another credential with --fallback".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        assert_eq!(Error::not_found("credential", "a").exit_code(), 3);
+        assert_eq!(Error::master("x", "y").exit_code(), 4);
+        assert_eq!(
+            Error::Auth {
+                provider: "openai".into(),
+                message: "m".into()
+            }
+            .exit_code(),
+            5
+        );
+        assert_eq!(Error::Gate("g".into()).exit_code(), 9);
+        assert_eq!(Error::Interrupted.exit_code(), 130);
+    }
+
+    #[test]
+    fn not_found_hints_name_the_listing_command() {
+        let hint = Error::not_found("credential", "work").hint().unwrap();
+        assert!(hint.contains("omc list"), "{hint}");
+    }
+}

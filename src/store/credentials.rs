@@ -1,0 +1,349 @@
+//! Credential rows. Reads never return plaintext: ciphertexts go to the vault to be opened.
+
+use rusqlite::{OptionalExtension, Row};
+use serde::Serialize;
+
+use super::audit::record;
+use super::{Store, new_id, profiles::validate_name};
+use crate::error::{Error, Result};
+use crate::time::now_ms;
+
+/// A credential as listed: everything but the secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct Credential {
+    pub id: String,
+    pub profile: String,
+    #[serde(skip)]
+    pub profile_id: i64,
+    pub name: String,
+    pub provider: String,
+    pub model: Option<String>,
+    pub base_url: Option<String>,
+    pub masked_key: String,
+    pub is_default: bool,
+    pub is_provider_default: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_used_at: Option<i64>,
+    pub validated_at: Option<i64>,
+    pub validation_status: Option<String>,
+    pub validation_latency_ms: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+/// What `add` stores. `seal` encrypts the key for the row's id and profile id.
+pub struct NewCredential<'a> {
+    pub profile: &'a str,
+    pub name: &'a str,
+    pub provider: &'a str,
+    pub model: Option<&'a str>,
+    pub base_url: Option<&'a str>,
+    pub mask: &'a str,
+    pub fingerprint: &'a [u8],
+    pub make_default: bool,
+    pub validation: Option<(&'a str, i64)>,
+}
+
+const COLUMNS: &str = "c.id, p.name, c.profile_id, c.name, c.provider, c.model, c.base_url, c.mask,
+    c.is_default, c.is_provider_default, c.created_at, c.updated_at, c.last_used_at,
+    c.validated_at, c.validation_status, c.validation_latency_ms, c.deleted_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Credential> {
+    Ok(Credential {
+        id: r.get(0)?,
+        profile: r.get(1)?,
+        profile_id: r.get(2)?,
+        name: r.get(3)?,
+        provider: r.get(4)?,
+        model: r.get(5)?,
+        base_url: r.get(6)?,
+        masked_key: r.get(7)?,
+        is_default: r.get(8)?,
+        is_provider_default: r.get(9)?,
+        created_at: r.get(10)?,
+        updated_at: r.get(11)?,
+        last_used_at: r.get(12)?,
+        validated_at: r.get(13)?,
+        validation_status: r.get(14)?,
+        validation_latency_ms: r.get(15)?,
+        deleted_at: r.get(16)?,
+    })
+}
+
+/// Which credentials `list` shows.
+#[derive(Debug, Default, Clone)]
+pub struct Filter<'a> {
+    pub profile: Option<&'a str>,
+    pub provider: Option<&'a str>,
+    pub include_deleted: bool,
+}
+
+impl Store {
+    /// Insert a credential; `seal(id, profile_id)` returns its ciphertext.
+    pub fn insert_credential(
+        &mut self,
+        new: &NewCredential<'_>,
+        seal: impl FnOnce(&str, i64) -> Result<Vec<u8>>,
+    ) -> Result<Credential> {
+        validate_name("credential", new.name)?;
+        let id = self.write(|tx| {
+            let profile_id = Store::ensure_profile(tx, new.profile)?;
+            let taken: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM credentials WHERE profile_id = ?1 AND name = ?2 AND deleted_at IS NULL",
+                    (profile_id, new.name),
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                return Err(Error::conflict(
+                    format!("a credential named '{}' already exists in profile '{}'", new.name, new.profile),
+                    format!("choose another with --name, or replace its key: omc rotate {}", new.name),
+                ));
+            }
+            let same: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM credentials WHERE profile_id = ?1 AND fingerprint = ?2 AND deleted_at IS NULL",
+                    (profile_id, new.fingerprint),
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(existing) = same {
+                return Err(Error::conflict(
+                    format!("this key is already stored in profile '{}' as '{existing}'", new.profile),
+                    "the same secret is stored once per profile",
+                ));
+            }
+            let id = new_id();
+            let ciphertext = seal(&id, profile_id)?;
+            let now = now_ms();
+            let (status, latency) = new.validation.map_or((None, None), |(s, l)| (Some(s), Some(l)));
+            tx.execute(
+                "INSERT INTO credentials(id, profile_id, name, provider, model, base_url, ciphertext,
+                     mask, fingerprint, created_at, updated_at, validated_at, validation_status,
+                     validation_latency_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
+                rusqlite::params![
+                    id, profile_id, new.name, new.provider, new.model, new.base_url, ciphertext,
+                    new.mask, new.fingerprint, now, status.map(|_| now), status, latency
+                ],
+            )?;
+            let has_default: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM credentials WHERE profile_id = ?1 AND is_default = 1 AND deleted_at IS NULL)",
+                [profile_id],
+                |r| r.get(0),
+            )?;
+            let has_provider_default: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM credentials WHERE profile_id = ?1 AND provider = ?2
+                     AND is_provider_default = 1 AND deleted_at IS NULL)",
+                (profile_id, new.provider),
+                |r| r.get(0),
+            )?;
+            if new.make_default {
+                set_default_tx(tx, profile_id, &id, new.provider)?;
+            } else {
+                if !has_default {
+                    tx.execute("UPDATE credentials SET is_default = 1 WHERE id = ?1", [&id])?;
+                }
+                if !has_provider_default {
+                    tx.execute(
+                        "UPDATE credentials SET is_provider_default = 1 WHERE id = ?1",
+                        [&id],
+                    )?;
+                }
+            }
+            record(tx, "add", Some(new.profile), Some((new.name, &id)), Some(new.provider))?;
+            Ok(id)
+        })?;
+        self.credential_by_id(&id)
+    }
+
+    fn credential_by_id(&self, id: &str) -> Result<Credential> {
+        Ok(self.conn.query_row(
+            &format!("SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id WHERE c.id = ?1"),
+            [id],
+            from_row,
+        )?)
+    }
+
+    pub fn list_credentials(&self, filter: &Filter<'_>) -> Result<Vec<Credential>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id
+             WHERE (?1 IS NULL OR p.name = ?1)
+               AND (?2 IS NULL OR c.provider = ?2)
+               AND (?3 OR c.deleted_at IS NULL)
+             ORDER BY p.name, c.provider, c.name, c.created_at"
+        ))?;
+        let rows = stmt.query_map(
+            rusqlite::params![filter.profile, filter.provider, filter.include_deleted],
+            from_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A live credential by name, with its ciphertext.
+    pub fn credential(&self, profile: &str, name: &str) -> Result<(Credential, Vec<u8>)> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS}, c.ciphertext FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                     WHERE p.name = ?1 AND c.name = ?2 AND c.deleted_at IS NULL"
+                ),
+                (profile, name),
+                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(17)?)),
+            )
+            .optional()?
+            .ok_or_else(|| Error::not_found("credential", name))
+    }
+
+    /// The profile's default credential, or its provider's default when `provider` is given.
+    pub fn default_credential(&self, profile: &str, provider: Option<&str>) -> Result<Option<String>> {
+        let sql = match provider {
+            None => "SELECT c.name FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                     WHERE p.name = ?1 AND c.is_default = 1 AND c.deleted_at IS NULL AND ?2 IS NULL",
+            Some(_) => "SELECT c.name FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                     WHERE p.name = ?1 AND c.provider = ?2 AND c.is_provider_default = 1 AND c.deleted_at IS NULL",
+        };
+        Ok(self
+            .conn
+            .query_row(sql, rusqlite::params![profile, provider], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_default(&mut self, profile: &str, name: &str) -> Result<()> {
+        let (cred, _) = self.credential(profile, name)?;
+        self.write(|tx| {
+            set_default_tx(tx, cred.profile_id, &cred.id, &cred.provider)?;
+            record(tx, "default", Some(profile), Some((name, &cred.id)), None)
+        })
+    }
+
+    /// Tombstone (ciphertext and fingerprint destroyed) or, with `purge`, remove the row.
+    pub fn delete_credential(&mut self, profile: &str, name: &str, purge: bool) -> Result<()> {
+        let (cred, _) = self.credential(profile, name)?;
+        self.write(|tx| {
+            if purge {
+                tx.execute("DELETE FROM credentials WHERE id = ?1", [&cred.id])?;
+            } else {
+                tx.execute(
+                    "UPDATE credentials SET ciphertext = NULL, fingerprint = NULL, deleted_at = ?2,
+                         is_default = 0, is_provider_default = 0, updated_at = ?2
+                     WHERE id = ?1",
+                    (&cred.id, now_ms()),
+                )?;
+            }
+            // Hand the defaults to the oldest remaining credential, as a user would expect.
+            if cred.is_default {
+                tx.execute(
+                    "UPDATE credentials SET is_default = 1 WHERE id =
+                       (SELECT id FROM credentials WHERE profile_id = ?1 AND deleted_at IS NULL
+                        ORDER BY created_at LIMIT 1)",
+                    [cred.profile_id],
+                )?;
+            }
+            if cred.is_provider_default {
+                tx.execute(
+                    "UPDATE credentials SET is_provider_default = 1 WHERE id =
+                       (SELECT id FROM credentials WHERE profile_id = ?1 AND provider = ?2
+                        AND deleted_at IS NULL ORDER BY created_at LIMIT 1)",
+                    (cred.profile_id, &cred.provider),
+                )?;
+            }
+            let action = if purge { "purge" } else { "delete" };
+            record(tx, action, Some(profile), Some((name, &cred.id)), None)
+        })?;
+        // Tombstoned bytes are zeroed in the file by secure_delete; fold the WAL in now so
+        // the old pages do not linger there either.
+        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        Ok(())
+    }
+
+    /// Replace a credential's secret (rotate).
+    pub fn replace_secret(
+        &mut self,
+        cred: &Credential,
+        mask: &str,
+        fingerprint: &[u8],
+        ciphertext: &[u8],
+        validation: Option<(&str, i64)>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let clash: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM credentials WHERE profile_id = ?1 AND fingerprint = ?2
+                     AND deleted_at IS NULL AND id != ?3",
+                    (cred.profile_id, fingerprint, &cred.id),
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(other) = clash {
+                return Err(Error::conflict(
+                    format!("this key is already stored in profile '{}' as '{other}'", cred.profile),
+                    "the same secret is stored once per profile",
+                ));
+            }
+            let now = now_ms();
+            let (status, latency) = validation.map_or((None, None), |(s, l)| (Some(s), Some(l)));
+            tx.execute(
+                "UPDATE credentials SET ciphertext = ?2, mask = ?3, fingerprint = ?4, updated_at = ?5,
+                     validated_at = ?6, validation_status = ?7, validation_latency_ms = ?8
+                 WHERE id = ?1",
+                rusqlite::params![
+                    cred.id, ciphertext, mask, fingerprint, now, status.map(|_| now), status, latency
+                ],
+            )?;
+            record(tx, "rotate", Some(&cred.profile), Some((&cred.name, &cred.id)), None)
+        })?;
+        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        Ok(())
+    }
+
+    /// Record that secrets were handed out (`key`, `exec`, `env`, `run`).
+    pub fn mark_used(&mut self, creds: &[&Credential], action: &str, detail: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            let now = now_ms();
+            for c in creds {
+                tx.execute("UPDATE credentials SET last_used_at = ?2 WHERE id = ?1", (&c.id, now))?;
+                record(tx, action, Some(&c.profile), Some((&c.name, &c.id)), detail)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn record_validation(&mut self, cred: &Credential, status: &str, latency_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE credentials SET validated_at = ?2, validation_status = ?3, validation_latency_ms = ?4
+                 WHERE id = ?1",
+                (&cred.id, now_ms(), status, latency_ms),
+            )?;
+            record(tx, "validate", Some(&cred.profile), Some((&cred.name, &cred.id)), Some(status))
+        })
+    }
+
+    /// Every live ciphertext with what it is bound to: (id, profile_id, provider, ciphertext).
+    pub fn all_ciphertexts(&self) -> Result<Vec<(String, i64, String, Vec<u8>)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, profile_id, provider, ciphertext FROM credentials WHERE deleted_at IS NULL",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn set_default_tx(tx: &rusqlite::Transaction<'_>, profile_id: i64, id: &str, provider: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE credentials SET is_default = 0 WHERE profile_id = ?1 AND is_default = 1",
+        [profile_id],
+    )?;
+    tx.execute(
+        "UPDATE credentials SET is_provider_default = 0
+         WHERE profile_id = ?1 AND provider = ?2 AND is_provider_default = 1",
+        (profile_id, provider),
+    )?;
+    tx.execute(
+        "UPDATE credentials SET is_default = 1, is_provider_default = 1 WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,276 @@
+//! The SQLite store: one file, WAL, busy timeout, foreign keys, `secure_delete`, versioned
+//! migrations. It holds ciphertexts only; nothing in it can be read without the master key.
+
+mod audit;
+mod credentials;
+mod profiles;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rand::RngCore;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+pub use audit::AuditEntry;
+pub use credentials::{Credential, Filter, NewCredential};
+pub use profiles::Profile;
+
+use crate::error::{Error, Result};
+use crate::paths::{self, Paths};
+use crate::vault::master::Backend;
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct Store {
+    conn: Connection,
+    pub meta: Meta,
+}
+
+/// What the store knows about itself.
+pub struct Meta {
+    pub store_id: String,
+    pub recipient: String,
+    pub backend: Backend,
+    pub created_at: i64,
+    fingerprint_key: Zeroizing<Vec<u8>>,
+}
+
+impl Store {
+    pub fn exists(paths: &Paths) -> bool {
+        paths.db().exists()
+    }
+
+    /// Open the store, or `None` when it has not been created yet.
+    pub fn open(paths: &Paths) -> Result<Option<Store>> {
+        let db = paths.db();
+        if !db.exists() {
+            return Ok(None);
+        }
+        check_modes(paths)?;
+        let conn = connect(&db, false)?;
+        migrate(&conn)?;
+        let meta = read_meta(&conn)?.ok_or_else(|| Error::Store {
+            message: format!("{} is not an initialised omc store", db.display()),
+            hint: "move it away and run `omc init`".into(),
+        })?;
+        Ok(Some(Store { conn, meta }))
+    }
+
+    /// Open the store or fail with "not found" and the command that creates it.
+    pub fn open_existing(paths: &Paths) -> Result<Store> {
+        Store::open(paths)?.ok_or_else(|| Error::not_found("store", paths.db().display().to_string()))
+    }
+
+    /// Create a new store for `recipient`. Fails if one exists already.
+    pub fn create(paths: &Paths, store_id: &str, recipient: &str, backend: Backend) -> Result<Store> {
+        paths.ensure_data_dir()?;
+        check_modes(paths)?;
+        let db = paths.db();
+        precreate_private(&db)?;
+        let mut conn = connect(&db, true)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        migrate(&conn)?;
+        let mut fp_key = Zeroizing::new(vec![0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(&mut fp_key);
+        let now = crate::time::now_ms();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if read_meta(&tx)?.is_some() {
+            return Err(Error::conflict(
+                format!("a store already exists at {}", db.display()),
+                "see it with `omc master status`; omc never replaces a store",
+            ));
+        }
+        for (k, v) in [
+            ("store_id", store_id.to_owned()),
+            ("recipient", recipient.to_owned()),
+            ("backend", backend.as_str().to_owned()),
+            ("created_at", now.to_string()),
+            ("fingerprint_key", hex(&fp_key)),
+        ] {
+            tx.execute("INSERT INTO meta(key, value) VALUES (?1, ?2)", (k, v))?;
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO profiles(name, created_at) VALUES ('default', ?1)",
+            [now],
+        )?;
+        tx.commit()?;
+        for suffix in ["-wal", "-shm"] {
+            let p = Path::new(&format!("{}{suffix}", db.display())).to_path_buf();
+            if p.exists() {
+                paths::set_mode(&p, 0o600)?;
+            }
+        }
+        let meta = read_meta(&conn)?.expect("meta was just written");
+        Ok(Store { conn, meta })
+    }
+
+    /// Run `f` in an IMMEDIATE transaction (the write lock is taken up front, so concurrent
+    /// writers queue on the busy timeout instead of failing on lock upgrade).
+    pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`: "ok" or the problems found.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )?;
+        Ok(())
+    }
+}
+
+impl Meta {
+    pub fn fingerprint(&self, secret: &str) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.fingerprint_key)
+            .expect("HMAC takes any key length");
+        mac.update(secret.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+/// New random id: 16 bytes, hex.
+pub fn new_id() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex(&b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .collect()
+}
+
+fn connect(db: &Path, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(db, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA synchronous = FULL;",
+    )?;
+    Ok(conn)
+}
+
+/// Bring the schema up to date, one transaction per step, safe against concurrent openers.
+fn migrate(conn: &Connection) -> Result<()> {
+    let target = schema::MIGRATIONS.len() as i64;
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if current == target {
+        return Ok(());
+    }
+    if current > target {
+        return Err(Error::Store {
+            message: format!(
+                "the store has schema version {current}, newer than this omc understands ({target})"
+            ),
+            hint: "upgrade omc".into(),
+        });
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, step) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            conn.execute_batch(step)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        Ok::<_, Error>(())
+    })();
+    match result {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
+    let get = |key: &str| -> Result<Option<String>> {
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    };
+    let Some(store_id) = get("store_id")? else {
+        return Ok(None);
+    };
+    let damaged = |what: &str| Error::Store {
+        message: format!("the store's metadata is damaged ({what})"),
+        hint: "restore omc.db from a backup".into(),
+    };
+    let recipient = get("recipient")?.ok_or_else(|| damaged("recipient"))?;
+    let backend = get("backend")?
+        .as_deref()
+        .and_then(Backend::parse)
+        .ok_or_else(|| damaged("backend"))?;
+    let created_at = get("created_at")?
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| damaged("created_at"))?;
+    let fingerprint_key = get("fingerprint_key")?
+        .as_deref()
+        .and_then(unhex)
+        .ok_or_else(|| damaged("fingerprint key"))?;
+    Ok(Some(Meta {
+        store_id,
+        recipient,
+        backend,
+        created_at,
+        fingerprint_key: Zeroizing::new(fingerprint_key),
+    }))
+}
+
+/// Create the database file 0600 before SQLite does, so no umask can widen it; SQLite then
+/// gives its -wal and -shm files the main file's mode.
+fn precreate_private(db: &Path) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(db).map_err(|e| Error::io_path("create", db, e))?;
+    paths::set_mode(db, 0o600)
+}
+
+/// Refuse a store that group or others can read.
+pub fn check_modes(paths: &Paths) -> Result<()> {
+    paths::check_private(&paths.data_dir, 0o700)?;
+    let db = paths.db();
+    paths::check_private(&db, 0o600)?;
+    for suffix in ["-wal", "-shm"] {
+        paths::check_private(Path::new(&format!("{}{suffix}", db.display())), 0o600)?;
+    }
+    paths::check_private(&paths.master_age(), 0o600)
+}

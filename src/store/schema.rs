@@ -1,0 +1,60 @@
+//! Versioned migrations, tracked in `PRAGMA user_version`. Append only: never edit a shipped step.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the vault.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE profiles (
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE credentials (
+        id                    TEXT PRIMARY KEY,
+        profile_id            INTEGER NOT NULL REFERENCES profiles(id),
+        name                  TEXT NOT NULL,
+        provider              TEXT NOT NULL,
+        model                 TEXT,
+        base_url              TEXT,
+        ciphertext            BLOB,
+        mask                  TEXT NOT NULL,
+        fingerprint           BLOB,
+        is_default            INTEGER NOT NULL DEFAULT 0,
+        is_provider_default   INTEGER NOT NULL DEFAULT 0,
+        created_at            INTEGER NOT NULL,
+        updated_at            INTEGER NOT NULL,
+        last_used_at          INTEGER,
+        validated_at          INTEGER,
+        validation_status     TEXT,
+        validation_latency_ms INTEGER,
+        deleted_at            INTEGER,
+        CHECK ((deleted_at IS NULL) = (ciphertext IS NOT NULL))
+    ) STRICT;
+
+    CREATE UNIQUE INDEX credentials_live_name
+        ON credentials(profile_id, name) WHERE deleted_at IS NULL;
+    CREATE UNIQUE INDEX credentials_live_fingerprint
+        ON credentials(profile_id, fingerprint) WHERE deleted_at IS NULL;
+    CREATE UNIQUE INDEX credentials_one_default
+        ON credentials(profile_id) WHERE is_default = 1 AND deleted_at IS NULL;
+    CREATE UNIQUE INDEX credentials_one_provider_default
+        ON credentials(profile_id, provider) WHERE is_provider_default = 1 AND deleted_at IS NULL;
+
+    CREATE TABLE audit (
+        id            INTEGER PRIMARY KEY,
+        at            INTEGER NOT NULL,
+        actor         TEXT NOT NULL,
+        action        TEXT NOT NULL,
+        profile       TEXT,
+        credential    TEXT,
+        credential_id TEXT,
+        detail        TEXT
+    ) STRICT;
+    CREATE INDEX audit_at ON audit(at);
+    "#,
+];

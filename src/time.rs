@@ -1,0 +1,34 @@
+//! Wall-clock stamps as Unix milliseconds, and how they are shown.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 in UTC, to the second: for JSON and CSV.
+pub fn rfc3339(ms: i64) -> String {
+    let t = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// "3m ago", "2d ago": for tables.
+pub fn ago(ms: i64) -> String {
+    let secs = (now_ms() - ms).max(0) / 1000;
+    match secs {
+        0..=59 => format!("{secs}s ago"),
+        60..=3599 => format!("{}m ago", secs / 60),
+        3600..=86_399 => format!("{}h ago", secs / 3600),
+        _ => format!("{}d ago", secs / 86_400),
+    }
+}
+
+/// Parse `7d`, `12h`, `30m` (humantime) into a cut-off stamp that many ms ago.
+pub fn since(spec: &str) -> Option<i64> {
+    humantime::parse_duration(spec)
+        .ok()
+        .map(|d| now_ms() - d.as_millis() as i64)
+}

@@ -1,0 +1,57 @@
+//! Talking to the person at the terminal: hidden prompts and confirmations, only on a TTY and
+//! never under `--no-input` or `CI=true`.
+
+use std::io::IsTerminal;
+
+use secrecy::SecretString;
+
+use crate::error::{Error, Result};
+
+/// Whether omc may ask the user anything.
+#[derive(Debug, Clone, Copy)]
+pub struct Interaction {
+    pub allowed: bool,
+}
+
+impl Interaction {
+    pub fn detect(no_input: bool) -> Self {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+        let tty = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        Interaction {
+            allowed: tty && !no_input && !ci,
+        }
+    }
+
+    /// Ask for a secret without echo. `instead` names the non-interactive way, for the error.
+    pub fn secret(&self, prompt: &str, confirm: bool, instead: &str) -> Result<SecretString> {
+        if !self.allowed {
+            return Err(Error::usage_hint(
+                format!("{prompt}: cannot prompt (no terminal, --no-input, or CI)"),
+                format!("pass {instead}"),
+            ));
+        }
+        let mut input = dialoguer::Password::new().with_prompt(prompt);
+        if confirm {
+            input = input.with_confirmation("Repeat", "the two entries differ");
+        }
+        let value = input
+            .interact()
+            .map_err(|e| Error::Other(format!("cannot read from the terminal: {e}")))?;
+        Ok(SecretString::from(value))
+    }
+
+    /// Ask yes/no; without a terminal, fail naming the flag that answers yes.
+    pub fn confirm(&self, question: &str, flag: &str) -> Result<bool> {
+        if !self.allowed {
+            return Err(Error::usage_hint(
+                format!("{question}: cannot ask for confirmation (no terminal, --no-input, or CI)"),
+                format!("pass {flag} to confirm"),
+            ));
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact()
+            .map_err(|e| Error::Other(format!("cannot read from the terminal: {e}")))
+    }
+}

@@ -1,0 +1,75 @@
+//! `master.age`: the master identity in a standard age passphrase (scrypt) file, readable by the
+//! `age` and `rage` tools.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use age::x25519::Identity;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::paths;
+
+/// The largest scrypt work factor accepted on decrypt (log2 N). age's default when encrypting
+/// is about 18 on current machines; 22 bounds a hostile file to seconds and a few GiB, not hours.
+pub const MAX_WORK_FACTOR: u8 = 22;
+
+/// Encrypt the identity with `passphrase` and write it atomically, mode 0600.
+pub fn write(path: &Path, identity: &Identity, passphrase: &SecretString) -> Result<()> {
+    let mut out = Vec::new();
+    let encryptor = age::Encryptor::with_user_passphrase(passphrase.clone());
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| Error::Crypto(format!("cannot encrypt master.age: {e}")))?;
+    writer
+        .write_all(identity.to_string().expose_secret().as_bytes())
+        .and_then(|_| writer.write_all(b"\n"))
+        .and_then(|_| writer.finish().map(|_| ()))
+        .map_err(|e| Error::Crypto(format!("cannot encrypt master.age: {e}")))?;
+    paths::write_private_atomic(path, &out)
+}
+
+/// Decrypt `master.age` with `passphrase`.
+pub fn read(path: &Path, passphrase: &SecretString) -> Result<Identity> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?;
+    let decryptor = age::Decryptor::new_buffered(&bytes[..]).map_err(|e| {
+        Error::master(
+            format!("{} is not an age file: {e}", path.display()),
+            "restore master.age from a backup",
+        )
+    })?;
+    if !decryptor.is_scrypt() {
+        return Err(Error::master(
+            format!("{} is not a passphrase-encrypted age file", path.display()),
+            "restore master.age from a backup",
+        ));
+    }
+    let mut identity = age::scrypt::Identity::new(passphrase.clone());
+    identity.set_max_work_factor(MAX_WORK_FACTOR);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed | age::DecryptError::NoMatchingKeys => {
+                Error::master(
+                    "wrong passphrase for master.age",
+                    "check OMC_PASSPHRASE, or type the passphrase again",
+                )
+            }
+            age::DecryptError::ExcessiveWork { required, .. } => Error::master(
+                format!(
+                    "master.age asks for scrypt work factor {required}, above omc's limit of {MAX_WORK_FACTOR}"
+                ),
+                "re-create it with `omc master rotate` on a trusted machine",
+            ),
+            other => Error::master(
+                format!("cannot decrypt master.age: {other}"),
+                "restore master.age from a backup",
+            ),
+        })?;
+    let mut text = Zeroizing::new(String::new());
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| Error::master(format!("cannot decrypt master.age: {e}"), "restore master.age from a backup"))?;
+    super::parse_identity(&text)
+}
