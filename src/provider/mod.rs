@@ -4,6 +4,10 @@
 
 use serde::Serialize;
 
+pub mod types;
+
+pub use types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Usage};
+
 /// The API family a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,0 +1,120 @@
+//! The provider-neutral request, response and error types every family maps to.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// One chat request, whatever the family.
+#[derive(Debug, Clone)]
+pub struct ChatRequest {
+    pub model: String,
+    pub system: Option<String>,
+    pub prompt: String,
+    pub temperature: Option<f32>,
+    /// `None`: the family's default (Anthropic requires one; omc sends 1024).
+    pub max_tokens: Option<u32>,
+    pub stream: bool,
+}
+
+/// Token counts. `estimated` is true only where the provider reported none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub estimated: bool,
+}
+
+/// What a finished request produced, with its timings (monotonic clock).
+#[derive(Debug, Clone)]
+pub struct ChatResponse {
+    pub text: String,
+    /// The model the provider says answered (may differ from the one asked for).
+    pub model: String,
+    pub usage: Usage,
+    pub finish_reason: Option<String>,
+    /// When the request was sent.
+    pub started: Instant,
+    /// When the bytes carrying the first non-empty content delta were read.
+    pub first_token: Option<Instant>,
+    /// When the last content delta's bytes were read.
+    pub last_token: Option<Instant>,
+    /// When the response was complete.
+    pub finished: Instant,
+    /// Number of non-empty content deltas received (1 for a non-streamed reply).
+    pub chunks: u32,
+}
+
+impl ChatResponse {
+    pub fn ttft(&self) -> Option<Duration> {
+        self.first_token.map(|t| t - self.started)
+    }
+
+    pub fn latency(&self) -> Duration {
+        self.finished - self.started
+    }
+}
+
+/// A content delta as it arrives: the text and when its bytes were read off the socket.
+#[derive(Debug, Clone, Copy)]
+pub struct Delta<'a> {
+    pub text: &'a str,
+    pub at: Instant,
+}
+
+/// Why a provider call failed, in the terms CONTRACT.md's exit codes need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// 401/403, Gemini's 400 API_KEY_INVALID (exit 5).
+    Auth,
+    /// 429 after retries (exit 7).
+    RateLimited,
+    /// 5xx or 529 after retries (exit 6).
+    Server,
+    /// Connect or read timeout (exit 6).
+    Timeout,
+    /// Connection refused, reset, or dropped mid-stream (exit 6).
+    Connection,
+    /// A reply that does not parse as the family's format, or an `error` event mid-stream (exit 6).
+    Malformed,
+    /// The model does not exist or is not available to this key (exit 6; `--fallback` tries the next).
+    ModelNotFound,
+    /// Any other 4xx: the request itself was refused (exit 6).
+    BadRequest,
+}
+
+/// A failed provider call. `message` is the provider's own words, redacted of anything that
+/// looks like a key.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    pub kind: ErrorKind,
+    pub status: Option<u16>,
+    pub message: String,
+    /// Attempts made, retries included.
+    pub attempts: u32,
+}
+
+impl ProviderError {
+    /// Whether `--fallback` should move on to the next credential.
+    pub fn falls_back(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::ModelNotFound
+        )
+    }
+
+    pub fn into_error(self, provider: &str) -> crate::error::Error {
+        use crate::error::Error;
+        let provider = provider.to_owned();
+        let message = match self.status {
+            Some(s) => format!("HTTP {s}: {}", self.message),
+            None => self.message,
+        };
+        match self.kind {
+            ErrorKind::Auth => Error::Auth { provider, message },
+            ErrorKind::RateLimited => Error::RateLimited { provider, message },
+            _ => Error::Provider { provider, message },
+        }
+    }
+}
