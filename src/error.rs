@@ -27,7 +27,10 @@ pub enum Error {
 
     /// The operation conflicts with what is stored (exit 1).
     #[error("{message}")]
-    Conflict { message: String, hint: Option<String> },
+    Conflict {
+        message: String,
+        hint: Option<String>,
+    },
 
     /// The store refuses to work (bad file modes, corrupt or foreign database) (exit 1).
     #[error("{message}")]

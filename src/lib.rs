@@ -1,8 +1,49 @@
+//! omc: keep LLM API keys encrypted, run prompts against them, benchmark providers.
+//!
+//! The binary is a thin `main`; everything is here so tests and benchmarks can reach it.
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cmd;
 pub mod error;
+pub mod logging;
+pub mod mask;
+pub mod output;
 pub mod paths;
-pub mod vault;
-pub mod ui;
+pub mod provider;
 pub mod store;
 pub mod time;
-pub mod provider;
+pub mod ui;
+pub mod vault;
+
+use cli::{Cli, Command};
+use error::Result;
+
+/// Run a parsed command line; returns the process exit code on success (non-zero only for
+/// `exec`, which passes its child's on).
+pub fn run(cli: Cli) -> Result<u8> {
+    // Commands that need neither the store nor the keyring return before any is touched.
+    match &cli.command {
+        Command::Completions(args) => return cmd::completions::run(args).map(|_| 0),
+        Command::Man(args) => return cmd::man::run(args).map(|_| 0),
+        _ => {}
+    }
+    let ctx = cmd::Ctx::new(cli.global)?;
+    match &cli.command {
+        Command::Init(args) => cmd::init::run(&ctx, args)?,
+        Command::Add(args) => cmd::add::run(&ctx, args)?,
+        Command::List(args) => cmd::list::run(&ctx, args)?,
+        Command::Default(args) => cmd::default::run(&ctx, args)?,
+        Command::Delete(args) => cmd::delete::run(&ctx, args)?,
+        Command::Rotate(args) => cmd::rotate::run(&ctx, args)?,
+        Command::Key(args) => cmd::key::run(&ctx, args)?,
+        Command::Exec(args) => return cmd::exec::run(&ctx, args),
+        Command::Env(args) => cmd::env::run(&ctx, args)?,
+        Command::Profile(c) => cmd::profile::run(&ctx, c)?,
+        Command::Master(c) => cmd::master::run(&ctx, c)?,
+        Command::Audit(args) => cmd::audit::run(&ctx, args)?,
+        Command::Doctor(args) => cmd::doctor::run(&ctx, args)?,
+        Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
+    }
+    Ok(0)
+}

@@ -154,7 +154,11 @@ pub fn require(id: &str) -> crate::error::Result<&'static ProviderSpec> {
             format!("unknown provider '{id}'"),
             format!(
                 "known providers: {}",
-                PROVIDERS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+                PROVIDERS
+                    .iter()
+                    .map(|p| p.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
     })
@@ -163,7 +167,9 @@ pub fn require(id: &str) -> crate::error::Result<&'static ProviderSpec> {
 impl ProviderSpec {
     /// The base URL requests go to: the credential's own, else the provider's default.
     pub fn base_url<'a>(&'a self, custom: Option<&'a str>) -> Option<&'a str> {
-        custom.or(self.default_base).map(|b| b.trim_end_matches('/'))
+        custom
+            .or(self.default_base)
+            .map(|b| b.trim_end_matches('/'))
     }
 }
 

@@ -100,7 +100,11 @@ impl ProviderError {
     pub fn falls_back(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::ModelNotFound
+            ErrorKind::RateLimited
+                | ErrorKind::Server
+                | ErrorKind::Timeout
+                | ErrorKind::Connection
+                | ErrorKind::ModelNotFound
         )
     }
 

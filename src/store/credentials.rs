@@ -70,6 +70,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Credential> {
     })
 }
 
+/// A ciphertext and the row identity bound into it.
+pub struct Sealed {
+    pub id: String,
+    pub profile_id: i64,
+    pub provider: String,
+    pub ciphertext: Vec<u8>,
+}
+
 /// Which credentials `list` shows.
 #[derive(Debug, Default, Clone)]
 pub struct Filter<'a> {
@@ -197,7 +205,11 @@ impl Store {
     }
 
     /// The profile's default credential, or its provider's default when `provider` is given.
-    pub fn default_credential(&self, profile: &str, provider: Option<&str>) -> Result<Option<String>> {
+    pub fn default_credential(
+        &self,
+        profile: &str,
+        provider: Option<&str>,
+    ) -> Result<Option<String>> {
         let sql = match provider {
             None => "SELECT c.name FROM credentials c JOIN profiles p ON p.id = c.profile_id
                      WHERE p.name = ?1 AND c.is_default = 1 AND c.deleted_at IS NULL AND ?2 IS NULL",
@@ -299,18 +311,31 @@ impl Store {
     }
 
     /// Record that secrets were handed out (`key`, `exec`, `env`, `run`).
-    pub fn mark_used(&mut self, creds: &[&Credential], action: &str, detail: Option<&str>) -> Result<()> {
+    pub fn mark_used(
+        &mut self,
+        creds: &[&Credential],
+        action: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
         self.write(|tx| {
             let now = now_ms();
             for c in creds {
-                tx.execute("UPDATE credentials SET last_used_at = ?2 WHERE id = ?1", (&c.id, now))?;
+                tx.execute(
+                    "UPDATE credentials SET last_used_at = ?2 WHERE id = ?1",
+                    (&c.id, now),
+                )?;
                 record(tx, action, Some(&c.profile), Some((&c.name, &c.id)), detail)?;
             }
             Ok(())
         })
     }
 
-    pub fn record_validation(&mut self, cred: &Credential, status: &str, latency_ms: i64) -> Result<()> {
+    pub fn record_validation(
+        &mut self,
+        cred: &Credential,
+        status: &str,
+        latency_ms: i64,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE credentials SET validated_at = ?2, validation_status = ?3, validation_latency_ms = ?4
@@ -321,17 +346,29 @@ impl Store {
         })
     }
 
-    /// Every live ciphertext with what it is bound to: (id, profile_id, provider, ciphertext).
-    pub fn all_ciphertexts(&self) -> Result<Vec<(String, i64, String, Vec<u8>)>> {
+    /// Every live ciphertext with the row it is bound to.
+    pub fn all_ciphertexts(&self) -> Result<Vec<Sealed>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, profile_id, provider, ciphertext FROM credentials WHERE deleted_at IS NULL",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Sealed {
+                id: r.get(0)?,
+                profile_id: r.get(1)?,
+                provider: r.get(2)?,
+                ciphertext: r.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
-fn set_default_tx(tx: &rusqlite::Transaction<'_>, profile_id: i64, id: &str, provider: &str) -> Result<()> {
+fn set_default_tx(
+    tx: &rusqlite::Transaction<'_>,
+    profile_id: i64,
+    id: &str,
+    provider: &str,
+) -> Result<()> {
     tx.execute(
         "UPDATE credentials SET is_default = 0 WHERE profile_id = ?1 AND is_default = 1",
         [profile_id],

@@ -13,9 +13,9 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, record as audit_record};
 pub use credentials::{Credential, Filter, NewCredential};
-pub use profiles::Profile;
+pub use profiles::{Profile, validate_name};
 
 use crate::error::{Error, Result};
 use crate::paths::{self, Paths};
@@ -60,11 +60,17 @@ impl Store {
 
     /// Open the store or fail with "not found" and the command that creates it.
     pub fn open_existing(paths: &Paths) -> Result<Store> {
-        Store::open(paths)?.ok_or_else(|| Error::not_found("store", paths.db().display().to_string()))
+        Store::open(paths)?
+            .ok_or_else(|| Error::not_found("store", paths.db().display().to_string()))
     }
 
     /// Create a new store for `recipient`. Fails if one exists already.
-    pub fn create(paths: &Paths, store_id: &str, recipient: &str, backend: Backend) -> Result<Store> {
+    pub fn create(
+        paths: &Paths,
+        store_id: &str,
+        recipient: &str,
+        backend: Backend,
+    ) -> Result<Store> {
         paths.ensure_data_dir()?;
         check_modes(paths)?;
         let db = paths.db();
@@ -108,7 +114,10 @@ impl Store {
 
     /// Run `f` in an IMMEDIATE transaction (the write lock is taken up front, so concurrent
     /// writers queue on the busy timeout instead of failing on lock upgrade).
-    pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -122,7 +131,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// `PRAGMA integrity_check`: "ok" or the problems found.

@@ -34,7 +34,9 @@ impl Store {
     pub fn profile_id(&self, name: &str) -> Result<Option<i64>> {
         Ok(self
             .conn
-            .query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| r.get(0))
+            .query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -50,7 +52,11 @@ impl Store {
             "INSERT OR IGNORE INTO profiles(name, created_at) VALUES (?1, ?2)",
             (name, crate::time::now_ms()),
         )?;
-        Ok(tx.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| r.get(0))?)
+        Ok(
+            tx.query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })?,
+        )
     }
 
     pub fn profiles(&self) -> Result<Vec<Profile>> {
@@ -91,7 +97,9 @@ impl Store {
     pub fn remove_profile(&mut self, name: &str) -> Result<()> {
         self.write(|tx| {
             let id: i64 = tx
-                .query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| r.get(0))
+                .query_row("SELECT id FROM profiles WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .optional()?
                 .ok_or_else(|| Error::not_found("profile", name))?;
             let live: i64 = tx.query_row(

@@ -96,7 +96,7 @@ fn entry(account: &str) -> Result<keyring_core::Entry, KrError> {
     if cfg!(not(test)) {
         // Installs the platform store as keyring-core's default, once per process.
         if let Err(e) = keyring::Entry::store_status() {
-            return Err(KrError::NoStorageAccess(Box::new(StoreInit(describe(e)))));
+            return Err(KrError::PlatformFailure(Box::new(StoreInit(describe(e)))));
         }
     }
     keyring_core::Entry::new(SERVICE, account)

@@ -101,7 +101,10 @@ pub struct StoreKeyInfo<'a> {
 pub fn from_env() -> Result<Option<(Identity, Source)>> {
     if let Some(value) = std::env::var_os(ENV_KEY).filter(|v| !v.is_empty()) {
         let value = SecretString::from(value.to_string_lossy().into_owned());
-        return Ok(Some((parse_identity(value.expose_secret())?, Source::EnvKey)));
+        return Ok(Some((
+            parse_identity(value.expose_secret())?,
+            Source::EnvKey,
+        )));
     }
     if let Some(path) = std::env::var_os(ENV_KEY_FILE).filter(|v| !v.is_empty()) {
         let path = PathBuf::from(path);
@@ -282,7 +285,13 @@ pub fn persist_new(
 }
 
 /// Step one of a rotation: keep the new identity where unlock will find it as "pending".
-pub fn stash_pending(key: &MasterKey, backend: Backend, paths: &Paths, store_id: &str, new: &Identity) -> Result<()> {
+pub fn stash_pending(
+    key: &MasterKey,
+    backend: Backend,
+    paths: &Paths,
+    store_id: &str,
+    new: &Identity,
+) -> Result<()> {
     match backend {
         Backend::Keyring => kr::store(&kr::account(store_id, Slot::Pending), &new.to_string())
             .map_err(keyring_error),
@@ -300,7 +309,12 @@ pub fn stash_pending(key: &MasterKey, backend: Backend, paths: &Paths, store_id:
 }
 
 /// Last step of a rotation, after the database committed: the pending identity becomes current.
-pub fn promote_pending(backend: Backend, paths: &Paths, store_id: &str, new: &Identity) -> Result<()> {
+pub fn promote_pending(
+    backend: Backend,
+    paths: &Paths,
+    store_id: &str,
+    new: &Identity,
+) -> Result<()> {
     match backend {
         Backend::Keyring => {
             kr::store(&kr::account(store_id, Slot::Current), &new.to_string())
@@ -309,7 +323,8 @@ pub fn promote_pending(backend: Backend, paths: &Paths, store_id: &str, new: &Id
         }
         Backend::File => {
             let path = paths.master_age();
-            std::fs::rename(pending_file(&path), &path).map_err(|e| Error::io_path("replace", &path, e))
+            std::fs::rename(pending_file(&path), &path)
+                .map_err(|e| Error::io_path("replace", &path, e))
         }
         Backend::Env => Ok(()),
     }

@@ -68,8 +68,11 @@ pub fn read(path: &Path, passphrase: &SecretString) -> Result<Identity> {
             ),
         })?;
     let mut text = Zeroizing::new(String::new());
-    reader
-        .read_to_string(&mut text)
-        .map_err(|e| Error::master(format!("cannot decrypt master.age: {e}"), "restore master.age from a backup"))?;
+    reader.read_to_string(&mut text).map_err(|e| {
+        Error::master(
+            format!("cannot decrypt master.age: {e}"),
+            "restore master.age from a backup",
+        )
+    })?;
     super::parse_identity(&text)
 }

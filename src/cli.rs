@@ -1,0 +1,109 @@
+//! The command line, declared once: clap derives parsing, help, completions and man pages.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "omc",
+    version,
+    about = "Keep LLM API keys encrypted, run prompts against them, and benchmark providers",
+    long_about = "omc keeps LLM API keys encrypted with age in a local SQLite store whose master \
+key lives in the OS keyring (or comes from OMC_MASTER_KEY in CI), hands them to other programs, \
+runs prompts against any stored credential, and benchmarks providers with history and CI gates.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Profile to work in
+    #[arg(
+        long,
+        global = true,
+        env = "OMC_PROFILE",
+        default_value = "default",
+        value_name = "NAME"
+    )]
+    pub profile: String,
+
+    /// Print one JSON document on stdout, nothing else there
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print less: errors only on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to use colour
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Never prompt; fail with a message naming the flag to pass instead
+    #[arg(long, global = true)]
+    pub no_input: bool,
+
+    /// Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the encrypted store and its master key
+    Init(cmd::init::InitArgs),
+    /// Store an API key (validated with a live call first)
+    Add(cmd::add::AddArgs),
+    /// List credentials, keys masked
+    #[command(visible_alias = "ls")]
+    List(cmd::list::ListArgs),
+    /// Make a credential the profile's default (and its provider's)
+    Default(cmd::default::DefaultArgs),
+    /// Delete a credential: the key is destroyed, an audit tombstone stays
+    #[command(visible_alias = "rm")]
+    Delete(cmd::delete::DeleteArgs),
+    /// Replace a credential's key
+    Rotate(cmd::rotate::RotateArgs),
+    /// Print a credential's key to stdout, for scripts
+    Key(cmd::key::KeyArgs),
+    /// Run a command with provider keys in its environment
+    Exec(cmd::exec::ExecArgs),
+    /// Print provider keys as shell lines to eval
+    Env(cmd::env::EnvArgs),
+    /// Manage profiles
+    #[command(subcommand)]
+    Profile(cmd::profile::ProfileCommand),
+    /// Inspect or rotate the master key
+    #[command(subcommand)]
+    Master(cmd::master::MasterCommand),
+    /// Show who did what to which credential
+    Audit(cmd::audit::AuditArgs),
+    /// Check the keyring, the master key, file modes and the database
+    Doctor(cmd::doctor::DoctorArgs),
+    /// Print a shell completion script
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print or write the man pages
+    Man(cmd::man::ManArgs),
+}

@@ -1,0 +1,162 @@
+//! `omc exec -- CMD`: run a program with provider keys in its environment.
+
+use std::process::Command;
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::provider;
+use crate::store::{Credential, Filter, Store};
+use crate::vault::master;
+
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Export this credential (repeatable) [default: every provider's default credential]
+    #[arg(long = "credential", value_name = "NAME")]
+    pub credentials: Vec<String>,
+
+    /// Export this provider's default credential (repeatable)
+    #[arg(long = "provider", value_name = "PROVIDER")]
+    pub providers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// The command and its arguments
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// One variable for the child: name and value (a key or a base URL).
+pub struct Var {
+    pub name: &'static str,
+    pub value: SecretString,
+}
+
+/// The selected credentials, decrypted into the variables their providers' tools read.
+pub fn variables(
+    ctx: &Ctx,
+    store: &mut Store,
+    selection: &Selection,
+    action: &str,
+    detail: Option<&str>,
+) -> Result<Vec<Var>> {
+    let creds = select(ctx, store, selection)?;
+    if creds.is_empty() {
+        return Err(Error::not_found("credential", "(any provider default)"));
+    }
+    let key = ctx.unlock(store)?;
+    let mut vars = Vec::new();
+    for (cred, ciphertext) in &creds {
+        let spec = provider::require(&cred.provider)?;
+        let secret = super::decrypt(&key, cred, ciphertext)?;
+        for name in spec.key_vars {
+            vars.push(Var {
+                name,
+                value: SecretString::from(secret.expose_secret().to_owned()),
+            });
+        }
+        if let Some(url) = &cred.base_url {
+            vars.push(Var {
+                name: spec.base_url_var,
+                value: SecretString::from(url.clone()),
+            });
+        }
+    }
+    let used: Vec<&Credential> = creds.iter().map(|(c, _)| c).collect();
+    store.mark_used(&used, action, detail)?;
+    Ok(vars)
+}
+
+fn select(ctx: &Ctx, store: &Store, sel: &Selection) -> Result<Vec<(Credential, Vec<u8>)>> {
+    let profile = ctx.profile();
+    let mut names: Vec<String> = sel.credentials.clone();
+    for p in &sel.providers {
+        let spec = provider::require(p)?;
+        names.push(
+            store
+                .default_credential(profile, Some(spec.id))?
+                .ok_or_else(|| {
+                    Error::not_found("credential", format!("(default for {})", spec.id))
+                })?,
+        );
+    }
+    if sel.credentials.is_empty() && sel.providers.is_empty() {
+        store.require_profile(profile)?;
+        names = store
+            .list_credentials(&Filter {
+                profile: Some(profile),
+                ..Filter::default()
+            })?
+            .into_iter()
+            .filter(|c| c.is_provider_default)
+            .map(|c| c.name)
+            .collect();
+    }
+    let mut out: Vec<(Credential, Vec<u8>)> = Vec::new();
+    for name in names {
+        if out.iter().any(|(c, _)| c.name == name) {
+            continue;
+        }
+        let (cred, ct) = store.credential(profile, &name)?;
+        if let Some((other, _)) = out.iter().find(|(c, _)| c.provider == cred.provider) {
+            return Err(Error::usage_hint(
+                format!(
+                    "'{}' and '{}' are both {} credentials: they would set the same variables",
+                    other.name, cred.name, cred.provider
+                ),
+                "select one credential per provider",
+            ));
+        }
+        out.push((cred, ct));
+    }
+    Ok(out)
+}
+
+pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
+    let mut store = ctx.store()?;
+    let program = &args.command[0];
+    let vars = variables(ctx, &mut store, &args.selection, "exec", Some(program))?;
+    drop(store);
+    let mut cmd = Command::new(program);
+    cmd.args(&args.command[1..]);
+    for var in [
+        master::ENV_KEY,
+        master::ENV_KEY_FILE,
+        master::ENV_PASSPHRASE,
+    ] {
+        cmd.env_remove(var);
+    }
+    for var in &vars {
+        cmd.env(var.name, var.value.expose_secret());
+    }
+    let status = cmd.status().map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::usage(format!("command not found: {program}"))
+        } else {
+            Error::io(format!("cannot run {program}"), e)
+        }
+    })?;
+    drop(vars);
+    Ok(exit_code(status))
+}
+
+/// The child's exit code; killed by a signal, 128 + the signal, as shells report it.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return code as u8;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128u8.wrapping_add(sig as u8);
+        }
+    }
+    1
+}

@@ -1,0 +1,138 @@
+//! `omc list`: credentials with masked keys. Never unlocks the master key.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::store::{Credential, Filter, Store};
+use crate::time::{ago, rfc3339};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this provider's credentials
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// Every profile, not just the current one
+    #[arg(long)]
+    pub all_profiles: bool,
+
+    /// Show deleted credentials' tombstones too
+    #[arg(long)]
+    pub include_deleted: bool,
+}
+
+/// A credential as `--json` shows it: times in RFC 3339, never the key.
+#[derive(Debug, Serialize)]
+pub struct View<'a> {
+    pub name: &'a str,
+    pub profile: &'a str,
+    pub provider: &'a str,
+    pub key: &'a str,
+    pub default: bool,
+    pub provider_default: bool,
+    pub model: Option<&'a str>,
+    pub base_url: Option<&'a str>,
+    pub validation: Option<&'a str>,
+    pub validated_at: Option<String>,
+    pub validation_latency_ms: Option<i64>,
+    pub last_used_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub deleted_at: Option<String>,
+}
+
+impl<'a> From<&'a Credential> for View<'a> {
+    fn from(c: &'a Credential) -> Self {
+        View {
+            name: &c.name,
+            profile: &c.profile,
+            provider: &c.provider,
+            key: &c.masked_key,
+            default: c.is_default,
+            provider_default: c.is_provider_default,
+            model: c.model.as_deref(),
+            base_url: c.base_url.as_deref(),
+            validation: c.validation_status.as_deref(),
+            validated_at: c.validated_at.map(rfc3339),
+            validation_latency_ms: c.validation_latency_ms,
+            last_used_at: c.last_used_at.map(rfc3339),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+            deleted_at: c.deleted_at.map(rfc3339),
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
+    let provider = match &args.provider {
+        Some(p) => Some(crate::provider::require(p)?.id),
+        None => None,
+    };
+    let creds = match Store::open(&ctx.paths)? {
+        Some(store) => {
+            if !args.all_profiles && store.profile_id(ctx.profile())?.is_none() {
+                return Err(Error::not_found("profile", ctx.profile()));
+            }
+            store.list_credentials(&Filter {
+                profile: (!args.all_profiles).then(|| ctx.profile()),
+                provider,
+                include_deleted: args.include_deleted,
+            })?
+        }
+        None => Vec::new(),
+    };
+    if ctx.global.json {
+        let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
+        return ctx.out.json(&views);
+    }
+    if creds.is_empty() {
+        ctx.out.note(format!(
+            "No credentials in profile '{}'. Add one with `omc add PROVIDER`.",
+            ctx.profile()
+        ));
+        return Ok(());
+    }
+    let show_base = creds.iter().any(|c| c.base_url.is_some());
+    let mut header = vec![];
+    if args.all_profiles {
+        header.push("PROFILE");
+    }
+    header.extend(["NAME", "PROVIDER", "KEY", "DEFAULT", "MODEL"]);
+    if show_base {
+        header.push("BASE URL");
+    }
+    header.extend(["VALIDATED", "LAST USED", "CREATED"]);
+    let mut table = ctx.out.table(&header);
+    for c in &creds {
+        let mut row: Vec<String> = vec![];
+        if args.all_profiles {
+            row.push(c.profile.clone());
+        }
+        let default = match (c.deleted_at, c.is_default, c.is_provider_default) {
+            (Some(_), ..) => "deleted",
+            (None, true, _) => "*",
+            (None, false, true) => "provider",
+            _ => "",
+        };
+        row.extend([
+            c.name.clone(),
+            c.provider.clone(),
+            c.masked_key.clone(),
+            default.into(),
+            c.model.clone().unwrap_or_else(|| "-".into()),
+        ]);
+        if show_base {
+            row.push(c.base_url.clone().unwrap_or_else(|| "-".into()));
+        }
+        row.push(match (&c.validation_status, c.validated_at) {
+            (Some(s), Some(at)) => format!("{s} {}", ago(at)),
+            _ => "never".into(),
+        });
+        row.push(c.last_used_at.map_or_else(|| "never".into(), ago));
+        row.push(ago(c.created_at));
+        table.add_row(row);
+    }
+    ctx.out.print_table(&table)
+}

@@ -1,0 +1,170 @@
+//! One file per subcommand: its arguments and a thin `run` that parses, calls the core, renders.
+
+pub mod add;
+pub mod audit;
+pub mod completions;
+pub mod default;
+pub mod delete;
+pub mod doctor;
+pub mod env;
+pub mod exec;
+pub mod init;
+pub mod key;
+pub mod list;
+pub mod man;
+pub mod master;
+pub mod profile;
+pub mod rotate;
+pub mod validate;
+
+use std::io::Read;
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, Result};
+use crate::output::Output;
+use crate::paths::Paths;
+use crate::store::{Credential, Store};
+use crate::ui::Interaction;
+use crate::vault::master::{self as vault_master};
+use crate::vault::{self, Binding};
+
+/// What every command gets: the global flags, resolved paths, output and prompt policy.
+pub struct Ctx {
+    pub global: GlobalArgs,
+    pub paths: Paths,
+    pub out: Output,
+    pub ui: Interaction,
+}
+
+impl Ctx {
+    pub fn new(global: GlobalArgs) -> Result<Self> {
+        let paths = Paths::from_env(global.config.clone())?;
+        let out = Output::new(&global);
+        let ui = Interaction::detect(global.no_input);
+        Ok(Ctx {
+            global,
+            paths,
+            out,
+            ui,
+        })
+    }
+
+    pub fn profile(&self) -> &str {
+        &self.global.profile
+    }
+
+    /// The existing store, or "not found" with the command that creates one.
+    pub fn store(&self) -> Result<Store> {
+        Store::open_existing(&self.paths)
+    }
+
+    /// The store's master key, from the first source that has it.
+    pub fn unlock(&self, store: &Store) -> Result<vault_master::MasterKey> {
+        vault_master::unlock(
+            &self.paths,
+            &vault_master::StoreKeyInfo {
+                store_id: &store.meta.store_id,
+                recipient: &store.meta.recipient,
+                backend: store.meta.backend,
+            },
+            self.ui,
+        )
+    }
+
+    /// When `OMC_MASTER_KEY`/`_FILE` is set it must be this store's, even for commands that only
+    /// need the public recipient: a mismatch means the user is pointing at the wrong store.
+    pub fn check_env_key(&self, store: &Store) -> Result<()> {
+        if let Some((identity, source)) = vault_master::from_env()? {
+            vault_master::check_matches(&identity, &store.meta.recipient, source)?;
+        }
+        Ok(())
+    }
+}
+
+/// Open a credential's ciphertext with the master key.
+pub fn decrypt(
+    key: &vault_master::MasterKey,
+    cred: &Credential,
+    ciphertext: &[u8],
+) -> Result<SecretString> {
+    vault::open(
+        &key.identity,
+        &Binding {
+            credential_id: &cred.id,
+            profile_id: cred.profile_id,
+            provider: &cred.provider,
+        },
+        ciphertext,
+    )
+}
+
+/// How a secret reaches omc: never as an argument value.
+#[derive(Debug, Clone, Args)]
+pub struct KeyInput {
+    /// Read the key from standard input
+    #[arg(long, conflicts_with = "key_env")]
+    pub key_stdin: bool,
+
+    /// Read the key from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub key_env: Option<String>,
+}
+
+impl KeyInput {
+    pub fn read(&self, ui: Interaction, provider: &str) -> Result<SecretString> {
+        let raw = if self.key_stdin {
+            let mut buf = String::new();
+            std::io::stdin()
+                .read_to_string(&mut buf)
+                .map_err(|e| Error::io("cannot read the key from stdin", e))?;
+            SecretString::from(buf)
+        } else if let Some(var) = &self.key_env {
+            let value = std::env::var(var).map_err(|_| {
+                Error::usage_hint(
+                    format!("environment variable {var} is not set (or not UTF-8)"),
+                    format!("export {var}=… first, or use --key-stdin"),
+                )
+            })?;
+            SecretString::from(value)
+        } else {
+            ui.secret(
+                &format!("API key for {provider}"),
+                false,
+                "--key-stdin (and pipe the key) or --key-env VAR",
+            )?
+        };
+        clean_key(raw)
+    }
+}
+
+/// Trim surrounding whitespace; refuse empty keys and keys with inner whitespace or controls.
+fn clean_key(raw: SecretString) -> Result<SecretString> {
+    let trimmed = raw.expose_secret().trim();
+    if trimmed.is_empty() {
+        return Err(Error::usage("the key is empty"));
+    }
+    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::usage_hint(
+            "the key contains whitespace or control characters",
+            "give exactly one key, on one line",
+        ));
+    }
+    Ok(SecretString::from(trimmed.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_trimmed_and_checked() {
+        let k = clean_key(SecretString::from(" sk-abc\n".to_owned())).unwrap();
+        assert_eq!(k.expose_secret(), "sk-abc");
+        assert!(clean_key(SecretString::from("\n".to_owned())).is_err());
+        let err = clean_key(SecretString::from("sk-a sk-CANARY".to_owned())).unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("CANARY"));
+    }
+}

@@ -1,0 +1,93 @@
+//! Rendering for people and machines. Commands hand finished values here; the core never prints.
+
+use std::io::{IsTerminal, Write};
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+    pub quiet: bool,
+    pub color: bool,
+    pub stderr_tty: bool,
+}
+
+impl Output {
+    pub fn new(global: &GlobalArgs) -> Self {
+        let stderr_tty = std::io::stderr().is_terminal();
+        Output {
+            json: global.json,
+            quiet: global.quiet,
+            color: use_color(global.color, std::io::stdout().is_terminal()),
+            stderr_tty,
+        }
+    }
+
+    /// One JSON document on stdout.
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, value).map_err(|e| match e.io_error_kind() {
+            Some(kind) => stdout_error(kind.into()),
+            None => Error::Other(format!("cannot write JSON: {e}")),
+        })?;
+        writeln!(out).map_err(stdout_error)
+    }
+
+    /// A line of the command's result on stdout.
+    pub fn line(&self, text: impl std::fmt::Display) -> Result<()> {
+        writeln!(std::io::stdout().lock(), "{text}").map_err(stdout_error)
+    }
+
+    /// A status message for the person (stderr), silenced by `-q`.
+    pub fn note(&self, text: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// A warning on stderr, even with `-q`.
+    pub fn warn(&self, text: impl std::fmt::Display) {
+        eprintln!("omc: warning: {text}");
+    }
+
+    /// A table in omc's style; borders only on a terminal.
+    pub fn table(&self, header: &[&str]) -> Table {
+        let mut table = Table::new();
+        table
+            .load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(header.iter().map(|h| h.to_string()));
+        if self.color {
+            table.enforce_styling();
+        }
+        table
+    }
+
+    pub fn print_table(&self, table: &Table) -> Result<()> {
+        let mut out = std::io::stdout().lock();
+        for line in table.lines() {
+            writeln!(out, "{}", line.trim_end()).map_err(stdout_error)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn stdout_error(e: std::io::Error) -> Error {
+    Error::io("cannot write to stdout", e)
+}
+
+/// Colour on when asked, or when `auto` on a terminal without `NO_COLOR` or `TERM=dumb`.
+pub fn use_color(choice: ColorChoice, tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
