@@ -1,0 +1,262 @@
+//! The credential commands, run as a user would: the real binary, a real SQLite file, real age.
+
+mod common;
+
+use common::*;
+
+/// Each provider id of CONTRACT.md with the variables `exec`/`env` must set.
+const PROVIDERS: &[(&str, &[&str])] = &[
+    ("openai", &["OPENAI_API_KEY"]),
+    ("anthropic", &["ANTHROPIC_API_KEY"]),
+    ("gemini", &["GEMINI_API_KEY", "GOOGLE_API_KEY"]),
+    ("deepseek", &["DEEPSEEK_API_KEY"]),
+    ("openrouter", &["OPENROUTER_API_KEY"]),
+    ("groq", &["GROQ_API_KEY"]),
+    ("mistral", &["MISTRAL_API_KEY"]),
+    ("xai", &["XAI_API_KEY"]),
+    ("ollama", &["OLLAMA_API_KEY"]),
+    ("openai-compatible", &["OPENAI_COMPATIBLE_API_KEY"]),
+    ("echo", &["OMC_ECHO_API_KEY"]),
+];
+
+fn key_for(provider: &str) -> String {
+    format!("sk-{provider}-Zq81rT0pXw3Ka9Lm{}", &provider[..2])
+}
+
+#[test]
+fn every_provider_round_trips_through_stdin_and_env() {
+    let home = Home::new();
+    for (i, (provider, vars)) in PROVIDERS.iter().enumerate() {
+        let key = key_for(provider);
+        let mut add = home.cmd();
+        add.args(["add", provider, "--no-validate"]);
+        if *provider == "openai-compatible" {
+            add.args(["--base-url", "http://127.0.0.1:9/v1"]);
+        }
+        // Alternate the two non-interactive ways in.
+        let out = if i % 2 == 0 {
+            run_stdin(add.arg("--key-stdin"), &format!("{key}\n"))
+        } else {
+            run(add.args(["--key-env", "MY_KEY"]).env("MY_KEY", &key))
+        };
+        ok(&out);
+
+        // `key` prints exactly the secret.
+        let printed = ok(&run(home.cmd().args(["key", provider])));
+        assert_eq!(printed, format!("{key}\n"), "{provider}");
+
+        // `exec` sets the provider's variables, strips the master-key ones.
+        let script = format!(
+            "{} ; echo MK=${{OMC_MASTER_KEY:-unset}} PP=${{OMC_PASSPHRASE:-unset}} MKF=${{OMC_MASTER_KEY_FILE:-unset}}",
+            vars.iter().map(|v| format!("echo {v}=${v}")).collect::<Vec<_>>().join(";")
+        );
+        let out = ok(&run(home
+            .cmd()
+            .env("OMC_PASSPHRASE", "should-not-leak")
+            .args(["exec", "--credential", provider, "--", "sh", "-c", &script])));
+        for v in *vars {
+            assert!(out.contains(&format!("{v}={key}\n")), "{provider}: {out}");
+        }
+        assert!(out.contains("MK=unset PP=unset MKF=unset"), "{out}");
+        if *provider == "openai-compatible" {
+            let out = ok(&run(home.cmd().args([
+                "exec", "--credential", provider, "--", "sh", "-c", "echo $OPENAI_COMPATIBLE_BASE_URL",
+            ])));
+            assert_eq!(out, "http://127.0.0.1:9/v1\n");
+        }
+    }
+
+    // `list` shows only the last four characters: table and JSON.
+    let table = ok(&run(home.cmd().arg("list")));
+    let json = ok(&run(home.cmd().args(["list", "--json"])));
+    for (provider, _) in PROVIDERS {
+        let key = key_for(provider);
+        let tail = &key[key.len() - 4..];
+        for shown in [&table, &json] {
+            assert!(!shown.contains(&key[..key.len() - 4]), "{provider} leaked: {shown}");
+            assert!(!shown.contains(&key[3..]), "{provider} leaked: {shown}");
+        }
+        assert!(table.contains(&format!("…{tail}")), "{table}");
+    }
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), PROVIDERS.len());
+    assert_eq!(parsed[0]["key"].as_str().unwrap().chars().filter(|c| *c != '…').count(), 7);
+
+    // `env` prints lines that a shell can eval back into the exact keys.
+    let out = ok(&run(home.cmd().args(["env"]).env("OMC_ECHO", "")));
+    for (provider, vars) in PROVIDERS {
+        for v in *vars {
+            assert!(out.contains(&format!("export {v}='{}'", key_for(provider))), "{out}");
+        }
+    }
+    // The same hermetic environment, with a shell evaluating omc's output.
+    let evald = ok(&run(std::process::Command::new("sh")
+        .env_clear()
+        .envs(home.cmd().get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))))
+        .arg("-c")
+        .arg(format!(
+            "eval \"$({BIN} env --provider anthropic)\"; printf %s \"$ANTHROPIC_API_KEY\""
+        ))));
+    assert_eq!(evald, key_for("anthropic"));
+}
+
+#[test]
+fn exec_passes_the_child_exit_code_through() {
+    let home = Home::new();
+    ok(&home.add("openai", "openai", "sk-exit-code-test-0000000000"));
+    let out = run(home.cmd().args(["exec", "--", "sh", "-c", "exit 42"]));
+    assert_eq!(code(&out), 42);
+    let out = run(home.cmd().args(["exec", "--", "sh", "-c", "kill -TERM $$"]));
+    assert_eq!(code(&out), 128 + 15);
+    let out = run(home.cmd().args(["exec", "--", "no-such-program-omc"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn duplicate_names_and_duplicate_secrets_are_refused() {
+    let home = Home::new();
+    ok(&home.add("openai", "work", "sk-dup-aaaaaaaaaaaaaaaaaaaa"));
+    let out = home.add("openai", "work", "sk-dup-bbbbbbbbbbbbbbbbbbbb");
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    let out = home.add("openai", "other", "sk-dup-aaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("already stored"), "{}", stderr(&out));
+    // Another profile may hold the same secret.
+    ok(&run_stdin(
+        home.cmd().args(["--profile", "ci", "add", "openai", "--no-validate", "--key-stdin"]),
+        "sk-dup-aaaaaaaaaaaaaaaaaaaa",
+    ));
+}
+
+#[test]
+fn defaults_follow_the_user() {
+    let home = Home::new();
+    ok(&home.add("openai", "a", "sk-default-aaaaaaaaaaaaaaaaaaaa"));
+    ok(&home.add("openai", "b", "sk-default-bbbbbbbbbbbbbbbbbbbb"));
+    ok(&home.add("anthropic", "c", "sk-ant-default-cccccccccccccccc"));
+    // The first credential is the profile's default, and the first of each provider its own.
+    assert_eq!(ok(&run(home.cmd().arg("key"))), "sk-default-aaaaaaaaaaaaaaaaaaaa\n");
+    ok(&run(home.cmd().args(["default", "b"])));
+    assert_eq!(ok(&run(home.cmd().arg("key"))), "sk-default-bbbbbbbbbbbbbbbbbbbb\n");
+    let env = ok(&run(home.cmd().args(["env", "--provider", "openai"])));
+    assert!(env.contains("sk-default-bbbbbbbbbbbbbbbbbbbb"), "{env}");
+    // Two credentials of one provider would set the same variable.
+    let out = run(home.cmd().args(["env", "--credential", "a", "--credential", "b"]));
+    assert_eq!(code(&out), 2);
+    let out = run(home.cmd().args(["default", "nope"]));
+    assert_eq!(code(&out), 3);
+}
+
+#[test]
+fn delete_keeps_a_tombstone_and_purge_removes_it() {
+    let home = Home::new();
+    ok(&home.add("openai", "gone", "sk-delete-aaaaaaaaaaaaaaaaaaaa"));
+    ok(&home.add("openai", "kept", "sk-delete-bbbbbbbbbbbbbbbbbbbb"));
+    // Without a terminal, delete needs --yes and says so.
+    let out = run(home.cmd().args(["delete", "gone"]));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    ok(&run(home.cmd().args(["delete", "gone", "--yes"])));
+    assert_eq!(code(&run(home.cmd().args(["key", "gone"]))), 3);
+    let all = ok(&run(home.cmd().args(["list", "--include-deleted", "--json"])));
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let gone = all.as_array().unwrap().iter().find(|c| c["name"] == "gone").unwrap();
+    assert!(gone["deleted_at"].is_string());
+    // The default moved to the remaining credential.
+    assert_eq!(ok(&run(home.cmd().arg("key"))), "sk-delete-bbbbbbbbbbbbbbbbbbbb\n");
+    // The name is free again, and the secret may be stored again.
+    ok(&home.add("openai", "gone", "sk-delete-aaaaaaaaaaaaaaaaaaaa"));
+    ok(&run(home.cmd().args(["delete", "gone", "--yes", "--purge"])));
+    let audit = ok(&run(home.cmd().args(["audit", "--json"])));
+    for action in ["\"add\"", "\"delete\"", "\"purge\"", "\"key\""] {
+        assert!(audit.contains(action), "{audit}");
+    }
+}
+
+#[test]
+fn rotate_replaces_the_secret() {
+    let home = Home::new();
+    ok(&home.add("openai", "r", "sk-rotate-old-aaaaaaaaaaaaaaaa"));
+    ok(&run_stdin(
+        home.cmd().args(["rotate", "r", "--no-validate", "--key-stdin"]),
+        "sk-rotate-new-bbbbbbbbbbbbbbbb",
+    ));
+    assert_eq!(ok(&run(home.cmd().args(["key", "r"]))), "sk-rotate-new-bbbbbbbbbbbbbbbb\n");
+    let list = ok(&run(home.cmd().arg("list")));
+    assert!(list.contains("…bbbb"), "{list}");
+}
+
+#[test]
+fn profiles_separate_credentials() {
+    let home = Home::new();
+    ok(&home.add("openai", "openai", "sk-profile-default-aaaaaaaaaa"));
+    ok(&run_stdin(
+        home.cmd().args(["--profile", "work", "add", "openai", "--no-validate", "--key-stdin"]),
+        "sk-profile-work-bbbbbbbbbbbbb",
+    ));
+    assert_eq!(
+        ok(&run(home.cmd().env("OMC_PROFILE", "work").args(["key", "openai"]))),
+        "sk-profile-work-bbbbbbbbbbbbb\n"
+    );
+    ok(&run(home.cmd().args(["profile", "rename", "work", "job"])));
+    // Renaming does not break the ciphertext binding.
+    assert_eq!(
+        ok(&run(home.cmd().args(["--profile", "job", "key", "openai"]))),
+        "sk-profile-work-bbbbbbbbbbbbb\n"
+    );
+    let out = run(home.cmd().args(["profile", "remove", "job"]));
+    assert_eq!(code(&out), 1, "non-empty profile must not be removed");
+    ok(&run(home.cmd().args(["--profile", "job", "delete", "openai", "--yes"])));
+    ok(&run(home.cmd().args(["profile", "remove", "job"])));
+    let list = ok(&run(home.cmd().args(["profile", "list", "--json"])));
+    assert!(!list.contains("\"job\""), "{list}");
+    assert_eq!(code(&run(home.cmd().args(["--profile", "job", "list"]))), 3);
+}
+
+#[test]
+fn list_works_without_any_master_key() {
+    let home = Home::new();
+    ok(&home.add("openai", "openai", "sk-list-nokey-aaaaaaaaaaaaaa"));
+    // No OMC_MASTER_KEY, no keyring: list must not need to unlock.
+    let out = ok(&run(home.bare().arg("list")));
+    assert!(out.contains("…aaaa"), "{out}");
+    // key does need it, and says how to provide it.
+    let out = run(home.bare().args(["key", "openai"]));
+    assert_eq!(code(&out), 4);
+    assert!(stderr(&out).contains("OMC_MASTER_KEY"), "{}", stderr(&out));
+}
+
+#[test]
+fn nothing_prompts_without_a_terminal() {
+    let home = Home::new();
+    let out = run(home.cmd().args(["add", "openai", "--no-validate"]));
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--key-stdin"), "{}", stderr(&out));
+    let out = run(home.cmd().args(["--no-input", "add", "openai", "--no-validate"]));
+    assert_eq!(code(&out), 2);
+    let out = run(home.bare().args(["init", "--backend", "file"]));
+    assert_eq!(code(&out), 4);
+    assert!(stderr(&out).contains("OMC_PASSPHRASE"), "{}", stderr(&out));
+    assert!(!home.db().exists(), "a failed init leaves no store");
+}
+
+#[test]
+fn secrets_are_never_accepted_as_argument_values() {
+    let out = run(Home::new().cmd().args(["add", "openai", "--key", "sk-x"]));
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn unknown_provider_is_a_usage_error() {
+    let out = Home::new().add("nope", "x", "sk-aaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("known providers"), "{}", stderr(&out));
+}
+
+#[test]
+fn openai_compatible_needs_a_base_url() {
+    let out = Home::new().add("openai-compatible", "x", "sk-aaaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--base-url"), "{}", stderr(&out));
+}
