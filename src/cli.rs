@@ -98,6 +98,11 @@ pub enum Command {
     /// Inspect or rotate the master key
     #[command(subcommand)]
     Master(cmd::master::MasterCommand),
+    /// Token use and cost of past runs
+    Usage(cmd::usage::UsageArgs),
+    /// Daily token and cost limits for the profile
+    #[command(subcommand)]
+    Limit(cmd::limit::LimitCommand),
     /// Show who did what to which credential
     Audit(cmd::audit::AuditArgs),
     /// Check the keyring, the master key, file modes and the database

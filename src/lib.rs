@@ -5,11 +5,13 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod config;
 pub mod error;
 pub mod logging;
 pub mod mask;
 pub mod output;
 pub mod paths;
+pub mod pricing;
 pub mod provider;
 pub mod store;
 pub mod time;
@@ -42,6 +44,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Profile(c) => cmd::profile::run(&ctx, c)?,
         Command::Master(c) => cmd::master::run(&ctx, c)?,
         Command::Audit(args) => cmd::audit::run(&ctx, args)?,
+        Command::Usage(args) => cmd::usage::run(&ctx, args)?,
+        Command::Limit(c) => cmd::limit::run(&ctx, c)?,
         Command::Doctor(args) => cmd::doctor::run(&ctx, args)?,
         Command::Completions(_) | Command::Man(_) => unreachable!("handled above"),
     }

@@ -12,7 +12,8 @@ fn without_dbus_add_fails_fast_with_guidance() {
     let home = Home::new();
     let started = Instant::now();
     let out = run_stdin(
-        home.bare().args(["add", "openai", "--no-validate", "--key-stdin"]),
+        home.bare()
+            .args(["add", "openai", "--no-validate", "--key-stdin"]),
         "sk-nodbus-aaaaaaaaaaaaaaaaaaaaa",
     );
     let took = started.elapsed();
@@ -39,14 +40,21 @@ fn a_keyring_that_never_answers_is_given_up_on() {
     let started = Instant::now();
     let out = run_stdin(
         home.bare()
-            .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", socket.display()))
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", socket.display()),
+            )
             .env("OMC_KEYRING_TIMEOUT", "1s")
             .args(["add", "openai", "--no-validate", "--key-stdin"]),
         "sk-hung-aaaaaaaaaaaaaaaaaaaaaaa",
     );
     let took = started.elapsed();
     assert_eq!(code(&out), 4, "{}", stderr(&out));
-    assert!(stderr(&out).contains("did not answer within"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not answer within"),
+        "{}",
+        stderr(&out)
+    );
     assert!(took < Duration::from_secs(4), "took {took:?}");
 }
 
@@ -69,7 +77,10 @@ fn real_keyring_holds_the_master_key() {
         &mut kr(&["add", "openai", "--no-validate", "--key-stdin"]),
         "sk-keyring-aaaaaaaaaaaaaaaaaaaa",
     ));
-    assert_eq!(ok(&run(&mut kr(&["key", "openai"]))), "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n");
+    assert_eq!(
+        ok(&run(&mut kr(&["key", "openai"]))),
+        "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n"
+    );
     let status = ok(&run(&mut kr(&["master", "status", "--json"])));
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status["backend"], "keyring");
@@ -80,13 +91,20 @@ fn real_keyring_holds_the_master_key() {
     // Rotation in the keyring, dying after the commit: the pending slot is promoted.
     let out = run(kr(&["master", "rotate"]).env("OMC_TEST_CRASH_AT", "rotate-after-commit"));
     assert_eq!(out.status.code(), None);
-    assert_eq!(ok(&run(&mut kr(&["key", "openai"]))), "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n");
+    assert_eq!(
+        ok(&run(&mut kr(&["key", "openai"]))),
+        "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n"
+    );
     ok(&run(&mut kr(&["master", "rotate"])));
-    assert_eq!(ok(&run(&mut kr(&["key", "openai"]))), "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n");
+    assert_eq!(
+        ok(&run(&mut kr(&["key", "openai"]))),
+        "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n"
+    );
 
     // A second store has its own entry: the first one's key does not open it.
     let other = Home::new();
     let mut cmd = other.bare();
-    cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus).args(["init", "--backend", "keyring"]);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .args(["init", "--backend", "keyring"]);
     ok(&run(&mut cmd));
 }

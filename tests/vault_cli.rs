@@ -48,7 +48,10 @@ fn every_provider_round_trips_through_stdin_and_env() {
         // `exec` sets the provider's variables, strips the master-key ones.
         let script = format!(
             "{} ; echo MK=${{OMC_MASTER_KEY:-unset}} PP=${{OMC_PASSPHRASE:-unset}} MKF=${{OMC_MASTER_KEY_FILE:-unset}}",
-            vars.iter().map(|v| format!("echo {v}=${v}")).collect::<Vec<_>>().join(";")
+            vars.iter()
+                .map(|v| format!("echo {v}=${v}"))
+                .collect::<Vec<_>>()
+                .join(";")
         );
         let out = ok(&run(home
             .cmd()
@@ -60,7 +63,13 @@ fn every_provider_round_trips_through_stdin_and_env() {
         assert!(out.contains("MK=unset PP=unset MKF=unset"), "{out}");
         if *provider == "openai-compatible" {
             let out = ok(&run(home.cmd().args([
-                "exec", "--credential", provider, "--", "sh", "-c", "echo $OPENAI_COMPATIBLE_BASE_URL",
+                "exec",
+                "--credential",
+                provider,
+                "--",
+                "sh",
+                "-c",
+                "echo $OPENAI_COMPATIBLE_BASE_URL",
             ])));
             assert_eq!(out, "http://127.0.0.1:9/v1\n");
         }
@@ -73,26 +82,44 @@ fn every_provider_round_trips_through_stdin_and_env() {
         let key = key_for(provider);
         let tail = &key[key.len() - 4..];
         for shown in [&table, &json] {
-            assert!(!shown.contains(&key[..key.len() - 4]), "{provider} leaked: {shown}");
+            assert!(
+                !shown.contains(&key[..key.len() - 4]),
+                "{provider} leaked: {shown}"
+            );
             assert!(!shown.contains(&key[3..]), "{provider} leaked: {shown}");
         }
         assert!(table.contains(&format!("…{tail}")), "{table}");
     }
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), PROVIDERS.len());
-    assert_eq!(parsed[0]["key"].as_str().unwrap().chars().filter(|c| *c != '…').count(), 7);
+    assert_eq!(
+        parsed[0]["key"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .filter(|c| *c != '…')
+            .count(),
+        7
+    );
 
     // `env` prints lines that a shell can eval back into the exact keys.
     let out = ok(&run(home.cmd().args(["env"]).env("OMC_ECHO", "")));
     for (provider, vars) in PROVIDERS {
         for v in *vars {
-            assert!(out.contains(&format!("export {v}='{}'", key_for(provider))), "{out}");
+            assert!(
+                out.contains(&format!("export {v}='{}'", key_for(provider))),
+                "{out}"
+            );
         }
     }
     // The same hermetic environment, with a shell evaluating omc's output.
     let evald = ok(&run(std::process::Command::new("sh")
         .env_clear()
-        .envs(home.cmd().get_envs().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))))
+        .envs(
+            home.cmd()
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
         .arg("-c")
         .arg(format!(
             "eval \"$({BIN} env --provider anthropic)\"; printf %s \"$ANTHROPIC_API_KEY\""
@@ -124,7 +151,14 @@ fn duplicate_names_and_duplicate_secrets_are_refused() {
     assert!(stderr(&out).contains("already stored"), "{}", stderr(&out));
     // Another profile may hold the same secret.
     ok(&run_stdin(
-        home.cmd().args(["--profile", "ci", "add", "openai", "--no-validate", "--key-stdin"]),
+        home.cmd().args([
+            "--profile",
+            "ci",
+            "add",
+            "openai",
+            "--no-validate",
+            "--key-stdin",
+        ]),
         "sk-dup-aaaaaaaaaaaaaaaaaaaa",
     ));
 }
@@ -136,13 +170,21 @@ fn defaults_follow_the_user() {
     ok(&home.add("openai", "b", "sk-default-bbbbbbbbbbbbbbbbbbbb"));
     ok(&home.add("anthropic", "c", "sk-ant-default-cccccccccccccccc"));
     // The first credential is the profile's default, and the first of each provider its own.
-    assert_eq!(ok(&run(home.cmd().arg("key"))), "sk-default-aaaaaaaaaaaaaaaaaaaa\n");
+    assert_eq!(
+        ok(&run(home.cmd().arg("key"))),
+        "sk-default-aaaaaaaaaaaaaaaaaaaa\n"
+    );
     ok(&run(home.cmd().args(["default", "b"])));
-    assert_eq!(ok(&run(home.cmd().arg("key"))), "sk-default-bbbbbbbbbbbbbbbbbbbb\n");
+    assert_eq!(
+        ok(&run(home.cmd().arg("key"))),
+        "sk-default-bbbbbbbbbbbbbbbbbbbb\n"
+    );
     let env = ok(&run(home.cmd().args(["env", "--provider", "openai"])));
     assert!(env.contains("sk-default-bbbbbbbbbbbbbbbbbbbb"), "{env}");
     // Two credentials of one provider would set the same variable.
-    let out = run(home.cmd().args(["env", "--credential", "a", "--credential", "b"]));
+    let out = run(home
+        .cmd()
+        .args(["env", "--credential", "a", "--credential", "b"]));
     assert_eq!(code(&out), 2);
     let out = run(home.cmd().args(["default", "nope"]));
     assert_eq!(code(&out), 3);
@@ -159,15 +201,29 @@ fn delete_keeps_a_tombstone_and_purge_removes_it() {
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
     ok(&run(home.cmd().args(["delete", "gone", "--yes"])));
     assert_eq!(code(&run(home.cmd().args(["key", "gone"]))), 3);
-    let all = ok(&run(home.cmd().args(["list", "--include-deleted", "--json"])));
+    let all = ok(&run(home.cmd().args([
+        "list",
+        "--include-deleted",
+        "--json",
+    ])));
     let all: serde_json::Value = serde_json::from_str(&all).unwrap();
-    let gone = all.as_array().unwrap().iter().find(|c| c["name"] == "gone").unwrap();
+    let gone = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "gone")
+        .unwrap();
     assert!(gone["deleted_at"].is_string());
     // The default moved to the remaining credential.
-    assert_eq!(ok(&run(home.cmd().arg("key"))), "sk-delete-bbbbbbbbbbbbbbbbbbbb\n");
+    assert_eq!(
+        ok(&run(home.cmd().arg("key"))),
+        "sk-delete-bbbbbbbbbbbbbbbbbbbb\n"
+    );
     // The name is free again, and the secret may be stored again.
     ok(&home.add("openai", "gone", "sk-delete-aaaaaaaaaaaaaaaaaaaa"));
-    ok(&run(home.cmd().args(["delete", "gone", "--yes", "--purge"])));
+    ok(&run(home
+        .cmd()
+        .args(["delete", "gone", "--yes", "--purge"])));
     let audit = ok(&run(home.cmd().args(["audit", "--json"])));
     for action in ["\"add\"", "\"delete\"", "\"purge\"", "\"key\""] {
         assert!(audit.contains(action), "{audit}");
@@ -179,10 +235,14 @@ fn rotate_replaces_the_secret() {
     let home = Home::new();
     ok(&home.add("openai", "r", "sk-rotate-old-aaaaaaaaaaaaaaaa"));
     ok(&run_stdin(
-        home.cmd().args(["rotate", "r", "--no-validate", "--key-stdin"]),
+        home.cmd()
+            .args(["rotate", "r", "--no-validate", "--key-stdin"]),
         "sk-rotate-new-bbbbbbbbbbbbbbbb",
     ));
-    assert_eq!(ok(&run(home.cmd().args(["key", "r"]))), "sk-rotate-new-bbbbbbbbbbbbbbbb\n");
+    assert_eq!(
+        ok(&run(home.cmd().args(["key", "r"]))),
+        "sk-rotate-new-bbbbbbbbbbbbbbbb\n"
+    );
     let list = ok(&run(home.cmd().arg("list")));
     assert!(list.contains("…bbbb"), "{list}");
 }
@@ -192,11 +252,21 @@ fn profiles_separate_credentials() {
     let home = Home::new();
     ok(&home.add("openai", "openai", "sk-profile-default-aaaaaaaaaa"));
     ok(&run_stdin(
-        home.cmd().args(["--profile", "work", "add", "openai", "--no-validate", "--key-stdin"]),
+        home.cmd().args([
+            "--profile",
+            "work",
+            "add",
+            "openai",
+            "--no-validate",
+            "--key-stdin",
+        ]),
         "sk-profile-work-bbbbbbbbbbbbb",
     ));
     assert_eq!(
-        ok(&run(home.cmd().env("OMC_PROFILE", "work").args(["key", "openai"]))),
+        ok(&run(home
+            .cmd()
+            .env("OMC_PROFILE", "work")
+            .args(["key", "openai"]))),
         "sk-profile-work-bbbbbbbbbbbbb\n"
     );
     ok(&run(home.cmd().args(["profile", "rename", "work", "job"])));
@@ -207,7 +277,13 @@ fn profiles_separate_credentials() {
     );
     let out = run(home.cmd().args(["profile", "remove", "job"]));
     assert_eq!(code(&out), 1, "non-empty profile must not be removed");
-    ok(&run(home.cmd().args(["--profile", "job", "delete", "openai", "--yes"])));
+    ok(&run(home.cmd().args([
+        "--profile",
+        "job",
+        "delete",
+        "openai",
+        "--yes",
+    ])));
     ok(&run(home.cmd().args(["profile", "remove", "job"])));
     let list = ok(&run(home.cmd().args(["profile", "list", "--json"])));
     assert!(!list.contains("\"job\""), "{list}");
@@ -233,7 +309,9 @@ fn nothing_prompts_without_a_terminal() {
     let out = run(home.cmd().args(["add", "openai", "--no-validate"]));
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("--key-stdin"), "{}", stderr(&out));
-    let out = run(home.cmd().args(["--no-input", "add", "openai", "--no-validate"]));
+    let out = run(home
+        .cmd()
+        .args(["--no-input", "add", "openai", "--no-validate"]));
     assert_eq!(code(&out), 2);
     let out = run(home.bare().args(["init", "--backend", "file"]));
     assert_eq!(code(&out), 4);

@@ -28,7 +28,10 @@ fn assert_no_canary_in_files(home: &Home) {
     for (name, bytes) in files_under(home.path()) {
         assert!(!contains(&bytes, CANARY), "canary found in {name}");
         // Not even a large piece of it.
-        assert!(!contains(&bytes, &CANARY[3..20]), "canary fragment in {name}");
+        assert!(
+            !contains(&bytes, &CANARY[3..20]),
+            "canary fragment in {name}"
+        );
     }
 }
 
@@ -40,12 +43,24 @@ fn canary_key_is_absent_from_disk_and_output() {
     };
     let mut add = home.cmd();
     trace(&mut add);
-    let out = run_stdin(add.args(["add", "openai", "--name", "canary", "--no-validate", "--key-stdin", "-vvv"]), CANARY);
+    let out = run_stdin(
+        add.args([
+            "add",
+            "openai",
+            "--name",
+            "canary",
+            "--no-validate",
+            "--key-stdin",
+            "-vvv",
+        ]),
+        CANARY,
+    );
     ok(&out);
     let mut outputs = vec![out];
     // Keep a connection open so the WAL stays on disk to be searched.
     let held = rusqlite::Connection::open(home.db()).unwrap();
-    held.execute_batch("SELECT count(*) FROM credentials").unwrap();
+    held.execute_batch("SELECT count(*) FROM credentials")
+        .unwrap();
     ok(&home.add("anthropic", "other", "sk-ant-canary-neighbour-aaaaaaaaa"));
 
     let commands: &[&[&str]] = &[
@@ -60,7 +75,15 @@ fn canary_key_is_absent_from_disk_and_output() {
         &["doctor"],
         &["profile", "list"],
         &["rotate", "canary", "--no-validate", "--key-env", "NOPE"],
-        &["add", "openai", "--name", "again", "--no-validate", "--key-env", "CANARY_VAR"],
+        &[
+            "add",
+            "openai",
+            "--name",
+            "again",
+            "--no-validate",
+            "--key-env",
+            "CANARY_VAR",
+        ],
     ];
     for args in commands {
         let mut cmd = home.cmd();
@@ -73,7 +96,11 @@ fn canary_key_is_absent_from_disk_and_output() {
         trace(&mut cmd);
         let out = run(cmd.args(args));
         ok(&out);
-        assert!(!contains(&out.stderr, CANARY), "{args:?} stderr: {}", stderr(&out));
+        assert!(
+            !contains(&out.stderr, CANARY),
+            "{args:?} stderr: {}",
+            stderr(&out)
+        );
     }
     for out in &outputs {
         assert!(!contains(&out.stdout, CANARY), "stdout: {}", stdout(out));
@@ -84,7 +111,10 @@ fn canary_key_is_absent_from_disk_and_output() {
 
     assert_no_canary_in_files(&home);
     let wal = home.data().join("omc.db-wal");
-    assert!(wal.exists(), "the WAL should be on disk while a connection is open");
+    assert!(
+        wal.exists(),
+        "the WAL should be on disk while a connection is open"
+    );
 
     let mut del = home.cmd();
     trace(&mut del);
@@ -96,7 +126,11 @@ fn canary_key_is_absent_from_disk_and_output() {
     // The tombstone has no ciphertext left.
     let conn = rusqlite::Connection::open(home.db()).unwrap();
     let ct: Option<Vec<u8>> = conn
-        .query_row("SELECT ciphertext FROM credentials WHERE name = 'canary'", [], |r| r.get(0))
+        .query_row(
+            "SELECT ciphertext FROM credentials WHERE name = 'canary'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(ct.is_none());
 }
@@ -108,17 +142,33 @@ fn swapped_ciphertexts_are_detected() {
     ok(&home.add("openai", "b", "sk-swap-bbbbbbbbbbbbbbbbbbbbbb"));
     let conn = rusqlite::Connection::open(home.db()).unwrap();
     let get = |name: &str| -> Vec<u8> {
-        conn.query_row("SELECT ciphertext FROM credentials WHERE name = ?1", [name], |r| r.get(0))
-            .unwrap()
+        conn.query_row(
+            "SELECT ciphertext FROM credentials WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap()
     };
     let (a, b) = (get("a"), get("b"));
-    conn.execute("UPDATE credentials SET ciphertext = ?1 WHERE name = 'a'", [&b]).unwrap();
-    conn.execute("UPDATE credentials SET ciphertext = ?1 WHERE name = 'b'", [&a]).unwrap();
+    conn.execute(
+        "UPDATE credentials SET ciphertext = ?1 WHERE name = 'a'",
+        [&b],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE credentials SET ciphertext = ?1 WHERE name = 'b'",
+        [&a],
+    )
+    .unwrap();
     drop(conn);
     for name in ["a", "b"] {
         let out = run(home.cmd().args(["key", name]));
         assert_eq!(code(&out), 1);
-        assert!(stderr(&out).contains("belongs to another credential"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("belongs to another credential"),
+            "{}",
+            stderr(&out)
+        );
         assert!(out.stdout.is_empty());
     }
 }
@@ -130,24 +180,48 @@ fn a_wrong_master_key_exits_4_and_changes_nothing() {
     let before = std::fs::read(home.db()).unwrap();
     let list_before = ok(&run(home.cmd().args(["list", "--json"])));
     let wrong = generate_identity();
-    for args in [&["key", "a"][..], &["env"], &["master", "status"], &["exec", "--", "true"]] {
+    for args in [
+        &["key", "a"][..],
+        &["env"],
+        &["master", "status"],
+        &["exec", "--", "true"],
+    ] {
         let out = run(home.cmd().env("OMC_MASTER_KEY", &wrong).args(args));
         assert_eq!(code(&out), 4, "{args:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("not this store's"), "{}", stderr(&out));
-        assert!(!stderr(&out).contains(&wrong[15..]), "the key must not be echoed");
+        assert!(
+            stderr(&out).contains("not this store's"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains(&wrong[15..]),
+            "the key must not be echoed"
+        );
     }
     let out = run_stdin(
-        home.cmd()
-            .env("OMC_MASTER_KEY", &wrong)
-            .args(["add", "openai", "--name", "b", "--no-validate", "--key-stdin"]),
+        home.cmd().env("OMC_MASTER_KEY", &wrong).args([
+            "add",
+            "openai",
+            "--name",
+            "b",
+            "--no-validate",
+            "--key-stdin",
+        ]),
         "sk-wrongkey-bbbbbbbbbbbbbbbbbb",
     );
     assert_eq!(code(&out), 4);
     // Garbage is refused the same way, without being echoed.
-    let out = run(home.cmd().env("OMC_MASTER_KEY", "AGE-SECRET-KEY-1GARBAGEXYZ").args(["key", "a"]));
+    let out = run(home
+        .cmd()
+        .env("OMC_MASTER_KEY", "AGE-SECRET-KEY-1GARBAGEXYZ")
+        .args(["key", "a"]));
     assert_eq!(code(&out), 4);
     assert!(!stderr(&out).contains("GARBAGEXYZ"));
-    assert_eq!(std::fs::read(home.db()).unwrap(), before, "store bytes changed");
+    assert_eq!(
+        std::fs::read(home.db()).unwrap(),
+        before,
+        "store bytes changed"
+    );
     assert_eq!(ok(&run(home.cmd().args(["list", "--json"]))), list_before);
 }
 
@@ -156,17 +230,32 @@ fn the_master_key_also_comes_from_a_file() {
     let home = Home::new();
     ok(&home.add("openai", "a", "sk-keyfile-aaaaaaaaaaaaaaaaaaa"));
     let file = home.path().join("master.key");
-    std::fs::write(&file, format!("# created by age-keygen\n{}\n", home.master_key)).unwrap();
-    let out = ok(&run(home.bare().env("OMC_MASTER_KEY_FILE", &file).args(["key", "a"])));
+    std::fs::write(
+        &file,
+        format!("# created by age-keygen\n{}\n", home.master_key),
+    )
+    .unwrap();
+    let out = ok(&run(home
+        .bare()
+        .env("OMC_MASTER_KEY_FILE", &file)
+        .args(["key", "a"])));
     assert_eq!(out, "sk-keyfile-aaaaaaaaaaaaaaaaaaa\n");
-    let status = ok(&run(home.bare().env("OMC_MASTER_KEY_FILE", &file).args(["master", "status", "--json"])));
+    let status = ok(&run(home
+        .bare()
+        .env("OMC_MASTER_KEY_FILE", &file)
+        .args(["master", "status", "--json"])));
     assert!(status.contains("OMC_MASTER_KEY_FILE"), "{status}");
 }
 
 fn keys_of(home: &Home, names: &[String], key: &str) -> Vec<String> {
     names
         .iter()
-        .map(|n| ok(&run(home.bare().env("OMC_MASTER_KEY", key).args(["key", n]))))
+        .map(|n| {
+            ok(&run(home
+                .bare()
+                .env("OMC_MASTER_KEY", key)
+                .args(["key", n])))
+        })
         .collect()
 }
 
@@ -186,9 +275,17 @@ fn master_rotation_loses_nothing_whenever_it_dies() {
             .env("OMC_TEST_CRASH_AT", point)
             .args(["master", "rotate", "--new-key-file"])
             .arg(&new_file));
-        assert_eq!(out.status.code(), None, "{point}: the process should have died");
+        assert_eq!(
+            out.status.code(),
+            None,
+            "{point}: the process should have died"
+        );
         // Died before the commit: the old key still opens everything.
-        assert_eq!(keys_of(&home, &names, &home.master_key), expected, "{point}");
+        assert_eq!(
+            keys_of(&home, &names, &home.master_key),
+            expected,
+            "{point}"
+        );
         std::fs::remove_file(&new_file).unwrap();
     }
 
@@ -199,7 +296,10 @@ fn master_rotation_loses_nothing_whenever_it_dies() {
         .arg(&new_file));
     assert_eq!(out.status.code(), None);
     // Died after the commit: the new key (already written) opens everything.
-    let new_key = std::fs::read_to_string(&new_file).unwrap().trim().to_owned();
+    let new_key = std::fs::read_to_string(&new_file)
+        .unwrap()
+        .trim()
+        .to_owned();
     assert_eq!(mode(&new_file), 0o600);
     assert_eq!(keys_of(&home, &names, &new_key), expected);
     let old = run(home.cmd().args(["key", "c0"]));
@@ -212,7 +312,10 @@ fn master_rotation_loses_nothing_whenever_it_dies() {
         .env("OMC_MASTER_KEY", &new_key)
         .args(["master", "rotate", "--new-key-file"])
         .arg(&next_file)));
-    let next_key = std::fs::read_to_string(&next_file).unwrap().trim().to_owned();
+    let next_key = std::fs::read_to_string(&next_file)
+        .unwrap()
+        .trim()
+        .to_owned();
     assert_eq!(keys_of(&home, &names, &next_key), expected);
 }
 
@@ -232,19 +335,27 @@ fn passphrase_file_backend_round_trips_and_recovers_a_rotation() {
     pass(&mut add, "correct horse");
     // Adding needs only the public recipient: no passphrase required.
     ok(&run_stdin(
-        home.bare().args(["add", "openai", "--no-validate", "--key-stdin"]),
+        home.bare()
+            .args(["add", "openai", "--no-validate", "--key-stdin"]),
         "sk-passfile-aaaaaaaaaaaaaaaaaa",
     ));
 
     let mut key = home.bare();
     pass(&mut key, "correct horse");
-    assert_eq!(ok(&run(key.args(["key", "openai"]))), "sk-passfile-aaaaaaaaaaaaaaaaaa\n");
+    assert_eq!(
+        ok(&run(key.args(["key", "openai"]))),
+        "sk-passfile-aaaaaaaaaaaaaaaaaa\n"
+    );
 
     let mut wrong = home.bare();
     pass(&mut wrong, "wrong horse");
     let out = run(wrong.args(["key", "openai"]));
     assert_eq!(code(&out), 4);
-    assert!(stderr(&out).contains("wrong passphrase"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wrong passphrase"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = run(home.bare().args(["key", "openai"]));
     assert_eq!(code(&out), 4);
@@ -253,24 +364,39 @@ fn passphrase_file_backend_round_trips_and_recovers_a_rotation() {
     // Rotation dies after the commit: the pending master.age is found and promoted.
     let mut rot = home.bare();
     pass(&mut rot, "correct horse");
-    let out = run(rot.env("OMC_TEST_CRASH_AT", "rotate-after-commit").args(["master", "rotate"]));
+    let out = run(rot
+        .env("OMC_TEST_CRASH_AT", "rotate-after-commit")
+        .args(["master", "rotate"]));
     assert_eq!(out.status.code(), None);
     let mut key = home.bare();
     pass(&mut key, "correct horse");
-    assert_eq!(ok(&run(key.args(["key", "openai"]))), "sk-passfile-aaaaaaaaaaaaaaaaaa\n");
+    assert_eq!(
+        ok(&run(key.args(["key", "openai"]))),
+        "sk-passfile-aaaaaaaaaaaaaaaaaa\n"
+    );
     assert!(!home.data().join("master.age.pending").exists());
     assert_eq!(mode(&master_age), 0o600);
 }
 
 #[test]
 fn master_age_opens_with_the_age_tool() {
-    if std::process::Command::new("age").arg("--version").output().is_err() {
-        assert!(std::env::var_os("OMC_TEST_REQUIRE_AGE").is_none(), "age is required here");
+    if std::process::Command::new("age")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("OMC_TEST_REQUIRE_AGE").is_none(),
+            "age is required here"
+        );
         eprintln!("skipped: the `age` command is not installed");
         return;
     }
     let home = Home::new();
-    ok(&run(home.bare().env("OMC_PASSPHRASE", "pw for age").args(["init", "--backend", "file"])));
+    ok(&run(home
+        .bare()
+        .env("OMC_PASSPHRASE", "pw for age")
+        .args(["init", "--backend", "file"])));
     let status = ok(&run(home
         .bare()
         .env("OMC_PASSPHRASE", "pw for age")
@@ -291,7 +417,10 @@ fn master_age_opens_with_the_age_tool() {
         .find_map(|w| w.find("AGE-SECRET-KEY-1").map(|i| &w[i..]))
         .expect("age printed the identity");
     let identity: age::x25519::Identity = identity.trim().parse().unwrap();
-    assert_eq!(identity.to_public().to_string(), status["recipient"].as_str().unwrap());
+    assert_eq!(
+        identity.to_public().to_string(),
+        status["recipient"].as_str().unwrap()
+    );
 }
 
 #[test]
@@ -312,7 +441,14 @@ fn eight_concurrent_writers_lose_nothing() {
                     cmd.env_clear().envs(cmd_env.iter().cloned());
                     let name = format!("w{w}-{i}");
                     let out = run_stdin(
-                        cmd.args(["add", "openai", "--name", &name, "--no-validate", "--key-stdin"]),
+                        cmd.args([
+                            "add",
+                            "openai",
+                            "--name",
+                            &name,
+                            "--no-validate",
+                            "--key-stdin",
+                        ]),
                         &format!("sk-concurrency-{w}-{i}-bbbbbbbbbbbbbbbb"),
                     );
                     if !out.status.success() {
@@ -323,7 +459,10 @@ fn eight_concurrent_writers_lose_nothing() {
             })
         })
         .collect();
-    let failures: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    let failures: Vec<String> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     assert!(failures.is_empty(), "{failures:?}");
     let list = ok(&run(home.cmd().args(["list", "--json"])));
     let list: serde_json::Value = serde_json::from_str(&list).unwrap();
@@ -363,7 +502,11 @@ fn a_store_others_can_read_is_refused() {
     std::fs::set_permissions(home.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run(home.cmd().arg("list"));
     assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("readable by group or others"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("readable by group or others"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
     std::fs::set_permissions(home.db(), std::fs::Permissions::from_mode(0o600)).unwrap();
     std::fs::set_permissions(home.data(), std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -378,7 +521,11 @@ fn a_corrupt_database_is_a_clear_error() {
     use std::os::unix::fs::PermissionsExt;
     let home = Home::new();
     ok(&home.add("openai", "a", "sk-corrupt-aaaaaaaaaaaaaaaaaaa"));
-    std::fs::write(home.db(), b"this is not a database, just garbage bytes........").unwrap();
+    std::fs::write(
+        home.db(),
+        b"this is not a database, just garbage bytes........",
+    )
+    .unwrap();
     std::fs::set_permissions(home.db(), std::fs::Permissions::from_mode(0o600)).unwrap();
     for args in [&["list"][..], &["key", "a"], &["doctor"]] {
         let out = run(home.cmd().args(args));

@@ -10,11 +10,13 @@ pub mod env;
 pub mod exec;
 pub mod init;
 pub mod key;
+pub mod limit;
 pub mod list;
 pub mod man;
 pub mod master;
 pub mod profile;
 pub mod rotate;
+pub mod usage;
 pub mod validate;
 
 use std::io::Read;

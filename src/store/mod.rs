@@ -5,6 +5,7 @@ mod audit;
 mod credentials;
 mod profiles;
 pub mod schema;
+mod usage;
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use zeroize::Zeroizing;
 pub use audit::{AuditEntry, record as audit_record};
 pub use credentials::{Credential, Filter, NewCredential};
 pub use profiles::{Profile, validate_name};
+pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};
 
 use crate::error::{Error, Result};
 use crate::paths::{self, Paths};

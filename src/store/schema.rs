@@ -57,4 +57,34 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX audit_at ON audit(at);
     "#,
+    // 2: the usage ledger and daily limits.
+    r#"
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        at            INTEGER NOT NULL,
+        profile_id    INTEGER NOT NULL,
+        profile       TEXT NOT NULL,
+        credential    TEXT,
+        credential_id TEXT,
+        provider      TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        error_kind    TEXT,
+        input_tokens  INTEGER,
+        output_tokens INTEGER,
+        estimated     INTEGER NOT NULL DEFAULT 0,
+        reserved_tokens INTEGER NOT NULL DEFAULT 0,
+        ttft_ms       REAL,
+        latency_ms    REAL,
+        cost_usd      REAL
+    ) STRICT;
+    CREATE INDEX runs_profile_at ON runs(profile_id, at);
+
+    CREATE TABLE limits (
+        profile_id   INTEGER PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+        daily_tokens INTEGER,
+        daily_cost   REAL
+    ) STRICT;
+    "#,
 ];

@@ -50,7 +50,10 @@ impl Home {
             .env("HOME", self.path())
             .env("OMC_HOME", self.data())
             // No keyring reachable unless a test sets one up.
-            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/omc-test-bus")
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                "unix:path=/nonexistent/omc-test-bus",
+            )
             .env("OMC_KEYRING_TIMEOUT", "3s")
             .stdin(Stdio::null());
         cmd
@@ -59,8 +62,14 @@ impl Home {
     /// Add a credential through `--key-stdin`.
     pub fn add(&self, provider: &str, name: &str, key: &str) -> Output {
         run_stdin(
-            self.cmd()
-                .args(["add", provider, "--name", name, "--no-validate", "--key-stdin"]),
+            self.cmd().args([
+                "add",
+                provider,
+                "--name",
+                name,
+                "--no-validate",
+                "--key-stdin",
+            ]),
             key,
         )
     }

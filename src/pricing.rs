@@ -1,0 +1,141 @@
+//! Token prices: `prices.toml`, built into the binary, overridable in `config.toml`.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+const BUILT_IN: &str = include_str!("../prices.toml");
+
+/// USD per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+}
+
+impl Price {
+    pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> f64 {
+        (input_tokens as f64 * self.input + output_tokens as f64 * self.output) / 1_000_000.0
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    #[serde(default)]
+    price: Vec<Entry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Entry {
+    provider: String,
+    model: String,
+    input: f64,
+    output: f64,
+}
+
+/// The price table, keyed by provider then model name.
+#[derive(Debug, Clone, Default)]
+pub struct Prices {
+    by_provider: HashMap<String, Vec<(String, Price)>>,
+}
+
+impl Prices {
+    /// The built-in table with `overrides` (`"provider/model" -> price`) on top.
+    pub fn load(overrides: &HashMap<String, Price>) -> Result<Prices> {
+        let file: File = toml::from_str(BUILT_IN)
+            .map_err(|e| Error::Other(format!("built-in prices.toml is invalid: {e}")))?;
+        let mut prices = Prices::default();
+        for e in file.price {
+            prices.insert(
+                &e.provider,
+                &e.model,
+                Price {
+                    input: e.input,
+                    output: e.output,
+                },
+            );
+        }
+        for (key, price) in overrides {
+            let (provider, model) = key.split_once('/').ok_or_else(|| {
+                Error::usage_hint(
+                    format!("config.toml: price key '{key}' is not provider/model"),
+                    "write [prices.\"openai/gpt-4o-mini\"] input = 0.15, output = 0.60",
+                )
+            })?;
+            prices.insert(provider, model, *price);
+        }
+        Ok(prices)
+    }
+
+    fn insert(&mut self, provider: &str, model: &str, price: Price) {
+        let list = self.by_provider.entry(provider.to_owned()).or_default();
+        list.retain(|(m, _)| m != model);
+        list.push((model.to_owned(), price));
+    }
+
+    /// The price of `model`, by exact name or else the longest listed prefix.
+    pub fn get(&self, provider: &str, model: &str) -> Option<Price> {
+        let list = self.by_provider.get(provider)?;
+        let model = model.strip_prefix("models/").unwrap_or(model);
+        list.iter()
+            .filter(|(m, _)| model == m || model.starts_with(&format!("{m}-")))
+            .max_by_key(|(m, _)| m.len())
+            .map(|(_, p)| *p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_table_parses_and_matches_by_prefix() {
+        let prices = Prices::load(&HashMap::new()).unwrap();
+        let mini = prices.get("openai", "gpt-4o-mini").unwrap();
+        assert_eq!(prices.get("openai", "gpt-4o-mini-2024-07-18"), Some(mini));
+        // gpt-4o-mini must not take gpt-4o's price, nor the other way round.
+        assert_ne!(prices.get("openai", "gpt-4o").unwrap(), mini);
+        assert_eq!(prices.get("openai", "no-such-model"), None);
+        assert_eq!(
+            prices
+                .get("gemini", "models/gemini-2.5-flash")
+                .unwrap()
+                .input,
+            0.30
+        );
+    }
+
+    #[test]
+    fn overrides_win() {
+        let mut o = HashMap::new();
+        o.insert(
+            "openai/gpt-4o-mini".to_owned(),
+            Price {
+                input: 1.0,
+                output: 2.0,
+            },
+        );
+        o.insert(
+            "custom/m".to_owned(),
+            Price {
+                input: 3.0,
+                output: 4.0,
+            },
+        );
+        let prices = Prices::load(&o).unwrap();
+        assert_eq!(prices.get("openai", "gpt-4o-mini").unwrap().input, 1.0);
+        assert_eq!(prices.get("custom", "m").unwrap().output, 4.0);
+    }
+
+    #[test]
+    fn cost_is_per_million() {
+        let p = Price {
+            input: 0.15,
+            output: 0.60,
+        };
+        assert!((p.cost(1_000_000, 1_000_000) - 0.75).abs() < 1e-12);
+        assert!((p.cost(1000, 500) - 0.00045).abs() < 1e-12);
+    }
+}
