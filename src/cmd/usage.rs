@@ -139,7 +139,7 @@ fn write_csv(rows: &[UsageRow]) -> Result<()> {
         ])
         .map_err(err)?;
     }
-    w.flush().map_err(|e| crate::output::stdout_error(e))
+    w.flush().map_err(crate::output::stdout_error)
 }
 
 /// Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR).
