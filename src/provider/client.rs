@@ -365,7 +365,9 @@ async fn read_stream(
             Ok(event) => event,
             // Whatever follows the end marker (a connection cut before the last chunk) is moot.
             Err(_) if acc.done => break,
-            Err(EventStreamError::Transport(e)) => return Err(Failure::fatal(transport(&e, false).error)),
+            Err(EventStreamError::Transport(e)) => {
+                return Err(Failure::fatal(transport(&e, false).error));
+            }
             Err(e) => return Err(Failure::fatal(wire::malformed("event stream", e))),
         };
         if acc.done {
@@ -412,7 +414,10 @@ fn base_url<'a>(target: &Target<'a>) -> Result<&'a str, ProviderError> {
         wire::error(
             ErrorKind::BadRequest,
             None,
-            format!("provider '{}' needs a base URL (--base-url)", target.spec.id),
+            format!(
+                "provider '{}' needs a base URL (--base-url)",
+                target.spec.id
+            ),
         )
     })
 }
@@ -476,7 +481,12 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
 /// `retry-after-ms` (OpenAI) or `retry-after` in seconds. The HTTP-date form is rare from APIs
 /// and falls back to backoff.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         return Duration::try_from_secs_f64(ms / 1e3).ok();
     }
@@ -516,7 +526,11 @@ fn usage(acc: &Accum, req: &ChatRequest) -> Usage {
 /// About four characters per token for English text; at least one for any text at all.
 pub fn estimate_tokens(text: &str) -> u64 {
     let chars = text.chars().count() as u64;
-    if chars == 0 { 0 } else { chars.div_ceil(4).max(1) }
+    if chars == 0 {
+        0
+    } else {
+        chars.div_ceil(4).max(1)
+    }
 }
 
 /// The message made safe to show: the key and anything key-shaped removed, and cut short.
@@ -550,7 +564,10 @@ mod tests {
         h.insert("retry-after-ms", "150".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_millis(150)));
         let mut h = reqwest::header::HeaderMap::new();
-        h.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h), None);
     }
 

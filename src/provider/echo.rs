@@ -182,9 +182,13 @@ mod tests {
 
     #[tokio::test]
     async fn simulated_latency_from_the_base_url() {
-        let r = chat(Some("echo://ttft=30ms,token=1ms"), &req("x y", true), &mut |_: Delta<'_>| {})
-            .await
-            .unwrap();
+        let r = chat(
+            Some("echo://ttft=30ms,token=1ms"),
+            &req("x y", true),
+            &mut |_: Delta<'_>| {},
+        )
+        .await
+        .unwrap();
         let ttft = r.ttft().unwrap();
         assert!(ttft >= Duration::from_millis(30), "{ttft:?}");
     }

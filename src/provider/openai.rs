@@ -189,7 +189,8 @@ fn describe(status: Option<u16>, v: &Value) -> (ErrorKind, String) {
     let etype = e["type"].as_str().unwrap_or_default();
     let lower = message.to_ascii_lowercase();
     let model_missing = code == "model_not_found"
-        || (lower.contains("model") && (lower.contains("does not exist") || lower.contains("not found")));
+        || (lower.contains("model")
+            && (lower.contains("does not exist") || lower.contains("not found")));
     let kind = match status {
         _ if code == "invalid_api_key" => ErrorKind::Auth,
         Some(s @ (401 | 403 | 429)) => wire::kind_for_status(s),

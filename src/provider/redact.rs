@@ -9,7 +9,16 @@ pub const REDACTED: &str = "[REDACTED]";
 /// Prefixes real key formats start with. A token with one of these and enough length is a key
 /// even when it is partly masked (`sk-abc***wxyz`).
 const KEY_PREFIXES: &[&str] = &[
-    "sk-", "sk_", "AIza", "xai-", "gsk_", "ghp_", "gho_", "github_pat_", "hf_", "r8_",
+    "sk-",
+    "sk_",
+    "AIza",
+    "xai-",
+    "gsk_",
+    "ghp_",
+    "gho_",
+    "github_pat_",
+    "hf_",
+    "r8_",
 ];
 
 /// `text` with `secret` (when given) and anything else that looks like an API key replaced by

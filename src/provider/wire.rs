@@ -86,7 +86,11 @@ impl Accum {
     }
 }
 
-pub(crate) fn error(kind: ErrorKind, status: Option<u16>, message: impl Into<String>) -> ProviderError {
+pub(crate) fn error(
+    kind: ErrorKind,
+    status: Option<u16>,
+    message: impl Into<String>,
+) -> ProviderError {
     ProviderError {
         kind,
         status,
