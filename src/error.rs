@@ -2,7 +2,7 @@
 //! fix is known, the hint printed under the error line.
 //!
 //! No variant ever carries a secret: messages are built from names, paths and provider replies
-//! that have been passed through [`crate::redact::redact`].
+//! that have been passed through [`crate::provider::redact`].
 
 use std::path::PathBuf;
 

@@ -4,8 +4,17 @@
 
 use serde::Serialize;
 
+mod anthropic;
+pub mod client;
+pub mod echo;
+mod gemini;
+mod openai;
+pub mod redact;
 pub mod types;
+mod wire;
 
+pub use client::{Client, ClientOptions, Target, estimate_tokens};
+pub use redact::redact;
 pub use types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Usage};
 
 /// The API family a provider speaks.

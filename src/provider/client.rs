@@ -1,0 +1,580 @@
+//! The HTTP client every family shares: timeouts, retries, streaming with read-time stamps, and
+//! error mapping. The families (`openai`, `anthropic`, `gemini`) only build requests and parse
+//! replies; this module does the I/O.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use eventsource_stream::{EventStreamError, Eventsource};
+use futures_util::StreamExt;
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Usage};
+use super::wire::{self, Accum, Prepared};
+use super::{Family, ProviderSpec, anthropic, echo, gemini, openai, redact};
+
+/// Longest wait a `Retry-After` can impose; a provider asking for minutes gets an error instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+/// Longest exponential backoff step.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// Error bodies are small; anything bigger is cut rather than buffered.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Provider messages shown to the user are cut to this many characters.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// How patient the client is.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// To establish a TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// Longest silence between two reads, response headers included. Unstreamed replies say
+    /// nothing until the whole answer is generated, so this is generous by default.
+    pub read_timeout: Duration,
+    /// Deadline for a whole call, retries and backoff included.
+    pub total_timeout: Option<Duration>,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff step; doubled each retry, with jitter.
+    pub backoff_base: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(120),
+            total_timeout: None,
+            max_retries: 2,
+            backoff_base: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Where a call goes and with which key.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub spec: &'static ProviderSpec,
+    /// The credential's own base URL, else the provider's default.
+    pub base_url: Option<&'a str>,
+    pub key: &'a SecretString,
+}
+
+/// A provider client. Cheap to clone; clones share one connection pool, so a benchmark reuses
+/// keep-alive connections across requests.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    opts: ClientOptions,
+}
+
+/// One failed attempt, and whether another may follow.
+struct Failure {
+    error: ProviderError,
+    retry: bool,
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    fn fatal(error: ProviderError) -> Self {
+        Failure {
+            error,
+            retry: false,
+            retry_after: None,
+        }
+    }
+}
+
+impl Client {
+    pub fn new(opts: ClientOptions) -> Result<Client, ProviderError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("omc/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(opts.connect_timeout)
+            .read_timeout(opts.read_timeout)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            // A redirect would resend the key to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| wire::error(ErrorKind::Connection, None, chain(&e)))?;
+        Ok(Client { http, opts })
+    }
+
+    pub fn options(&self) -> &ClientOptions {
+        &self.opts
+    }
+
+    /// Sends one chat request. When `req.stream`, `on_delta` gets each non-empty piece of text as
+    /// it arrives; otherwise it gets the whole text once. Timings describe the attempt that
+    /// succeeded.
+    pub async fn chat(
+        &self,
+        target: &Target<'_>,
+        req: &ChatRequest,
+        on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    ) -> Result<ChatResponse, ProviderError> {
+        let result = self.chat_inner(target, req, on_delta).await;
+        result.map_err(|e| scrub(e, target.key))
+    }
+
+    /// The call that spends no tokens: lists the models the key can use. Validation uses it.
+    pub async fn list_models(&self, target: &Target<'_>) -> Result<Vec<String>, ProviderError> {
+        let result = self.list_models_inner(target).await;
+        result.map_err(|e| scrub(e, target.key))
+    }
+
+    async fn chat_inner(
+        &self,
+        target: &Target<'_>,
+        req: &ChatRequest,
+        on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    ) -> Result<ChatResponse, ProviderError> {
+        let family = target.spec.family;
+        let prepared = match family {
+            Family::Echo => return echo::chat(target.base_url, req, on_delta).await,
+            Family::OpenAi => openai::chat_request(base_url(target)?, target.key, req)?,
+            Family::Anthropic => anthropic::chat_request(base_url(target)?, target.key, req)?,
+            Family::Gemini => gemini::chat_request(base_url(target)?, target.key, req)?,
+        };
+        let deadline = self.opts.total_timeout.map(|t| Instant::now() + t);
+        let mut attempt = 1;
+        loop {
+            match self
+                .chat_once(family, &prepared, req, deadline, on_delta)
+                .await
+            {
+                Ok(resp) => return Ok(resp),
+                Err(f) => self.wait_or_give_up(f, attempt, deadline).await?,
+            }
+            attempt += 1;
+        }
+    }
+
+    async fn list_models_inner(&self, target: &Target<'_>) -> Result<Vec<String>, ProviderError> {
+        let family = target.spec.family;
+        let prepared = match family {
+            Family::Echo => return Ok(echo::MODELS.iter().map(|m| (*m).to_owned()).collect()),
+            Family::OpenAi => openai::models_request(base_url(target)?, target.key)?,
+            Family::Anthropic => anthropic::models_request(base_url(target)?, target.key)?,
+            Family::Gemini => gemini::models_request(base_url(target)?, target.key)?,
+        };
+        let deadline = self.opts.total_timeout.map(|t| Instant::now() + t);
+        let mut attempt = 1;
+        loop {
+            let once = async {
+                let (resp, _) = self.send(family, &prepared, deadline).await?;
+                let body = resp.bytes().await.map_err(|e| transport(&e, false))?;
+                match family {
+                    Family::OpenAi => openai::parse_models(&body),
+                    Family::Anthropic => anthropic::parse_models(&body),
+                    _ => gemini::parse_models(&body),
+                }
+                .map_err(Failure::fatal)
+            };
+            match once.await {
+                Ok(models) => return Ok(models),
+                Err(f) => self.wait_or_give_up(f, attempt, deadline).await?,
+            }
+            attempt += 1;
+        }
+    }
+
+    /// After failed attempt number `attempt`: sleeps before the next one, or returns the error
+    /// (with the attempt count) when retrying is not allowed, exhausted, or past the deadline.
+    async fn wait_or_give_up(
+        &self,
+        f: Failure,
+        attempt: u32,
+        deadline: Option<Instant>,
+    ) -> Result<(), ProviderError> {
+        let give_up = |f: Failure| ProviderError {
+            attempts: attempt,
+            ..f.error
+        };
+        if !f.retry || attempt > self.opts.max_retries {
+            return Err(give_up(f));
+        }
+        let delay = match f.retry_after {
+            Some(d) if d > MAX_RETRY_AFTER => return Err(give_up(f)),
+            Some(d) => d,
+            None => backoff(self.opts.backoff_base, attempt),
+        };
+        if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+            return Err(give_up(f));
+        }
+        tracing::debug!(
+            attempt,
+            kind = ?f.error.kind,
+            status = f.error.status,
+            delay_ms = delay.as_millis() as u64,
+            "retrying provider request"
+        );
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// Sends `p` and returns a successful response, or the failure an error status means.
+    /// The second value is when the request was sent.
+    async fn send(
+        &self,
+        family: Family,
+        p: &Prepared,
+        deadline: Option<Instant>,
+    ) -> Result<(reqwest::Response, Instant), Failure> {
+        let mut rb = self
+            .http
+            .request(p.method.clone(), &p.url)
+            .headers(p.headers.clone());
+        if let Some(body) = &p.body {
+            rb = rb.body(body.clone());
+        }
+        if let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Failure::fatal(wire::error(
+                    ErrorKind::Timeout,
+                    None,
+                    "the total timeout passed before the request could be sent",
+                )));
+            }
+            rb = rb.timeout(left);
+        }
+        let started = Instant::now();
+        // The URL never carries the key; headers, which do, are never logged.
+        tracing::debug!(method = %p.method, url = %p.url, "provider request");
+        let resp = rb.send().await.map_err(|e| transport(&e, true))?;
+        let status = resp.status().as_u16();
+        tracing::debug!(
+            status,
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "provider response headers"
+        );
+        if resp.status().is_success() {
+            return Ok((resp, started));
+        }
+        let retry_after = retry_after(resp.headers());
+        let body = read_capped(resp, MAX_ERROR_BODY).await;
+        let error = match family {
+            Family::Anthropic => anthropic::classify(status, &body),
+            Family::Gemini => gemini::classify(status, &body),
+            _ => openai::classify(status, &body),
+        };
+        tracing::trace!(status, kind = ?error.kind, "provider error reply");
+        Err(Failure {
+            retry: wire::retryable_status(status),
+            retry_after,
+            error,
+        })
+    }
+
+    async fn chat_once(
+        &self,
+        family: Family,
+        p: &Prepared,
+        req: &ChatRequest,
+        deadline: Option<Instant>,
+        on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    ) -> Result<ChatResponse, Failure> {
+        let (resp, started) = self.send(family, p, deadline).await?;
+        let streamed = req.stream && is_event_stream(&resp);
+        let mut acc = Accum::default();
+        let mut timing = Timing::default();
+        if streamed {
+            read_stream(family, resp, started, &mut acc, &mut timing, on_delta).await?;
+        } else {
+            // A server that ignores `stream: true` and answers in one piece is still answered.
+            let body = resp.bytes().await.map_err(|e| transport(&e, false))?;
+            let at = Instant::now();
+            match family {
+                Family::OpenAi => openai::parse_reply(&body, &mut acc),
+                Family::Anthropic => anthropic::parse_reply(&body, &mut acc),
+                _ => gemini::parse_reply(&body, &mut acc),
+            }
+            .map_err(Failure::fatal)?;
+            if !acc.text.is_empty() {
+                timing.delta(at);
+                on_delta(Delta {
+                    text: &acc.text,
+                    at,
+                });
+            }
+        }
+        let finished = Instant::now();
+        tracing::debug!(
+            streamed,
+            chunks = timing.chunks,
+            ttft_ms = timing.first.map(|t| (t - started).as_secs_f64() * 1e3),
+            latency_ms = (finished - started).as_secs_f64() * 1e3,
+            "provider reply complete"
+        );
+        Ok(ChatResponse {
+            usage: usage(&acc, req),
+            model: acc.model.take().unwrap_or_else(|| req.model.clone()),
+            text: acc.text,
+            finish_reason: acc.finish_reason,
+            started,
+            first_token: timing.first,
+            last_token: timing.last,
+            finished,
+            chunks: timing.chunks,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Timing {
+    first: Option<Instant>,
+    last: Option<Instant>,
+    chunks: u32,
+}
+
+impl Timing {
+    fn delta(&mut self, at: Instant) {
+        self.first.get_or_insert(at);
+        self.last = Some(at);
+        self.chunks += 1;
+    }
+}
+
+/// Reads a server-sent event stream to its end, folding events into `acc` and handing each
+/// non-empty piece of text to `on_delta`, stamped with when its bytes were read.
+async fn read_stream(
+    family: Family,
+    resp: reqwest::Response,
+    started: Instant,
+    acc: &mut Accum,
+    timing: &mut Timing,
+    on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+) -> Result<(), Failure> {
+    // The stamp is taken as each chunk comes off the socket, before any parsing, so parse time
+    // never counts as network time. Events parsed from a chunk carry that chunk's stamp; an event
+    // split over several chunks carries the stamp of the chunk that completed it.
+    let read_at = Arc::new(AtomicU64::new(0));
+    let stamp = Arc::clone(&read_at);
+    let bytes = resp.bytes_stream().map(move |chunk| {
+        if chunk.is_ok() {
+            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            stamp.store(nanos, Ordering::Relaxed);
+        }
+        chunk
+    });
+    let mut events = bytes.eventsource();
+    while let Some(event) = events.next().await {
+        let event = match event {
+            Ok(event) => event,
+            // Whatever follows the end marker (a connection cut before the last chunk) is moot.
+            Err(_) if acc.done => break,
+            Err(EventStreamError::Transport(e)) => {
+                return Err(Failure::fatal(transport(&e, false).error));
+            }
+            Err(e) => return Err(Failure::fatal(wire::malformed("event stream", e))),
+        };
+        if acc.done {
+            // Drained rather than dropped, so the connection goes back to the pool.
+            continue;
+        }
+        let at = started + Duration::from_nanos(read_at.load(Ordering::Relaxed));
+        let before = acc.text.len();
+        let folded = match family {
+            Family::OpenAi => openai::on_event(&event.data, acc),
+            Family::Anthropic => anthropic::on_event(&event.data, acc),
+            _ => gemini::on_event(&event.data, acc),
+        };
+        if let Err(error) = folded {
+            // An error event before any text is as good as an error status: worth a retry.
+            let retry = timing.chunks == 0
+                && matches!(error.kind, ErrorKind::Server | ErrorKind::RateLimited);
+            return Err(Failure {
+                error,
+                retry,
+                retry_after: None,
+            });
+        }
+        if acc.text.len() > before {
+            timing.delta(at);
+            on_delta(Delta {
+                text: &acc.text[before..],
+                at,
+            });
+        }
+    }
+    if !acc.complete() {
+        return Err(Failure::fatal(wire::error(
+            ErrorKind::Connection,
+            None,
+            "stream ended early: the connection closed before the reply was complete",
+        )));
+    }
+    Ok(())
+}
+
+fn base_url<'a>(target: &Target<'a>) -> Result<&'a str, ProviderError> {
+    target.spec.base_url(target.base_url).ok_or_else(|| {
+        wire::error(
+            ErrorKind::BadRequest,
+            None,
+            format!(
+                "provider '{}' needs a base URL (--base-url)",
+                target.spec.id
+            ),
+        )
+    })
+}
+
+fn is_event_stream(resp: &reqwest::Response) -> bool {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
+}
+
+/// The error a transport failure means. Only failures before any response byte are retried:
+/// after that the provider may already have done (and billed) the work.
+fn transport(e: &reqwest::Error, before_response: bool) -> Failure {
+    let (kind, what) = if e.is_timeout() {
+        (ErrorKind::Timeout, "timed out")
+    } else if e.is_connect() {
+        (ErrorKind::Connection, "could not connect")
+    } else if e.is_builder() {
+        (ErrorKind::BadRequest, "invalid request")
+    } else if before_response {
+        (ErrorKind::Connection, "connection failed")
+    } else {
+        (ErrorKind::Connection, "connection dropped mid-reply")
+    };
+    Failure {
+        error: wire::error(kind, None, format!("{what}: {}", chain(e))),
+        retry: before_response && matches!(kind, ErrorKind::Timeout | ErrorKind::Connection),
+        retry_after: None,
+    }
+}
+
+/// An error and its causes, which is where "connection refused" actually is.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    // A body that fails half-way still says something; whatever arrived is used.
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= cap {
+            body.truncate(cap);
+            break;
+        }
+    }
+    body
+}
+
+/// `retry-after-ms` (OpenAI) or `retry-after` in seconds. The HTTP-date form is rare from APIs
+/// and falls back to backoff.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
+        return Duration::try_from_secs_f64(ms / 1e3).ok();
+    }
+    get("retry-after")
+        .and_then(|v| v.parse::<f64>().ok())
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
+/// Exponential backoff with jitter: step n is base·2ⁿ⁻¹, scaled by a random 50–100% so that
+/// clients throttled together do not retry together.
+fn backoff(base: Duration, attempt: u32) -> Duration {
+    let step = base
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF);
+    step.mul_f64(rand::thread_rng().gen_range(0.5..=1.0))
+}
+
+/// Provider-reported usage; what the provider left out is estimated (and flagged).
+fn usage(acc: &Accum, req: &ChatRequest) -> Usage {
+    let mut estimated = false;
+    let mut or_estimate = |reported: Option<u64>, text: &str| {
+        reported.or_else(|| {
+            estimated = true;
+            Some(estimate_tokens(text))
+        })
+    };
+    let prompt_chars = req.system.as_deref().unwrap_or_default().to_owned() + &req.prompt;
+    let input_tokens = or_estimate(acc.input_tokens, &prompt_chars);
+    let output_tokens = or_estimate(acc.output_tokens, &acc.text);
+    Usage {
+        input_tokens,
+        output_tokens,
+        estimated,
+    }
+}
+
+/// About four characters per token for English text; at least one for any text at all.
+pub fn estimate_tokens(text: &str) -> u64 {
+    let chars = text.chars().count() as u64;
+    if chars == 0 {
+        0
+    } else {
+        chars.div_ceil(4).max(1)
+    }
+}
+
+/// The message made safe to show: the key and anything key-shaped removed, and cut short.
+fn scrub(mut e: ProviderError, key: &SecretString) -> ProviderError {
+    let clean = redact::redact(&e.message, Some(key.expose_secret()));
+    e.message = redact::truncate(clean.trim(), MAX_MESSAGE_CHARS);
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let base = Duration::from_millis(100);
+        for _ in 0..50 {
+            let b1 = backoff(base, 1);
+            assert!(b1 >= Duration::from_millis(50) && b1 <= base, "{b1:?}");
+            let b3 = backoff(base, 3);
+            assert!(b3 >= Duration::from_millis(200) && b3 <= Duration::from_millis(400));
+            assert!(backoff(base, 40) <= MAX_BACKOFF);
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_milliseconds() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert("retry-after-ms", "150".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(150)));
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn estimates_are_at_least_one_for_any_text() {
+        assert_eq!(estimate_tokens(""), 0);
+        assert_eq!(estimate_tokens("a"), 1);
+        assert_eq!(estimate_tokens("abcdefghi"), 3);
+    }
+}

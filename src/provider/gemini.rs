@@ -1,0 +1,242 @@
+//! Gemini (Generative Language API): `POST {base}/v1beta/models/{model}:generateContent`, or
+//! `:streamGenerateContent?alt=sse`, and `GET {base}/v1beta/models`. The key travels in the
+//! `x-goog-api-key` header and never in the URL, where proxies and logs would keep it.
+//!
+//! Each streamed `data:` is a whole `GenerateContentResponse`; the last carries `finishReason`
+//! and the final `usageMetadata`.
+
+use std::borrow::Cow;
+
+use reqwest::header::HeaderMap;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::types::{ChatRequest, ErrorKind, ProviderError};
+use super::wire::{self, Accum, Prepared};
+
+pub(crate) fn chat_request(
+    base: &str,
+    key: &SecretString,
+    req: &ChatRequest,
+) -> Result<Prepared, ProviderError> {
+    let mut body = json!({"contents": [{"role": "user", "parts": [{"text": req.prompt}]}]});
+    if let Some(system) = &req.system {
+        body["systemInstruction"] = json!({"parts": [{"text": system}]});
+    }
+    let mut config = serde_json::Map::new();
+    if let Some(t) = req.temperature {
+        config.insert("temperature".into(), json!(t));
+    }
+    if let Some(n) = req.max_tokens {
+        config.insert("maxOutputTokens".into(), json!(n));
+    }
+    if !config.is_empty() {
+        body["generationConfig"] = Value::Object(config);
+    }
+    // Users copy model names from the model list, which spells them `models/…`.
+    let model = req.model.strip_prefix("models/").unwrap_or(&req.model);
+    let model = encode_path_segment(model);
+    let url = if req.stream {
+        format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
+    } else {
+        format!("{base}/v1beta/models/{model}:generateContent")
+    };
+    Ok(Prepared::post_json(url, headers(key)?, &body))
+}
+
+pub(crate) fn models_request(base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
+    // The largest page the API allows, so one request lists everything.
+    Ok(Prepared::get(
+        format!("{base}/v1beta/models?pageSize=1000"),
+        headers(key)?,
+    ))
+}
+
+fn headers(key: &SecretString) -> Result<HeaderMap, ProviderError> {
+    let mut h = HeaderMap::new();
+    wire::key_header(&mut h, "x-goog-api-key", "", key)?;
+    Ok(h)
+}
+
+/// A model name is user input put into a URL path: anything outside the unreserved set is
+/// percent-encoded so it cannot change the path or add a query.
+fn encode_path_segment(s: &str) -> Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    if s.bytes().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if plain(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Cow::Owned(out)
+}
+
+pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<String>, ProviderError> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| wire::malformed("model list", e))?;
+    let models = v["models"]
+        .as_array()
+        .ok_or_else(|| wire::malformed("model list", "no `models` array"))?;
+    Ok(models
+        .iter()
+        .filter_map(|m| m["name"].as_str())
+        .map(|n| n.strip_prefix("models/").unwrap_or(n).to_owned())
+        .collect())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Response<'a> {
+    #[serde(default, borrow)]
+    candidates: Vec<Candidate<'a>>,
+    usage_metadata: Option<UsageMetadata>,
+    #[serde(borrow)]
+    model_version: Option<Cow<'a, str>>,
+    prompt_feedback: Option<PromptFeedback>,
+    /// A failure reported inside a stream.
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate<'a> {
+    #[serde(borrow)]
+    content: Option<Content<'a>>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Content<'a> {
+    #[serde(default, borrow)]
+    parts: Vec<Part<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Part<'a> {
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    /// Thought summaries are not the answer.
+    #[serde(default)]
+    thought: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageMetadata {
+    prompt_token_count: Option<u64>,
+    candidates_token_count: Option<u64>,
+    thoughts_token_count: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PromptFeedback {
+    block_reason: Option<String>,
+}
+
+fn fold(r: Response<'_>, acc: &mut Accum) -> Result<(), ProviderError> {
+    if let Some(err) = r.error {
+        let (kind, message) = describe(None, &err);
+        return Err(wire::error(kind, None, message));
+    }
+    if let Some(c) = r.candidates.into_iter().next() {
+        for part in c.content.into_iter().flat_map(|c| c.parts) {
+            if let Some(text) = part.text.filter(|_| !part.thought) {
+                acc.text.push_str(&text);
+            }
+        }
+        if c.finish_reason.is_some() {
+            acc.finish_reason = c.finish_reason;
+        }
+    }
+    if let Some(reason) = r.prompt_feedback.and_then(|f| f.block_reason) {
+        // A refused prompt has no candidates; the block reason is why the reply ended.
+        acc.finish_reason = Some(reason);
+    }
+    if let Some(u) = r.usage_metadata {
+        acc.input_tokens = u.prompt_token_count.or(acc.input_tokens);
+        // Thinking tokens are billed as output, as OpenAI's completion_tokens count them.
+        acc.output_tokens = match (u.candidates_token_count, u.thoughts_token_count) {
+            (None, None) => acc.output_tokens,
+            (c, t) => Some(c.unwrap_or(0) + t.unwrap_or(0)),
+        };
+    }
+    if let Some(m) = r.model_version {
+        acc.model = Some(m.into_owned());
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_reply(body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
+    let r: Response = serde_json::from_slice(body).map_err(|e| wire::malformed("reply", e))?;
+    fold(r, acc)
+}
+
+/// One SSE event (a whole response) of a streamed reply, folded into `acc`. Usage counts are
+/// cumulative, so later events replace earlier ones.
+pub(crate) fn on_event(data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
+    let r: Response = serde_json::from_str(data).map_err(|e| wire::malformed("stream event", e))?;
+    fold(r, acc)
+}
+
+/// An error reply: `{"error":{"code","message","status","details":[{"reason"}]}}`, sometimes
+/// wrapped in an array.
+pub(crate) fn classify(status: u16, body: &[u8]) -> ProviderError {
+    let parsed = serde_json::from_slice::<Value>(body).ok().map(|v| match v {
+        Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
+        v => v,
+    });
+    let (kind, message) = match parsed {
+        Some(v) if v["error"].is_object() => describe(Some(status), &v["error"]),
+        _ => (
+            wire::kind_for_status(status),
+            wire::fallback_message(status, body),
+        ),
+    };
+    wire::error(kind, Some(status), message)
+}
+
+fn describe(status: Option<u16>, error: &Value) -> (ErrorKind, String) {
+    let message = error["message"].as_str().unwrap_or("no message").to_owned();
+    let gstatus = error["status"].as_str().unwrap_or_default();
+    let reasons: Vec<&str> = error["details"]
+        .as_array()
+        .map(|d| d.iter().filter_map(|x| x["reason"].as_str()).collect())
+        .unwrap_or_default();
+    let status = status.or_else(|| error["code"].as_u64().and_then(|c| u16::try_from(c).ok()));
+    // An invalid key is a 400, not a 401, here: recognise it by its reason.
+    let bad_key = reasons
+        .iter()
+        .any(|r| matches!(*r, "API_KEY_INVALID" | "API_KEY_SERVICE_BLOCKED"))
+        || message.starts_with("API key not valid")
+        || message.starts_with("API key expired");
+    let kind = if bad_key {
+        ErrorKind::Auth
+    } else {
+        match (status, gstatus) {
+            (_, "UNAUTHENTICATED" | "PERMISSION_DENIED") => ErrorKind::Auth,
+            (_, "RESOURCE_EXHAUSTED") => ErrorKind::RateLimited,
+            (Some(404), _) | (_, "NOT_FOUND") => ErrorKind::ModelNotFound,
+            (_, "UNAVAILABLE" | "INTERNAL") => ErrorKind::Server,
+            (Some(s), _) => wire::kind_for_status(s),
+            (None, _) => ErrorKind::Server,
+        }
+    };
+    (kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_cannot_escape_the_path() {
+        assert_eq!(encode_path_segment("gemini-2.5-flash"), "gemini-2.5-flash");
+        assert_eq!(encode_path_segment("a/b?key=x"), "a%2Fb%3Fkey%3Dx");
+    }
+}

@@ -1,0 +1,994 @@
+//! A fake LLM provider: a small HTTP/1.1 server on loopback speaking each family's documented
+//! wire format (OpenAI Chat Completions, Anthropic Messages, Gemini generateContent), streaming
+//! included, with scripted failures. Tests drive it in-process; `examples/fake_provider.rs` runs
+//! it as a process for benchmarks and the README.
+//!
+//! Hand-written rather than axum or hyper so the bytes on the wire — chunk boundaries, CRLF
+//! framing, a body cut off mid-stream — are exactly what a test asks for.
+
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    OpenAi,
+    Anthropic,
+    Gemini,
+}
+
+impl Family {
+    pub fn parse(s: &str) -> Option<Family> {
+        match s {
+            "openai" => Some(Family::OpenAi),
+            "anthropic" => Some(Family::Anthropic),
+            "gemini" | "google" => Some(Family::Gemini),
+            _ => None,
+        }
+    }
+
+    /// The provider id in omc's table this family is served as.
+    pub fn provider_id(self) -> &'static str {
+        match self {
+            Family::OpenAi => "openai",
+            Family::Anthropic => "anthropic",
+            Family::Gemini => "gemini",
+        }
+    }
+}
+
+/// How a stream is cut into bytes and writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Framing {
+    /// CRLF line ends instead of LF (Gemini's own framing is CRLF regardless).
+    pub crlf: bool,
+    /// A `: ping` comment before every event.
+    pub comments: bool,
+    /// Each JSON payload split over two `data:` lines.
+    pub multiline_data: bool,
+    /// Each event written in several TCP writes, with pauses between, cut mid-JSON and (with
+    /// CRLF) between a CR and its LF.
+    pub split_writes: bool,
+    /// The whole stream in a single write, whatever the delays.
+    pub one_write: bool,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The content deltas, in order; the reply text is their concatenation.
+    pub tokens: Vec<String>,
+    pub model: String,
+    /// (input, output) tokens reported; `None`: the reply reports no usage at all.
+    pub usage: Option<(u64, u64)>,
+    /// Delay before the first content event (headers and role chunks go out at once).
+    pub ttft: Duration,
+    /// Delay before each later content event.
+    pub token_delay: Duration,
+    pub framing: Framing,
+}
+
+impl Reply {
+    pub fn text(pieces: &[&str]) -> Reply {
+        Reply {
+            tokens: pieces.iter().map(|p| (*p).to_owned()).collect(),
+            model: "fake-model-1".into(),
+            usage: Some((11, pieces.len() as u64)),
+            ttft: Duration::ZERO,
+            token_delay: Duration::ZERO,
+            framing: Framing::default(),
+        }
+    }
+
+    /// `n` tokens: `tok0`, ` tok1`, …
+    pub fn tokens(n: usize) -> Reply {
+        let words: Vec<String> = (0..n)
+            .map(|i| {
+                if i == 0 {
+                    "tok0".to_owned()
+                } else {
+                    format!(" tok{i}")
+                }
+            })
+            .collect();
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        Reply::text(&refs)
+    }
+
+    pub fn full_text(&self) -> String {
+        self.tokens.concat()
+    }
+
+    pub fn delays(mut self, ttft: Duration, token: Duration) -> Reply {
+        self.ttft = ttft;
+        self.token_delay = token;
+        self
+    }
+
+    pub fn framing(mut self, framing: Framing) -> Reply {
+        self.framing = framing;
+        self
+    }
+
+    pub fn usage(mut self, usage: Option<(u64, u64)>) -> Reply {
+        self.usage = usage;
+        self
+    }
+}
+
+/// What the server does with the next request.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    Reply(Reply),
+    /// An error status with a body (and extra headers, e.g. `retry-after`).
+    Error {
+        status: u16,
+        body: String,
+        headers: Vec<(String, String)>,
+    },
+    /// 200 with a body that does not parse.
+    Malformed,
+    /// Streams `tokens` content events, then closes without the terminating chunk.
+    DropMidStream {
+        tokens: usize,
+    },
+    /// Streams `tokens` content events, then the family's mid-stream error event.
+    StreamError {
+        tokens: usize,
+    },
+    /// Reads the request and never answers.
+    Hang,
+    /// Closes the connection without answering.
+    Close,
+}
+
+impl Behaviour {
+    pub fn error(status: u16, body: impl Into<String>) -> Behaviour {
+        Behaviour::Error {
+            status,
+            body: body.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The family's documented answer to a bad key.
+    pub fn auth_error(family: Family) -> Behaviour {
+        match family {
+            Family::OpenAi => Behaviour::error(
+                401,
+                r#"{
+    "error": {
+        "message": "Incorrect API key provided: sk-bad1***************************wxyz. You can find your API key at https://platform.openai.com/account/api-keys.",
+        "type": "invalid_request_error",
+        "param": null,
+        "code": "invalid_api_key"
+    }
+}
+"#,
+            ),
+            Family::Anthropic => Behaviour::error(
+                401,
+                r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"},"request_id":"req_011CFakeFakeFake"}"#,
+            ),
+            Family::Gemini => Behaviour::error(
+                400,
+                r#"{
+  "error": {
+    "code": 400,
+    "message": "API key not valid. Please pass a valid API key.",
+    "status": "INVALID_ARGUMENT",
+    "details": [
+      {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": "API_KEY_INVALID",
+        "domain": "googleapis.com",
+        "metadata": {
+          "service": "generativelanguage.googleapis.com"
+        }
+      },
+      {
+        "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+        "locale": "en-US",
+        "message": "API key not valid. Please pass a valid API key."
+      }
+    ]
+  }
+}
+"#,
+            ),
+        }
+    }
+
+    /// 429 with the family's body and, when given, a `retry-after` header (seconds).
+    pub fn rate_limited(family: Family, retry_after: Option<&str>) -> Behaviour {
+        let body = match family {
+            Family::OpenAi => {
+                r#"{"error":{"message":"Rate limit reached for fake-model-1 in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#
+            }
+            Family::Anthropic => {
+                r#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#
+            }
+            Family::Gemini => {
+                r#"{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}"#
+            }
+        };
+        Behaviour::Error {
+            status: 429,
+            body: body.into(),
+            headers: retry_after
+                .map(|s| vec![("retry-after".to_owned(), s.to_owned())])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// 500 with the family's body.
+    pub fn server_error(family: Family) -> Behaviour {
+        Behaviour::error(
+            500,
+            match family {
+                Family::OpenAi => {
+                    r#"{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}"#
+                }
+                Family::Anthropic => {
+                    r#"{"type":"error","error":{"type":"api_error","message":"Internal server error"}}"#
+                }
+                Family::Gemini => {
+                    r#"{"error":{"code":500,"message":"An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting","status":"INTERNAL"}}"#
+                }
+            },
+        )
+    }
+
+    /// Anthropic's 529.
+    pub fn overloaded() -> Behaviour {
+        Behaviour::error(
+            529,
+            r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+        )
+    }
+
+    /// Gemini's 503.
+    pub fn unavailable() -> Behaviour {
+        Behaviour::error(
+            503,
+            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#,
+        )
+    }
+
+    pub fn model_not_found(family: Family, model: &str) -> Behaviour {
+        match family {
+            Family::OpenAi => Behaviour::error(
+                404,
+                json!({"error": {"message": format!("The model `{model}` does not exist or you do not have access to it."), "type": "invalid_request_error", "param": null, "code": "model_not_found"}}).to_string(),
+            ),
+            Family::Anthropic => Behaviour::error(
+                404,
+                json!({"type": "error", "error": {"type": "not_found_error", "message": format!("model: {model}")}}).to_string(),
+            ),
+            Family::Gemini => Behaviour::error(
+                404,
+                json!({"error": {"code": 404, "message": format!("models/{model} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods."), "status": "NOT_FOUND"}}).to_string(),
+            ),
+        }
+    }
+}
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// Names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    /// The whole request as text, to assert where a secret does and does not appear.
+    pub fn raw(&self) -> String {
+        let mut s = format!("{} {}\n", self.method, self.target);
+        for (n, v) in &self.headers {
+            s.push_str(&format!("{n}: {v}\n"));
+        }
+        s.push('\n');
+        s.push_str(&self.body);
+        s
+    }
+}
+
+struct Shared {
+    family: Family,
+    queue: Mutex<VecDeque<Behaviour>>,
+    default: Mutex<Arc<Behaviour>>,
+    requests: Mutex<Vec<Recorded>>,
+    record: AtomicBool,
+    key: Mutex<Option<String>>,
+    served: AtomicU64,
+}
+
+pub struct FakeProvider {
+    pub addr: SocketAddr,
+    pub family: Family,
+    shared: Arc<Shared>,
+    accept: tokio::task::JoinHandle<()>,
+    // Dropping it ends every connection task.
+    _shutdown: watch::Sender<()>,
+}
+
+impl Drop for FakeProvider {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+impl FakeProvider {
+    /// Starts on an ephemeral loopback port, answering `Reply::text(["Hello", ",", " world"])`.
+    pub async fn start(family: Family) -> FakeProvider {
+        Self::start_on(family, 0)
+            .await
+            .expect("bind a loopback port")
+    }
+
+    /// Starts on `127.0.0.1:port` (0: any free port). Loopback only, always.
+    pub async fn start_on(family: Family, port: u16) -> std::io::Result<FakeProvider> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            family,
+            queue: Mutex::new(VecDeque::new()),
+            default: Mutex::new(Arc::new(Behaviour::Reply(Reply::text(&[
+                "Hello", ",", " world",
+            ])))),
+            requests: Mutex::new(Vec::new()),
+            record: AtomicBool::new(true),
+            key: Mutex::new(None),
+            served: AtomicU64::new(0),
+        });
+        let (tx, rx) = watch::channel(());
+        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), rx));
+        Ok(FakeProvider {
+            addr,
+            family,
+            shared,
+            accept,
+            _shutdown: tx,
+        })
+    }
+
+    /// The base URL as the provider's SDKs spell it (OpenAI's includes `/v1`).
+    pub fn base_url(&self) -> String {
+        match self.family {
+            Family::OpenAi => format!("http://{}/v1", self.addr),
+            _ => format!("http://{}", self.addr),
+        }
+    }
+
+    /// Queues a behaviour for the next request; queued ones go first, then the default.
+    pub fn push(&self, b: Behaviour) -> &Self {
+        lock(&self.shared.queue).push_back(b);
+        self
+    }
+
+    pub fn set_default(&self, b: Behaviour) {
+        *lock(&self.shared.default) = Arc::new(b);
+    }
+
+    /// Requests without this key (in the family's header) get the family's auth error.
+    pub fn expect_key(&self, key: &str) {
+        *lock(&self.shared.key) = Some(key.to_owned());
+    }
+
+    /// Whether to keep every request for [`FakeProvider::requests`]; off for long benchmarks.
+    pub fn record(&self, on: bool) {
+        self.shared.record.store(on, Ordering::Relaxed);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// Requests answered (or being answered) so far.
+    pub fn served(&self) -> u64 {
+        self.shared.served.load(Ordering::Relaxed)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A test that panicked while holding the lock should not hide its own failure behind ours.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, shutdown: watch::Receiver<()>) {
+    loop {
+        let sock = match listener.accept().await {
+            Ok((sock, _)) => sock,
+            Err(_) => {
+                // Out of file descriptors under load: wait for some to close.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                continue;
+            }
+        };
+        let _ = sock.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let mut shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = serve(sock, shared) => {}
+                _ = shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+struct Request {
+    rec: Recorded,
+    close: bool,
+}
+
+async fn serve(sock: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    let (rd, mut wr) = sock.into_split();
+    let mut rd = BufReader::with_capacity(16 * 1024, rd);
+    while let Some(req) = read_request(&mut rd).await? {
+        shared.served.fetch_add(1, Ordering::Relaxed);
+        if shared.record.load(Ordering::Relaxed) {
+            lock(&shared.requests).push(req.rec.clone());
+        }
+        let behaviour = decide(&shared, &req.rec);
+        let keep = respond(&mut wr, shared.family, &req.rec, &behaviour).await?;
+        if !keep || req.close {
+            break;
+        }
+    }
+    let _ = wr.shutdown().await;
+    Ok(())
+}
+
+async fn read_request<R: AsyncBufReadExt + Unpin>(rd: &mut R) -> std::io::Result<Option<Request>> {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if rd.read_line(&mut line).await? == 0 {
+            return Ok(None);
+        }
+        if !line.trim().is_empty() {
+            break;
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_owned();
+    let target = parts.next().unwrap_or_default().to_owned();
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    let mut close = false;
+    loop {
+        line.clear();
+        if rd.read_line(&mut line).await? == 0 {
+            return Ok(None);
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if l.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = l.split_once(':') {
+            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_owned());
+            if name == "content-length" {
+                length = value.parse().unwrap_or(0);
+            }
+            if name == "connection" && value.eq_ignore_ascii_case("close") {
+                close = true;
+            }
+            headers.push((name, value));
+        }
+    }
+    let mut body = vec![0; length];
+    rd.read_exact(&mut body).await?;
+    Ok(Some(Request {
+        rec: Recorded {
+            method,
+            target,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        },
+        close,
+    }))
+}
+
+fn decide(shared: &Shared, req: &Recorded) -> Arc<Behaviour> {
+    if let Some(expected) = lock(&shared.key).as_deref() {
+        let sent = match shared.family {
+            Family::OpenAi => req
+                .header("authorization")
+                .and_then(|v| v.strip_prefix("Bearer ")),
+            Family::Anthropic => req.header("x-api-key"),
+            Family::Gemini => req.header("x-goog-api-key"),
+        };
+        if sent != Some(expected) {
+            return Arc::new(Behaviour::auth_error(shared.family));
+        }
+    }
+    if let Some(b) = lock(&shared.queue).pop_front() {
+        return Arc::new(b);
+    }
+    Arc::clone(&lock(&shared.default))
+}
+
+enum Route {
+    Chat { stream: bool, include_usage: bool },
+    Models,
+    Unknown,
+}
+
+fn route(family: Family, req: &Recorded) -> Route {
+    let path = req.target.split('?').next().unwrap_or_default();
+    let body = req.json();
+    let stream = body["stream"].as_bool() == Some(true);
+    match (family, req.method.as_str()) {
+        (_, "GET") if path.ends_with("/models") => Route::Models,
+        (Family::OpenAi, "POST") if path.ends_with("/chat/completions") => Route::Chat {
+            stream,
+            include_usage: body["stream_options"]["include_usage"].as_bool() == Some(true),
+        },
+        (Family::Anthropic, "POST") if path.ends_with("/v1/messages") => Route::Chat {
+            stream,
+            include_usage: true,
+        },
+        (Family::Gemini, "POST") if path.ends_with(":generateContent") => Route::Chat {
+            stream: false,
+            include_usage: true,
+        },
+        (Family::Gemini, "POST") if path.ends_with(":streamGenerateContent") => Route::Chat {
+            stream: true,
+            include_usage: true,
+        },
+        _ => Route::Unknown,
+    }
+}
+
+/// Answers one request; `false` when the connection must close afterwards.
+async fn respond(
+    wr: &mut OwnedWriteHalf,
+    family: Family,
+    req: &Recorded,
+    behaviour: &Behaviour,
+) -> std::io::Result<bool> {
+    let route = route(family, req);
+    if matches!(route, Route::Unknown) {
+        write_json(
+            wr,
+            404,
+            r#"{"error":{"message":"fake provider: no such route"}}"#,
+            &[],
+        )
+        .await?;
+        return Ok(true);
+    }
+    match behaviour {
+        Behaviour::Hang => {
+            std::future::pending::<()>().await;
+            Ok(false)
+        }
+        Behaviour::Close => Ok(false),
+        Behaviour::Error {
+            status,
+            body,
+            headers,
+        } => {
+            write_json(wr, *status, body, headers).await?;
+            Ok(true)
+        }
+        Behaviour::Malformed => match route {
+            Route::Chat { stream: true, .. } => {
+                let bad = vec![Event::data(
+                    "{\"choices\": [ this is not json".into(),
+                    false,
+                )];
+                write_stream(wr, family, &bad, &Reply::tokens(0), usize::MAX).await
+            }
+            _ => {
+                write_json(wr, 200, r#"{"id": "fake", "choices": [{"message": "#, &[]).await?;
+                Ok(true)
+            }
+        },
+        Behaviour::Reply(reply) => match route {
+            Route::Models => {
+                write_json(wr, 200, &models_body(family), &[]).await?;
+                Ok(true)
+            }
+            Route::Chat { stream: false, .. } => {
+                let n = reply.tokens.len() as u32;
+                let wait = reply.ttft + reply.token_delay * n.saturating_sub(1);
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+                write_json(wr, 200, &full_body(family, reply), &[]).await?;
+                Ok(true)
+            }
+            Route::Chat { include_usage, .. } => {
+                let events = stream_events(family, reply, include_usage);
+                write_stream(wr, family, &events, reply, usize::MAX).await
+            }
+            Route::Unknown => Ok(true),
+        },
+        Behaviour::DropMidStream { tokens } => {
+            let reply = Reply::tokens(tokens + 3);
+            let events = stream_events(family, &reply, true);
+            write_stream(wr, family, &events, &reply, *tokens).await?;
+            Ok(false)
+        }
+        Behaviour::StreamError { tokens } => {
+            let reply = Reply::tokens(*tokens);
+            let mut events = stream_events(family, &reply, true);
+            // Cut after the last content event, then fail the way the family does.
+            let last = events.iter().rposition(|e| e.content).map_or(1, |i| i + 1);
+            events.truncate(last);
+            events.push(error_event(family));
+            write_stream(wr, family, &events, &reply, usize::MAX).await
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        529 => "Site Overloaded",
+        _ => "Unknown",
+    }
+}
+
+async fn write_json(
+    wr: &mut OwnedWriteHalf,
+    status: u16,
+    body: &str,
+    headers: &[(String, String)],
+) -> std::io::Result<()> {
+    let mut out = format!(
+        "HTTP/1.1 {status} {}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
+        reason(status),
+        body.len()
+    );
+    for (n, v) in headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(body);
+    wr.write_all(out.as_bytes()).await
+}
+
+/// One server-sent event: an optional name and a JSON (or `[DONE]`) payload.
+struct Event {
+    name: Option<&'static str>,
+    data: String,
+    /// Carries reply text: the ttft and per-token delays go before these.
+    content: bool,
+}
+
+impl Event {
+    fn data(data: String, content: bool) -> Event {
+        Event {
+            name: None,
+            data,
+            content,
+        }
+    }
+
+    fn named(name: &'static str, data: Value, content: bool) -> Event {
+        Event {
+            name: Some(name),
+            data: data.to_string(),
+            content,
+        }
+    }
+}
+
+fn models_body(family: Family) -> String {
+    match family {
+        Family::OpenAi => json!({"object": "list", "data": [
+            {"id": "fake-model-1", "object": "model", "created": 1_686_935_002, "owned_by": "system"},
+            {"id": "gpt-4o-mini", "object": "model", "created": 1_721_172_741, "owned_by": "system"}
+        ]}),
+        Family::Anthropic => json!({"data": [
+            {"type": "model", "id": "fake-model-1", "display_name": "Fake Model 1", "created_at": "2025-10-01T00:00:00Z"},
+            {"type": "model", "id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5", "created_at": "2025-10-01T00:00:00Z"}
+        ], "has_more": false, "first_id": "fake-model-1", "last_id": "claude-haiku-4-5"}),
+        Family::Gemini => json!({"models": [
+            {"name": "models/fake-model-1", "version": "001", "displayName": "Fake Model 1", "supportedGenerationMethods": ["generateContent", "countTokens"]},
+            {"name": "models/gemini-2.5-flash", "version": "001", "displayName": "Gemini 2.5 Flash", "supportedGenerationMethods": ["generateContent", "countTokens"]}
+        ]}),
+    }
+    .to_string()
+}
+
+fn full_body(family: Family, r: &Reply) -> String {
+    let text = r.full_text();
+    let (input, output) = r.usage.unwrap_or_default();
+    let mut v = match family {
+        Family::OpenAi => json!({
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_700_000_000, "model": r.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": null, "annotations": []}, "logprobs": null, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output},
+            "service_tier": "default", "system_fingerprint": null
+        }),
+        Family::Anthropic => json!({
+            "id": "msg_fake", "type": "message", "role": "assistant", "model": r.model,
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn", "stop_sequence": null,
+            "usage": {"input_tokens": input, "output_tokens": output}
+        }),
+        Family::Gemini => json!({
+            "candidates": [{"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}],
+            "usageMetadata": {"promptTokenCount": input, "candidatesTokenCount": output, "totalTokenCount": input + output},
+            "modelVersion": r.model, "responseId": "fake"
+        }),
+    };
+    if r.usage.is_none() {
+        for k in ["usage", "usageMetadata"] {
+            if let Some(o) = v.as_object_mut() {
+                o.remove(k);
+            }
+        }
+    }
+    v.to_string()
+}
+
+fn stream_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
+    let mut out = Vec::with_capacity(r.tokens.len() + 8);
+    let usage = r.usage.filter(|_| include_usage);
+    match family {
+        Family::OpenAi => {
+            let chunk = |choices: Value, usage: Value| {
+                let mut c = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": r.model, "system_fingerprint": null, "choices": choices});
+                if include_usage {
+                    c["usage"] = usage;
+                }
+                c.to_string()
+            };
+            // The first chunk carries the role and an empty content: not a token.
+            out.push(Event::data(
+                chunk(json!([{"index": 0, "delta": {"role": "assistant", "content": "", "refusal": null}, "logprobs": null, "finish_reason": null}]), Value::Null),
+                false,
+            ));
+            for t in &r.tokens {
+                out.push(Event::data(
+                    chunk(json!([{"index": 0, "delta": {"content": t}, "logprobs": null, "finish_reason": null}]), Value::Null),
+                    true,
+                ));
+            }
+            out.push(Event::data(
+                chunk(
+                    json!([{"index": 0, "delta": {}, "logprobs": null, "finish_reason": "stop"}]),
+                    Value::Null,
+                ),
+                false,
+            ));
+            if let Some((i, o)) = usage {
+                out.push(Event::data(
+                    chunk(
+                        json!([]),
+                        json!({"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o}),
+                    ),
+                    false,
+                ));
+            }
+            out.push(Event::data("[DONE]".into(), false));
+        }
+        Family::Anthropic => {
+            let (i, o) = usage.unwrap_or_default();
+            // output_tokens starts at 1 and message_delta carries the cumulative total: a client
+            // that adds instead of assigning is off by one.
+            out.push(Event::named("message_start", json!({"type": "message_start", "message": {"id": "msg_fake", "type": "message", "role": "assistant", "model": r.model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": i, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}}}), false));
+            out.push(Event::named("content_block_start", json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}), false));
+            out.push(Event::named("ping", json!({"type": "ping"}), false));
+            for t in &r.tokens {
+                out.push(Event::named("content_block_delta", json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": t}}), true));
+            }
+            out.push(Event::named(
+                "content_block_stop",
+                json!({"type": "content_block_stop", "index": 0}),
+                false,
+            ));
+            out.push(Event::named("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": o}}), false));
+            out.push(Event::named(
+                "message_stop",
+                json!({"type": "message_stop"}),
+                false,
+            ));
+        }
+        Family::Gemini => {
+            let n = r.tokens.len();
+            for (k, t) in r.tokens.iter().enumerate() {
+                let last = k + 1 == n;
+                let mut c = json!({"candidates": [{"content": {"parts": [{"text": t}], "role": "model"}, "index": 0}], "modelVersion": r.model, "responseId": "fake"});
+                if let Some((i, o)) = usage {
+                    c["usageMetadata"] = if last {
+                        json!({"promptTokenCount": i, "candidatesTokenCount": o, "totalTokenCount": i + o})
+                    } else {
+                        json!({"promptTokenCount": i, "totalTokenCount": i})
+                    };
+                }
+                if last {
+                    c["candidates"][0]["finishReason"] = json!("STOP");
+                }
+                out.push(Event::data(c.to_string(), true));
+            }
+            if n == 0 {
+                out.push(Event::data(json!({"candidates": [{"content": {"parts": [{"text": ""}], "role": "model"}, "finishReason": "STOP", "index": 0}], "modelVersion": r.model}).to_string(), false));
+            }
+        }
+    }
+    out
+}
+
+fn error_event(family: Family) -> Event {
+    match family {
+        Family::OpenAi => Event::data(
+            r#"{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error","param":null,"code":null}}"#.into(),
+            false,
+        ),
+        Family::Anthropic => Event::named(
+            "error",
+            json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+            false,
+        ),
+        Family::Gemini => Event::data(
+            r#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#.into(),
+            false,
+        ),
+    }
+}
+
+fn frame(family: Family, ev: &Event, f: Framing) -> Vec<u8> {
+    // Gemini frames its events with CRLF.
+    let nl = if f.crlf || family == Family::Gemini {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut s = String::with_capacity(ev.data.len() + 64);
+    if f.comments {
+        s.push_str(": ping");
+        s.push_str(nl);
+    }
+    if let Some(name) = ev.name {
+        s.push_str("event: ");
+        s.push_str(name);
+        s.push_str(nl);
+    }
+    let split = if f.multiline_data {
+        comma_outside_strings(&ev.data)
+    } else {
+        None
+    };
+    match split {
+        // Joined back with "\n", which JSON takes as whitespace.
+        Some(i) => {
+            for part in [&ev.data[..=i], &ev.data[i + 1..]] {
+                s.push_str("data: ");
+                s.push_str(part);
+                s.push_str(nl);
+            }
+        }
+        None => {
+            s.push_str("data: ");
+            s.push_str(&ev.data);
+            s.push_str(nl);
+        }
+    }
+    s.push_str(nl);
+    s.into_bytes()
+}
+
+/// Where a JSON text can be broken across lines: the first comma between values, not in a string.
+fn comma_outside_strings(json: &str) -> Option<usize> {
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, c) in json.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            ',' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn push_chunk(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    out.extend_from_slice(format!("{:x}\r\n", bytes.len()).as_bytes());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Writes an SSE response with chunked transfer encoding. Stops after `cut_after` content events
+/// without the terminating chunk (a dropped connection), returning `false`.
+async fn write_stream(
+    wr: &mut OwnedWriteHalf,
+    family: Family,
+    events: &[Event],
+    reply: &Reply,
+    cut_after: usize,
+) -> std::io::Result<bool> {
+    let f = reply.framing;
+    let mut out = Vec::with_capacity(4096);
+    out.extend_from_slice(
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n",
+    );
+    let mut sent = 0usize;
+    for ev in events {
+        if ev.content && sent == cut_after {
+            wr.write_all(&out).await?;
+            wr.flush().await?;
+            return Ok(false);
+        }
+        let wait = match (ev.content, sent) {
+            (false, _) => Duration::ZERO,
+            (true, 0) => reply.ttft,
+            (true, _) => reply.token_delay,
+        };
+        if !wait.is_zero() && !f.one_write {
+            // Everything before the pause goes out first, as a real server's would.
+            wr.write_all(&out).await?;
+            out.clear();
+            tokio::time::sleep(wait).await;
+        }
+        let bytes = frame(family, ev, f);
+        if f.split_writes && !f.one_write {
+            let mut cuts = vec![bytes.len() / 2];
+            if let Some(cr) = bytes.iter().position(|b| *b == b'\r') {
+                cuts.push(cr + 1);
+            }
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([bytes.len()]) {
+                push_chunk(&mut out, &bytes[from..cut]);
+                wr.write_all(&out).await?;
+                wr.flush().await?;
+                out.clear();
+                from = cut;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        } else {
+            push_chunk(&mut out, &bytes);
+        }
+        if ev.content {
+            sent += 1;
+        }
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    wr.write_all(&out).await?;
+    Ok(true)
+}
