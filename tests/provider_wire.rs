@@ -657,22 +657,35 @@ async fn ttft_is_stamped_when_the_first_text_is_read() {
         fake.set_default(Behaviour::Reply(
             Reply::tokens(5).delays(ttft, Duration::from_millis(10)),
         ));
-        let (r, deltas) = chat(&fake, true).await;
-        let r = r.expect("reply");
-        let measured = r.ttft().expect("ttft");
-        // The role-only chunk (OpenAI) and message_start/ping (Anthropic) arrive at once; counting
-        // them would give a ttft near zero.
-        assert!(measured >= ttft, "{family:?}: {measured:?}");
+        // A warm connection, as in a benchmark, and the best of three runs: this machine is
+        // shared, and a scheduler hiccup is not what this test is about.
+        fake.push(Behaviour::Reply(Reply::text(&["warm"])));
+        let client = client();
+        chat_with(&client, &fake, &request(true))
+            .await
+            .0
+            .expect("warm-up");
+        let mut best = Duration::MAX;
+        for _ in 0..3 {
+            let (r, deltas) = chat_with(&client, &fake, &request(true)).await;
+            let r = r.expect("reply");
+            let measured = r.ttft().expect("ttft");
+            // The role-only chunk (OpenAI) and message_start/ping (Anthropic) arrive at once;
+            // counting them would give a ttft near zero.
+            assert!(measured >= ttft, "{family:?}: {measured:?}");
+            best = best.min(measured);
+            let spread = r.last_token.expect("last") - r.first_token.expect("first");
+            assert!(
+                spread >= Duration::from_millis(40),
+                "{family:?}: {spread:?}"
+            );
+            assert!(deltas.windows(2).all(|w| w[0].1 <= w[1].1));
+            assert_eq!(r.first_token, Some(deltas[0].1));
+        }
         assert!(
-            measured < ttft + Duration::from_millis(15),
-            "{family:?}: {measured:?}"
+            best < ttft + Duration::from_millis(10),
+            "{family:?}: {best:?}"
         );
-        let spread = r.last_token.expect("last") - r.first_token.expect("first");
-        assert!(
-            spread >= Duration::from_millis(40),
-            "{family:?}: {spread:?}"
-        );
-        assert!(deltas.windows(2).all(|w| w[0].1 <= w[1].1));
     }
 }
 
@@ -766,4 +779,99 @@ async fn concurrent_streams_share_the_pool() {
         t.await.expect("task");
     }
     assert_eq!(fake.served(), 400);
+    // Keep-alive: connections are reused (about one per task), not one per request.
+    assert!(
+        fake.connections() <= 32,
+        "{} connections",
+        fake.connections()
+    );
+}
+
+/// Capacity on loopback: many streamed requests through one client and one fake. Ignored by
+/// default (it measures the machine as much as the code); run with
+/// `cargo test --test provider_wire capacity -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn capacity_streamed_requests_per_second() {
+    let fake = FakeProvider::start(Family::OpenAi).await;
+    fake.record(false);
+    fake.set_default(Behaviour::Reply(Reply::tokens(8)));
+    let client = client();
+    let base = fake.base_url();
+    let (concurrency, per_task) = (32, 250);
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, base) = (client.clone(), base.clone());
+        tasks.push(tokio::spawn(async move {
+            let key = SecretString::from(KEY);
+            let target = Target {
+                spec: provider::lookup("openai").expect("openai"),
+                base_url: Some(&base),
+                key: &key,
+            };
+            let req = request(true);
+            for _ in 0..per_task {
+                client
+                    .chat(&target, &req, &mut |_: Delta<'_>| {})
+                    .await
+                    .expect("reply");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let n = (concurrency * per_task) as f64;
+    let rate = n / t.elapsed().as_secs_f64();
+    println!(
+        "{n} streamed requests in {:?} over {} connections: {rate:.0} req/s",
+        t.elapsed(),
+        fake.connections()
+    );
+    assert_eq!(fake.served(), n as u64);
+}
+
+#[tokio::test]
+async fn trace_logs_never_contain_the_key() {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("sink").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test runtime is single-threaded, so a thread-local default sees every event.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    for family in FAMILIES {
+        let fake = FakeProvider::start(family).await;
+        fake.push(Behaviour::server_error(family));
+        chat(&fake, true).await.0.expect("500 then 200");
+        fake.push(Behaviour::auth_error(family));
+        chat(&fake, false).await.0.expect_err("auth");
+        models(&fake).await.expect("models");
+    }
+    let logs = String::from_utf8(sink.0.lock().expect("sink").clone()).expect("utf-8");
+    assert!(
+        logs.contains("provider request"),
+        "tracing captured nothing: {logs}"
+    );
+    assert!(logs.contains("retrying provider request"));
+    assert!(!logs.contains(KEY), "{logs}");
+    assert!(!logs.contains("CANARY"));
+    assert!(!logs.to_ascii_lowercase().contains("authorization"));
+    assert!(!logs.contains("x-goog-api-key"));
 }

@@ -326,6 +326,10 @@ struct Shared {
     record: AtomicBool,
     key: Mutex<Option<String>>,
     served: AtomicU64,
+    connections: AtomicU64,
+    /// Encoded answers of the default behaviour, by route, so a benchmark's thousands of
+    /// identical replies are built once. Cleared when the default changes.
+    cache: Mutex<[Option<Arc<Vec<u8>>>; 4]>,
 }
 
 pub struct FakeProvider {
@@ -365,6 +369,8 @@ impl FakeProvider {
             record: AtomicBool::new(true),
             key: Mutex::new(None),
             served: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            cache: Mutex::new(Default::default()),
         });
         let (tx, rx) = watch::channel(());
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), rx));
@@ -392,7 +398,9 @@ impl FakeProvider {
     }
 
     pub fn set_default(&self, b: Behaviour) {
-        *lock(&self.shared.default) = Arc::new(b);
+        let mut default = lock(&self.shared.default);
+        *lock(&self.shared.cache) = Default::default();
+        *default = Arc::new(b);
     }
 
     /// Requests without this key (in the family's header) get the family's auth error.
@@ -413,6 +421,11 @@ impl FakeProvider {
     pub fn served(&self) -> u64 {
         self.shared.served.load(Ordering::Relaxed)
     }
+
+    /// TCP connections accepted so far: with keep-alive, far fewer than requests.
+    pub fn connections(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -431,6 +444,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, shutdown: watch
             }
         };
         let _ = sock.set_nodelay(true);
+        shared.connections.fetch_add(1, Ordering::Relaxed);
         let shared = Arc::clone(&shared);
         let mut shutdown = shutdown.clone();
         tokio::spawn(async move {
@@ -455,7 +469,14 @@ async fn serve(sock: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
         if shared.record.load(Ordering::Relaxed) {
             lock(&shared.requests).push(req.rec.clone());
         }
-        let behaviour = decide(&shared, &req.rec);
+        let (behaviour, is_default) = decide(&shared, &req.rec);
+        if is_default && let Some(bytes) = cached(&shared, &req.rec, &behaviour) {
+            wr.write_all(&bytes).await?;
+            if req.close {
+                break;
+            }
+            continue;
+        }
         let keep = respond(&mut wr, shared.family, &req.rec, &behaviour).await?;
         if !keep || req.close {
             break;
@@ -515,7 +536,8 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(rd: &mut R) -> std::io::Result
     }))
 }
 
-fn decide(shared: &Shared, req: &Recorded) -> Arc<Behaviour> {
+/// The behaviour for `req`, and whether it is the default one.
+fn decide(shared: &Shared, req: &Recorded) -> (Arc<Behaviour>, bool) {
     if let Some(expected) = lock(&shared.key).as_deref() {
         let sent = match shared.family {
             Family::OpenAi => req
@@ -525,13 +547,51 @@ fn decide(shared: &Shared, req: &Recorded) -> Arc<Behaviour> {
             Family::Gemini => req.header("x-goog-api-key"),
         };
         if sent != Some(expected) {
-            return Arc::new(Behaviour::auth_error(shared.family));
+            return (Arc::new(Behaviour::auth_error(shared.family)), false);
         }
     }
     if let Some(b) = lock(&shared.queue).pop_front() {
-        return Arc::new(b);
+        return (Arc::new(b), false);
     }
-    Arc::clone(&lock(&shared.default))
+    (Arc::clone(&lock(&shared.default)), true)
+}
+
+/// The whole encoded answer when `behaviour` is an immediate reply (no delays, no split writes),
+/// built once per route.
+fn cached(shared: &Shared, req: &Recorded, behaviour: &Behaviour) -> Option<Arc<Vec<u8>>> {
+    let Behaviour::Reply(reply) = behaviour else {
+        return None;
+    };
+    if !reply.ttft.is_zero() || !reply.token_delay.is_zero() || reply.framing.split_writes {
+        return None;
+    }
+    let family = shared.family;
+    let slot = match route(family, req) {
+        Route::Chat { stream: false, .. } => 0,
+        Route::Chat {
+            include_usage: false,
+            ..
+        } => 1,
+        Route::Chat { .. } => 2,
+        Route::Models => 3,
+        Route::Unknown => return None,
+    };
+    let mut cache = lock(&shared.cache);
+    let bytes = cache[slot].get_or_insert_with(|| {
+        Arc::new(match slot {
+            0 => json_response(200, &full_body(family, reply), &[]),
+            3 => json_response(200, &models_body(family), &[]),
+            _ => {
+                let mut out = STREAM_HEAD.to_vec();
+                for ev in stream_events(family, reply, slot == 2) {
+                    push_chunk(&mut out, &frame(family, &ev, reply.framing));
+                }
+                out.extend_from_slice(b"0\r\n\r\n");
+                out
+            }
+        })
+    });
+    Some(Arc::clone(bytes))
 }
 
 enum Route {
@@ -672,6 +732,10 @@ async fn write_json(
     body: &str,
     headers: &[(String, String)],
 ) -> std::io::Result<()> {
+    wr.write_all(&json_response(status, body, headers)).await
+}
+
+fn json_response(status: u16, body: &str, headers: &[(String, String)]) -> Vec<u8> {
     let mut out = format!(
         "HTTP/1.1 {status} {}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
         reason(status),
@@ -682,7 +746,7 @@ async fn write_json(
     }
     out.push_str("\r\n");
     out.push_str(body);
-    wr.write_all(out.as_bytes()).await
+    out.into_bytes()
 }
 
 /// One server-sent event: an optional name and a JSON (or `[DONE]`) payload.
@@ -923,6 +987,8 @@ fn comma_outside_strings(json: &str) -> Option<usize> {
     None
 }
 
+const STREAM_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n";
+
 fn push_chunk(out: &mut Vec<u8>, bytes: &[u8]) {
     if bytes.is_empty() {
         return;
@@ -943,9 +1009,7 @@ async fn write_stream(
 ) -> std::io::Result<bool> {
     let f = reply.framing;
     let mut out = Vec::with_capacity(4096);
-    out.extend_from_slice(
-        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n",
-    );
+    out.extend_from_slice(STREAM_HEAD);
     let mut sent = 0usize;
     for ev in events {
         if ev.content && sent == cut_after {
