@@ -98,6 +98,12 @@ pub enum Command {
     /// Inspect or rotate the master key
     #[command(subcommand)]
     Master(cmd::master::MasterCommand),
+    /// Check credentials with a live call that spends no tokens
+    Validate(cmd::validate::ValidateArgs),
+    /// Send a prompt with a stored credential and stream the answer
+    Run(cmd::run::RunArgs),
+    /// List the models a provider offers
+    Models(cmd::models::ModelsArgs),
     /// Token use and cost of past runs
     Usage(cmd::usage::UsageArgs),
     /// Daily token and cost limits for the profile

@@ -13,6 +13,7 @@ pub mod output;
 pub mod paths;
 pub mod pricing;
 pub mod provider;
+pub mod runtime;
 pub mod store;
 pub mod time;
 pub mod ui;
@@ -44,6 +45,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Profile(c) => cmd::profile::run(&ctx, c)?,
         Command::Master(c) => cmd::master::run(&ctx, c)?,
         Command::Audit(args) => cmd::audit::run(&ctx, args)?,
+        Command::Validate(args) => cmd::validate::run(&ctx, args)?,
+        Command::Run(args) => cmd::run::run(&ctx, args)?,
+        Command::Models(args) => cmd::models::run(&ctx, args)?,
         Command::Usage(args) => cmd::usage::run(&ctx, args)?,
         Command::Limit(c) => cmd::limit::run(&ctx, c)?,
         Command::Doctor(args) => cmd::doctor::run(&ctx, args)?,

@@ -14,8 +14,10 @@ pub mod limit;
 pub mod list;
 pub mod man;
 pub mod master;
+pub mod models;
 pub mod profile;
 pub mod rotate;
+pub mod run;
 pub mod usage;
 pub mod validate;
 

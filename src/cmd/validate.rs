@@ -1,10 +1,25 @@
-//! `omc validate`: live checks that spend no tokens.
+//! `omc validate [NAME… | --all]`: live checks that spend no tokens (they list models).
 
+use std::time::Instant;
+
+use clap::Args;
 use secrecy::SecretString;
+use serde::Serialize;
 
 use super::Ctx;
-use crate::error::Result;
-use crate::provider::ProviderSpec;
+use crate::error::{Error, Result};
+use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
+use crate::store::{Filter, RunEnd, RunStart};
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Credentials to check [default: the profile's default]
+    pub names: Vec<String>,
+
+    /// Check every credential of the profile
+    #[arg(long, conflicts_with = "names")]
+    pub all: bool,
+}
 
 /// The outcome of a live check, as stored with the credential.
 #[derive(Debug, Clone)]
@@ -13,13 +28,176 @@ pub struct Validation {
     pub latency_ms: i64,
 }
 
-/// Check a key with the provider before it is stored. The provider layer is not wired in yet:
-/// until it is, no check is made and nothing is recorded.
+#[derive(Debug, Serialize)]
+struct Checked {
+    name: String,
+    provider: String,
+    status: &'static str,
+    latency_ms: i64,
+    models: Option<usize>,
+    error: Option<String>,
+    exit_code: u8,
+}
+
+/// One live check: Ok with its latency, or the provider's error.
+pub fn probe(
+    spec: &'static ProviderSpec,
+    base_url: Option<&str>,
+    secret: &SecretString,
+) -> Result<(std::result::Result<Vec<String>, ProviderError>, i64)> {
+    let client = Client::new(ClientOptions::default()).map_err(|e| e.into_error(spec.id))?;
+    let target = Target {
+        spec,
+        base_url,
+        key: secret,
+    };
+    let started = Instant::now();
+    let result = crate::runtime::block_on(client.list_models(&target))?;
+    Ok((result, started.elapsed().as_millis() as i64))
+}
+
+/// Check a key before it is stored: a rejected key is an error (exit 5) and is never stored.
 pub fn check_key(
     _ctx: &Ctx,
-    _spec: &ProviderSpec,
-    _base_url: Option<&str>,
-    _secret: &SecretString,
+    spec: &'static ProviderSpec,
+    base_url: Option<&str>,
+    secret: &SecretString,
 ) -> Result<Option<Validation>> {
-    Ok(None)
+    let (result, latency_ms) = probe(spec, base_url, secret)?;
+    match result {
+        Ok(_) => Ok(Some(Validation {
+            status: "valid",
+            latency_ms,
+        })),
+        Err(e) => Err(e.into_error(spec.id)),
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
+    let mut store = ctx.store()?;
+    let names: Vec<String> = if args.all {
+        store.require_profile(ctx.profile())?;
+        store
+            .list_credentials(&Filter {
+                profile: Some(ctx.profile()),
+                ..Filter::default()
+            })?
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    } else if args.names.is_empty() {
+        vec![
+            store
+                .default_credential(ctx.profile(), None)?
+                .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
+        ]
+    } else {
+        args.names.clone()
+    };
+    let key = ctx.unlock(&store)?;
+    let mut checked = Vec::new();
+    for name in &names {
+        let (cred, ciphertext) = store.credential(ctx.profile(), name)?;
+        let spec = crate::provider::require(&cred.provider)?;
+        let secret = super::decrypt(&key, &cred, &ciphertext)?;
+        let model = cred.model.as_deref().unwrap_or(spec.default_model);
+        let (run_id, _) = store.begin_run(&RunStart {
+            profile: ctx.profile(),
+            credential: Some((&cred.name, &cred.id)),
+            provider: spec.id,
+            model,
+            kind: "validate",
+            reserve_tokens: 0,
+        })?;
+        let (result, latency_ms) = probe(spec, cred.base_url.as_deref(), &secret)?;
+        let (status, error, exit_code, models, kind) = match &result {
+            Ok(models) => ("valid", None, 0, Some(models.len()), None),
+            Err(e) => {
+                let err = e.clone().into_error(spec.id);
+                let status = if err.exit_code() == 5 {
+                    "invalid"
+                } else {
+                    "error"
+                };
+                (
+                    status,
+                    Some(err.to_string()),
+                    err.exit_code(),
+                    None,
+                    Some(e.kind),
+                )
+            }
+        };
+        store.record_validation(&cred, status, latency_ms)?;
+        let kind_text = kind.map(|k| format!("{k:?}").to_lowercase());
+        store.finish_run(
+            run_id,
+            &RunEnd {
+                status: if status == "valid" { "ok" } else { "error" },
+                error_kind: kind_text.as_deref(),
+                latency_ms: Some(latency_ms as f64),
+                input_tokens: Some(0),
+                output_tokens: Some(0),
+                cost_usd: Some(0.0),
+                ..RunEnd::default()
+            },
+        )?;
+        checked.push(Checked {
+            name: cred.name.clone(),
+            provider: cred.provider.clone(),
+            status,
+            latency_ms,
+            models,
+            error,
+            exit_code,
+        });
+    }
+    if ctx.global.json {
+        ctx.out.json(&checked)?;
+    } else {
+        let mut table = ctx
+            .out
+            .table(&["NAME", "PROVIDER", "STATUS", "LATENCY", "DETAIL"]);
+        for c in &checked {
+            table.add_row(vec![
+                c.name.clone(),
+                c.provider.clone(),
+                c.status.to_owned(),
+                format!("{} ms", c.latency_ms),
+                c.error
+                    .clone()
+                    .unwrap_or_else(|| format!("{} models", c.models.unwrap_or(0))),
+            ]);
+        }
+        ctx.out.print_table(&table)?;
+    }
+    // Exit 0 only if all are valid; otherwise the most telling failure's code.
+    let failed: Vec<&Checked> = checked.iter().filter(|c| c.exit_code != 0).collect();
+    match failed.first() {
+        None => Ok(()),
+        Some(_) => {
+            let code = failed.iter().map(|c| c.exit_code).min().unwrap_or(1);
+            let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
+            let message = format!(
+                "{} of {} credential(s) failed: {}",
+                failed.len(),
+                checked.len(),
+                names.join(", ")
+            );
+            Err(match code {
+                5 => Error::Auth {
+                    provider: "validate".into(),
+                    message,
+                },
+                7 => Error::RateLimited {
+                    provider: "validate".into(),
+                    message,
+                },
+                _ => Error::Provider {
+                    provider: "validate".into(),
+                    message,
+                },
+            })
+        }
+    }
 }

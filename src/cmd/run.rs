@@ -1,0 +1,330 @@
+//! `omc run`: send a prompt with a stored credential, stream the answer, record what it cost.
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::pricing::Prices;
+use crate::provider::{
+    ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
+    estimate_tokens,
+};
+use crate::store::{Credential, RunEnd, RunStart, Store};
+
+/// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.
+const DEFAULT_MAX_TOKENS: u32 = 1024;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The prompt. Piped stdin is appended to it as context, or is the prompt when none is given
+    pub prompt: Option<String>,
+
+    /// Credential to use [default: --provider's default, else the profile's default]
+    #[arg(long, value_name = "NAME", conflicts_with = "provider")]
+    pub credential: Option<String>,
+
+    /// Use this provider's default credential
+    #[arg(long, value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// Model [default: the credential's model, else the provider's default]
+    #[arg(long, short)]
+    pub model: Option<String>,
+
+    /// System prompt
+    #[arg(long, short)]
+    pub system: Option<String>,
+
+    /// Sampling temperature
+    #[arg(long)]
+    pub temperature: Option<f32>,
+
+    /// Most tokens to generate [default: 1024, or run.max_tokens in config.toml]
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
+
+    /// Wait for the whole answer instead of streaming it
+    #[arg(long)]
+    pub no_stream: bool,
+
+    /// Credentials to try in order when the first fails with 429/5xx after retries, a timeout,
+    /// or an unknown model (each uses its own model)
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub fallback: Vec<String>,
+
+    /// Give up on a request after this long, retries included (e.g. 60s)
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct RunOutput<'a> {
+    text: &'a str,
+    provider: &'a str,
+    model: &'a str,
+    credential: &'a str,
+    usage: Usage,
+    cost_usd: Option<f64>,
+    ttft_ms: Option<f64>,
+    latency_ms: f64,
+    finish_reason: Option<&'a str>,
+    /// Credentials that failed before this one answered.
+    fell_back_from: Vec<String>,
+}
+
+enum Outcome {
+    Done(ChatResponse),
+    Failed(ProviderError),
+    Interrupted,
+}
+
+pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+    let prompt = read_prompt(args.prompt.as_deref())?;
+    let config = Config::load(&ctx.paths.config_file)?;
+    let prices = Prices::load(&config.prices)?;
+    let max_tokens = args
+        .max_tokens
+        .or(config.run.max_tokens)
+        .unwrap_or(DEFAULT_MAX_TOKENS);
+    let timeout = match args.timeout.as_deref().or(config.run.timeout.as_deref()) {
+        Some(t) => Some(humantime::parse_duration(t).map_err(|_| {
+            Error::usage_hint(format!("invalid timeout '{t}'"), "use e.g. 30s or 2m")
+        })?),
+        None => None,
+    };
+
+    let mut store = ctx.store()?;
+    let candidates = candidates(ctx, &store, args)?;
+    let key = ctx.unlock(&store)?;
+    let client = Client::new(ClientOptions {
+        total_timeout: timeout,
+        ..ClientOptions::default()
+    })
+    .map_err(|e| e.into_error("omc"))?;
+
+    let stream_to_stdout = !args.no_stream && !ctx.global.json;
+    let mut failed: Vec<String> = Vec::new();
+    for (i, (cred, ciphertext)) in candidates.iter().enumerate() {
+        let spec = crate::provider::require(&cred.provider)?;
+        let model = match (i, &args.model) {
+            (0, Some(m)) => m.clone(),
+            _ => cred
+                .model
+                .clone()
+                .unwrap_or_else(|| spec.default_model.to_owned()),
+        };
+        let request = ChatRequest {
+            model: model.clone(),
+            system: args.system.clone(),
+            prompt: prompt.clone(),
+            temperature: args.temperature,
+            max_tokens: Some(max_tokens),
+            stream: !args.no_stream,
+        };
+        let reserve = estimate_tokens(&prompt)
+            + args.system.as_deref().map_or(0, estimate_tokens)
+            + u64::from(max_tokens);
+        let (run_id, warning) = store.begin_run(&RunStart {
+            profile: ctx.profile(),
+            credential: Some((&cred.name, &cred.id)),
+            provider: spec.id,
+            model: &model,
+            kind: "run",
+            reserve_tokens: reserve,
+        })?;
+        if let Some(w) = warning {
+            ctx.out.warn(w);
+        }
+        let secret = super::decrypt(&key, cred, ciphertext)?;
+        store.mark_used(&[cred], "run", Some(&model))?;
+        let target = Target {
+            spec,
+            base_url: cred.base_url.as_deref(),
+            key: &secret,
+        };
+
+        let mut partial = String::new();
+        let mut write_error: Option<std::io::Error> = None;
+        let outcome = crate::runtime::block_on(async {
+            let mut on_delta = |d: Delta<'_>| {
+                partial.push_str(d.text);
+                if stream_to_stdout && write_error.is_none() {
+                    let mut out = std::io::stdout().lock();
+                    if let Err(e) = out.write_all(d.text.as_bytes()).and_then(|_| out.flush()) {
+                        write_error = Some(e);
+                    }
+                }
+            };
+            tokio::select! {
+                r = client.chat(&target, &request, &mut on_delta) => match r {
+                    Ok(resp) => Outcome::Done(resp),
+                    Err(e) => Outcome::Failed(e),
+                },
+                _ = tokio::signal::ctrl_c() => Outcome::Interrupted,
+            }
+        })?;
+        if let Some(e) = write_error {
+            return Err(crate::output::stdout_error(e));
+        }
+
+        match outcome {
+            Outcome::Done(resp) => {
+                let cost = cost(&prices, spec.id, &resp, &model);
+                store.finish_run(
+                    run_id,
+                    &RunEnd {
+                        status: "ok",
+                        model: Some(&resp.model),
+                        input_tokens: resp.usage.input_tokens,
+                        output_tokens: resp.usage.output_tokens,
+                        estimated: resp.usage.estimated,
+                        ttft_ms: resp.ttft().map(ms),
+                        latency_ms: Some(ms(resp.latency())),
+                        cost_usd: cost,
+                        ..RunEnd::default()
+                    },
+                )?;
+                return render(ctx, args, cred, &resp, cost, failed, stream_to_stdout);
+            }
+            Outcome::Interrupted => {
+                let out_tokens = estimate_tokens(&partial);
+                store.finish_run(
+                    run_id,
+                    &RunEnd {
+                        status: "interrupted",
+                        input_tokens: Some(estimate_tokens(&prompt)),
+                        output_tokens: Some(out_tokens),
+                        estimated: true,
+                        cost_usd: prices
+                            .get(spec.id, &model)
+                            .map(|p| p.cost(estimate_tokens(&prompt), out_tokens)),
+                        ..RunEnd::default()
+                    },
+                )?;
+                return Err(Error::Interrupted);
+            }
+            Outcome::Failed(e) => {
+                let kind = format!("{:?}", e.kind).to_lowercase();
+                store.finish_run(
+                    run_id,
+                    &RunEnd {
+                        status: "error",
+                        error_kind: Some(&kind),
+                        ..RunEnd::default()
+                    },
+                )?;
+                let more = i + 1 < candidates.len();
+                if e.falls_back() && more && partial.is_empty() {
+                    let next = &candidates[i + 1].0.name;
+                    ctx.out.warn(format!(
+                        "{} failed ({}); falling back to {next}",
+                        cred.name,
+                        e.clone().into_error(spec.id)
+                    ));
+                    failed.push(cred.name.clone());
+                    continue;
+                }
+                return Err(e.into_error(spec.id));
+            }
+        }
+    }
+    unreachable!("the loop returns on the last candidate")
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn cost(prices: &Prices, provider: &str, resp: &ChatResponse, asked: &str) -> Option<f64> {
+    let price = prices
+        .get(provider, &resp.model)
+        .or_else(|| prices.get(provider, asked))?;
+    Some(price.cost(resp.usage.input_tokens?, resp.usage.output_tokens?))
+}
+
+fn render(
+    ctx: &Ctx,
+    args: &RunArgs,
+    cred: &Credential,
+    resp: &ChatResponse,
+    cost: Option<f64>,
+    fell_back_from: Vec<String>,
+    streamed: bool,
+) -> Result<()> {
+    if ctx.global.json {
+        return ctx.out.json(&RunOutput {
+            text: &resp.text,
+            provider: &cred.provider,
+            model: &resp.model,
+            credential: &cred.name,
+            usage: resp.usage,
+            cost_usd: cost,
+            ttft_ms: resp.ttft().map(ms),
+            latency_ms: ms(resp.latency()),
+            finish_reason: resp.finish_reason.as_deref(),
+            fell_back_from,
+        });
+    }
+    let mut out = std::io::stdout().lock();
+    if !streamed {
+        out.write_all(resp.text.as_bytes())
+            .map_err(crate::output::stdout_error)?;
+    }
+    // On a terminal, end the answer's line; in a pipe, the text stays exactly as sent.
+    if std::io::stdout().is_terminal() && !resp.text.ends_with('\n') {
+        writeln!(out).map_err(crate::output::stdout_error)?;
+    }
+    out.flush().map_err(crate::output::stdout_error)?;
+    let _ = args;
+    Ok(())
+}
+
+/// The prompt from the argument and/or piped stdin.
+fn read_prompt(arg: Option<&str>) -> Result<String> {
+    let mut piped = String::new();
+    if !std::io::stdin().is_terminal() {
+        std::io::stdin()
+            .read_to_string(&mut piped)
+            .map_err(|e| Error::io("cannot read stdin", e))?;
+    }
+    match (arg, piped.trim().is_empty()) {
+        (Some(p), true) => Ok(p.to_owned()),
+        (Some(p), false) => Ok(format!("{p}\n\n{piped}")),
+        (None, false) => Ok(piped),
+        (None, true) => Err(Error::usage_hint(
+            "no prompt given",
+            "pass it as an argument (omc run \"…\") or pipe it on stdin",
+        )),
+    }
+}
+
+/// The credential to use, then the `--fallback` ones, each with its ciphertext.
+fn candidates(ctx: &Ctx, store: &Store, args: &RunArgs) -> Result<Vec<(Credential, Vec<u8>)>> {
+    let profile = ctx.profile();
+    let first = match (&args.credential, &args.provider) {
+        (Some(n), _) => n.clone(),
+        (None, Some(p)) => {
+            let spec = crate::provider::require(p)?;
+            store
+                .default_credential(profile, Some(spec.id))?
+                .ok_or_else(|| {
+                    Error::not_found("credential", format!("(default for {})", spec.id))
+                })?
+        }
+        (None, None) => store
+            .default_credential(profile, None)?
+            .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
+    };
+    let mut out = vec![store.credential(profile, &first)?];
+    for name in &args.fallback {
+        if out.iter().all(|(c, _)| &c.name != name) {
+            out.push(store.credential(profile, name)?);
+        }
+    }
+    Ok(out)
+}

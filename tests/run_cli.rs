@@ -1,0 +1,385 @@
+//! `omc add/validate/run/models/usage/limit` against local fake providers speaking each family's
+//! wire format. The binary under test is the real one; only the provider is fake, at HTTP level.
+
+mod common;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use support::fake_provider::{Behaviour, FakeProvider, Family, Reply};
+
+const FAMILIES: [Family; 3] = [Family::OpenAi, Family::Anthropic, Family::Gemini];
+
+/// A fake provider with its own runtime, for tests that drive the omc binary.
+struct Fake {
+    rt: tokio::runtime::Runtime,
+    server: Option<FakeProvider>,
+}
+
+impl Fake {
+    fn start(family: Family, key: &str) -> Fake {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(FakeProvider::start(family));
+        server.expect_key(key);
+        Fake {
+            rt,
+            server: Some(server),
+        }
+    }
+
+    fn server(&self) -> &FakeProvider {
+        self.server.as_ref().unwrap()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _guard = self.rt.enter();
+        self.server.take();
+    }
+}
+
+fn good_key(family: Family) -> String {
+    format!("sk-{}-GOODKEY-4f1c9a7e2b", family.provider_id())
+}
+
+/// A home with one validated credential named after the family, pointing at `fake`.
+fn home_with(fake: &Fake, family: Family) -> Home {
+    let home = Home::new();
+    let out = run_stdin(
+        home.cmd().args([
+            "add",
+            family.provider_id(),
+            "--base-url",
+            &fake.server().base_url(),
+            "--key-stdin",
+        ]),
+        &good_key(family),
+    );
+    ok(&out);
+    home
+}
+
+#[test]
+fn add_validates_before_storing() {
+    for family in FAMILIES {
+        let fake = Fake::start(family, &good_key(family));
+        let home = Home::new();
+        let bad = run_stdin(
+            home.cmd().args([
+                "add",
+                family.provider_id(),
+                "--base-url",
+                &fake.server().base_url(),
+                "--key-stdin",
+            ]),
+            "sk-BADKEY-0000000000000000",
+        );
+        assert_eq!(code(&bad), 5, "{family:?}: {}", stderr(&bad));
+        assert!(
+            !contains(&bad.stderr, "sk-BADKEY-0000000000000000"),
+            "{}",
+            stderr(&bad)
+        );
+        let list = ok(&run(home.cmd().args(["list", "--json"])));
+        assert_eq!(list.trim(), "[]", "a rejected key is never stored");
+
+        let home = home_with(&fake, family);
+        let list: serde_json::Value =
+            serde_json::from_str(&ok(&run(home.cmd().args(["list", "--json"])))).unwrap();
+        assert_eq!(list[0]["validation"], "valid", "{family:?}");
+        ok(&run(home.cmd().args(["validate", "--all"])));
+        let models = ok(&run(home.cmd().args(["models", "--json"])));
+        assert!(models.contains("fake-model-1"), "{models}");
+    }
+}
+
+#[test]
+fn run_prints_exactly_the_streamed_text() {
+    for family in FAMILIES {
+        let fake = Fake::start(family, &good_key(family));
+        let home = home_with(&fake, family);
+        let reply = Reply::text(&["Hél", "lo", ", ", "wörld", "\n", "two"]).usage(Some((17, 6)));
+        fake.server().set_default(Behaviour::Reply(reply.clone()));
+        for extra in [&[][..], &["--no-stream"]] {
+            let out = ok(&run(home.cmd().args(["run", "say hi"]).args(extra)));
+            assert_eq!(out, reply.full_text(), "{family:?} {extra:?}");
+        }
+        let json = ok(&run(home.cmd().args(["run", "say hi", "--json"])));
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["text"], reply.full_text());
+        assert_eq!(v["usage"]["input_tokens"], 17);
+        assert_eq!(v["usage"]["output_tokens"], 6);
+        assert_eq!(v["usage"]["estimated"], false);
+        assert_eq!(v["provider"], family.provider_id());
+        assert_eq!(v["credential"], family.provider_id());
+        assert!(v["ttft_ms"].as_f64().unwrap() >= 0.0);
+        assert!(v["latency_ms"].as_f64().unwrap() >= v["ttft_ms"].as_f64().unwrap());
+        assert!(v["finish_reason"].is_string());
+    }
+}
+
+#[test]
+fn piped_stdin_reaches_the_provider() {
+    for family in FAMILIES {
+        let fake = Fake::start(family, &good_key(family));
+        let home = home_with(&fake, family);
+        ok(&run_stdin(
+            home.cmd()
+                .args(["run", "Summarise:", "--system", "be brief"]),
+            "PIPED-CONTEXT-42",
+        ));
+        ok(&run_stdin(home.cmd().arg("run"), "ONLY-STDIN-PROMPT"));
+        let bodies: Vec<String> = fake.server().requests().iter().map(|r| r.raw()).collect();
+        let joined = bodies.join("\n");
+        assert!(
+            joined.contains("Summarise:") && joined.contains("PIPED-CONTEXT-42"),
+            "{joined}"
+        );
+        assert!(joined.contains("be brief"), "{joined}");
+        assert!(joined.contains("ONLY-STDIN-PROMPT"), "{joined}");
+    }
+    let out = run(Home::new().cmd().arg("run"));
+    assert_eq!(code(&out), 2, "no prompt at all is a usage error");
+}
+
+#[test]
+fn the_key_travels_only_in_its_header() {
+    for family in FAMILIES {
+        let fake = Fake::start(family, &good_key(family));
+        let home = home_with(&fake, family);
+        let out = run(home
+            .cmd()
+            .env("OMC_LOG", "trace")
+            .args(["run", "hi", "-vvv"]));
+        ok(&out);
+        let out2 = run(home
+            .cmd()
+            .env("OMC_LOG", "trace")
+            .args(["validate", "--json"]));
+        ok(&out2);
+        for o in [&out, &out2] {
+            assert!(!contains(&o.stdout, &good_key(family)));
+            assert!(!contains(&o.stderr, &good_key(family)), "{}", stderr(o));
+        }
+        let header = match family {
+            Family::OpenAi => "authorization",
+            Family::Anthropic => "x-api-key",
+            Family::Gemini => "x-goog-api-key",
+        };
+        for req in fake.server().requests() {
+            let raw = req.raw();
+            assert_eq!(raw.matches(&good_key(family)).count(), 1, "{raw}");
+            let value = req.header(header).unwrap_or_default();
+            assert!(value.contains(&good_key(family)), "{family:?}: {raw}");
+            assert!(
+                !req.target.contains(&good_key(family)),
+                "key in URL: {}",
+                req.target
+            );
+        }
+    }
+}
+
+#[test]
+fn transient_failures_are_retried_then_succeed() {
+    for family in FAMILIES {
+        let fake = Fake::start(family, &good_key(family));
+        let home = home_with(&fake, family);
+        fake.server()
+            .push(Behaviour::rate_limited(family, Some("0")));
+        let out = ok(&run(home.cmd().args(["run", "hi"])));
+        assert_eq!(out, "Hello, world");
+        fake.server().push(Behaviour::server_error(family));
+        let out = ok(&run(home.cmd().args(["run", "hi", "--no-stream"])));
+        assert_eq!(out, "Hello, world");
+    }
+}
+
+#[test]
+fn retries_stop_at_the_bound_with_the_right_exit_code() {
+    for family in FAMILIES {
+        let fake = Fake::start(family, &good_key(family));
+        let home = home_with(&fake, family);
+        let before = fake.server().requests().len();
+        fake.server()
+            .set_default(Behaviour::rate_limited(family, Some("0")));
+        let out = run(home.cmd().args(["run", "hi"]));
+        assert_eq!(code(&out), 7, "{family:?}: {}", stderr(&out));
+        assert_eq!(
+            fake.server().requests().len() - before,
+            3,
+            "1 attempt + 2 retries"
+        );
+        fake.server().set_default(Behaviour::server_error(family));
+        let out = run(home.cmd().args(["run", "hi"]));
+        assert_eq!(code(&out), 6, "{}", stderr(&out));
+        assert!(stderr(&out).starts_with("omc: error: "), "{}", stderr(&out));
+        fake.server().set_default(Behaviour::auth_error(family));
+        let out = run(home.cmd().args(["run", "hi"]));
+        assert_eq!(code(&out), 5, "{}", stderr(&out));
+        fake.server().set_default(Behaviour::Malformed);
+        let out = run(home.cmd().args(["run", "hi", "--no-stream"]));
+        assert_eq!(code(&out), 6, "{}", stderr(&out));
+        fake.server()
+            .set_default(Behaviour::DropMidStream { tokens: 2 });
+        let out = run(home.cmd().args(["run", "hi"]));
+        assert_eq!(
+            code(&out),
+            6,
+            "a dropped stream is never a success: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server().set_default(Behaviour::Hang);
+    let started = Instant::now();
+    let out = run(home.cmd().args(["run", "hi", "--timeout", "1s"]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&out).to_lowercase().contains("time"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn fallback_moves_to_the_next_credential() {
+    let a = Fake::start(Family::OpenAi, &good_key(Family::OpenAi));
+    let b = Fake::start(Family::Anthropic, &good_key(Family::Anthropic));
+    let home = home_with(&a, Family::OpenAi);
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "anthropic",
+            "--base-url",
+            &b.server().base_url(),
+            "--key-stdin",
+        ]),
+        &good_key(Family::Anthropic),
+    ));
+    a.server()
+        .set_default(Behaviour::server_error(Family::OpenAi));
+    b.server()
+        .set_default(Behaviour::Reply(Reply::text(&["from ", "anthropic"])));
+    let out = run(home
+        .cmd()
+        .args(["run", "hi", "--json", "--fallback", "anthropic"]));
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["text"], "from anthropic");
+    assert_eq!(v["provider"], "anthropic");
+    assert_eq!(v["fell_back_from"][0], "openai");
+    assert!(
+        stderr(&out).contains("falling back to anthropic"),
+        "{}",
+        stderr(&out)
+    );
+    // An auth failure is not a reason to fall back.
+    a.server()
+        .set_default(Behaviour::auth_error(Family::OpenAi));
+    let out = run(home.cmd().args(["run", "hi", "--fallback", "anthropic"]));
+    assert_eq!(code(&out), 5);
+}
+
+#[test]
+fn usage_totals_equal_the_sum_of_the_runs() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    let mut sum_in = 0;
+    let mut sum_out = 0;
+    for (i, n) in [(5u64, 3usize), (7, 4), (11, 9)] {
+        fake.server().set_default(Behaviour::Reply(
+            Reply::tokens(n).usage(Some((i, n as u64))),
+        ));
+        let v: serde_json::Value = serde_json::from_str(&ok(&run(home.cmd().args([
+            "run",
+            "hi",
+            "--json",
+            "--model",
+            "gpt-4o-mini",
+        ]))))
+        .unwrap();
+        sum_in += v["usage"]["input_tokens"].as_u64().unwrap();
+        sum_out += v["usage"]["output_tokens"].as_u64().unwrap();
+    }
+    assert_eq!((sum_in, sum_out), (23, 16));
+    let usage: serde_json::Value = serde_json::from_str(&ok(&run(home.cmd().args([
+        "usage",
+        "--json",
+        "--group-by",
+        "provider",
+    ]))))
+    .unwrap();
+    assert_eq!(usage["total"]["runs"], 3);
+    assert_eq!(usage["total"]["input_tokens"], sum_in);
+    assert_eq!(usage["total"]["output_tokens"], sum_out);
+    let csv = ok(&run(home.cmd().args([
+        "usage",
+        "--format",
+        "csv",
+        "--group-by",
+        "model",
+    ])));
+    assert!(csv.starts_with("group,runs,errors"), "{csv}");
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+}
+
+#[test]
+fn limits_refuse_the_run_that_would_exceed_them() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server()
+        .set_default(Behaviour::Reply(Reply::tokens(40).usage(Some((60, 40)))));
+    ok(&run(home.cmd().args([
+        "limit",
+        "set",
+        "--daily-tokens",
+        "250",
+    ])));
+    // Reserve: prompt estimate + max tokens must fit under what is left.
+    ok(&run(home.cmd().args(["run", "hi", "--max-tokens", "100"])));
+    let served = fake.server().requests().len();
+    let out = run(home.cmd().args(["run", "hi", "--max-tokens", "200"]));
+    assert_eq!(code(&out), 8, "{}", stderr(&out));
+    assert!(stderr(&out).contains("daily tokens"), "{}", stderr(&out));
+    assert_eq!(
+        fake.server().requests().len(),
+        served,
+        "a refused run sends nothing"
+    );
+    // 100 used + 1 + 120 reserved > 80% of 250: allowed, with a warning.
+    let out = run(home.cmd().args(["run", "hi", "--max-tokens", "120"]));
+    ok(&out);
+    assert!(stderr(&out).contains("80%"), "{}", stderr(&out));
+    let show: serde_json::Value =
+        serde_json::from_str(&ok(&run(home.cmd().args(["limit", "show", "--json"])))).unwrap();
+    assert_eq!(show["today"]["tokens"], 200);
+    ok(&run(home.cmd().args(["limit", "clear"])));
+    ok(&run(home.cmd().args(["run", "hi", "--max-tokens", "500"])));
+}
+
+#[test]
+fn echo_runs_offline() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let out = ok(&run(home.cmd().args(["run", "one two three"])));
+    assert_eq!(out, "echo: one two three");
+}
