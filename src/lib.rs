@@ -6,3 +6,4 @@ pub mod ui;
 pub mod store;
 pub mod time;
 pub mod provider;
+pub mod bench;
