@@ -71,7 +71,8 @@ pub struct Delta {
     pub change: f64,
     /// The conservative interval of `change` ([`rel_change`]).
     pub change_low: f64,
-    pub change_high: f64,
+    /// `None` when unbounded (the base's interval reaches zero).
+    pub change_high: Option<f64>,
     pub verdict: Verdict,
 }
 
@@ -160,7 +161,7 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
                 current: cv,
                 change: ch.point,
                 change_low: ch.low,
-                change_high: ch.high,
+                change_high: ch.high.is_finite().then_some(ch.high),
                 verdict,
             });
         }
@@ -199,7 +200,7 @@ pub fn render_comparison(c: &Comparison) -> String {
                     "{} [{}, {}]",
                     pct(d.change),
                     pct(d.change_low),
-                    pct(d.change_high)
+                    pct(d.change_high.unwrap_or(f64::INFINITY))
                 ),
                 match d.verdict {
                     Verdict::Better => "better",

@@ -505,7 +505,8 @@ impl Gate {
             (change.point, change.low)
         };
         v.observed = Some(point);
-        v.bound = Some(bound);
+        // An unbounded interval (the baseline's own could reach zero) has no JSON number.
+        v.bound = bound.is_finite().then_some(bound);
         let u = if metric.is_time() {
             Unit::Ms
         } else {

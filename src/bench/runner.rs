@@ -5,7 +5,9 @@
 //! draws exponential inter-arrival times (a Poisson process of rate R) and launches each request
 //! at its scheduled instant whether or not earlier ones have finished; latency is counted from
 //! that instant, so a stalled server or a client that falls behind shows up as latency instead
-//! of as quietly fewer requests.
+//! of as quietly fewer requests. tokio's timer wakes the dispatcher on the millisecond tick
+//! after a due instant, so an open-loop request leaves up to 1 ms late (0.5 ms on average);
+//! that lag is in its latency and in `queue_ms`, which says how much of it there was.
 //!
 //! Requests run as spawned tasks so they are timed on whichever core is free; the caller's
 //! closures (sink, progress) run on the collecting task, off the timing path.

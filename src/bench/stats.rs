@@ -222,7 +222,12 @@ impl MetricAcc {
         self.m2 += d * (v - self.mean);
         self.min = self.min.min(v);
         self.max = self.max.max(v);
-        self.hist.saturating_record((v * SCALE).round() as u64);
+        let scaled = (v * SCALE).round() as u64;
+        // `record` grows the auto-resizing histogram; `saturating_record` would clamp to its
+        // current top instead. Saturate only past the largest trackable value (~146 years).
+        if self.hist.record(scaled).is_err() {
+            self.hist.saturating_record(scaled);
+        }
     }
 
     pub fn len(&self) -> u64 {
