@@ -224,7 +224,7 @@ fn stat_cell(t: &TargetSummary, m: Metric, s: Stat) -> String {
 
 fn cost_cell(t: &TargetSummary) -> String {
     t.cost_total_usd
-        .map_or_else(|| DASH.into(), |c| format!("${}", trim_num(c, 4)))
+        .map_or_else(|| DASH.into(), |c| format!("${}", trim_num(c, 6)))
 }
 
 /// The columns shared by the table and Markdown views.
@@ -383,7 +383,7 @@ pub fn render_markdown(report: &BenchReport) -> String {
         }
     }
     if let Some(r) = &report.ranking {
-        out.push('\n');
+        out.push_str("\n**Ranking**\n\n");
         for l in r.lines() {
             out.push_str(&format!("- {}\n", md_escape(&l)));
         }

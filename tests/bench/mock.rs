@@ -20,6 +20,8 @@ pub struct MockTarget {
     /// Every n-th call to this target (1-based) fails with `error` after `ttft`.
     pub fail_every: Option<usize>,
     pub error: ErrorKind,
+    /// Added to the time to first token of successive calls, cycling: a spread to summarize.
+    pub jitter_ms: Vec<u64>,
 }
 
 impl MockTarget {
@@ -30,7 +32,13 @@ impl MockTarget {
             tokens,
             fail_every: None,
             error: ErrorKind::Server,
+            jitter_ms: Vec::new(),
         }
+    }
+
+    pub fn jitter(mut self, ms: &[u64]) -> Self {
+        self.jitter_ms = ms.to_vec();
+        self
     }
 
     pub fn failing_every(mut self, n: usize, kind: ErrorKind) -> Self {
@@ -90,7 +98,11 @@ impl Executor for MockExecutor {
                 None => None,
             };
             let started = Instant::now();
-            sleep(spec.ttft).await;
+            let jitter = match spec.jitter_ms.len() {
+                0 => 0,
+                n => spec.jitter_ms[(nth - 1) % n],
+            };
+            sleep(spec.ttft + Duration::from_millis(jitter)).await;
             let first = Instant::now();
             if spec.fail_every.is_some_and(|n| nth % n == 0) {
                 return Err(ProviderError {
