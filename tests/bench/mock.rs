@@ -46,11 +46,6 @@ impl MockTarget {
         self.error = kind;
         self
     }
-
-    /// The e2e latency of a successful call.
-    pub fn e2e_ms(&self) -> f64 {
-        (self.ttft + self.per_token * (self.tokens as u32 - 1)).as_secs_f64() * 1e3
-    }
 }
 
 pub struct MockExecutor {

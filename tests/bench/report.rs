@@ -3,8 +3,8 @@ use std::sync::Arc;
 
 use omc::bench::report::{render_csv, render_json, render_markdown, render_table};
 use omc::bench::{
-    BenchReport, Format, GateStatus, Load, Plan, Price, Progress, RequestRecord, Stop, gate, render,
-    run,
+    BenchReport, Format, GateStatus, Load, Plan, Price, Progress, RequestRecord, Stop, gate,
+    render, run,
 };
 use omc::provider::ErrorKind;
 
@@ -31,7 +31,12 @@ pub fn sample_report() -> BenchReport {
             credential: "work".into(),
         },
     ];
-    let mut cfg = config(targets, &["short", "long"], 10, Load::Closed { concurrency: 2 });
+    let mut cfg = config(
+        targets,
+        &["short", "long"],
+        10,
+        Load::Closed { concurrency: 2 },
+    );
     cfg.warmup = 1;
     let plan = Plan::new(&cfg, vec![Some(Price::new(0.15, 0.60)), None]);
     let out = rt
@@ -58,9 +63,15 @@ pub fn sample_report() -> BenchReport {
 /// Compare with `tests/bench/snapshots/NAME`; `OMC_UPDATE_SNAPSHOTS=1` rewrites it (review the
 /// diff before committing).
 fn snapshot(name: &str, actual: &str) {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "bench", "snapshots", name]
-        .iter()
-        .collect();
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "bench",
+        "snapshots",
+        name,
+    ]
+    .iter()
+    .collect();
     if std::env::var_os("OMC_UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
@@ -116,7 +127,12 @@ fn the_sample_run_measured_what_the_mock_injected() {
     let statuses: Vec<_> = r.gates.iter().map(|g| g.status).collect();
     assert_eq!(
         statuses,
-        [GateStatus::Pass, GateStatus::Fail, GateStatus::Pass, GateStatus::Fail]
+        [
+            GateStatus::Pass,
+            GateStatus::Fail,
+            GateStatus::Pass,
+            GateStatus::Fail
+        ]
     );
 }
 
@@ -129,7 +145,10 @@ fn ranking_reads_like_hyperfine() {
     let r = omc::bench::report::rank(&[slow, fast, mid], true).unwrap();
     assert_eq!(r.metric, "ttft.p50");
     let order: Vec<&str> = r.entries.iter().map(|e| e.target.as_str()).collect();
-    assert_eq!(order, ["openai/gpt-4o-mini", "gemini/flash", "anthropic/claude"]);
+    assert_eq!(
+        order,
+        ["openai/gpt-4o-mini", "gemini/flash", "anthropic/claude"]
+    );
     assert_eq!(
         r.lines(),
         [
@@ -171,12 +190,19 @@ fn config_hash_ignores_sample_size_but_not_what_is_measured() {
     let h = r.config.hash();
     assert_eq!(h, r.config_hash);
     assert_eq!(h.len(), 64);
-    assert!(h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(
+        h.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
     let mut c = r.config.clone();
     c.runs = 50;
     c.warmup = 0;
     c.seed = 1;
-    assert_eq!(c.hash(), h, "runs, warmup and seed do not change what is measured");
+    assert_eq!(
+        c.hash(),
+        h,
+        "runs, warmup and seed do not change what is measured"
+    );
     let mut c = r.config.clone();
     c.targets[0].model = "gpt-4o".into();
     assert_ne!(c.hash(), h);
