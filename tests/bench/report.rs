@@ -222,3 +222,50 @@ fn canonical_json_sorts_keys_at_every_level() {
         r#"{"a":{"c":null,"z":[1,{"x":3,"y":2}]},"b":1}"#
     );
 }
+
+#[test]
+fn configurations_that_cannot_run_are_usage_errors() {
+    let ok = sample_report().config;
+    assert!(ok.validate().is_ok());
+    let broken: Vec<(Box<dyn Fn(&mut omc::bench::BenchConfig)>, &str)> = vec![
+        (Box::new(|c| c.targets.clear()), "--credential"),
+        (Box::new(|c| c.prompts.clear()), "--level"),
+        (Box::new(|c| c.runs = 0), "--runs"),
+        (
+            Box::new(|c| c.load = Load::Closed { concurrency: 0 }),
+            "--concurrency",
+        ),
+        (Box::new(|c| c.load = Load::Open { rate: 0.0 }), "--rate"),
+        (
+            Box::new(|c| c.load = Load::Open { rate: f64::NAN }),
+            "--rate",
+        ),
+        (Box::new(|c| c.timeout_ms = 0), "--timeout"),
+    ];
+    for (f, flag) in broken {
+        let mut c = ok.clone();
+        f(&mut c);
+        let e = c.validate().unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        let text = format!("{e} {}", e.hint().unwrap_or_default());
+        assert!(text.contains(flag), "{text}");
+    }
+    assert_eq!(ok.measured_requests(), 2 * 2 * 10);
+}
+
+#[test]
+fn prompt_digest_covers_the_system_prompt() {
+    use omc::bench::PromptInfo;
+    let plain = PromptInfo::new("p", None, "hello", Some(5));
+    assert_eq!(plain.chars, 5);
+    assert_eq!(plain.max_tokens, Some(5));
+    assert_ne!(
+        plain.sha256,
+        PromptInfo::new("p", Some("be brief"), "hello", Some(5)).sha256
+    );
+    // The separator keeps "ab" + "c" apart from "a" + "bc".
+    assert_ne!(
+        PromptInfo::new("p", Some("ab"), "c", None).sha256,
+        PromptInfo::new("p", Some("a"), "bc", None).sha256
+    );
+}

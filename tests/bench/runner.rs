@@ -282,3 +282,66 @@ async fn a_failing_sink_stops_the_run_with_its_error() {
     assert_eq!(err.to_string(), "disk full");
     assert!(ex.calls().len() < 50);
 }
+
+/// Answers at once: what is left is the runner's own cost per request.
+struct Instant0;
+
+impl omc::bench::Executor for Instant0 {
+    async fn execute(
+        &self,
+        _target: usize,
+        _prompt: usize,
+    ) -> Result<omc::provider::ChatResponse, omc::provider::ProviderError> {
+        let now = std::time::Instant::now();
+        Ok(omc::provider::ChatResponse {
+            text: String::new(),
+            model: "m".into(),
+            usage: omc::provider::Usage {
+                input_tokens: Some(10),
+                output_tokens: Some(20),
+                estimated: false,
+            },
+            finish_reason: None,
+            started: now,
+            first_token: Some(now),
+            last_token: Some(now),
+            finished: now,
+            chunks: 20,
+        })
+    }
+}
+
+/// `cargo test --release --test bench runner_overhead -- --ignored --nocapture`: the runner's
+/// ceiling in requests/s, far above the 2,000/s, so the HTTP path is what limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn runner_overhead() {
+    let p = plan(4, &["a"], 25_000, 0, Load::Closed { concurrency: 64 });
+    let mut lines = 0usize;
+    let t = std::time::Instant::now();
+    let out = run(
+        &p,
+        Arc::new(Instant0),
+        |r: &RequestRecord| {
+            // What a JSONL sink costs, minus the disk.
+            lines += serde_json::to_string(r).unwrap().len();
+            Ok(())
+        },
+        |_: &Progress| {},
+        &Stop::new(),
+    )
+    .await
+    .unwrap();
+    let n: u64 = out.targets.iter().map(|t| t.ok).sum();
+    assert_eq!(n, 100_000);
+    let secs = t.elapsed().as_secs_f64();
+    println!(
+        "{n} requests in {secs:.2} s: {:.0} requests/s ({lines} bytes of JSONL)",
+        n as f64 / secs
+    );
+    // Peak resident memory of the whole test process (Linux).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        let peak = status.lines().find(|l| l.starts_with("VmHWM"));
+        println!("{}", peak.unwrap_or("VmHWM unknown"));
+    }
+}
