@@ -227,7 +227,8 @@ fn canonical_json_sorts_keys_at_every_level() {
 fn configurations_that_cannot_run_are_usage_errors() {
     let ok = sample_report().config;
     assert!(ok.validate().is_ok());
-    let broken: Vec<(Box<dyn Fn(&mut omc::bench::BenchConfig)>, &str)> = vec![
+    type Break = Box<dyn Fn(&mut omc::bench::BenchConfig)>;
+    let broken: Vec<(Break, &str)> = vec![
         (Box::new(|c| c.targets.clear()), "--credential"),
         (Box::new(|c| c.prompts.clear()), "--level"),
         (Box::new(|c| c.runs = 0), "--runs"),
