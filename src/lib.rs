@@ -3,6 +3,7 @@
 //! The binary is a thin `main`; everything is here so tests and benchmarks can reach it.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -1,0 +1,99 @@
+use omc::bench::compare::{Verdict, compare_targets, render_comparison};
+use omc::bench::{check_comparable, compare};
+
+use crate::mock::{summary, target_summary};
+use crate::report::sample_report;
+
+#[test]
+fn runs_with_another_configuration_are_refused_unless_forced() {
+    let a = sample_report();
+    let mut b = sample_report();
+    b.id = Some("7".into());
+    b.config.max_tokens = Some(64);
+    b.config_hash = b.config.hash();
+    let e = check_comparable(&a, &b, false).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    let msg = e.to_string();
+    assert!(msg.contains("(max_tokens)"), "{msg}");
+    assert!(msg.contains("2026-01-02T03:04:05Z and 7"), "{msg}");
+    assert!(e.hint().unwrap().contains("--force"));
+    assert!(check_comparable(&a, &b, true).is_ok());
+    let c = compare(&a, &b, true).unwrap();
+    assert!(!c.same_config);
+    assert!(render_comparison(&c).contains("configured differently"));
+
+    // More runs measure the same thing more precisely: comparable.
+    let mut more = sample_report();
+    more.config.runs = 100;
+    more.config_hash = more.config.hash();
+    assert!(check_comparable(&a, &more, false).is_ok());
+}
+
+#[test]
+fn changes_are_judged_with_the_uncertainty() {
+    let base = vec![
+        target_summary("openai/a", Some(summary(50, 100.0, 2.0))),
+        target_summary("gone/x", Some(summary(50, 100.0, 2.0))),
+    ];
+    let cur = vec![
+        target_summary("openai/a", Some(summary(50, 130.0, 2.0))),
+        target_summary("new/y", Some(summary(50, 100.0, 2.0))),
+    ];
+    let c = compare_targets(&base, &cur);
+    assert_eq!(c.only_in_base, ["gone/x"]);
+    assert_eq!(c.only_in_current, ["new/y"]);
+    let d = &c.targets[0].deltas;
+    let p50 = d.iter().find(|d| d.metric == "ttft.p50").unwrap();
+    assert_eq!(p50.verdict, Verdict::Worse);
+    assert!((p50.change - 0.3).abs() < 1e-12);
+    assert!((p50.change_low - (126.0 / 104.0 - 1.0)).abs() < 1e-12);
+
+    let within = compare_targets(
+        &base[..1],
+        &[target_summary("openai/a", Some(summary(50, 103.0, 2.0)))],
+    );
+    let p50 = within.targets[0]
+        .deltas
+        .iter()
+        .find(|d| d.metric == "ttft.p50")
+        .unwrap();
+    assert_eq!(p50.verdict, Verdict::Unchanged);
+
+    let faster = compare_targets(
+        &base[..1],
+        &[target_summary("openai/a", Some(summary(50, 70.0, 2.0)))],
+    );
+    assert!(
+        faster.targets[0]
+            .deltas
+            .iter()
+            .all(|d| d.verdict == Verdict::Better)
+    );
+    // (70 − 4)/(100 + 4) − 1 and (70 + 4)/(100 − 4) − 1.
+    let text = render_comparison(&faster);
+    assert!(text.contains("-30% [-36.5%, -22.9%]"), "{text}");
+    assert!(text.contains("better"), "{text}");
+}
+
+#[test]
+fn higher_throughput_is_better() {
+    let mk = |p50: f64| {
+        let mut t = target_summary("openai/a", None);
+        t.tps = Some(summary(40, p50, 1.0));
+        t
+    };
+    let c = compare_targets(&[mk(100.0)], &[mk(150.0)]);
+    assert!(
+        c.targets[0]
+            .deltas
+            .iter()
+            .all(|d| d.verdict == Verdict::Better)
+    );
+    let c = compare_targets(&[mk(100.0)], &[mk(50.0)]);
+    assert!(
+        c.targets[0]
+            .deltas
+            .iter()
+            .all(|d| d.verdict == Verdict::Worse)
+    );
+}

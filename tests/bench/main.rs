@@ -1,0 +1,13 @@
+//! The benchmark core, tested through its public API with a deterministic mock executor and
+//! tokio's paused clock (hyperfine's `MockExecutor` idea): every timing below is exact.
+//!
+//! Run with `cargo test --test bench`.
+
+mod compare;
+mod gates;
+mod mock;
+mod record;
+mod report;
+mod runner;
+mod schema;
+mod stats;
