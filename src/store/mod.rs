@@ -193,7 +193,8 @@ fn connect(db: &Path, create: bool) -> Result<Connection> {
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA synchronous = FULL;",
+         PRAGMA synchronous = FULL;
+         PRAGMA mmap_size = 67108864;",
     )?;
     Ok(conn)
 }
