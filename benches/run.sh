@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Per-request overhead of `omc run`, whole process, against a local fake provider that answers at
+# once (release builds): a 1-chunk answer, a 200-chunk streamed answer (cost per chunk), and the
+# same request through `llm` (PyPI) pointed at the same server, for comparison.
+# Usage: benches/run.sh        (needs hyperfine; pip install llm for the comparison)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v hyperfine >/dev/null || { echo "install hyperfine first (apt-get install hyperfine)" >&2; exit 1; }
+cargo build --release --locked --quiet --bin omc --example fake_provider
+omc=$PWD/target/release/omc
+fake=$PWD/target/release/examples/fake_provider
+
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+serve() { # tokens: start a fake whose base URL lands in $work/url.TOKENS
+  "$fake" --family openai --tokens "$1" --key sk-bench-run-0123456789abcdef >"$work/url.$1" &
+  pids+=($!)
+  for _ in $(seq 100); do [ -s "$work/url.$1" ] && break; sleep 0.1; done
+}
+serve 1
+serve 200
+url1=$(head -1 "$work/url.1")
+url200=$(head -1 "$work/url.200")
+
+export OMC_HOME=$work/home DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent
+OMC_MASTER_KEY=$("$omc" init --backend env 2>/dev/null)
+export OMC_MASTER_KEY
+echo sk-bench-run-0123456789abcdef | "$omc" add openai --name one --base-url "$url1" --key-stdin -q
+echo sk-bench-run-0123456789abcdef | "$omc" --profile many add openai --name many --base-url "$url200" --key-stdin -q
+
+cmds=("$omc run hi --credential one" "$omc --profile many run hi --credential many" "$omc run hi --credential one --no-stream")
+if command -v llm >/dev/null; then
+  export LLM_USER_PATH=$work/llm
+  mkdir -p "$LLM_USER_PATH"
+  printf -- '- model_id: fake\n  model_name: fake-model-1\n  api_base: "%s"\n  api_key_name: fake\n' "$url1" \
+    > "$LLM_USER_PATH/extra-openai-models.yaml"
+  llm keys set fake --value sk-bench-run-0123456789abcdef
+  cmds+=("llm -m fake hi --no-log")
+fi
+hyperfine --warmup 5 --runs 40 -N --export-markdown "$work/result.md" "${cmds[@]}"
+cat "$work/result.md"
