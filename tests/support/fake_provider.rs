@@ -680,7 +680,7 @@ async fn respond(
                 let n = reply.tokens.len() as u32;
                 let wait = reply.ttft + reply.token_delay * n.saturating_sub(1);
                 if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
+                    sleep_until_precise(std::time::Instant::now() + wait).await;
                 }
                 write_json(wr, 200, &full_body(family, reply), &[]).await?;
                 Ok(true)
@@ -1011,6 +1011,10 @@ async fn write_stream(
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(STREAM_HEAD);
     let mut sent = 0usize;
+    // The first content event is due `ttft` after the start, each later one a whole number of
+    // token delays after the first: a late wake-up delays one event, not every one after it.
+    let start = std::time::Instant::now();
+    let mut first_sent = start;
     for ev in events {
         if ev.content && sent == cut_after {
             wr.write_all(&out).await?;
@@ -1026,7 +1030,14 @@ async fn write_stream(
             // Everything before the pause goes out first, as a real server's would.
             wr.write_all(&out).await?;
             out.clear();
-            tokio::time::sleep(wait).await;
+            let due = match sent {
+                0 => start + reply.ttft,
+                n => first_sent + reply.token_delay * n as u32,
+            };
+            sleep_until_precise(due).await;
+            if sent == 0 {
+                first_sent = std::time::Instant::now();
+            }
         }
         let bytes = frame(family, ev, f);
         if f.split_writes && !f.one_write {
@@ -1055,4 +1066,89 @@ async fn write_stream(
     out.extend_from_slice(b"0\r\n\r\n");
     wr.write_all(&out).await?;
     Ok(true)
+}
+
+/// Sleeps until `deadline` to within some tens of microseconds. tokio's timer rounds every
+/// deadline up to its next millisecond tick, so delays injected with it would be off by up to a
+/// millisecond (more under load) and a benchmark's accuracy could not be told from the fake's.
+/// One OS thread sleeps on a condition variable (a high-resolution futex wait) until the earliest
+/// deadline and wakes the waiting task.
+pub async fn sleep_until_precise(deadline: std::time::Instant) {
+    if deadline <= std::time::Instant::now() {
+        return;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let timer = precise_timer();
+    {
+        let mut heap = lock(&timer.heap);
+        let seq = timer.seq.fetch_add(1, Ordering::Relaxed);
+        heap.push(std::cmp::Reverse(TimerEntry { deadline, seq, tx }));
+    }
+    timer.wake.notify_one();
+    let _ = rx.await;
+}
+
+struct TimerEntry {
+    deadline: std::time::Instant,
+    seq: u64,
+    tx: tokio::sync::oneshot::Sender<()>,
+}
+
+impl PartialEq for TimerEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl Eq for TimerEntry {}
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TimerEntry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
+    }
+}
+
+struct PreciseTimer {
+    heap: Mutex<std::collections::BinaryHeap<std::cmp::Reverse<TimerEntry>>>,
+    wake: std::sync::Condvar,
+    seq: AtomicU64,
+}
+
+fn precise_timer() -> &'static PreciseTimer {
+    static TIMER: std::sync::OnceLock<&'static PreciseTimer> = std::sync::OnceLock::new();
+    TIMER.get_or_init(|| {
+        let timer: &'static PreciseTimer = Box::leak(Box::new(PreciseTimer {
+            heap: Mutex::new(std::collections::BinaryHeap::new()),
+            wake: std::sync::Condvar::new(),
+            seq: AtomicU64::new(0),
+        }));
+        std::thread::Builder::new()
+            .name("fake-provider-timer".into())
+            .spawn(move || {
+                let mut heap = lock(&timer.heap);
+                loop {
+                    let now = std::time::Instant::now();
+                    while heap.peek().is_some_and(|e| e.0.deadline <= now) {
+                        let std::cmp::Reverse(e) = heap.pop().expect("peeked");
+                        let _ = e.tx.send(());
+                    }
+                    heap = match heap.peek() {
+                        Some(e) => {
+                            let wait = e.0.deadline - now;
+                            timer
+                                .wake
+                                .wait_timeout(heap, wait)
+                                .unwrap_or_else(|e| e.into_inner())
+                                .0
+                        }
+                        None => timer.wake.wait(heap).unwrap_or_else(|e| e.into_inner()),
+                    };
+                }
+            })
+            .expect("start the fake provider's timer thread");
+        timer
+    })
 }
