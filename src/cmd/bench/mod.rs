@@ -180,3 +180,24 @@ fn print(text: &str) -> Result<()> {
         .and_then(|_| out.flush())
         .map_err(crate::output::stdout_error)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn out_files_take_their_extensions_format() {
+        use super::format_for;
+        use crate::bench::Format;
+        let p = std::path::Path::new;
+        assert_eq!(format_for(p("r.json"), Format::Table), Format::Json);
+        assert_eq!(format_for(p("r.MD"), Format::Table), Format::Markdown);
+        assert_eq!(format_for(p("r.csv"), Format::Json), Format::Csv);
+        assert_eq!(format_for(p("report"), Format::Csv), Format::Csv);
+    }
+}
