@@ -22,9 +22,10 @@ echo "omc bench: $requests requests, concurrency $concurrency, injected ttft ${t
 "$omc" bench --runs "$requests" --concurrency "$concurrency" --warmup "$concurrency" \
   --timeout 30s --json -q --requests-out "$work/requests.jsonl" >"$work/report.json"
 
-python3 - "$work/report.json" "$work/requests.jsonl" "$ttft_ms" "$token_ms" <<'PY'
+python3 - "$work/report.json" "$work/requests.jsonl" "$ttft_ms" "$token_ms" "$concurrency" <<'PY'
 import json, sys
 report, lines, ttft, token = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+conc = int(sys.argv[5])
 r = json.load(open(report))
 t = r["targets"][0]
 recs = [json.loads(l) for l in open(lines)]
@@ -40,6 +41,10 @@ print(f"TTFT  report p50/p99/max    {t['ttft']['p50']:.3f} / {t['ttft']['p99']:.
 print(f"|TTFT − injected| p50       {pct(aerr, .50):.3f} ms")
 print(f"|TTFT − injected| p99       {pct(aerr, .99):.3f} ms   (target ≤ 1 ms)  {'PASS' if pct(aerr, .99) <= 1 else 'MISS'}")
 print(f"|TTFT − injected| max       {max(aerr):.3f} ms")
+# The first round is C requests sent in the same instant (a thundering herd on 2 cores shared
+# with the fake); shown apart so its share of the tail is visible, not to replace the figure.
+steady = [abs(x["ttft_ms"] - ttft) for x in sorted(m, key=lambda x: x["scheduled_ms"])[conc:]]
+print(f"  after the first round p99  {pct(steady, .99):.3f} ms")
 print(f"|report p99 − injected|     {abs(t['ttft']['p99'] - ttft):.3f} ms")
 mean_tpot = sum(tpot) / len(tpot)
 e = abs(t['tpot']['p50'] - token) / token
