@@ -104,6 +104,8 @@ pub enum Command {
     Run(cmd::run::RunArgs),
     /// List the models a provider offers
     Models(cmd::models::ModelsArgs),
+    /// Benchmark providers: latency, throughput and cost, with history and CI gates
+    Bench(cmd::bench::BenchArgs),
     /// Token use and cost of past runs
     Usage(cmd::usage::UsageArgs),
     /// Daily token and cost limits for the profile

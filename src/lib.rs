@@ -49,6 +49,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Validate(args) => cmd::validate::run(&ctx, args)?,
         Command::Run(args) => cmd::run::run(&ctx, args)?,
         Command::Models(args) => cmd::models::run(&ctx, args)?,
+        Command::Bench(args) => cmd::bench::run(&ctx, args)?,
         Command::Usage(args) => cmd::usage::run(&ctx, args)?,
         Command::Limit(c) => cmd::limit::run(&ctx, c)?,
         Command::Doctor(args) => cmd::doctor::run(&ctx, args)?,

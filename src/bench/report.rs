@@ -8,6 +8,7 @@ use std::time::Duration;
 use comfy_table::{Cell, CellAlignment, Color, Table, presets};
 use serde::{Deserialize, Serialize};
 
+use super::compare::{Comparison, render_comparison};
 use super::config::BenchConfig;
 use super::gate::{GateStatus, GateVerdict, fmt_ms, trim_num};
 use super::stats::{Metric, Stat, TargetSummary, r3, ratio};
@@ -37,6 +38,9 @@ pub struct BenchReport {
     pub gates: Vec<GateVerdict>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineRef>,
+    /// Per-target changes against the baseline, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
 }
 
 /// Which stored run the regression gates compared with.
@@ -88,6 +92,7 @@ impl BenchReport {
             ranking,
             gates: Vec::new(),
             baseline: None,
+            comparison: None,
         }
     }
 
@@ -330,6 +335,15 @@ pub fn render_table(report: &BenchReport, color: bool) -> String {
             out.push('\n');
         }
     }
+    if let Some(c) = &report.comparison {
+        let base = report
+            .baseline
+            .as_ref()
+            .and_then(|b| b.id.clone())
+            .unwrap_or_else(|| "?".into());
+        out.push_str(&format!("\nAgainst baseline run {base}:\n"));
+        out.push_str(&render_comparison(c));
+    }
     if !report.gates.is_empty() {
         let mut g = new_table(color);
         g.set_header(vec!["Gate", "Target", "Verdict", "Detail"]);
@@ -388,6 +402,9 @@ pub fn render_markdown(report: &BenchReport) -> String {
             out.push_str(&format!("- {}\n", md_escape(&l)));
         }
     }
+    if let Some(c) = &report.comparison {
+        out.push_str(&markdown_comparison(report, c));
+    }
     if !report.gates.is_empty() {
         out.push_str(
             "\n### Gates\n\n| Gate | Target | Verdict | Detail |\n| --- | --- | --- | --- |\n",
@@ -405,6 +422,40 @@ pub fn render_markdown(report: &BenchReport) -> String {
                 md_escape(&v.message)
             ));
         }
+    }
+    out
+}
+
+/// The changes the comparison judged real (the unchanged ones would drown them).
+fn markdown_comparison(report: &BenchReport, c: &Comparison) -> String {
+    use super::compare::Verdict;
+    let base = report
+        .baseline
+        .as_ref()
+        .and_then(|b| b.id.clone())
+        .unwrap_or_else(|| "?".into());
+    let mut out = format!("\n### Against baseline run {base}\n\n");
+    let mut rows = Vec::new();
+    for t in &c.targets {
+        for d in t.deltas.iter().filter(|d| d.verdict != Verdict::Unchanged) {
+            rows.push(format!(
+                "| {} | `{}` | {} | {} |\n",
+                md_escape(&t.target),
+                d.metric,
+                super::gate::pct(d.change),
+                if d.verdict == Verdict::Worse {
+                    "worse"
+                } else {
+                    "better"
+                }
+            ));
+        }
+    }
+    if rows.is_empty() {
+        out.push_str("No significant change.\n");
+    } else {
+        out.push_str("| Target | Metric | Change | Verdict |\n| --- | --- | ---: | --- |\n");
+        out.extend(rows);
     }
     out
 }

@@ -2,6 +2,7 @@
 
 pub mod add;
 pub mod audit;
+pub mod bench;
 pub mod completions;
 pub mod default;
 pub mod delete;

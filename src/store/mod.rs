@@ -2,6 +2,7 @@
 //! migrations. It holds ciphertexts only; nothing in it can be read without the master key.
 
 mod audit;
+mod bench;
 mod credentials;
 mod profiles;
 pub mod schema;
@@ -15,6 +16,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 pub use audit::{AuditEntry, record as audit_record};
+pub use bench::{BenchRunRow, BenchStatus, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential};
 pub use profiles::{Profile, validate_name};
 pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};

@@ -87,4 +87,46 @@ pub const MIGRATIONS: &[&str] = &[
         daily_cost   REAL
     ) STRICT;
     "#,
+    // 3: benchmark history. A run's summary report is one JSON document; its requests are rows,
+    // written in batches while the run goes so memory stays flat however long it is.
+    r#"
+    CREATE TABLE bench_runs (
+        id          INTEGER PRIMARY KEY,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        profile     TEXT NOT NULL,
+        config      TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        report      TEXT,
+        status      TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX bench_runs_hash ON bench_runs(profile, config_hash, id);
+
+    CREATE TABLE bench_requests (
+        run_id        INTEGER NOT NULL REFERENCES bench_runs(id) ON DELETE CASCADE,
+        seq           INTEGER NOT NULL,
+        target        TEXT NOT NULL,
+        credential    TEXT NOT NULL,
+        prompt        TEXT NOT NULL,
+        run           INTEGER NOT NULL,
+        warmup        INTEGER NOT NULL,
+        status        TEXT NOT NULL,
+        error_kind    TEXT,
+        http_status   INTEGER,
+        error         TEXT,
+        scheduled_ms  REAL NOT NULL,
+        queue_ms      REAL NOT NULL,
+        ttft_ms       REAL,
+        e2e_ms        REAL NOT NULL,
+        tpot_ms       REAL,
+        gap_ms        REAL,
+        tps           REAL,
+        chunks        INTEGER NOT NULL,
+        input_tokens  INTEGER,
+        output_tokens INTEGER,
+        estimated     INTEGER NOT NULL,
+        cost_usd      REAL,
+        PRIMARY KEY (run_id, seq)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];

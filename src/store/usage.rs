@@ -243,7 +243,7 @@ impl Store {
                     SUM(estimated),
                     SUM(cost_usd IS NULL AND status = 'ok'), COALESCE(SUM(cost_usd), 0.0),
                     AVG(latency_ms)
-             FROM runs WHERE at >= ?1 AND kind = 'run' AND status != 'running'
+             FROM runs WHERE at >= ?1 AND kind IN ('run', 'bench') AND status != 'running'
                AND (?2 IS NULL OR profile = ?2)
              GROUP BY g ORDER BY g"
         );

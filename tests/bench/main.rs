@@ -5,6 +5,8 @@
 
 mod compare;
 mod gates;
+#[path = "../support/json_schema.rs"]
+mod json_schema;
 mod mock;
 mod record;
 mod report;

@@ -330,6 +330,10 @@ struct Shared {
     /// Encoded answers of the default behaviour, by route, so a benchmark's thousands of
     /// identical replies are built once. Cleared when the default changes.
     cache: Mutex<[Option<Arc<Vec<u8>>>; 4]>,
+    /// The default reply's stream events when it has delays (so it cannot be one cached
+    /// write), without and with usage: building 64 JSON events per request would otherwise be
+    /// most of a benchmark's server time.
+    events: Mutex<[Option<Arc<Vec<Event>>>; 2]>,
 }
 
 pub struct FakeProvider {
@@ -371,6 +375,7 @@ impl FakeProvider {
             served: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             cache: Mutex::new(Default::default()),
+            events: Mutex::new(Default::default()),
         });
         let (tx, rx) = watch::channel(());
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared), rx));
@@ -400,6 +405,7 @@ impl FakeProvider {
     pub fn set_default(&self, b: Behaviour) {
         let mut default = lock(&self.shared.default);
         *lock(&self.shared.cache) = Default::default();
+        *lock(&self.shared.events) = Default::default();
         *default = Arc::new(b);
     }
 
@@ -459,6 +465,9 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, shutdown: watch
 struct Request {
     rec: Recorded,
     close: bool,
+    /// When the request line was read: injected delays count from here, so the fake's own
+    /// parsing and queueing are not part of them.
+    received: std::time::Instant,
 }
 
 async fn serve(sock: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
@@ -477,7 +486,8 @@ async fn serve(sock: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
             }
             continue;
         }
-        let keep = respond(&mut wr, shared.family, &req.rec, &behaviour).await?;
+        let cache = is_default.then_some(&*shared);
+        let keep = respond(&mut wr, shared.family, &req, &behaviour, cache).await?;
         if !keep || req.close {
             break;
         }
@@ -497,6 +507,7 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(rd: &mut R) -> std::io::Result
             break;
         }
     }
+    let received = std::time::Instant::now();
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_owned();
     let target = parts.next().unwrap_or_default().to_owned();
@@ -533,6 +544,7 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(rd: &mut R) -> std::io::Result
             body: String::from_utf8_lossy(&body).into_owned(),
         },
         close,
+        received,
     }))
 }
 
@@ -630,9 +642,11 @@ fn route(family: Family, req: &Recorded) -> Route {
 async fn respond(
     wr: &mut OwnedWriteHalf,
     family: Family,
-    req: &Recorded,
+    request: &Request,
     behaviour: &Behaviour,
+    cache: Option<&Shared>,
 ) -> std::io::Result<bool> {
+    let (req, start) = (&request.rec, request.received);
     let route = route(family, req);
     if matches!(route, Route::Unknown) {
         write_json(
@@ -664,7 +678,7 @@ async fn respond(
                     "{\"choices\": [ this is not json".into(),
                     false,
                 )];
-                write_stream(wr, family, &bad, &Reply::tokens(0), usize::MAX).await
+                write_stream(wr, family, &bad, &Reply::tokens(0), usize::MAX, start).await
             }
             _ => {
                 write_json(wr, 200, r#"{"id": "fake", "choices": [{"message": "#, &[]).await?;
@@ -680,21 +694,29 @@ async fn respond(
                 let n = reply.tokens.len() as u32;
                 let wait = reply.ttft + reply.token_delay * n.saturating_sub(1);
                 if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
+                    sleep_until_precise(start + wait).await;
                 }
                 write_json(wr, 200, &full_body(family, reply), &[]).await?;
                 Ok(true)
             }
             Route::Chat { include_usage, .. } => {
-                let events = stream_events(family, reply, include_usage);
-                write_stream(wr, family, &events, reply, usize::MAX).await
+                let events = match cache {
+                    Some(shared) => {
+                        let mut slots = lock(&shared.events);
+                        Arc::clone(slots[usize::from(include_usage)].get_or_insert_with(|| {
+                            Arc::new(stream_events(family, reply, include_usage))
+                        }))
+                    }
+                    None => Arc::new(stream_events(family, reply, include_usage)),
+                };
+                write_stream(wr, family, &events, reply, usize::MAX, start).await
             }
             Route::Unknown => Ok(true),
         },
         Behaviour::DropMidStream { tokens } => {
             let reply = Reply::tokens(tokens + 3);
             let events = stream_events(family, &reply, true);
-            write_stream(wr, family, &events, &reply, *tokens).await?;
+            write_stream(wr, family, &events, &reply, *tokens, start).await?;
             Ok(false)
         }
         Behaviour::StreamError { tokens } => {
@@ -704,7 +726,7 @@ async fn respond(
             let last = events.iter().rposition(|e| e.content).map_or(1, |i| i + 1);
             events.truncate(last);
             events.push(error_event(family));
-            write_stream(wr, family, &events, &reply, usize::MAX).await
+            write_stream(wr, family, &events, &reply, usize::MAX, start).await
         }
     }
 }
@@ -1006,11 +1028,15 @@ async fn write_stream(
     events: &[Event],
     reply: &Reply,
     cut_after: usize,
+    start: std::time::Instant,
 ) -> std::io::Result<bool> {
     let f = reply.framing;
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(STREAM_HEAD);
     let mut sent = 0usize;
+    // The first content event is due `ttft` after the start, each later one a whole number of
+    // token delays after the first: a late wake-up delays one event, not every one after it.
+    let mut first_sent = start;
     for ev in events {
         if ev.content && sent == cut_after {
             wr.write_all(&out).await?;
@@ -1026,7 +1052,14 @@ async fn write_stream(
             // Everything before the pause goes out first, as a real server's would.
             wr.write_all(&out).await?;
             out.clear();
-            tokio::time::sleep(wait).await;
+            let due = match sent {
+                0 => start + reply.ttft,
+                n => first_sent + reply.token_delay * n as u32,
+            };
+            sleep_until_precise(due).await;
+            if sent == 0 {
+                first_sent = std::time::Instant::now();
+            }
         }
         let bytes = frame(family, ev, f);
         if f.split_writes && !f.one_write {
@@ -1055,4 +1088,99 @@ async fn write_stream(
     out.extend_from_slice(b"0\r\n\r\n");
     wr.write_all(&out).await?;
     Ok(true)
+}
+
+/// Sleeps until `deadline` to within some tens of microseconds. tokio's timer rounds every
+/// deadline up to its next millisecond tick, so delays injected with it would be off by up to a
+/// millisecond (more under load) and a benchmark's accuracy could not be told from the fake's.
+/// One OS thread sleeps on a condition variable (a high-resolution futex wait) until the earliest
+/// deadline and wakes the waiting task.
+pub async fn sleep_until_precise(deadline: std::time::Instant) {
+    if deadline <= std::time::Instant::now() {
+        return;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let timer = precise_timer();
+    {
+        let mut heap = lock(&timer.heap);
+        let seq = timer.seq.fetch_add(1, Ordering::Relaxed);
+        heap.push(std::cmp::Reverse(TimerEntry { deadline, seq, tx }));
+    }
+    timer.wake.notify_one();
+    let _ = rx.await;
+}
+
+struct TimerEntry {
+    deadline: std::time::Instant,
+    seq: u64,
+    tx: tokio::sync::oneshot::Sender<()>,
+}
+
+impl PartialEq for TimerEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl Eq for TimerEntry {}
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TimerEntry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.deadline, self.seq).cmp(&(other.deadline, other.seq))
+    }
+}
+
+struct PreciseTimer {
+    heap: Mutex<std::collections::BinaryHeap<std::cmp::Reverse<TimerEntry>>>,
+    wake: std::sync::Condvar,
+    seq: AtomicU64,
+}
+
+fn precise_timer() -> &'static PreciseTimer {
+    static TIMER: std::sync::OnceLock<&'static PreciseTimer> = std::sync::OnceLock::new();
+    TIMER.get_or_init(|| {
+        let timer: &'static PreciseTimer = Box::leak(Box::new(PreciseTimer {
+            heap: Mutex::new(std::collections::BinaryHeap::new()),
+            wake: std::sync::Condvar::new(),
+            seq: AtomicU64::new(0),
+        }));
+        std::thread::Builder::new()
+            .name("fake-provider-timer".into())
+            .spawn(move || {
+                let mut due = Vec::new();
+                let mut heap = lock(&timer.heap);
+                loop {
+                    let now = std::time::Instant::now();
+                    while heap.peek().is_some_and(|e| e.0.deadline <= now) {
+                        due.push(heap.pop().expect("peeked").0.tx);
+                    }
+                    if !due.is_empty() {
+                        // Wake the tasks without the lock: a timer thread preempted while
+                        // holding it would stall every task that wants to sleep.
+                        drop(heap);
+                        for tx in due.drain(..) {
+                            let _ = tx.send(());
+                        }
+                        heap = lock(&timer.heap);
+                        continue;
+                    }
+                    heap = match heap.peek() {
+                        Some(e) => {
+                            let wait = e.0.deadline - now;
+                            timer
+                                .wake
+                                .wait_timeout(heap, wait)
+                                .unwrap_or_else(|e| e.into_inner())
+                                .0
+                        }
+                        None => timer.wake.wait(heap).unwrap_or_else(|e| e.into_inner()),
+                    };
+                }
+            })
+            .expect("start the fake provider's timer thread");
+        timer
+    })
 }

@@ -1,1 +1,2 @@
 pub mod fake_provider;
+pub mod json_schema;

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Capacity: how many streamed requests per second omc bench drives on this machine, and its
+# peak memory as the run grows, against a fake provider (its own process) that answers at once.
+# Then wrk against the same endpoint with the same request body, for the ratio.
+# Targets (issue 4): ≥ 2,000 streamed requests/s; max RSS ≤ 64 MB at 100,000 requests, flat.
+#
+# Usage: benches/bench_capacity.sh [REQUESTS] [CONCURRENCY]   (defaults 100000, 64)
+# Needs wrk (apt-get install wrk) for the comparison.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+requests=${1:-100000}
+concurrency=${2:-64}
+tokens=16
+
+build
+start_fake --tokens "$tokens"
+new_home
+
+run_omc() { # N → prints "req/s max_rss_kb"
+  /usr/bin/time -v -o "$work/time.txt" \
+    "$omc" bench --runs "$1" --concurrency "$concurrency" --warmup "$concurrency" --prompt \
+    "What is the capital of France? Answer with one word." --max-tokens 16 --json -q \
+    >"$work/report.json"
+  rps=$(jq '.targets[0].requests_per_s' "$work/report.json")
+  failed=$(jq '.targets[0].failed' "$work/report.json")
+  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time.txt")
+  echo "$rps $rss $failed"
+}
+
+echo "omc bench, $((requests / 10)) requests at concurrency $concurrency…" >&2
+read -r rps_small rss_small failed_small < <(run_omc $((requests / 10)))
+echo "omc bench, $requests requests at concurrency $concurrency…" >&2
+read -r rps rss failed < <(run_omc "$requests")
+
+printf '%-34s %10s %12s %8s\n' "" "req/s" "max RSS" "failed"
+printf '%-34s %10.0f %9.1f MB %8s\n' "omc bench, $((requests / 10)) requests" "$rps_small" \
+  "$(echo "$rss_small / 1024" | bc -l)" "$failed_small"
+printf '%-34s %10.0f %9.1f MB %8s\n' "omc bench, $requests requests" "$rps" \
+  "$(echo "$rss / 1024" | bc -l)" "$failed"
+
+if command -v wrk >/dev/null; then
+  cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $key"
+wrk.body = '{"max_tokens":16,"messages":[{"content":"What is the capital of France? Answer with one word.","role":"user"}],"model":"fake-model-1","stream":true,"stream_options":{"include_usage":true}}'
+LUA
+  echo "wrk, 10 s at $concurrency connections, 2 threads…" >&2
+  wrk -t2 -c"$concurrency" -d10s -s "$work/post.lua" "$base_url/chat/completions" >"$work/wrk.txt"
+  wrk_rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+  printf '%-34s %10.0f\n' "wrk, same endpoint and body" "$wrk_rps"
+  printf 'omc / wrk: %.2f\n' "$(echo "$rps / $wrk_rps" | bc -l)"
+else
+  echo "wrk not installed (apt-get install wrk): no comparison" >&2
+fi

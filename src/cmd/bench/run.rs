@@ -1,0 +1,506 @@
+//! `omc bench [flags]`: resolve targets and prompts, check limits, run, store, report, gate.
+
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::executor::{Endpoint, HttpExecutor};
+use super::prompts::{self, BenchPrompt, DEFAULT_MAX_TOKENS};
+use super::writer::RecordWriter;
+use super::{RunArgs, format_for, print, write_file};
+use crate::bench::compare::compare_targets;
+use crate::bench::gate::{self, Gate};
+use crate::bench::{
+    BenchConfig, BenchReport, Load, Order, Phase, Plan, Price, PromptInfo, RequestRecord, Stop,
+    TargetSpec, render,
+};
+use crate::cmd::Ctx;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::pricing::Prices;
+use crate::provider::{ChatRequest, Client, ClientOptions};
+use crate::store::{BenchStatus, Credential, RunEnd, RunStart, Store};
+
+/// What the usage ledger gets per target: everything spent, warmups and failures included.
+#[derive(Debug, Default, Clone, Copy)]
+struct Spend {
+    requests: u64,
+    failed: u64,
+    input_tokens: u64,
+    output_tokens: u64,
+    estimated: bool,
+    cost: f64,
+    priced: bool,
+}
+
+impl Spend {
+    fn add(&mut self, r: &RequestRecord) {
+        self.requests += 1;
+        self.failed += u64::from(!r.is_ok());
+        self.input_tokens += r.input_tokens.unwrap_or(0);
+        self.output_tokens += r.output_tokens.unwrap_or(0);
+        self.estimated |= r.estimated;
+        if let Some(c) = r.cost_usd {
+            self.cost += c;
+            self.priced = true;
+        }
+    }
+}
+
+/// A resolved target: the credential, the model, and the model's price.
+struct Resolved {
+    cred: Credential,
+    ciphertext: Vec<u8>,
+    spec: TargetSpec,
+    price: Option<Price>,
+}
+
+pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+    // Everything the flags alone can get wrong fails before anything is sent or stored.
+    let gates = gate::parse_all(&args.fail_if)?;
+    if args.baseline.is_none() {
+        gate::evaluate(&gates, &[], None)?;
+    }
+    let format = args.format.resolve(ctx.global.json);
+    let timeout = humantime::parse_duration(&args.timeout).map_err(|_| {
+        Error::usage_hint(
+            format!("invalid --timeout '{}'", args.timeout),
+            "use e.g. 30s or 2m",
+        )
+    })?;
+    let prompts = prompts::collect(&args.level, &args.prompt, args.suite.as_deref())?;
+    let config_file = Config::load(&ctx.paths.config_file)?;
+    let prices = Prices::load(&config_file.prices)?;
+
+    let mut store = ctx.store()?;
+    let targets = resolve_targets(ctx, &store, args, &prices)?;
+    let config = BenchConfig {
+        targets: targets.iter().map(|t| t.spec.clone()).collect(),
+        prompts: prompts
+            .iter()
+            .map(|p| {
+                PromptInfo::new(
+                    &p.name,
+                    p.system.as_deref(),
+                    &p.text,
+                    Some(max_tokens(p, args)),
+                )
+            })
+            .collect(),
+        runs: args.runs,
+        warmup: args.warmup,
+        load: match args.rate {
+            Some(rate) => Load::Open { rate },
+            None => Load::Closed {
+                concurrency: args.concurrency.unwrap_or(1),
+            },
+        },
+        order: Order::Interleaved,
+        max_tokens: args.max_tokens,
+        stream: !args.no_stream,
+        timeout_ms: timeout.as_millis().min(u128::from(u64::MAX)) as u64,
+        seed: args.seed.unwrap_or_else(rand::random),
+    };
+    config.validate()?;
+    let config_hash = config.hash();
+    let baseline = resolve_baseline(ctx, &store, args, &config_hash)?;
+
+    // Refuse before spending anything when the profile is already at a limit (exit 8). The
+    // one reserved token makes "at the limit" count as over: any request would pass it.
+    let mut ledger = Vec::with_capacity(targets.len());
+    for t in &targets {
+        let (id, warning) = store.begin_run(&RunStart {
+            profile: ctx.profile(),
+            credential: Some((&t.cred.name, &t.cred.id)),
+            provider: &t.spec.provider,
+            model: &t.spec.model,
+            kind: "bench",
+            reserve_tokens: 1,
+        })?;
+        if let Some(w) = warning {
+            ctx.out.warn(w);
+        }
+        ledger.push(id);
+    }
+    let result = (|| {
+        let key = ctx.unlock(&store)?;
+        let mut endpoints = Vec::with_capacity(targets.len());
+        for t in &targets {
+            endpoints.push(Endpoint {
+                spec: crate::provider::require(&t.spec.provider)?,
+                base_url: t.cred.base_url.clone(),
+                key: crate::cmd::decrypt(&key, &t.cred, &t.ciphertext)?,
+            });
+        }
+        let mut used: Vec<&Credential> = Vec::new();
+        for t in &targets {
+            if used.iter().all(|c| c.id != t.cred.id) {
+                used.push(&t.cred);
+            }
+        }
+        store.mark_used(&used, "bench", Some(&config_hash[..12]))?;
+        Ok(endpoints)
+    })();
+    let endpoints = match result {
+        Ok(e) => e,
+        Err(e) => {
+            abandon_ledger(&mut store, &ledger);
+            return Err(e);
+        }
+    };
+
+    let requests: Vec<Vec<ChatRequest>> = targets
+        .iter()
+        .map(|t| {
+            prompts
+                .iter()
+                .map(|p| ChatRequest {
+                    model: t.spec.model.clone(),
+                    system: p.system.clone(),
+                    prompt: p.text.clone(),
+                    temperature: None,
+                    max_tokens: Some(max_tokens(p, args)),
+                    stream: !args.no_stream,
+                })
+                .collect()
+        })
+        .collect();
+    // No retries: a benchmark reports a 429 or a 500 as what it is, not as a slow success.
+    let client = Client::new(ClientOptions {
+        total_timeout: Some(timeout),
+        max_retries: 0,
+        ..ClientOptions::default()
+    })
+    .map_err(|e| e.into_error("omc"))?;
+    let executor = Arc::new(HttpExecutor::new(client, endpoints, requests));
+    let plan = Plan::new(&config, targets.iter().map(|t| t.price).collect());
+
+    let started_ms = crate::time::now_ms();
+    let config_json = serde_json::to_string(&config)
+        .map_err(|e| Error::Other(format!("cannot serialize the configuration: {e}")))?;
+    let run_id = store.begin_bench(ctx.profile(), started_ms, &config_json, &config_hash)?;
+    let writer = RecordWriter::start(store, run_id, args.requests_out.as_deref())?;
+
+    let labels: Vec<String> = config.targets.iter().map(TargetSpec::label).collect();
+    let mut spend = vec![Spend::default(); labels.len()];
+    let bar = progress_bar(ctx);
+    let stop = Stop::new();
+    let outcome = crate::runtime::block_on_multi(async {
+        let watcher = tokio::spawn(watch_ctrl_c(stop.clone(), ctx.out.quiet));
+        let sink = |r: &RequestRecord| {
+            if let Some(i) = labels.iter().position(|l| *l == r.target) {
+                spend[i].add(r);
+            }
+            writer.send(r)
+        };
+        let mut phase = None;
+        let progress = |p: &crate::bench::Progress| {
+            if phase != Some(p.phase) {
+                phase = Some(p.phase);
+                bar.set_length(p.total);
+                bar.set_message(match p.phase {
+                    Phase::Warmup => "warmup",
+                    Phase::Measure => "measuring",
+                });
+            }
+            bar.set_position(p.done);
+            if p.failed > 0 {
+                bar.set_prefix(format!("{} failed", p.failed));
+            }
+        };
+        let out = crate::bench::run(&plan, executor, sink, progress, &stop).await;
+        watcher.abort();
+        out
+    })?;
+    bar.finish_and_clear();
+    let (mut store, written) = writer.finish();
+
+    let outcome = match (outcome, written) {
+        (Ok(o), Ok(_)) => o,
+        (Err(e), _) | (Ok(_), Err(e)) => {
+            let _ = store.finish_bench(run_id, None, BenchStatus::Failed);
+            finish_ledger(&mut store, &ledger, &spend, &prices_of(&targets), "error")?;
+            return Err(e);
+        }
+    };
+    let wall = outcome.wall;
+    let mut report = BenchReport::new(
+        config,
+        crate::time::rfc3339(started_ms),
+        wall,
+        outcome.targets,
+        outcome.interrupted,
+    );
+    report.id = Some(run_id.to_string());
+    if let Some(base) = &baseline {
+        report.baseline = Some(base.baseline_ref());
+        let mut c = compare_targets(&base.targets, &report.targets);
+        c.base = base.id.clone();
+        c.current = report.id.clone();
+        c.same_config = base.config_hash == report.config_hash;
+        report.comparison = Some(c);
+    }
+    report.gates = evaluate(&gates, &report, baseline.as_ref())?;
+
+    let json = crate::bench::report::render_json(&report)?;
+    let status = if report.interrupted {
+        BenchStatus::Interrupted
+    } else {
+        BenchStatus::Complete
+    };
+    store.finish_bench(run_id, Some(&json), status)?;
+    let ledger_status = if report.interrupted {
+        "interrupted"
+    } else {
+        "ok"
+    };
+    finish_ledger(
+        &mut store,
+        &ledger,
+        &spend,
+        &prices_of(&targets),
+        ledger_status,
+    )?;
+
+    if let Some(path) = &args.out {
+        write_file(path, &render(&report, format_for(path, format), false)?)?;
+    }
+    print(&if format == crate::bench::Format::Json {
+        json
+    } else {
+        render(&report, format, ctx.out.color)?
+    })?;
+
+    if report.interrupted {
+        return Err(Error::Interrupted);
+    }
+    if let Some(e) = all_failed(&report) {
+        return Err(e);
+    }
+    match gate::failure_message(&report.gates) {
+        Some(m) => Err(Error::Gate(m)),
+        None => Ok(()),
+    }
+}
+
+/// A suite's own cap, else `--max-tokens`, else the level's cap, else 1024.
+fn max_tokens(p: &BenchPrompt, args: &RunArgs) -> u32 {
+    p.max_tokens
+        .or(args.max_tokens)
+        .or(p.level_max_tokens)
+        .unwrap_or(DEFAULT_MAX_TOKENS)
+}
+
+fn prices_of(targets: &[Resolved]) -> Vec<Option<Price>> {
+    targets.iter().map(|t| t.price).collect()
+}
+
+/// Credentials × models, in the order given, without duplicates.
+fn resolve_targets(
+    ctx: &Ctx,
+    store: &Store,
+    args: &RunArgs,
+    prices: &Prices,
+) -> Result<Vec<Resolved>> {
+    let profile = ctx.profile();
+    let mut names: Vec<String> = args.credential.clone();
+    for p in &args.provider {
+        let spec = crate::provider::require(p)?;
+        let name = store
+            .default_credential(profile, Some(spec.id))?
+            .ok_or_else(|| Error::not_found("credential", format!("(default for {})", spec.id)))?;
+        names.push(name);
+    }
+    if names.is_empty() {
+        names.push(
+            store
+                .default_credential(profile, None)?
+                .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
+        );
+    }
+    let mut out: Vec<Resolved> = Vec::new();
+    for name in names {
+        let (cred, ciphertext) = store.credential(profile, &name)?;
+        let spec = crate::provider::require(&cred.provider)?;
+        let models = if args.model.is_empty() {
+            vec![
+                cred.model
+                    .clone()
+                    .unwrap_or_else(|| spec.default_model.to_owned()),
+            ]
+        } else {
+            args.model.clone()
+        };
+        for model in models {
+            if out
+                .iter()
+                .any(|t| t.cred.id == cred.id && t.spec.model == model)
+            {
+                continue;
+            }
+            let price = prices
+                .get(spec.id, &model)
+                .map(|p| Price::new(p.input, p.output));
+            out.push(Resolved {
+                spec: TargetSpec {
+                    provider: spec.id.to_owned(),
+                    model,
+                    credential: cred.name.clone(),
+                },
+                cred: cred.clone(),
+                ciphertext: ciphertext.clone(),
+                price,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The baseline report, if `--baseline` names one. `last` with no earlier run of this
+/// configuration is not an error: the first CI run has nothing to compare with, and its
+/// regression gates are reported inconclusive.
+fn resolve_baseline(
+    ctx: &Ctx,
+    store: &Store,
+    args: &RunArgs,
+    config_hash: &str,
+) -> Result<Option<BenchReport>> {
+    let Some(b) = args.baseline.as_deref() else {
+        return Ok(None);
+    };
+    if b.trim().eq_ignore_ascii_case("last") {
+        return match store.last_bench_with_hash(ctx.profile(), config_hash, None)? {
+            Some(id) => Ok(Some(store.bench_report(&id.to_string())?)),
+            None => {
+                ctx.out.warn(
+                    "no earlier complete run with this configuration: nothing to compare with yet",
+                );
+                Ok(None)
+            }
+        };
+    }
+    let report = store.bench_report(b)?;
+    if report.config_hash != config_hash {
+        return Err(Error::usage_hint(
+            format!(
+                "baseline run {} was configured differently (targets, prompts, load, max tokens, \
+                 streaming or timeout), so its numbers are not comparable",
+                b.trim()
+            ),
+            "rerun with the baseline's flags, or compare anyway with `omc bench compare A B --force`",
+        ));
+    }
+    Ok(Some(report))
+}
+
+fn evaluate(
+    gates: &[Gate],
+    report: &BenchReport,
+    baseline: Option<&BenchReport>,
+) -> Result<Vec<gate::GateVerdict>> {
+    let needs = gates.iter().any(Gate::needs_baseline);
+    let base = match baseline {
+        Some(b) => Some(b.targets.as_slice()),
+        // `--baseline last` found none: every regression gate says so, inconclusively.
+        None if needs => Some(&[][..]),
+        None => None,
+    };
+    gate::evaluate(gates, &report.targets, base)
+}
+
+/// When every measured request of a target failed, the run says nothing about that target's
+/// speed: exit with what the provider said (5 rejected key, 7 rate limited, 6 otherwise).
+fn all_failed(report: &BenchReport) -> Option<Error> {
+    let t = report.targets.iter().find(|t| t.ok == 0 && t.failed > 0)?;
+    let (kind, n) = t
+        .errors
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(k, n)| (k.as_str(), *n))
+        .unwrap_or(("unknown", 0));
+    let provider = t.provider.clone();
+    let message = format!(
+        "every measured request to {} failed ({n} {kind}); the report above has the details",
+        t.target
+    );
+    Some(match kind {
+        "auth" => Error::Auth { provider, message },
+        "rate_limited" => Error::RateLimited { provider, message },
+        _ => Error::Provider { provider, message },
+    })
+}
+
+/// One ledger row per target: what the whole bench spent there, warmups included.
+fn finish_ledger(
+    store: &mut Store,
+    ledger: &[i64],
+    spend: &[Spend],
+    prices: &[Option<Price>],
+    status: &str,
+) -> Result<()> {
+    for ((id, s), price) in ledger.iter().zip(spend).zip(prices) {
+        let status = if status == "ok" && s.requests > 0 && s.failed == s.requests {
+            "error"
+        } else {
+            status
+        };
+        store.finish_run(
+            *id,
+            &RunEnd {
+                status,
+                input_tokens: Some(s.input_tokens),
+                output_tokens: Some(s.output_tokens),
+                estimated: s.estimated,
+                cost_usd: (s.priced || price.is_some()).then_some(s.cost),
+                ..RunEnd::default()
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The ledger rows of a bench that never started.
+fn abandon_ledger(store: &mut Store, ledger: &[i64]) {
+    for id in ledger {
+        let _ = store.finish_run(
+            *id,
+            &RunEnd {
+                status: "error",
+                error_kind: Some("not_started"),
+                input_tokens: Some(0),
+                output_tokens: Some(0),
+                ..RunEnd::default()
+            },
+        );
+    }
+}
+
+fn progress_bar(ctx: &Ctx) -> ProgressBar {
+    if ctx.out.quiet || !ctx.out.stderr_tty {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {prefix}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// First Ctrl-C: stop sending and let the requests in flight finish, so the partial results
+/// are stored and reported. A second one quits at once.
+async fn watch_ctrl_c(stop: Stop, quiet: bool) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.stop();
+    if !quiet {
+        eprintln!("\nomc: stopping: waiting for the requests in flight (Ctrl-C again to quit now)");
+    }
+    if tokio::signal::ctrl_c().await.is_ok() {
+        std::process::exit(130);
+    }
+}

@@ -1,0 +1,114 @@
+//! Records leave the async workers through a bounded channel to one thread that owns the store:
+//! no SQLite call ever blocks a runtime worker, records are written in batched transactions,
+//! and `--requests-out` is appended as they come, so memory stays flat however long the run.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::bench::RequestRecord;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Most records in one transaction.
+const BATCH: usize = 2048;
+/// Longest a finished record waits before it is on disk.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// Records queued before the collector waits for the writer (back-pressure, not growth).
+const QUEUE: usize = 4 * BATCH;
+
+pub struct RecordWriter {
+    tx: Option<SyncSender<RequestRecord>>,
+    thread: Option<JoinHandle<(Store, Result<u64>)>>,
+}
+
+impl RecordWriter {
+    /// Takes the store; [`RecordWriter::finish`] gives it back.
+    pub fn start(store: Store, run_id: i64, requests_out: Option<&Path>) -> Result<Self> {
+        let out = match requests_out {
+            Some(p) => Some((
+                BufWriter::with_capacity(
+                    64 * 1024,
+                    File::create(p).map_err(|e| Error::io_path("create", p, e))?,
+                ),
+                p.to_path_buf(),
+            )),
+            None => None,
+        };
+        let (tx, rx) = sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("omc-bench-writer".into())
+            .spawn(move || write_loop(store, run_id, out, rx))
+            .map_err(|e| Error::io("cannot start the record writer", e))?;
+        Ok(RecordWriter {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queue one record. Fails only when the writer has stopped on an error, which
+    /// [`RecordWriter::finish`] then returns.
+    pub fn send(&self, r: &RequestRecord) -> Result<()> {
+        let tx = self.tx.as_ref().expect("send after finish");
+        let stopped = || Error::Other("the benchmark's record writer stopped".into());
+        match tx.try_send(r.clone()) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(r)) => tx.send(r).map_err(|_| stopped()),
+            Err(TrySendError::Disconnected(_)) => Err(stopped()),
+        }
+    }
+
+    /// Write what is queued, stop the thread, return the store and how many records were
+    /// written (or the error that stopped the writer).
+    pub fn finish(mut self) -> (Store, Result<u64>) {
+        self.tx.take();
+        match self.thread.take().expect("finish once").join() {
+            Ok(r) => r,
+            Err(_) => panic!("the record writer panicked"),
+        }
+    }
+}
+
+fn write_loop(
+    mut store: Store,
+    run_id: i64,
+    mut out: Option<(BufWriter<File>, PathBuf)>,
+    rx: Receiver<RequestRecord>,
+) -> (Store, Result<u64>) {
+    let mut batch: Vec<RequestRecord> = Vec::with_capacity(BATCH);
+    let mut written = 0u64;
+    let mut line = Vec::with_capacity(1024);
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        let due = Instant::now() + FLUSH_EVERY;
+        while batch.len() < BATCH {
+            match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(r) => batch.push(r),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if let Err(e) = store.insert_bench_requests(run_id, written, &batch) {
+            return (store, Err(e));
+        }
+        if let Some((w, path)) = &mut out {
+            let res = (|| {
+                for r in &batch {
+                    line.clear();
+                    serde_json::to_writer(&mut line, r).map_err(std::io::Error::other)?;
+                    line.push(b'\n');
+                    w.write_all(&line)?;
+                }
+                w.flush()
+            })();
+            if let Err(e) = res {
+                return (store, Err(Error::io_path("write", path, e)));
+            }
+        }
+        written += batch.len() as u64;
+        batch.clear();
+    }
+    (store, Ok(written))
+}

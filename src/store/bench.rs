@@ -1,0 +1,271 @@
+//! Benchmark history: one row per run (configuration, its hash, the summary report) and one
+//! per request. Requests arrive in batches from the bench's writer thread, one transaction each.
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+
+use super::Store;
+use crate::bench::{BenchReport, RequestRecord};
+use crate::error::{Error, Result};
+
+/// How a stored run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenchStatus {
+    /// Still going, or the process died before it could say (no report).
+    Running,
+    /// Every request was sent.
+    Complete,
+    /// Stopped by Ctrl-C: the report covers the requests that finished.
+    Interrupted,
+    /// Stopped by an error (the records could not be written, a task panicked).
+    Failed,
+}
+
+impl BenchStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BenchStatus::Running => "running",
+            BenchStatus::Complete => "complete",
+            BenchStatus::Interrupted => "interrupted",
+            BenchStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> BenchStatus {
+        match s {
+            "complete" => BenchStatus::Complete,
+            "interrupted" => BenchStatus::Interrupted,
+            "failed" => BenchStatus::Failed,
+            _ => BenchStatus::Running,
+        }
+    }
+}
+
+/// One line of `omc bench history`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchRunRow {
+    pub id: String,
+    /// Unix milliseconds.
+    #[serde(skip)]
+    pub started_at_ms: i64,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub profile: String,
+    pub status: BenchStatus,
+    pub config_hash: String,
+    /// Target labels.
+    pub targets: Vec<String>,
+    pub prompts: usize,
+    /// Measured requests that finished (0 while running).
+    pub requests: u64,
+    pub failed: u64,
+    /// Summed over targets; `None` when no target was priced.
+    pub cost_total_usd: Option<f64>,
+    pub wall_ms: Option<f64>,
+}
+
+/// A run id as the user types it: the integer the store gave it.
+pub fn parse_run_id(id: &str) -> Result<i64> {
+    id.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| Error::not_found("bench run", id))
+}
+
+impl Store {
+    /// Store a new run (status `running`); returns its id.
+    pub fn begin_bench(
+        &mut self,
+        profile: &str,
+        started_at_ms: i64,
+        config_json: &str,
+        config_hash: &str,
+    ) -> Result<i64> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO bench_runs(started_at, profile, config, config_hash, status)
+                 VALUES (?1, ?2, ?3, ?4, 'running')",
+                (started_at_ms, profile, config_json, config_hash),
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Append requests `first_seq..` of run `run_id`, in one transaction.
+    pub fn insert_bench_requests(
+        &mut self,
+        run_id: i64,
+        first_seq: u64,
+        records: &[RequestRecord],
+    ) -> Result<()> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO bench_requests(run_id, seq, target, credential, prompt, run, warmup,
+                     status, error_kind, http_status, error, scheduled_ms, queue_ms, ttft_ms,
+                     e2e_ms, tpot_ms, gap_ms, tps, chunks, input_tokens, output_tokens,
+                     estimated, cost_usd)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+            )?;
+            for (i, r) in records.iter().enumerate() {
+                stmt.execute(rusqlite::params![
+                    run_id,
+                    (first_seq + i as u64) as i64,
+                    r.target,
+                    r.credential,
+                    r.prompt,
+                    r.run,
+                    r.warmup,
+                    if r.is_ok() { "ok" } else { "error" },
+                    r.error_kind,
+                    r.http_status,
+                    r.error,
+                    r.scheduled_ms,
+                    r.queue_ms,
+                    r.ttft_ms,
+                    r.e2e_ms,
+                    r.tpot_ms,
+                    r.gap_ms,
+                    r.tps,
+                    r.chunks,
+                    r.input_tokens.map(|v| v as i64),
+                    r.output_tokens.map(|v| v as i64),
+                    r.estimated,
+                    r.cost_usd,
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Record the run's report and how it ended.
+    pub fn finish_bench(
+        &mut self,
+        run_id: i64,
+        report_json: Option<&str>,
+        status: BenchStatus,
+    ) -> Result<()> {
+        self.conn.execute(
+            "UPDATE bench_runs SET report = ?2, status = ?3, finished_at = ?4 WHERE id = ?1",
+            rusqlite::params![run_id, report_json, status.as_str(), crate::time::now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// A stored run's report (exit 3 when there is no such run, or it never finished).
+    pub fn bench_report(&self, id: &str) -> Result<BenchReport> {
+        let n = parse_run_id(id)?;
+        let report: Option<Option<String>> = self
+            .conn
+            .query_row("SELECT report FROM bench_runs WHERE id = ?1", [n], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(report) = report else {
+            return Err(Error::not_found("bench run", id));
+        };
+        let Some(json) = report else {
+            return Err(Error::Usage {
+                message: format!("bench run {n} has no report: it is still running, or it died"),
+                hint: Some("run `omc bench history` to see the stored runs".into()),
+            });
+        };
+        let mut r: BenchReport = serde_json::from_str(&json).map_err(|e| {
+            Error::Other(format!("bench run {n}: the stored report is damaged: {e}"))
+        })?;
+        r.id = Some(n.to_string());
+        Ok(r)
+    }
+
+    /// The latest finished, complete run of `profile` with this configuration hash, other than
+    /// `except`.
+    pub fn last_bench_with_hash(
+        &self,
+        profile: &str,
+        config_hash: &str,
+        except: Option<i64>,
+    ) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM bench_runs
+                 WHERE profile = ?1 AND config_hash = ?2 AND status = 'complete'
+                   AND report IS NOT NULL AND id != ?3
+                 ORDER BY id DESC LIMIT 1",
+                rusqlite::params![profile, config_hash, except.unwrap_or(0)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The profile's runs, newest first.
+    pub fn bench_history(&self, profile: &str, limit: u32) -> Result<Vec<BenchRunRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, started_at, profile, status, config_hash, config, report
+             FROM bench_runs WHERE profile = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![profile, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, started, profile, status, hash, config, report) = row?;
+            out.push(history_row(
+                id, started, profile, &status, hash, &config, report,
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn history_row(
+    id: i64,
+    started_at_ms: i64,
+    profile: String,
+    status: &str,
+    config_hash: String,
+    config: &str,
+    report: Option<String>,
+) -> BenchRunRow {
+    let config: Option<crate::bench::BenchConfig> = serde_json::from_str(config).ok();
+    let report: Option<BenchReport> = report.and_then(|r| serde_json::from_str(&r).ok());
+    let (requests, failed, cost, wall) = match &report {
+        Some(r) => {
+            let costs: Vec<f64> = r.targets.iter().filter_map(|t| t.cost_total_usd).collect();
+            (
+                r.targets.iter().map(|t| t.requests).sum(),
+                r.targets.iter().map(|t| t.failed).sum(),
+                (!costs.is_empty()).then(|| costs.iter().sum()),
+                Some(r.wall_ms),
+            )
+        }
+        None => (0, 0, None, None),
+    };
+    BenchRunRow {
+        id: id.to_string(),
+        started_at_ms,
+        started_at: crate::time::rfc3339(started_at_ms),
+        profile,
+        status: BenchStatus::parse(status),
+        config_hash,
+        targets: config
+            .as_ref()
+            .map(|c| c.targets.iter().map(|t| t.label()).collect())
+            .unwrap_or_default(),
+        prompts: config.as_ref().map_or(0, |c| c.prompts.len()),
+        requests,
+        failed,
+        cost_total_usd: cost,
+        wall_ms: wall,
+    }
+}

@@ -1,0 +1,721 @@
+//! `omc bench` end to end: the real binary against the offline `echo` provider (with
+//! `OMC_ECHO_DELAY`) and against local fake providers speaking each family's wire format.
+
+mod common;
+mod support;
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+use support::fake_provider::{Behaviour, FakeProvider, Family, Reply};
+use support::json_schema::errors_for;
+
+/// A fake provider on its own runtime, for tests that drive the omc binary.
+struct Fake {
+    rt: tokio::runtime::Runtime,
+    server: Option<FakeProvider>,
+}
+
+impl Fake {
+    fn start(family: Family) -> Fake {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(FakeProvider::start(family));
+        server.expect_key(&key(family));
+        Fake {
+            rt,
+            server: Some(server),
+        }
+    }
+
+    fn server(&self) -> &FakeProvider {
+        self.server.as_ref().unwrap()
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        let _guard = self.rt.enter();
+        self.server.take();
+    }
+}
+
+fn key(family: Family) -> String {
+    format!("sk-{}-BENCHKEY-5e2d8c1a", family.provider_id())
+}
+
+/// A home whose default credential is `echo`.
+fn echo_home() -> Home {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "echo-key-0000"));
+    home
+}
+
+/// A home whose default credential points at `fake`.
+fn fake_home(fake: &Fake) -> Home {
+    let home = Home::new();
+    let family = fake.server().family;
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            family.provider_id(),
+            "--base-url",
+            &fake.server().base_url(),
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        &key(family),
+    ));
+    home
+}
+
+fn bench(home: &Home, delay: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = home.cmd();
+    cmd.arg("bench").args(args);
+    if let Some(d) = delay {
+        cmd.env("OMC_ECHO_DELAY", d);
+    }
+    run(&mut cmd)
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: stdout: {}\nstderr: {}", stdout(o), stderr(o)))
+}
+
+#[track_caller]
+fn valid(report: &Value) {
+    let errors = errors_for(report);
+    assert!(errors.is_empty(), "{errors:#?}\n{report:#}");
+}
+
+#[test]
+fn echo_json_report_counts_tokens_and_validates_against_the_schema() {
+    let home = echo_home();
+    let out = bench(
+        &home,
+        Some("ttft=5ms,token=1ms"),
+        &[
+            "--runs",
+            "4",
+            "--prompt",
+            "one two three four five six",
+            "--json",
+        ],
+    );
+    let r = json(&out);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    valid(&r);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["id"], "1");
+    assert_eq!(r["interrupted"], false);
+    assert_eq!(r["config"]["runs"], 4);
+    assert_eq!(
+        r["config"]["load"],
+        serde_json::json!({"mode": "closed", "concurrency": 1})
+    );
+    let t = &r["targets"][0];
+    assert_eq!(t["target"], "echo/echo-1");
+    assert_eq!(
+        (t["requests"].as_u64(), t["ok"].as_u64()),
+        (Some(4), Some(4))
+    );
+    assert_eq!(t["failed"], 0);
+    // "echo:" and six words, per request; the warmup is not counted.
+    assert_eq!(t["output_tokens"], 4 * 7);
+    assert_eq!(t["input_tokens"], 4 * 6);
+    let ttft = t["ttft"]["p50"].as_f64().unwrap();
+    assert!((5.0..30.0).contains(&ttft), "{ttft}");
+    assert!(t["e2e"]["p50"].as_f64().unwrap() >= ttft);
+    assert_eq!(t["ttft"]["n"], 4);
+    assert!(r["gates"].as_array().unwrap().is_empty());
+    assert!(r["ranking"].is_null(), "one target: no ranking");
+    // --json is one document and nothing else on stdout.
+    assert!(stdout(&out).trim_end().ends_with('}'));
+}
+
+#[test]
+fn every_format_renders_the_same_run() {
+    let home = echo_home();
+    let table = ok(&bench(
+        &home,
+        None,
+        &["--runs", "2", "--level", "short,medium"],
+    ));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[1].contains("Target") && lines[1].contains("TTFT p50"),
+        "{table}"
+    );
+    assert!(lines[3].contains("echo/echo-1"), "{table}");
+    assert!(
+        lines[3].contains("┆  4 ┆"),
+        "2 runs × 2 prompts ok: {table}"
+    );
+
+    let md = ok(&bench(
+        &home,
+        None,
+        &["--runs", "2", "--format", "markdown"],
+    ));
+    assert!(
+        md.starts_with("## omc bench\n\n| Target | OK | Failed |"),
+        "{md}"
+    );
+    assert!(
+        md.lines()
+            .nth(4)
+            .unwrap()
+            .starts_with("| echo/echo-1 | 2 | 0 |"),
+        "{md}"
+    );
+
+    let csv = ok(&bench(&home, None, &["--runs", "2", "--format", "csv"]));
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(rows[0].starts_with("target,provider,model,credential,requests,ok,failed,"));
+    assert!(
+        rows[1].starts_with("echo/echo-1,echo,echo-1,echo,2,2,0,"),
+        "{csv}"
+    );
+    assert_eq!(
+        rows[0].split(',').count(),
+        rows[1].split(',').count(),
+        "{csv}"
+    );
+
+    // --out picks its format from the extension; stdout keeps --format's.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.json");
+    let out = ok(&bench(
+        &home,
+        None,
+        &["--runs", "2", "--out", file.to_str().unwrap()],
+    ));
+    assert!(out.contains("echo/echo-1"));
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    valid(&saved);
+    assert_eq!(saved["id"], "4");
+}
+
+#[test]
+fn requests_out_has_a_line_per_request_warmups_flagged() {
+    let home = echo_home();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("requests.jsonl");
+    ok(&bench(
+        &home,
+        None,
+        &[
+            "--runs",
+            "3",
+            "--warmup",
+            "2",
+            "--level",
+            "short,medium",
+            "--requests-out",
+            file.to_str().unwrap(),
+            "-q",
+        ],
+    ));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // 3 runs × 2 prompts measured, plus 2 warmups for the one target.
+    assert_eq!(lines.len(), 3 * 2 + 2, "{text}");
+    assert_eq!(lines.iter().filter(|l| l["warmup"] == true).count(), 2);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["status"] == "ok" && l["target"] == "echo/echo-1")
+    );
+    let medium = lines
+        .iter()
+        .filter(|l| l["prompt"] == "medium" && l["warmup"] == false)
+        .count();
+    assert_eq!(medium, 3);
+}
+
+#[test]
+fn gates_pass_fail_and_report_every_verdict() {
+    let home = echo_home();
+    let pass = bench(
+        &home,
+        None,
+        &[
+            "--runs",
+            "3",
+            "--fail-if",
+            "ttft.p95>5s",
+            "--fail-if",
+            "error_rate>0%",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&pass), 0, "{}", stderr(&pass));
+    let r = json(&pass);
+    valid(&r);
+    let statuses: Vec<&str> = r["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass", "pass"]);
+
+    let fail = bench(
+        &home,
+        Some("ttft=20ms"),
+        &[
+            "--runs",
+            "3",
+            "--fail-if",
+            "ttft.p50>10ms",
+            "--fail-if",
+            "e2e.p50>60s",
+        ],
+    );
+    assert_eq!(code(&fail), 9, "{}", stderr(&fail));
+    assert!(
+        stderr(&fail).contains("benchmark gate failed: ttft.p50>10ms on echo/echo-1"),
+        "{}",
+        stderr(&fail)
+    );
+    let table = stdout(&fail);
+    assert!(
+        table.contains("ttft.p50>10ms") && table.contains("fail"),
+        "{table}"
+    );
+    assert!(
+        table.contains("e2e.p50>60s") && table.contains("pass"),
+        "{table}"
+    );
+
+    // A bad expression, or a regression gate with nothing to compare with, is a usage error
+    // before anything runs.
+    assert_eq!(code(&bench(&home, None, &["--fail-if", "ttft.p95 800"])), 2);
+    assert_eq!(
+        code(&bench(&home, None, &["--fail-if", "regress(ttft.p50)>10%"])),
+        2
+    );
+}
+
+#[test]
+fn baseline_last_feeds_regression_gates() {
+    let home = echo_home();
+    let args = [
+        "--runs",
+        "8",
+        "--fail-if",
+        "regress(ttft.p50)>20%",
+        "--baseline",
+        "last",
+        "--json",
+    ];
+    // The first run has no baseline: reported inconclusive, not failed.
+    let first = bench(&home, Some("ttft=5ms"), &args);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let r = json(&first);
+    valid(&r);
+    assert_eq!(r["gates"][0]["status"], "inconclusive");
+    assert!(r.get("baseline").is_none());
+    assert!(stderr(&first).contains("nothing to compare with yet"));
+
+    // Same speed: passes against run 1.
+    let same = bench(&home, Some("ttft=5ms"), &args);
+    let r = json(&same);
+    valid(&r);
+    assert_eq!(code(&same), 0, "{r:#}");
+    assert_eq!(r["baseline"]["id"], "1");
+    assert_ne!(r["gates"][0]["status"], "fail", "{r:#}");
+    assert_eq!(r["comparison"]["base"], "1");
+
+    // Six times slower to the first token: a regression beyond any noise.
+    let slow = bench(&home, Some("ttft=30ms"), &args);
+    assert_eq!(code(&slow), 9, "{}", stderr(&slow));
+    let r = json(&slow);
+    valid(&r);
+    assert_eq!(r["baseline"]["id"], "2");
+    assert_eq!(r["gates"][0]["status"], "fail");
+    assert!(r["gates"][0]["bound"].as_f64().unwrap() > 0.2);
+    let ttft = r["comparison"]["targets"][0]["deltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["metric"] == "ttft.p50")
+        .unwrap()
+        .clone();
+    assert_eq!(ttft["verdict"], "worse");
+
+    // An explicit baseline that does not exist: exit 3.
+    assert_eq!(code(&bench(&home, None, &["--baseline", "77"])), 3);
+}
+
+#[test]
+fn history_show_and_compare() {
+    let home = echo_home();
+    ok(&bench(&home, None, &["--runs", "3", "-q"]));
+    ok(&bench(&home, None, &["--runs", "5", "-q"]));
+    // Another configuration: a different --max-tokens.
+    ok(&bench(
+        &home,
+        None,
+        &["--runs", "3", "--max-tokens", "3", "-q"],
+    ));
+
+    let h: Value =
+        serde_json::from_str(&ok(&run(home.cmd().args(["bench", "history", "--json"])))).unwrap();
+    let ids: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["3", "2", "1"]);
+    assert_eq!(h[1]["requests"], 5);
+    assert_eq!(h[1]["status"], "complete");
+    assert_eq!(h[0]["targets"][0], "echo/echo-1");
+    assert_eq!(
+        h[1]["config_hash"], h[2]["config_hash"],
+        "runs are not hashed"
+    );
+    assert_ne!(h[0]["config_hash"], h[1]["config_hash"]);
+    let limited = ok(&run(home.cmd().args(["bench", "history", "--limit", "1"])));
+    assert_eq!(limited.lines().count(), 2, "{limited}");
+
+    let shown = json(&run(home.cmd().args(["bench", "show", "2", "--json"])));
+    valid(&shown);
+    assert_eq!(shown["id"], "2");
+    assert_eq!(shown["targets"][0]["ok"], 5);
+    let md = ok(&run(home
+        .cmd()
+        .args(["bench", "show", "2", "--format", "markdown"])));
+    assert!(md.contains("| echo/echo-1 | 5 | 0 |"), "{md}");
+    assert_eq!(code(&run(home.cmd().args(["bench", "show", "9"]))), 3);
+    assert_eq!(code(&run(home.cmd().args(["bench", "show", "x"]))), 3);
+
+    let c = ok(&run(home.cmd().args(["bench", "compare", "1", "2"])));
+    assert!(c.contains("ttft.p50") && c.contains("echo/echo-1"), "{c}");
+    let cj = json(&run(home
+        .cmd()
+        .args(["bench", "compare", "1", "2", "--json"])));
+    assert_eq!(
+        (cj["base"].as_str(), cj["current"].as_str()),
+        (Some("1"), Some("2"))
+    );
+    assert_eq!(cj["same_config"], true);
+
+    let refused = run(home.cmd().args(["bench", "compare", "1", "3"]));
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("max_tokens"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    let forced = ok(&run(home
+        .cmd()
+        .args(["bench", "compare", "1", "3", "--force"])));
+    assert!(forced.contains("configured differently"), "{forced}");
+    assert_eq!(
+        code(&run(home.cmd().args(["bench", "compare", "1", "42"]))),
+        3
+    );
+
+    // An explicit baseline of another configuration is refused too.
+    assert_eq!(
+        code(&bench(&home, None, &["--runs", "3", "--baseline", "3"])),
+        2
+    );
+}
+
+#[test]
+fn the_usage_ledger_and_limits_see_bench_spend() {
+    let home = echo_home();
+    ok(&bench(
+        &home,
+        None,
+        &["--runs", "4", "--warmup", "1", "--prompt", "a b c", "-q"],
+    ));
+    let usage = json(&run(home.cmd().args([
+        "usage",
+        "--json",
+        "--group-by",
+        "provider",
+    ])));
+    let row = &usage["rows"][0];
+    assert_eq!(row["group"], "echo");
+    assert_eq!(row["runs"], 1, "one ledger row per target: {usage:#}");
+    // Warmups are spend too: 5 requests × 4 output tokens ("echo: a b c").
+    assert_eq!(row["output_tokens"], 5 * 4, "{usage:#}");
+
+    let audit = ok(&run(home.cmd().args(["audit", "--json"])));
+    assert!(audit.contains("\"bench\""), "{audit}");
+
+    ok(&run(home.cmd().args([
+        "limit",
+        "set",
+        "--daily-tokens",
+        "20",
+    ])));
+    let refused = bench(&home, None, &["--runs", "1"]);
+    assert_eq!(code(&refused), 8, "{}", stderr(&refused));
+    let h = ok(&run(home.cmd().args(["bench", "history", "--json"])));
+    assert_eq!(
+        serde_json::from_str::<Value>(&h)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "a refused bench stores no run"
+    );
+}
+
+#[test]
+fn ctrl_c_keeps_and_reports_partial_results() {
+    let home = echo_home();
+    let child = home
+        .cmd()
+        .args(["bench", "--runs", "100000", "--json"])
+        .env("OMC_ECHO_DELAY", "ttft=10ms")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    let r = json(&out);
+    valid(&r);
+    assert_eq!(r["interrupted"], true);
+    let done = r["targets"][0]["ok"].as_u64().unwrap();
+    assert!(done > 5 && done < 100_000, "{done}");
+    let h: Value =
+        serde_json::from_str(&ok(&run(home.cmd().args(["bench", "history", "--json"])))).unwrap();
+    assert_eq!(h[0]["status"], "interrupted");
+    assert_eq!(h[0]["requests"], done);
+}
+
+#[test]
+fn fake_provider_failures_are_counted_by_kind() {
+    for family in [Family::OpenAi, Family::Anthropic, Family::Gemini] {
+        let fake = Fake::start(family);
+        let home = fake_home(&fake);
+        fake.server()
+            .set_default(Behaviour::Reply(Reply::tokens(6).usage(Some((9, 6)))));
+        fake.server()
+            .push(Behaviour::server_error(family))
+            .push(Behaviour::rate_limited(family, None))
+            .push(Behaviour::server_error(family));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.jsonl");
+        let out = bench(
+            &home,
+            None,
+            &[
+                "--runs",
+                "10",
+                "--warmup",
+                "0",
+                "--json",
+                "--requests-out",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code(&out), 0, "{family:?}: {}", stderr(&out));
+        let r = json(&out);
+        valid(&r);
+        let t = &r["targets"][0];
+        assert_eq!(t["ok"], 7, "{family:?}: {t:#}");
+        assert_eq!(t["failed"], 3);
+        assert_eq!(
+            t["errors"],
+            serde_json::json!({"server": 2, "rate_limited": 1})
+        );
+        assert!((t["error_rate"].as_f64().unwrap() - 0.3).abs() < 1e-9);
+        assert_eq!(t["output_tokens"], 7 * 6);
+        assert_eq!(t["input_tokens"], 7 * 9);
+        assert_eq!(t["estimated_usage"], 0);
+        // No retries: each failure is one request to the server.
+        assert_eq!(fake.server().served(), 10, "{family:?}");
+        let lines = std::fs::read_to_string(&file).unwrap();
+        let statuses: Vec<u64> = lines
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).unwrap()["http_status"].as_u64())
+            .collect();
+        assert_eq!(statuses, [500, 429, 500], "{family:?}");
+    }
+}
+
+#[test]
+fn a_target_whose_every_request_fails_exits_with_the_provider_code() {
+    let fake = Fake::start(Family::OpenAi);
+    let home = fake_home(&fake);
+    fake.server()
+        .set_default(Behaviour::rate_limited(Family::OpenAi, None));
+    let out = bench(&home, None, &["--runs", "3", "--warmup", "0", "--json"]);
+    assert_eq!(code(&out), 7, "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["targets"][0]["errors"]["rate_limited"], 3);
+    fake.server()
+        .set_default(Behaviour::auth_error(Family::OpenAi));
+    assert_eq!(
+        code(&bench(&home, None, &["--runs", "2", "--warmup", "0"])),
+        5
+    );
+}
+
+#[test]
+fn ttft_against_the_fake_is_within_a_few_ms_of_the_injected_delay() {
+    let fake = Fake::start(Family::OpenAi);
+    let home = fake_home(&fake);
+    let (ttft, token) = (50.0, 4.0);
+    fake.server().set_default(Behaviour::Reply(
+        Reply::tokens(12).delays(Duration::from_millis(50), Duration::from_millis(4)),
+    ));
+    let out = bench(&home, None, &["--runs", "6", "--warmup", "1", "--json"]);
+    let r = json(&out);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let t = &r["targets"][0];
+    let p50 = t["ttft"]["p50"].as_f64().unwrap();
+    assert!(p50 >= ttft && p50 < ttft + 5.0, "ttft p50 {p50} ms");
+    let tpot = t["tpot"]["p50"].as_f64().unwrap();
+    assert!((tpot - token).abs() < 0.5, "tpot p50 {tpot} ms");
+    let e2e = t["e2e"]["p50"].as_f64().unwrap();
+    assert!(e2e >= ttft + 11.0 * token, "e2e p50 {e2e} ms");
+}
+
+#[test]
+fn targets_are_credentials_times_models_and_ranked() {
+    let home = echo_home();
+    ok(&home.add("echo", "echo2", "echo-key-0002"));
+    let out = bench(
+        &home,
+        None,
+        &[
+            "--credential",
+            "echo,echo2",
+            "--model",
+            "echo-1,echo-x",
+            "--runs",
+            "2",
+            "--json",
+        ],
+    );
+    let r = json(&out);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    valid(&r);
+    let labels: Vec<&str> = r["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "echo/echo-1",
+            "echo/echo-x",
+            "echo/echo-1@echo2",
+            "echo/echo-x@echo2"
+        ]
+    );
+    assert_eq!(r["ranking"]["entries"].as_array().unwrap().len(), 4);
+    assert_eq!(r["ranking"]["metric"], "ttft.p50");
+
+    let unknown = bench(&home, None, &["--credential", "nope"]);
+    assert_eq!(code(&unknown), 3);
+    let provider = json(&bench(
+        &home,
+        None,
+        &["--provider", "echo", "--runs", "1", "--json"],
+    ));
+    assert_eq!(provider["targets"][0]["credential"], "echo");
+}
+
+#[test]
+fn suites_and_open_loop_runs() {
+    let home = echo_home();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite.toml");
+    std::fs::write(
+        &suite,
+        r#"
+system = "be brief"
+[[prompt]]
+name = "greet"
+text = "hello there"
+
+[[prompt]]
+name = "cap"
+text = "one two three four five six seven eight"
+max_tokens = 3
+"#,
+    )
+    .unwrap();
+    let out = bench(
+        &home,
+        None,
+        &[
+            "--suite",
+            suite.to_str().unwrap(),
+            "--runs",
+            "5",
+            "--rate",
+            "200",
+            "--seed",
+            "7",
+            "--no-stream",
+            "--json",
+        ],
+    );
+    let r = json(&out);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    valid(&r);
+    assert_eq!(
+        r["config"]["load"],
+        serde_json::json!({"mode": "open", "rate": 200.0})
+    );
+    assert_eq!(r["config"]["seed"], 7);
+    assert_eq!(r["config"]["stream"], false);
+    let names: Vec<&str> = r["config"]["prompts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["greet", "cap"]);
+    assert_eq!(r["config"]["prompts"][1]["max_tokens"], 3);
+    let t = &r["targets"][0];
+    assert_eq!(t["ok"], 10);
+    // greet: "echo: hello there" (3 tokens); cap: 3 tokens.
+    assert_eq!(t["output_tokens"], 5 * 3 + 5 * 3);
+    assert_eq!(t["input_tokens"], 5 * (2 + 2) + 5 * (2 + 8));
+    assert!(
+        t["ttft"].is_object(),
+        "unstreamed: the whole reply is the first token"
+    );
+
+    std::fs::write(&suite, "[[prompt]]\nname = 'x'\n").unwrap();
+    assert_eq!(
+        code(&bench(&home, None, &["--suite", suite.to_str().unwrap()])),
+        2
+    );
+    assert_eq!(
+        code(&bench(&home, None, &["--concurrency", "2", "--rate", "3"])),
+        2
+    );
+}
