@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check credentials with a live call that spends no tokens')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt with a stored credential and stream the answer')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models a provider offers')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark providers: latency, throughput and cost, with history and CI gates')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Token use and cost of past runs')
             [CompletionResult]::new('limit', 'limit', [CompletionResultType]::ParameterValue, 'Daily token and cost limits for the profile')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to which credential')
@@ -533,6 +534,121 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'omc;bench' {
+            [CompletionResult]::new('--credential', '--credential', [CompletionResultType]::ParameterName, 'Credentials to benchmark [default: the profile''s default credential]')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Benchmark these providers'' default credentials')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Models to ask each credential for; targets are credentials × models [default: each credential''s model, else its provider''s default]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Models to ask each credential for; targets are credentials × models [default: each credential''s model, else its provider''s default]')
+            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Built-in prompts of increasing complexity [default: short, when no --prompt or --suite]')
+            [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'A prompt to send (repeatable)')
+            [CompletionResult]::new('--suite', '--suite', [CompletionResultType]::ParameterName, 'A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Measured requests per target × prompt')
+            [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Measured requests per target × prompt')
+            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Unmeasured requests per target before the measured ones (open connections, wake caches)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Requests per second over all targets, Poisson arrivals, whatever the replies do (open loop)')
+            [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens to generate per request [default: the prompt''s own, else 1024]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on a request after this long')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format on stdout (--json is --format json)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the report to FILE, in the format its extension says (.json, .csv, .md), else --format''s')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Also write the report to FILE, in the format its extension says (.json, .csv, .md), else --format''s')
+            [CompletionResult]::new('--requests-out', '--requests-out', [CompletionResultType]::ParameterName, 'Write every request (warmups included, flagged) to FILE as JSON Lines, as they finish')
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'Compare with a stored run: its id, or `last` (the latest run with the same configuration)')
+            [CompletionResult]::new('--fail-if', '--fail-if', [CompletionResultType]::ParameterName, 'Fail (exit 9) when EXPR holds for any target, e.g. ttft.p95>800ms, error_rate>1%, regress(ttft.p50)>10% (repeatable)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed for the Poisson arrivals [default: random; the report records it]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--no-stream', '--no-stream', [CompletionResultType]::ParameterName, 'Wait for whole responses instead of streaming (no time to first token)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List stored benchmark runs, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a stored run''s report again, in any format')
+            [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare two stored runs, target by target')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'omc;bench;history' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Show at most N runs')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'omc;bench;show' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format (--json is --format json)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the report to FILE, in the format its extension says')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Also write the report to FILE, in the format its extension says')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'omc;bench;compare' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Compare even when the runs were configured differently')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'omc;bench;help' {
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List stored benchmark runs, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a stored run''s report again, in any format')
+            [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare two stored runs, target by target')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'omc;bench;help;history' {
+            break
+        }
+        'omc;bench;help;show' {
+            break
+        }
+        'omc;bench;help;compare' {
+            break
+        }
+        'omc;bench;help;help' {
+            break
+        }
         'omc;usage' {
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'How far back: 24h, 7d, 30d…')
             [CompletionResult]::new('--group-by', '--group-by', [CompletionResultType]::ParameterName, 'How to group the runs')
@@ -724,6 +840,7 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check credentials with a live call that spends no tokens')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt with a stored credential and stream the answer')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models a provider offers')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Benchmark providers: latency, throughput and cost, with history and CI gates')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'Token use and cost of past runs')
             [CompletionResult]::new('limit', 'limit', [CompletionResultType]::ParameterValue, 'Daily token and cost limits for the profile')
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Show who did what to which credential')
@@ -797,6 +914,21 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             break
         }
         'omc;help;models' {
+            break
+        }
+        'omc;help;bench' {
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List stored benchmark runs, newest first')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a stored run''s report again, in any format')
+            [CompletionResult]::new('compare', 'compare', [CompletionResultType]::ParameterValue, 'Compare two stored runs, target by target')
+            break
+        }
+        'omc;help;bench;history' {
+            break
+        }
+        'omc;help;bench;show' {
+            break
+        }
+        'omc;help;bench;compare' {
             break
         }
         'omc;help;usage' {

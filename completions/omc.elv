@@ -47,6 +47,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand validate 'Check credentials with a live call that spends no tokens'
             cand run 'Send a prompt with a stored credential and stream the answer'
             cand models 'List the models a provider offers'
+            cand bench 'Benchmark providers: latency, throughput and cost, with history and CI gates'
             cand usage 'Token use and cost of past runs'
             cand limit 'Daily token and cost limits for the profile'
             cand audit 'Show who did what to which credential'
@@ -495,6 +496,112 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'omc;bench'= {
+            cand --credential 'Credentials to benchmark [default: the profile''s default credential]'
+            cand --provider 'Benchmark these providers'' default credentials'
+            cand -m 'Models to ask each credential for; targets are credentials × models [default: each credential''s model, else its provider''s default]'
+            cand --model 'Models to ask each credential for; targets are credentials × models [default: each credential''s model, else its provider''s default]'
+            cand --level 'Built-in prompts of increasing complexity [default: short, when no --prompt or --suite]'
+            cand --prompt 'A prompt to send (repeatable)'
+            cand --suite 'A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens)'
+            cand -n 'Measured requests per target × prompt'
+            cand --runs 'Measured requests per target × prompt'
+            cand --warmup 'Unmeasured requests per target before the measured ones (open connections, wake caches)'
+            cand -c 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]'
+            cand --concurrency 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]'
+            cand --rate 'Requests per second over all targets, Poisson arrivals, whatever the replies do (open loop)'
+            cand --max-tokens 'Most tokens to generate per request [default: the prompt''s own, else 1024]'
+            cand --timeout 'Give up on a request after this long'
+            cand --format 'Report format on stdout (--json is --format json)'
+            cand -o 'Also write the report to FILE, in the format its extension says (.json, .csv, .md), else --format''s'
+            cand --out 'Also write the report to FILE, in the format its extension says (.json, .csv, .md), else --format''s'
+            cand --requests-out 'Write every request (warmups included, flagged) to FILE as JSON Lines, as they finish'
+            cand --baseline 'Compare with a stored run: its id, or `last` (the latest run with the same configuration)'
+            cand --fail-if 'Fail (exit 9) when EXPR holds for any target, e.g. ttft.p95>800ms, error_rate>1%, regress(ttft.p50)>10% (repeatable)'
+            cand --seed 'Seed for the Poisson arrivals [default: random; the report records it]'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --no-stream 'Wait for whole responses instead of streaming (no time to first token)'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand history 'List stored benchmark runs, newest first'
+            cand show 'Show a stored run''s report again, in any format'
+            cand compare 'Compare two stored runs, target by target'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'omc;bench;history'= {
+            cand --limit 'Show at most N runs'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;bench;show'= {
+            cand --format 'Report format (--json is --format json)'
+            cand -o 'Also write the report to FILE, in the format its extension says'
+            cand --out 'Also write the report to FILE, in the format its extension says'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;bench;compare'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --force 'Compare even when the runs were configured differently'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;bench;help'= {
+            cand history 'List stored benchmark runs, newest first'
+            cand show 'Show a stored run''s report again, in any format'
+            cand compare 'Compare two stored runs, target by target'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'omc;bench;help;history'= {
+        }
+        &'omc;bench;help;show'= {
+        }
+        &'omc;bench;help;compare'= {
+        }
+        &'omc;bench;help;help'= {
+        }
         &'omc;usage'= {
             cand --since 'How far back: 24h, 7d, 30d…'
             cand --group-by 'How to group the runs'
@@ -672,6 +779,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand validate 'Check credentials with a live call that spends no tokens'
             cand run 'Send a prompt with a stored credential and stream the answer'
             cand models 'List the models a provider offers'
+            cand bench 'Benchmark providers: latency, throughput and cost, with history and CI gates'
             cand usage 'Token use and cost of past runs'
             cand limit 'Daily token and cost limits for the profile'
             cand audit 'Show who did what to which credential'
@@ -725,6 +833,17 @@ set edit:completion:arg-completer[omc] = {|@words|
         &'omc;help;run'= {
         }
         &'omc;help;models'= {
+        }
+        &'omc;help;bench'= {
+            cand history 'List stored benchmark runs, newest first'
+            cand show 'Show a stored run''s report again, in any format'
+            cand compare 'Compare two stored runs, target by target'
+        }
+        &'omc;help;bench;history'= {
+        }
+        &'omc;help;bench;show'= {
+        }
+        &'omc;help;bench;compare'= {
         }
         &'omc;help;usage'= {
         }

@@ -51,6 +51,7 @@ complete -c omc -n "__fish_omc_needs_command" -f -a "master" -d 'Inspect or rota
 complete -c omc -n "__fish_omc_needs_command" -f -a "validate" -d 'Check credentials with a live call that spends no tokens'
 complete -c omc -n "__fish_omc_needs_command" -f -a "run" -d 'Send a prompt with a stored credential and stream the answer'
 complete -c omc -n "__fish_omc_needs_command" -f -a "models" -d 'List the models a provider offers'
+complete -c omc -n "__fish_omc_needs_command" -f -a "bench" -d 'Benchmark providers: latency, throughput and cost, with history and CI gates'
 complete -c omc -n "__fish_omc_needs_command" -f -a "usage" -d 'Token use and cost of past runs'
 complete -c omc -n "__fish_omc_needs_command" -f -a "limit" -d 'Daily token and cost limits for the profile'
 complete -c omc -n "__fish_omc_needs_command" -f -a "audit" -d 'Show who did what to which credential'
@@ -382,6 +383,90 @@ complete -c omc -n "__fish_omc_using_subcommand models" -s v -l verbose -d 'Log 
 complete -c omc -n "__fish_omc_using_subcommand models" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand models" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand models" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l credential -d 'Credentials to benchmark [default: the profile\'s default credential]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l provider -d 'Benchmark these providers\' default credentials' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s m -l model -d 'Models to ask each credential for; targets are credentials × models [default: each credential\'s model, else its provider\'s default]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l level -d 'Built-in prompts of increasing complexity [default: short, when no --prompt or --suite]' -r -f -a "short\t'A one-line question with a one-word answer: time to first token dominates'
+medium\t'A paragraph-long explanation: a few hundred tokens'
+long\t'A multi-part technical answer with code: generation speed dominates'
+all\t'All three, in order'"
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l prompt -d 'A prompt to send (repeatable)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l suite -d 'A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens)' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s n -l runs -d 'Measured requests per target × prompt' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l warmup -d 'Unmeasured requests per target before the measured ones (open connections, wake caches)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s c -l concurrency -d 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l rate -d 'Requests per second over all targets, Poisson arrivals, whatever the replies do (open loop)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l max-tokens -d 'Most tokens to generate per request [default: the prompt\'s own, else 1024]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l timeout -d 'Give up on a request after this long' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l format -d 'Report format on stdout (--json is --format json)' -r -f -a "table\t''
+json\t''
+csv\t''
+markdown\t''"
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s o -l out -d 'Also write the report to FILE, in the format its extension says (.json, .csv, .md), else --format\'s' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l requests-out -d 'Write every request (warmups included, flagged) to FILE as JSON Lines, as they finish' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l baseline -d 'Compare with a stored run: its id, or `last` (the latest run with the same configuration)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l fail-if -d 'Fail (exit 9) when EXPR holds for any target, e.g. ttft.p95>800ms, error_rate>1%, regress(ttft.p50)>10% (repeatable)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l seed -d 'Seed for the Poisson arrivals [default: random; the report records it]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l no-stream -d 'Wait for whole responses instead of streaming (no time to first token)'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -f -a "history" -d 'List stored benchmark runs, newest first'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -f -a "show" -d 'Show a stored run\'s report again, in any format'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -f -a "compare" -d 'Compare two stored runs, target by target'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -l limit -d 'Show at most N runs' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from history" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l format -d 'Report format (--json is --format json)' -r -f -a "table\t''
+json\t''
+csv\t''
+markdown\t''"
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s o -l out -d 'Also write the report to FILE, in the format its extension says' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l force -d 'Compare even when the runs were configured differently'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "history" -d 'List stored benchmark runs, newest first'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a stored run\'s report again, in any format'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "compare" -d 'Compare two stored runs, target by target'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand usage" -l since -d 'How far back: 24h, 7d, 30d…' -r
 complete -c omc -n "__fish_omc_using_subcommand usage" -l group-by -d 'How to group the runs' -r -f -a "day\t''
 provider\t''
@@ -504,33 +589,37 @@ complete -c omc -n "__fish_omc_using_subcommand man" -s v -l verbose -d 'Log mor
 complete -c omc -n "__fish_omc_using_subcommand man" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand man" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand man" -s V -l version -d 'Print version'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "init" -d 'Create the encrypted store and its master key'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "add" -d 'Store an API key (validated with a live call first)'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "list" -d 'List credentials, keys masked'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "default" -d 'Make a credential the profile\'s default (and its provider\'s)'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "delete" -d 'Delete a credential: the key is destroyed, an audit tombstone stays'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "rotate" -d 'Replace a credential\'s key'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "key" -d 'Print a credential\'s key to stdout, for scripts'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "exec" -d 'Run a command with provider keys in its environment'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "env" -d 'Print provider keys as shell lines to eval'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "profile" -d 'Manage profiles'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "master" -d 'Inspect or rotate the master key'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "validate" -d 'Check credentials with a live call that spends no tokens'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "run" -d 'Send a prompt with a stored credential and stream the answer'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "models" -d 'List the models a provider offers'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "usage" -d 'Token use and cost of past runs'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "limit" -d 'Daily token and cost limits for the profile'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "audit" -d 'Show who did what to which credential'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "doctor" -d 'Check the keyring, the master key, file modes and the database'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "man" -d 'Print or write the man pages'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models usage limit audit doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "init" -d 'Create the encrypted store and its master key'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "add" -d 'Store an API key (validated with a live call first)'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "list" -d 'List credentials, keys masked'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "default" -d 'Make a credential the profile\'s default (and its provider\'s)'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "delete" -d 'Delete a credential: the key is destroyed, an audit tombstone stays'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "rotate" -d 'Replace a credential\'s key'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "key" -d 'Print a credential\'s key to stdout, for scripts'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "exec" -d 'Run a command with provider keys in its environment'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "env" -d 'Print provider keys as shell lines to eval'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "profile" -d 'Manage profiles'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "master" -d 'Inspect or rotate the master key'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "validate" -d 'Check credentials with a live call that spends no tokens'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "run" -d 'Send a prompt with a stored credential and stream the answer'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "models" -d 'List the models a provider offers'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "bench" -d 'Benchmark providers: latency, throughput and cost, with history and CI gates'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "usage" -d 'Token use and cost of past runs'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "limit" -d 'Daily token and cost limits for the profile'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "audit" -d 'Show who did what to which credential'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "doctor" -d 'Check the keyring, the master key, file modes and the database'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "man" -d 'Print or write the man pages'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List profiles and how many credentials each holds'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "add" -d 'Create an empty profile'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile that holds no credentials'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "rename" -d 'Rename a profile (its credentials stay valid)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from master" -f -a "status" -d 'Where the master key comes from, and whether it unlocks this store'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from master" -f -a "rotate" -d 'Re-encrypt every credential to a new master key, atomically'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "history" -d 'List stored benchmark runs, newest first'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "show" -d 'Show a stored run\'s report again, in any format'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "compare" -d 'Compare two stored runs, target by target'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from limit" -f -a "set" -d 'Set the profile\'s daily limits (UTC day); unset ones stay as they are'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from limit" -f -a "show" -d 'Show the limits and today\'s use'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from limit" -f -a "clear" -d 'Remove the profile\'s limits'

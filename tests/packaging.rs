@@ -52,8 +52,16 @@ fn committed_completions_match_the_binary() {
 fn committed_man_pages_match_the_binary() {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
     let tmp = tempfile::tempdir().unwrap();
-    let out = generator().args(["man", "--out"]).arg(tmp.path()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = generator()
+        .args(["man", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut generated: Vec<String> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -75,11 +83,17 @@ fn committed_man_pages_match_the_binary() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     on_disk.sort();
-    assert_eq!(on_disk, generated, "man/ drifted: run OMC_UPDATE_GENERATED=1 cargo test --test packaging");
+    assert_eq!(
+        on_disk, generated,
+        "man/ drifted: run OMC_UPDATE_GENERATED=1 cargo test --test packaging"
+    );
     for name in &generated {
         let a = std::fs::read(tmp.path().join(name)).unwrap();
         let b = std::fs::read(committed.join(name)).unwrap();
-        assert!(a == b, "man/{name} drifted: run OMC_UPDATE_GENERATED=1 cargo test --test packaging");
+        assert!(
+            a == b,
+            "man/{name} drifted: run OMC_UPDATE_GENERATED=1 cargo test --test packaging"
+        );
     }
     // `omc man` without --out prints the top page.
     let out = generator().arg("man").output().unwrap();
@@ -102,6 +116,9 @@ fn help_and_version_succeed_and_bad_flags_exit_2() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("omc "));
     let out = generator().arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = generator().args(["list", "--color", "sometimes"]).output().unwrap();
+    let out = generator()
+        .args(["list", "--color", "sometimes"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
