@@ -9,41 +9,9 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::Value;
-use support::fake_provider::{Behaviour, FakeProvider, Family, Reply};
+use support::fake_provider::{Behaviour, Family, Reply};
 use support::json_schema::errors_for;
-
-/// A fake provider on its own runtime, for tests that drive the omc binary.
-struct Fake {
-    rt: tokio::runtime::Runtime,
-    server: Option<FakeProvider>,
-}
-
-impl Fake {
-    fn start(family: Family) -> Fake {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(FakeProvider::start(family));
-        server.expect_key(&key(family));
-        Fake {
-            rt,
-            server: Some(server),
-        }
-    }
-
-    fn server(&self) -> &FakeProvider {
-        self.server.as_ref().unwrap()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _guard = self.rt.enter();
-        self.server.take();
-    }
-}
+use support::server::Fake;
 
 fn key(family: Family) -> String {
     format!("sk-{}-BENCHKEY-5e2d8c1a", family.provider_id())
@@ -512,7 +480,7 @@ fn ctrl_c_keeps_and_reports_partial_results() {
 #[test]
 fn fake_provider_failures_are_counted_by_kind() {
     for family in [Family::OpenAi, Family::Anthropic, Family::Gemini] {
-        let fake = Fake::start(family);
+        let fake = Fake::start(family, &key(family));
         let home = fake_home(&fake);
         fake.server()
             .set_default(Behaviour::Reply(Reply::tokens(6).usage(Some((9, 6)))));
@@ -562,7 +530,7 @@ fn fake_provider_failures_are_counted_by_kind() {
 
 #[test]
 fn a_target_whose_every_request_fails_exits_with_the_provider_code() {
-    let fake = Fake::start(Family::OpenAi);
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
     let home = fake_home(&fake);
     fake.server()
         .set_default(Behaviour::rate_limited(Family::OpenAi, None));
@@ -580,7 +548,7 @@ fn a_target_whose_every_request_fails_exits_with_the_provider_code() {
 
 #[test]
 fn ttft_against_the_fake_is_within_a_few_ms_of_the_injected_delay() {
-    let fake = Fake::start(Family::OpenAi);
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
     let home = fake_home(&fake);
     let (ttft, token) = (50.0, 4.0);
     fake.server().set_default(Behaviour::Reply(

@@ -7,42 +7,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use common::*;
-use support::fake_provider::{Behaviour, FakeProvider, Family, Reply};
+use support::fake_provider::{Behaviour, Family, Reply};
+use support::server::Fake;
 
 const FAMILIES: [Family; 3] = [Family::OpenAi, Family::Anthropic, Family::Gemini];
-
-/// A fake provider with its own runtime, for tests that drive the omc binary.
-struct Fake {
-    rt: tokio::runtime::Runtime,
-    server: Option<FakeProvider>,
-}
-
-impl Fake {
-    fn start(family: Family, key: &str) -> Fake {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let server = rt.block_on(FakeProvider::start(family));
-        server.expect_key(key);
-        Fake {
-            rt,
-            server: Some(server),
-        }
-    }
-
-    fn server(&self) -> &FakeProvider {
-        self.server.as_ref().unwrap()
-    }
-}
-
-impl Drop for Fake {
-    fn drop(&mut self) {
-        let _guard = self.rt.enter();
-        self.server.take();
-    }
-}
 
 fn good_key(family: Family) -> String {
     format!("sk-{}-GOODKEY-4f1c9a7e2b", family.provider_id())

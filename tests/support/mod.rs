@@ -1,2 +1,3 @@
 pub mod fake_provider;
 pub mod json_schema;
+pub mod server;
