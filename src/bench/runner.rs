@@ -57,6 +57,11 @@ pub struct Plan {
     pub order: Order,
     pub timeout: Duration,
     pub seed: u64,
+    /// Closed loop: worker `i` sends its first request `i × stagger` after the start. Workers
+    /// started in the same instant stay in lockstep, so every request's first token would
+    /// arrive in a burst the client itself must queue; a small stagger measures the provider,
+    /// not that burst. Zero unless the caller sets it.
+    pub stagger: Duration,
 }
 
 impl Plan {
@@ -71,6 +76,7 @@ impl Plan {
             order: config.order,
             timeout: Duration::from_millis(config.timeout_ms),
             seed: config.seed,
+            stagger: Duration::ZERO,
         }
     }
 }
@@ -294,7 +300,8 @@ where
         Load::Closed { concurrency } => {
             let jobs = Arc::new(jobs);
             let next = Arc::new(AtomicUsize::new(0));
-            for _ in 0..(concurrency as usize).min(jobs.len()) {
+            for worker in 0..(concurrency as usize).min(jobs.len()) {
+                let delay = plan.stagger * worker as u32;
                 let (jobs, next, tx, ex, stop) = (
                     jobs.clone(),
                     next.clone(),
@@ -304,6 +311,9 @@ where
                 );
                 let timeout = plan.timeout;
                 tasks.spawn(async move {
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     while !stop.is_stopped() {
                         let Some(&job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;

@@ -342,3 +342,34 @@ pub fn discard_pending(backend: Backend, paths: &Paths, store_id: &str) {
         Backend::Env => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_identity_or_passphrase() {
+        let identity = Identity::generate();
+        let secret = identity.to_string().expose_secret().to_owned();
+        let key = MasterKey {
+            identity,
+            source: Source::PassphraseFile,
+            passphrase: Some(SecretString::from("CANARY-PASSPHRASE".to_owned())),
+        };
+        let shown = format!("{key:?} {:?}", key.passphrase);
+        assert!(!shown.contains(&secret[15..]), "{shown}");
+        assert!(!shown.contains("CANARY"), "{shown}");
+        assert!(
+            shown.contains("age1"),
+            "the recipient is public and helps debugging: {shown}"
+        );
+    }
+
+    #[test]
+    fn backends_round_trip_through_their_names() {
+        for b in [Backend::Keyring, Backend::File, Backend::Env] {
+            assert_eq!(Backend::parse(b.as_str()), Some(b));
+        }
+        assert_eq!(Backend::parse("plaintext"), None);
+    }
+}

@@ -1,6 +1,7 @@
 //! `omc bench [flags]`: resolve targets and prompts, check limits, run, store, report, gate.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -173,7 +174,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     })
     .map_err(|e| e.into_error("omc"))?;
     let executor = Arc::new(HttpExecutor::new(client, endpoints, requests));
-    let plan = Plan::new(&config, targets.iter().map(|t| t.price).collect());
+    let mut plan = Plan::new(&config, targets.iter().map(|t| t.price).collect());
+    // Closed-loop workers start 1 ms apart (at most 250 ms in all) so they do not run in
+    // lockstep: see `Plan::stagger`.
+    if let Load::Closed { concurrency } = config.load {
+        plan.stagger =
+            Duration::from_millis(1).min(Duration::from_millis(250) / concurrency.max(1));
+    }
 
     let started_ms = crate::time::now_ms();
     let config_json = serde_json::to_string(&config)
