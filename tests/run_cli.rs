@@ -351,3 +351,70 @@ fn echo_runs_offline() {
     let out = ok(&run(home.cmd().args(["run", "one two three"])));
     assert_eq!(out, "echo: one two three");
 }
+
+#[test]
+fn text_streams_as_it_arrives() {
+    use std::io::Read;
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let started = Instant::now();
+    let mut child = home
+        .cmd()
+        .env("OMC_ECHO_DELAY", "ttft=10ms,token=400ms")
+        .args(["run", "alpha beta gamma delta"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 5];
+    stdout.read_exact(&mut first).unwrap();
+    let first_at = started.elapsed();
+    assert_eq!(&first, b"echo:");
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let total = started.elapsed();
+    assert_eq!(rest, " alpha beta gamma delta");
+    // The first word was on stdout well before the answer was complete.
+    assert!(
+        total - first_at > Duration::from_millis(1000),
+        "{first_at:?} of {total:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_ends_a_run_with_130_and_records_it() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let child = home
+        .cmd()
+        .env("OMC_ECHO_DELAY", "ttft=10ms,token=300ms")
+        .args(["run", "one two three four five six seven eight"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("echo:"),
+        "partial text is kept: {}",
+        stdout(&out)
+    );
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    let (status, tokens): (String, Option<i64>) = conn
+        .query_row(
+            "SELECT status, output_tokens FROM runs WHERE kind = 'run' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    assert!(tokens.unwrap() >= 1);
+}
