@@ -21,6 +21,7 @@ fn options() -> ClientOptions {
         total_timeout: None,
         max_retries: 2,
         backoff_base: Duration::from_millis(5),
+        tls: true,
     }
 }
 

@@ -45,7 +45,11 @@ pub fn probe(
     base_url: Option<&str>,
     secret: &SecretString,
 ) -> Result<(std::result::Result<Vec<String>, ProviderError>, i64)> {
-    let client = Client::new(ClientOptions::default()).map_err(|e| e.into_error(spec.id))?;
+    let client = Client::new(ClientOptions {
+        tls: spec.needs_tls(base_url),
+        ..ClientOptions::default()
+    })
+    .map_err(|e| e.into_error(spec.id))?;
     let target = Target {
         spec,
         base_url,

@@ -38,6 +38,10 @@ pub struct ClientOptions {
     pub max_retries: u32,
     /// First backoff step; doubled each retry, with jitter.
     pub backoff_base: Duration,
+    /// Whether any request may go over https. Loading the platform's trust roots reads every
+    /// file in the system certificate directory (milliseconds); a client that only talks to
+    /// plain-http endpoints (a local server, the echo provider) skips it and refuses https.
+    pub tls: bool,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +52,7 @@ impl Default for ClientOptions {
             total_timeout: None,
             max_retries: 2,
             backoff_base: Duration::from_millis(250),
+            tls: true,
         }
     }
 }
@@ -88,7 +93,11 @@ impl Failure {
 
 impl Client {
     pub fn new(opts: ClientOptions) -> Result<Client, ProviderError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !opts.tls {
+            builder = builder.tls_certs_only(Vec::<reqwest::Certificate>::new());
+        }
+        let http = builder
             .user_agent(concat!("omc/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(opts.connect_timeout)
             .read_timeout(opts.read_timeout)

@@ -174,6 +174,16 @@ pub fn require(id: &str) -> crate::error::Result<&'static ProviderSpec> {
 }
 
 impl ProviderSpec {
+    /// Whether talking to this provider at `custom` (or its default base) may need TLS.
+    pub fn needs_tls(&self, custom: Option<&str>) -> bool {
+        match self.family {
+            Family::Echo => false,
+            _ => self
+                .base_url(custom)
+                .is_none_or(|b| !b.to_ascii_lowercase().starts_with("http://")),
+        }
+    }
+
     /// The base URL requests go to: the credential's own, else the provider's default.
     pub fn base_url<'a>(&'a self, custom: Option<&'a str>) -> Option<&'a str> {
         custom
@@ -185,6 +195,18 @@ impl ProviderSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_https_bases_need_tls() {
+        assert!(lookup("openai").unwrap().needs_tls(None));
+        assert!(
+            !lookup("openai")
+                .unwrap()
+                .needs_tls(Some("http://127.0.0.1:8000/v1"))
+        );
+        assert!(!lookup("ollama").unwrap().needs_tls(None));
+        assert!(!lookup("echo").unwrap().needs_tls(None));
+    }
 
     #[test]
     fn aliases_resolve() {

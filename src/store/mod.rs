@@ -130,6 +130,15 @@ impl Store {
         Ok(out)
     }
 
+    /// For commands that only append to the usage ledger (`run`, `bench`): commits no longer
+    /// wait for an fsync. In WAL mode that stays atomic and survives a killed process; only a
+    /// power cut can drop the last ledger rows. Credential and master-key changes keep
+    /// `synchronous = FULL`.
+    pub fn ledger_durability(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(())
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
