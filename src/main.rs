@@ -6,10 +6,16 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = match omc::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            // --help and --version print and succeed; real usage errors exit 2.
+        Err(e) if !e.use_stderr() => {
+            // --help and --version print to stdout and succeed.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // Usage errors read like every other omc error: `omc: error: …` and exit 2.
+            let text = e.render().to_string();
+            eprint!("omc: {}", text.strip_prefix("omc: ").unwrap_or(&text));
+            return ExitCode::from(2);
         }
     };
     let stderr_color = omc::output::use_color(cli.global.color, std::io::stderr().is_terminal());

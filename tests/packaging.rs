@@ -116,6 +116,8 @@ fn help_and_version_succeed_and_bad_flags_exit_2() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("omc "));
     let out = generator().arg("--no-such-flag").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("omc: error: "), "{err}");
     let out = generator()
         .args(["list", "--color", "sometimes"])
         .output()
