@@ -135,6 +135,16 @@ fn exec_passes_the_child_exit_code_through() {
     assert_eq!(code(&out), 42);
     let out = run(home.cmd().args(["exec", "--", "sh", "-c", "kill -TERM $$"]));
     assert_eq!(code(&out), 128 + 15);
+    // Ctrl-C goes to the child; omc stays and reports the child's exit code.
+    let out = run(home.cmd().args([
+        "exec",
+        "--",
+        "sh",
+        "-c",
+        "kill -INT $PPID; sleep 0.3; echo survived; exit 7",
+    ]));
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "survived\n");
     let out = run(home.cmd().args(["exec", "--", "no-such-program-omc"]));
     assert_eq!(code(&out), 2, "{}", stderr(&out));
 }

@@ -135,6 +135,9 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     for var in &vars {
         cmd.env(var.name, var.value.expose_secret());
     }
+    // Ctrl-C reaches the whole foreground process group: the child decides what it means, and
+    // omc stays to report the child's exit code (as sudo and aws-vault do).
+    let _guard = ignore_interrupts();
     let status = cmd.status().map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::usage(format!("command not found: {program}"))
@@ -144,6 +147,25 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     })?;
     drop(vars);
     Ok(exit_code(status))
+}
+
+/// While the returned runtime lives, SIGINT and SIGQUIT are caught (and dropped) instead of
+/// ending omc. `None` where signals cannot be hooked; omc then behaves as before.
+fn ignore_interrupts() -> Option<tokio::runtime::Runtime> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .ok()?;
+        let hooked = rt.block_on(async {
+            signal(SignalKind::interrupt()).is_ok() && signal(SignalKind::quit()).is_ok()
+        });
+        hooked.then_some(rt)
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// The child's exit code; killed by a signal, 128 + the signal, as shells report it.
