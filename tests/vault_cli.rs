@@ -348,3 +348,77 @@ fn openai_compatible_needs_a_base_url() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("--base-url"), "{}", stderr(&out));
 }
+
+#[test]
+fn list_table_reads_like_gh() {
+    let home = Home::new();
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai-compatible",
+            "--name",
+            "local",
+            "--model",
+            "qwen",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-table-aaaaaaaaaaaaaaaa1234",
+    ));
+    ok(&home.add("anthropic", "claude", "sk-ant-table-bbbbbbbbbbbb5678"));
+    ok(&run(home.cmd().args(["key", "claude"])));
+    let table = ok(&run(home.cmd().arg("list")));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 3, "{table}");
+    let cols: Vec<Vec<&str>> = lines
+        .iter()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines[0]
+            .split("  ")
+            .filter(|c| !c.trim().is_empty())
+            .map(str::trim)
+            .collect::<Vec<_>>(),
+        [
+            "NAME",
+            "PROVIDER",
+            "KEY",
+            "DEFAULT",
+            "MODEL",
+            "BASE URL",
+            "VALIDATED",
+            "LAST USED",
+            "CREATED"
+        ]
+    );
+    // Sorted by provider, then name; every column lines up under its header.
+    assert_eq!(
+        &cols[1][..5],
+        ["claude", "anthropic", "sk-ant-…5678", "provider", "-"]
+    );
+    assert_eq!(
+        &cols[2][..6],
+        [
+            "local",
+            "openai-compatible",
+            "sk-…1234",
+            "*",
+            "qwen",
+            "http://127.0.0.1:9/v1"
+        ]
+    );
+    let key_col = lines[0].find("KEY").unwrap();
+    assert_eq!(
+        lines[1].chars().skip(key_col).take(3).collect::<String>(),
+        "sk-"
+    );
+    assert!(
+        lines[1].contains("s ago"),
+        "claude was just used: {}",
+        lines[1]
+    );
+    assert!(lines[2].contains("never"), "{}", lines[2]);
+}
