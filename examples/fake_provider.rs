@@ -7,7 +7,9 @@
 //!
 //! Prints the base URL to give omc (`--base-url`) on stdout, then serves until killed.
 //! Flags: `--family openai|anthropic|gemini` (openai), `--port N` (0: any free port),
-//! `--ttft-ms N`, `--token-ms N`, `--tokens N` (16), `--key KEY` (refuse other keys).
+//! `--ttft-ms N`, `--token-ms N`, `--tokens N` (16), `--key KEY` (refuse other keys),
+//! `--log FILE` (one JSON line per delayed streamed reply: when its first content event was due
+//! and when it went out, for telling the fake's lateness from the client's).
 
 #[path = "../tests/support/fake_provider.rs"]
 mod fake_provider;
@@ -24,6 +26,7 @@ struct Args {
     token_ms: u64,
     tokens: usize,
     key: Option<String>,
+    log: Option<std::path::PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         token_ms: 0,
         tokens: 16,
         key: None,
+        log: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -52,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
             "--token-ms" => args.token_ms = number(&value)?,
             "--tokens" => args.tokens = number(&value)? as usize,
             "--key" => args.key = Some(value),
+            "--log" => args.log = Some(value.into()),
             _ => return Err(format!("unknown flag '{flag}'")),
         }
     }
@@ -67,7 +72,7 @@ async fn main() -> std::process::ExitCode {
                 eprintln!("fake_provider: {e}");
             }
             eprintln!(
-                "usage: fake_provider [--family openai|anthropic|gemini] [--port N] [--ttft-ms N] [--token-ms N] [--tokens N] [--key KEY]"
+                "usage: fake_provider [--family openai|anthropic|gemini] [--port N] [--ttft-ms N] [--token-ms N] [--tokens N] [--key KEY] [--log FILE]"
             );
             return std::process::ExitCode::from(2);
         }
@@ -82,6 +87,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(1);
         }
     };
+    if let Some(path) = &args.log
+        && let Err(e) = fake_provider::log_first_writes(path)
+    {
+        eprintln!("fake_provider: cannot create {}: {e}", path.display());
+        return std::process::ExitCode::from(1);
+    }
     // A long-running server must not keep every request it ever saw.
     fake.record(false);
     if let Some(key) = &args.key {

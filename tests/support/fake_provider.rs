@@ -678,7 +678,7 @@ async fn respond(
                     "{\"choices\": [ this is not json".into(),
                     false,
                 )];
-                write_stream(wr, family, &bad, &Reply::tokens(0), usize::MAX, start).await
+                write_stream(wr, family, &bad, &Reply::tokens(0), usize::MAX, request).await
             }
             _ => {
                 write_json(wr, 200, r#"{"id": "fake", "choices": [{"message": "#, &[]).await?;
@@ -709,14 +709,14 @@ async fn respond(
                     }
                     None => Arc::new(stream_events(family, reply, include_usage)),
                 };
-                write_stream(wr, family, &events, reply, usize::MAX, start).await
+                write_stream(wr, family, &events, reply, usize::MAX, request).await
             }
             Route::Unknown => Ok(true),
         },
         Behaviour::DropMidStream { tokens } => {
             let reply = Reply::tokens(tokens + 3);
             let events = stream_events(family, &reply, true);
-            write_stream(wr, family, &events, &reply, *tokens, start).await?;
+            write_stream(wr, family, &events, &reply, *tokens, request).await?;
             Ok(false)
         }
         Behaviour::StreamError { tokens } => {
@@ -726,7 +726,7 @@ async fn respond(
             let last = events.iter().rposition(|e| e.content).map_or(1, |i| i + 1);
             events.truncate(last);
             events.push(error_event(family));
-            write_stream(wr, family, &events, &reply, usize::MAX, start).await
+            write_stream(wr, family, &events, &reply, usize::MAX, request).await
         }
     }
 }
@@ -1028,9 +1028,12 @@ async fn write_stream(
     events: &[Event],
     reply: &Reply,
     cut_after: usize,
-    start: std::time::Instant,
+    request: &Request,
 ) -> std::io::Result<bool> {
+    let start = request.received;
     let f = reply.framing;
+    // The first content event's timer readings, until the write that carries it is logged.
+    let mut first_write: Option<FirstWrite> = None;
     let mut out = Vec::with_capacity(4096);
     out.extend_from_slice(STREAM_HEAD);
     let mut sent = 0usize;
@@ -1052,13 +1055,21 @@ async fn write_stream(
             // Everything before the pause goes out first, as a real server's would.
             wr.write_all(&out).await?;
             out.clear();
+            if let Some(w) = first_write.take() {
+                w.log(request);
+            }
             let due = match sent {
                 0 => start + reply.ttft,
                 n => first_sent + reply.token_delay * n as u32,
             };
-            sleep_until_precise(due).await;
+            let fired = sleep_until_precise(due).await;
             if sent == 0 {
                 first_sent = std::time::Instant::now();
+                first_write = (!f.split_writes).then(|| FirstWrite {
+                    due,
+                    fired: fired.unwrap_or(first_sent),
+                    woke: first_sent,
+                });
             }
         }
         let bytes = frame(family, ev, f);
@@ -1087,7 +1098,78 @@ async fn write_stream(
     }
     out.extend_from_slice(b"0\r\n\r\n");
     wr.write_all(&out).await?;
+    if let Some(w) = first_write.take() {
+        w.log(request);
+    }
     Ok(true)
+}
+
+/// When a delayed reply's first content event was due, when the precise timer fired for it,
+/// and when the task that writes it woke.
+struct FirstWrite {
+    due: std::time::Instant,
+    fired: std::time::Instant,
+    woke: std::time::Instant,
+}
+
+impl FirstWrite {
+    /// Sends the log line, if [`log_first_writes`] is on; call right after the write that
+    /// carried the event.
+    fn log(self, request: &Request) {
+        let Some(log) = FIRST_WRITES.get() else {
+            return;
+        };
+        let written = std::time::Instant::now();
+        let line = json!({
+            "request_id": request.rec.header("x-request-id"),
+            "received_ns": unix_nanos(request.received),
+            "due_ns": unix_nanos(self.due),
+            "fired_ns": unix_nanos(self.fired),
+            "woke_ns": unix_nanos(self.woke),
+            "written_ns": unix_nanos(written),
+        });
+        let _ = lock(log).send(format!("{line}\n"));
+    }
+}
+
+/// Where [`log_first_writes`] sends its lines.
+static FIRST_WRITES: std::sync::OnceLock<Mutex<std::sync::mpsc::Sender<String>>> =
+    std::sync::OnceLock::new();
+
+/// From now on, append one JSON line per delayed streamed reply to `path`: when the request
+/// arrived, when its first content event was due, when the timer fired, when the writing task
+/// woke and when the write returned, so a benchmark can tell the fake's own lateness from the
+/// client's. Nanoseconds on the Unix clock (so another process can line them up with its own),
+/// all read from the monotonic clock. Written by a thread of its own, off the runtime.
+pub fn log_first_writes(path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::io::LineWriter::new(std::fs::File::create(path)?);
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::Builder::new()
+        .name("fake-provider-log".into())
+        .spawn(move || {
+            for line in rx {
+                let _ = file.write_all(line.as_bytes());
+            }
+        })?;
+    let _ = FIRST_WRITES.set(Mutex::new(tx));
+    Ok(())
+}
+
+/// `at` in nanoseconds since the Unix epoch, by one (monotonic, system) pair of readings taken
+/// once, so that every stamp the process logs is on the same monotonic scale.
+fn unix_nanos(at: std::time::Instant) -> i128 {
+    static BASE: std::sync::OnceLock<(std::time::Instant, i128)> = std::sync::OnceLock::new();
+    let (base, base_unix) = *BASE.get_or_init(|| {
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        (std::time::Instant::now(), unix)
+    });
+    match at.checked_duration_since(base) {
+        Some(d) => base_unix + d.as_nanos() as i128,
+        None => base_unix - base.duration_since(at).as_nanos() as i128,
+    }
 }
 
 /// Sleeps until `deadline` to within some tens of microseconds. tokio's timer rounds every
@@ -1095,9 +1177,12 @@ async fn write_stream(
 /// millisecond (more under load) and a benchmark's accuracy could not be told from the fake's.
 /// One OS thread sleeps on a condition variable (a high-resolution futex wait) until the earliest
 /// deadline and wakes the waiting task.
-pub async fn sleep_until_precise(deadline: std::time::Instant) {
+///
+/// Returns when the timer thread fired (`None` when the deadline had already passed), so the
+/// timer's own lateness can be told from the runtime's in waking the task.
+pub async fn sleep_until_precise(deadline: std::time::Instant) -> Option<std::time::Instant> {
     if deadline <= std::time::Instant::now() {
-        return;
+        return None;
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
     let timer = precise_timer();
@@ -1107,13 +1192,14 @@ pub async fn sleep_until_precise(deadline: std::time::Instant) {
         heap.push(std::cmp::Reverse(TimerEntry { deadline, seq, tx }));
     }
     timer.wake.notify_one();
-    let _ = rx.await;
+    rx.await.ok()
 }
 
 struct TimerEntry {
     deadline: std::time::Instant,
     seq: u64,
-    tx: tokio::sync::oneshot::Sender<()>,
+    /// Gets when the timer fired.
+    tx: tokio::sync::oneshot::Sender<std::time::Instant>,
 }
 
 impl PartialEq for TimerEntry {
@@ -1162,7 +1248,7 @@ fn precise_timer() -> &'static PreciseTimer {
                         // holding it would stall every task that wants to sleep.
                         drop(heap);
                         for tx in due.drain(..) {
-                            let _ = tx.send(());
+                            let _ = tx.send(std::time::Instant::now());
                         }
                         heap = lock(&timer.heap);
                         continue;
