@@ -61,15 +61,9 @@ fn headers(key: &SecretString) -> Result<HeaderMap, ProviderError> {
     Ok(h)
 }
 
+/// Anthropic lists models as OpenAI does: `{"data": [{"id": …}, …]}`.
 pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<String>, ProviderError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| wire::malformed("model list", e))?;
-    let data = v["data"]
-        .as_array()
-        .ok_or_else(|| wire::malformed("model list", "no `data` array"))?;
-    Ok(data
-        .iter()
-        .filter_map(|m| m["id"].as_str().map(str::to_owned))
-        .collect())
+    super::openai::parse_models(body)
 }
 
 #[derive(Deserialize, Default)]
