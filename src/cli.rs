@@ -6,6 +6,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cmd;
 
+const EXAMPLES: &str = "\
+Examples:
+  omc add openai
+  printf %s \"$KEY\" | omc add anthropic --key-stdin
+  omc list
+  omc exec -- python agent.py
+  eval \"$(omc env)\"
+  omc run \"Explain WAL mode in SQLite\" --json
+  omc bench --provider openai --fail-if 'ttft.p95>800ms'
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 master key,
+5 key rejected, 6 provider failure, 7 rate limited,
+8 over a limit, 9 gate failed, 130 interrupted.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "omc",
@@ -15,7 +29,8 @@ use crate::cmd;
 key lives in the OS keyring (or comes from OMC_MASTER_KEY in CI), hands them to other programs, \
 runs prompts against any stored credential, and benchmarks providers with history and CI gates.",
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = EXAMPLES
 )]
 pub struct Cli {
     #[command(flatten)]
