@@ -108,3 +108,28 @@ fn real_keyring_holds_the_master_key() {
         .args(["init", "--backend", "keyring"]);
     ok(&run(&mut cmd));
 }
+
+/// Needs a running Secret Service whose collection is locked: `.ci/run` starts gnome-keyring
+/// without unlocking it and runs this with `--ignored locked_keyring`.
+#[test]
+#[ignore = "needs a locked Secret Service (see .ci/run)"]
+fn locked_keyring_is_a_clear_error() {
+    let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect("a D-Bus session");
+    let home = Home::new();
+    let started = Instant::now();
+    let out = run_stdin(
+        home.bare().env("DBUS_SESSION_BUS_ADDRESS", &bus).args([
+            "add",
+            "openai",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-locked-aaaaaaaaaaaaaaaaaaaa",
+    );
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("locked"), "{err}");
+    assert!(err.contains("omc init --backend file"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(!home.db().exists());
+}
