@@ -13,6 +13,7 @@
 #
 # Usage: benches/bench_accuracy.sh [REQUESTS] [CONCURRENCY]   (defaults 2000, 64)
 set -euo pipefail
+# shellcheck source=benches/common.sh
 source "$(dirname "$0")/common.sh"
 requests=${1:-2000}
 concurrency=${2:-64}

@@ -7,6 +7,7 @@
 # Usage: benches/bench_capacity.sh [REQUESTS] [CONCURRENCY]   (defaults 100000, 64)
 # Needs wrk (apt-get install wrk) for the comparison.
 set -euo pipefail
+# shellcheck source=benches/common.sh
 source "$(dirname "$0")/common.sh"
 requests=${1:-100000}
 concurrency=${2:-64}

@@ -2,7 +2,7 @@
 # own process, and give omc a throwaway store with one credential pointing at it.
 # shellcheck shell=bash
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 
 build() {
