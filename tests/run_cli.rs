@@ -16,10 +16,9 @@ fn good_key(family: Family) -> String {
     format!("sk-{}-GOODKEY-4f1c9a7e2b", family.provider_id())
 }
 
-/// A home with one validated credential named after the family, pointing at `fake`.
-fn home_with(fake: &Fake, family: Family) -> Home {
-    let home = Home::new();
-    let out = run_stdin(
+/// `omc add FAMILY --base-url FAKE --key-stdin` (validated against the fake).
+fn add_to(home: &Home, fake: &Fake, family: Family, key: &str) -> std::process::Output {
+    run_stdin(
         home.cmd().args([
             "add",
             family.provider_id(),
@@ -27,9 +26,14 @@ fn home_with(fake: &Fake, family: Family) -> Home {
             &fake.server().base_url(),
             "--key-stdin",
         ]),
-        &good_key(family),
-    );
-    ok(&out);
+        key,
+    )
+}
+
+/// A home with one validated credential named after the family, pointing at `fake`.
+fn home_with(fake: &Fake, family: Family) -> Home {
+    let home = Home::new();
+    ok(&add_to(&home, fake, family, &good_key(family)));
     home
 }
 
@@ -38,16 +42,7 @@ fn add_validates_before_storing() {
     for family in FAMILIES {
         let fake = Fake::start(family, &good_key(family));
         let home = Home::new();
-        let bad = run_stdin(
-            home.cmd().args([
-                "add",
-                family.provider_id(),
-                "--base-url",
-                &fake.server().base_url(),
-                "--key-stdin",
-            ]),
-            "sk-BADKEY-0000000000000000",
-        );
+        let bad = add_to(&home, &fake, family, "sk-BADKEY-0000000000000000");
         assert_eq!(code(&bad), 5, "{family:?}: {}", stderr(&bad));
         assert!(
             !contains(&bad.stderr, "sk-BADKEY-0000000000000000"),
