@@ -525,6 +525,24 @@ fn fake_provider_failures_are_counted_by_kind() {
             .filter_map(|l| serde_json::from_str::<Value>(l).unwrap()["http_status"].as_u64())
             .collect();
         assert_eq!(statuses, [500, 429, 500], "{family:?}");
+        // The provider's request id is kept for every request, failed ones included (Gemini
+        // sends none), so a slow or failed one can be looked up with the provider.
+        let mut ids: Vec<String> = lines
+            .lines()
+            .filter_map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                v["request_id"].as_str().map(str::to_owned)
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        match family {
+            Family::Gemini => assert!(ids.is_empty(), "{ids:?}"),
+            _ => {
+                assert_eq!(ids.len(), 10, "{family:?}: {ids:?}");
+                assert!(ids.iter().all(|id| id.starts_with("req_")), "{ids:?}");
+            }
+        }
     }
 }
 

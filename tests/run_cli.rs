@@ -84,6 +84,12 @@ fn run_prints_exactly_the_streamed_text() {
         assert!(v["ttft_ms"].as_f64().unwrap() >= 0.0);
         assert!(v["latency_ms"].as_f64().unwrap() >= v["ttft_ms"].as_f64().unwrap());
         assert!(v["finish_reason"].is_string());
+        // The fake numbers requests as the real services do in their request-id headers.
+        let served = fake.server().served();
+        match family {
+            Family::Gemini => assert!(v["request_id"].is_null(), "{v}"),
+            _ => assert_eq!(v["request_id"], format!("req_{served}"), "{v}"),
+        }
     }
 }
 
@@ -186,6 +192,14 @@ fn retries_stop_at_the_bound_with_the_right_exit_code() {
         fake.server().set_default(Behaviour::auth_error(family));
         let out = run(home.cmd().args(["run", "hi"]));
         assert_eq!(code(&out), 5, "{}", stderr(&out));
+        // The error names the provider's request id, what its support asks for.
+        let id = format!("(request id req_{})", fake.server().served());
+        assert_eq!(
+            stderr(&out).contains(&id),
+            family != Family::Gemini,
+            "{family:?}: {}",
+            stderr(&out)
+        );
         fake.server().set_default(Behaviour::Malformed);
         let out = run(home.cmd().args(["run", "hi", "--no-stream"]));
         assert_eq!(code(&out), 6, "{}", stderr(&out));

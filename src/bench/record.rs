@@ -96,6 +96,9 @@ pub struct RequestRecord {
     pub http_status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The provider's id for the request, to look a slow or failed one up with the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 pub(crate) fn ms(d: Duration) -> f64 {
@@ -138,6 +141,7 @@ impl RequestRecord {
             error_kind: None,
             http_status: None,
             error: None,
+            request_id: None,
         };
         match result {
             Ok(resp) => r.fill_ok(a, resp),
@@ -146,6 +150,7 @@ impl RequestRecord {
                 r.error_kind = Some(error_kind_name(e.kind));
                 r.http_status = e.status;
                 r.error = Some(e.message.clone());
+                r.request_id = e.request_id.clone();
             }
         }
         r
@@ -162,6 +167,7 @@ impl RequestRecord {
         self.input_tokens = resp.usage.input_tokens;
         self.output_tokens = resp.usage.output_tokens;
         self.estimated = resp.usage.estimated;
+        self.request_id = resp.request_id.clone();
 
         if let (Some(first), Some(last)) = (resp.first_token, resp.last_token) {
             let window = last.saturating_duration_since(first);

@@ -205,6 +205,7 @@ async fn call<E: Executor>(
                 humantime::format_duration(timeout)
             ),
             attempts: 1,
+            request_id: None,
         }),
     }
 }

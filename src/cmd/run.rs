@@ -73,6 +73,8 @@ struct RunOutput<'a> {
     ttft_ms: Option<f64>,
     latency_ms: f64,
     finish_reason: Option<&'a str>,
+    /// The provider's id for the request (`x-request-id` / `request-id`), when it sent one.
+    request_id: Option<&'a str>,
     /// Credentials that failed before this one answered.
     fell_back_from: Vec<String>,
 }
@@ -272,6 +274,7 @@ fn render(
             ttft_ms: resp.ttft().map(ms),
             latency_ms: ms(resp.latency()),
             finish_reason: resp.finish_reason.as_deref(),
+            request_id: resp.request_id.as_deref(),
             fell_back_from,
         });
     }

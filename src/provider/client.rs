@@ -263,12 +263,14 @@ impl Client {
             return Ok((resp, started));
         }
         let retry_after = retry_after(resp.headers());
+        let request_id = request_id(resp.headers());
         let body = read_capped(resp, MAX_ERROR_BODY).await;
-        let error = match family {
+        let mut error = match family {
             Family::Anthropic => anthropic::classify(status, &body),
             Family::Gemini => gemini::classify(status, &body),
             _ => openai::classify(status, &body),
         };
+        error.request_id = request_id;
         tracing::trace!(status, kind = ?error.kind, "provider error reply");
         Err(Failure {
             retry: wire::retryable_status(status),
@@ -286,6 +288,7 @@ impl Client {
         on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
     ) -> Result<ChatResponse, Failure> {
         let (resp, started) = self.send(family, p, deadline).await?;
+        let request_id = request_id(resp.headers());
         let streamed = req.stream && is_event_stream(&resp);
         let mut acc = Accum::default();
         let mut timing = Timing::default();
@@ -327,6 +330,7 @@ impl Client {
             last_token: timing.last,
             finished,
             chunks: timing.chunks,
+            request_id,
         })
     }
 }
@@ -504,6 +508,18 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .and_then(|s| Duration::try_from_secs_f64(s).ok())
 }
 
+/// The provider's id for a request: OpenAI and most compatible servers send `x-request-id`,
+/// Anthropic `request-id`. Only a short printable token is kept, so a hostile server cannot put
+/// arbitrary text into records and messages.
+fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id"]
+        .iter()
+        .filter_map(|name| headers.get(*name)?.to_str().ok())
+        .map(str::trim)
+        .find(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+}
+
 /// Exponential backoff with jitter: step n is base·2ⁿ⁻¹, scaled by a random 50–100% so that
 /// clients throttled together do not retry together.
 fn backoff(base: Duration, attempt: u32) -> Duration {
@@ -578,6 +594,20 @@ mod tests {
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn request_ids_are_read_from_either_header_and_only_when_sane() {
+        let mut h = reqwest::header::HeaderMap::new();
+        assert_eq!(request_id(&h), None);
+        h.insert("request-id", "req_011CAnthropic".parse().unwrap());
+        assert_eq!(request_id(&h).as_deref(), Some("req_011CAnthropic"));
+        h.insert("x-request-id", "req_abc123".parse().unwrap());
+        assert_eq!(request_id(&h).as_deref(), Some("req_abc123"));
+        h.insert("x-request-id", "two words".parse().unwrap());
+        assert_eq!(request_id(&h).as_deref(), Some("req_011CAnthropic"));
+        h.insert("request-id", "x".repeat(129).parse().unwrap());
+        assert_eq!(request_id(&h), None);
     }
 
     #[test]

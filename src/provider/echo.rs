@@ -130,6 +130,7 @@ pub(crate) async fn chat(
         last_token: last,
         finished: Instant::now(),
         chunks,
+        request_id: None,
     })
 }
 

@@ -42,6 +42,9 @@ pub struct ChatResponse {
     pub finished: Instant,
     /// Number of non-empty content deltas received (1 for a non-streamed reply).
     pub chunks: u32,
+    /// The provider's id for this request (`x-request-id`, Anthropic's `request-id`), the one
+    /// its support asks for. `None` when it sent none.
+    pub request_id: Option<String>,
 }
 
 impl ChatResponse {
@@ -93,6 +96,8 @@ pub struct ProviderError {
     pub message: String,
     /// Attempts made, retries included.
     pub attempts: u32,
+    /// The provider's id for the failed request, when it answered with one.
+    pub request_id: Option<String>,
 }
 
 impl ProviderError {
@@ -111,10 +116,13 @@ impl ProviderError {
     pub fn into_error(self, provider: &str) -> crate::error::Error {
         use crate::error::Error;
         let provider = provider.to_owned();
-        let message = match self.status {
+        let mut message = match self.status {
             Some(s) => format!("HTTP {s}: {}", self.message),
             None => self.message,
         };
+        if let Some(id) = &self.request_id {
+            message.push_str(&format!(" (request id {id})"));
+        }
         match self.kind {
             ErrorKind::Auth => Error::Auth { provider, message },
             ErrorKind::RateLimited => Error::RateLimited { provider, message },

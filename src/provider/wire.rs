@@ -96,6 +96,7 @@ pub(crate) fn error(
         status,
         message: message.into(),
         attempts: 1,
+        request_id: None,
     }
 }
 

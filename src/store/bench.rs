@@ -105,9 +105,9 @@ impl Store {
                 "INSERT INTO bench_requests(run_id, seq, target, credential, prompt, run, warmup,
                      status, error_kind, http_status, error, scheduled_ms, queue_ms, ttft_ms,
                      e2e_ms, tpot_ms, gap_ms, tps, chunks, input_tokens, output_tokens,
-                     estimated, cost_usd)
+                     estimated, cost_usd, request_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
             )?;
             for (i, r) in records.iter().enumerate() {
                 stmt.execute(rusqlite::params![
@@ -134,6 +134,7 @@ impl Store {
                     r.output_tokens.map(|v| v as i64),
                     r.estimated,
                     r.cost_usd,
+                    r.request_id,
                 ])?;
             }
             Ok(())

@@ -129,4 +129,8 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, seq)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 4: the provider's own id for each benchmarked request (`x-request-id`, `request-id`).
+    r#"
+    ALTER TABLE bench_requests ADD COLUMN request_id TEXT;
+    "#,
 ];

@@ -105,6 +105,7 @@ impl Executor for MockExecutor {
                     status: Some(429),
                     message: "mock failure".into(),
                     attempts: 1,
+                    request_id: None,
                 });
             }
             sleep(spec.per_token * (spec.tokens as u32 - 1)).await;
@@ -123,6 +124,7 @@ impl Executor for MockExecutor {
                 last_token: Some(last.into_std()),
                 finished: last.into_std(),
                 chunks: spec.tokens as u32,
+                request_id: None,
             })
         }
     }

@@ -22,6 +22,7 @@ fn response(t0: Instant, first: u64, last: u64, tokens: Option<u64>, chunks: u32
         last_token: Some(t0 + ms(last)),
         finished: t0 + ms(last + 5),
         chunks,
+        request_id: Some("req_ok_1".into()),
     }
 }
 
@@ -53,6 +54,7 @@ fn a_streamed_reply_yields_every_metric() {
     // 50 gaps between 51 chunks.
     assert_eq!(r.gap_ms, Some(20.0));
     assert!(r.estimated);
+    assert_eq!(r.request_id.as_deref(), Some("req_ok_1"));
     // 1000 × $0.15/M + 101 × $0.60/M.
     let cost = r.cost_usd.unwrap();
     assert!((cost - 0.0002106).abs() < 1e-12, "{cost}");
@@ -106,6 +108,7 @@ fn a_failure_records_kind_status_and_time_to_failure() {
         status: Some(429),
         message: "slow down".into(),
         attempts: 3,
+        request_id: Some("req_failed_1".into()),
     };
     let r = RequestRecord::new(&attempt(t0, t0, t0 + ms(30)), &Err(e));
     assert_eq!(r.status, Status::Error);
@@ -115,6 +118,7 @@ fn a_failure_records_kind_status_and_time_to_failure() {
     assert_eq!(r.ttft_ms, None);
     let v: serde_json::Value = serde_json::to_value(&r).unwrap();
     assert_eq!(v["status"], "error");
+    assert_eq!(v["request_id"], "req_failed_1");
     let back: RequestRecord = serde_json::from_value(v).unwrap();
     assert_eq!(back, r);
 }

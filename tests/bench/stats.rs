@@ -100,6 +100,7 @@ fn ok_record(t0: Instant, ttft: u64, e2e: u64, tokens: u64, warmup: bool) -> Req
         last_token: Some(t0 + ms(e2e)),
         finished: t0 + ms(e2e),
         chunks: tokens as u32,
+        request_id: None,
     };
     let a = Attempt {
         target: "openai/gpt",
@@ -132,6 +133,7 @@ fn err_record(t0: Instant, kind: ErrorKind) -> RequestRecord {
         status: None,
         message: "x".into(),
         attempts: 3,
+        request_id: None,
     };
     RequestRecord::new(&a, &Err(e))
 }

@@ -468,19 +468,52 @@ struct Request {
     /// When the request line was read: injected delays count from here, so the fake's own
     /// parsing and queueing are not part of them.
     received: std::time::Instant,
+    /// The id this fake gives the request, sent back as the family's request-id header
+    /// (`x-request-id: req_N` for OpenAI, `request-id: req_N` for Anthropic; Gemini sends none)
+    /// and written to the `--log` lines, so a client's records can be matched with the fake's.
+    id: u64,
+}
+
+impl Request {
+    /// The request-id header line (with its CRLF) this family's servers send, if any.
+    fn id_header(&self, family: Family) -> Option<String> {
+        let name = match family {
+            Family::OpenAi => "x-request-id",
+            Family::Anthropic => "request-id",
+            Family::Gemini => return None,
+        };
+        Some(format!("{name}: req_{}\r\n", self.id))
+    }
+
+    /// `response` (a whole HTTP response head, maybe with its body) with the request-id header
+    /// added after the status line.
+    fn tag(&self, family: Family, response: &[u8]) -> Vec<u8> {
+        let Some(header) = self.id_header(family) else {
+            return response.to_vec();
+        };
+        let at = response
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map_or(response.len(), |i| i + 2);
+        let mut out = Vec::with_capacity(response.len() + header.len());
+        out.extend_from_slice(&response[..at]);
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&response[at..]);
+        out
+    }
 }
 
 async fn serve(sock: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
     let (rd, mut wr) = sock.into_split();
     let mut rd = BufReader::with_capacity(16 * 1024, rd);
-    while let Some(req) = read_request(&mut rd).await? {
-        shared.served.fetch_add(1, Ordering::Relaxed);
+    while let Some(mut req) = read_request(&mut rd).await? {
+        req.id = shared.served.fetch_add(1, Ordering::Relaxed) + 1;
         if shared.record.load(Ordering::Relaxed) {
             lock(&shared.requests).push(req.rec.clone());
         }
         let (behaviour, is_default) = decide(&shared, &req.rec);
         if is_default && let Some(bytes) = cached(&shared, &req.rec, &behaviour) {
-            wr.write_all(&bytes).await?;
+            wr.write_all(&req.tag(shared.family, &bytes)).await?;
             if req.close {
                 break;
             }
@@ -545,6 +578,7 @@ async fn read_request<R: AsyncBufReadExt + Unpin>(rd: &mut R) -> std::io::Result
         },
         close,
         received,
+        id: 0,
     }))
 }
 
@@ -651,6 +685,7 @@ async fn respond(
     if matches!(route, Route::Unknown) {
         write_json(
             wr,
+            (request, family),
             404,
             r#"{"error":{"message":"fake provider: no such route"}}"#,
             &[],
@@ -669,7 +704,7 @@ async fn respond(
             body,
             headers,
         } => {
-            write_json(wr, *status, body, headers).await?;
+            write_json(wr, (request, family), *status, body, headers).await?;
             Ok(true)
         }
         Behaviour::Malformed => match route {
@@ -681,13 +716,20 @@ async fn respond(
                 write_stream(wr, family, &bad, &Reply::tokens(0), usize::MAX, request).await
             }
             _ => {
-                write_json(wr, 200, r#"{"id": "fake", "choices": [{"message": "#, &[]).await?;
+                write_json(
+                    wr,
+                    (request, family),
+                    200,
+                    r#"{"id": "fake", "choices": [{"message": "#,
+                    &[],
+                )
+                .await?;
                 Ok(true)
             }
         },
         Behaviour::Reply(reply) => match route {
             Route::Models => {
-                write_json(wr, 200, &models_body(family), &[]).await?;
+                write_json(wr, (request, family), 200, &models_body(family), &[]).await?;
                 Ok(true)
             }
             Route::Chat { stream: false, .. } => {
@@ -696,7 +738,7 @@ async fn respond(
                 if !wait.is_zero() {
                     sleep_until_precise(start + wait).await;
                 }
-                write_json(wr, 200, &full_body(family, reply), &[]).await?;
+                write_json(wr, (request, family), 200, &full_body(family, reply), &[]).await?;
                 Ok(true)
             }
             Route::Chat { include_usage, .. } => {
@@ -750,11 +792,13 @@ fn reason(status: u16) -> &'static str {
 
 async fn write_json(
     wr: &mut OwnedWriteHalf,
+    (request, family): (&Request, Family),
     status: u16,
     body: &str,
     headers: &[(String, String)],
 ) -> std::io::Result<()> {
-    wr.write_all(&json_response(status, body, headers)).await
+    wr.write_all(&request.tag(family, &json_response(status, body, headers)))
+        .await
 }
 
 fn json_response(status: u16, body: &str, headers: &[(String, String)]) -> Vec<u8> {
@@ -1035,7 +1079,7 @@ async fn write_stream(
     // The first content event's timer readings, until the write that carries it is logged.
     let mut first_write: Option<FirstWrite> = None;
     let mut out = Vec::with_capacity(4096);
-    out.extend_from_slice(STREAM_HEAD);
+    out.extend_from_slice(&request.tag(family, STREAM_HEAD));
     let mut sent = 0usize;
     // The first content event is due `ttft` after the start, each later one a whole number of
     // token delays after the first: a late wake-up delays one event, not every one after it.
@@ -1121,7 +1165,7 @@ impl FirstWrite {
         };
         let written = std::time::Instant::now();
         let line = json!({
-            "request_id": request.rec.header("x-request-id"),
+            "request_id": format!("req_{}", request.id),
             "received_ns": unix_nanos(request.received),
             "due_ns": unix_nanos(self.due),
             "fired_ns": unix_nanos(self.fired),
