@@ -582,6 +582,10 @@ fn ttft_against_the_fake_is_within_a_few_ms_of_the_injected_delay() {
     assert!((tpot - token).abs() < 0.5, "tpot p50 {tpot} ms");
     let e2e = t["e2e"]["p50"].as_f64().unwrap();
     assert!(e2e >= ttft + 11.0 * token, "e2e p50 {e2e} ms");
+    // Every gap between the 12 content chunks of the 6 measured requests is counted.
+    assert_eq!(t["gap"]["n"], 6 * 11, "{:#}", t["gap"]);
+    let gap = t["gap"]["p50"].as_f64().unwrap();
+    assert!((gap - token).abs() < 0.5, "gap p50 {gap} ms");
 }
 
 #[test]

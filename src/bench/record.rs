@@ -75,10 +75,12 @@ pub struct RequestRecord {
     pub e2e_ms: f64,
     /// Time per output token after the first: (last − first token) / (output tokens − 1).
     pub tpot_ms: Option<f64>,
-    /// Mean gap between content chunks: (last − first token) / (chunks − 1). The provider layer
-    /// gives first and last stamps and a chunk count, not every chunk's stamp, so the mean is
-    /// what a request can say; the distribution over requests is in the summary.
+    /// Mean gap between content chunks: (last − first token) / (chunks − 1). The summary's
+    /// `gap` is the distribution of every single gap, not of these means.
     pub gap_ms: Option<f64>,
+    /// The longest gap between two content chunks: the worst stall in the stream.
+    #[serde(default)]
+    pub max_gap_ms: Option<f64>,
     /// Output tokens per second over the generation window: (tokens − 1) / (last − first token),
     /// the tokens produced after the first one over the time they took.
     pub tps: Option<f64>,
@@ -131,6 +133,7 @@ impl RequestRecord {
             e2e_ms: ms_between(a.scheduled, a.completed),
             tpot_ms: None,
             gap_ms: None,
+            max_gap_ms: None,
             tps: None,
             chunks: 0,
             input_tokens: None,
@@ -182,6 +185,7 @@ impl RequestRecord {
                 }
             }
         }
+        self.max_gap_ms = resp.gaps.iter().max().map(|g| ms(*g));
 
         // Both counts or no cost: a half-known count would report a cost that looks exact.
         if let (Some(price), Some(inp), Some(out)) =

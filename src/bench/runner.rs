@@ -408,7 +408,8 @@ where
         done += 1;
         failed += u64::from(!record.is_ok());
         if phase == Phase::Measure {
-            stats[job.target].record(&record);
+            let gaps = d.result.as_ref().map_or(&[][..], |r| &r.gaps[..]);
+            stats[job.target].record(&record, gaps);
         }
         if sink_error.is_none()
             && let Err(e) = (hooks.sink)(&record)

@@ -10,7 +10,7 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::config::TargetSpec;
-use super::record::RequestRecord;
+use super::record::{RequestRecord, ms};
 
 /// What is measured per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -331,8 +331,10 @@ impl TargetStats {
     }
 
     /// Count one request. Warmup requests are ignored: they exist to open connections and wake
-    /// caches, not to be measured. Latency metrics come from successful requests only.
-    pub fn record(&mut self, r: &RequestRecord) {
+    /// caches, not to be measured. Latency metrics come from successful requests only. `gaps`
+    /// are the request's gaps between content chunks, each one counted in the `gap` metric
+    /// (a stall shows in its tail instead of being averaged away).
+    pub fn record(&mut self, r: &RequestRecord, gaps: &[Duration]) {
         if r.warmup {
             return;
         }
@@ -342,11 +344,15 @@ impl TargetStats {
             return;
         }
         self.ok += 1;
-        let values = [r.ttft_ms, Some(r.e2e_ms), r.tpot_ms, r.gap_ms, r.tps];
+        let values = [r.ttft_ms, Some(r.e2e_ms), r.tpot_ms, None, r.tps];
         for (acc, v) in self.metrics.iter_mut().zip(values) {
             if let Some(v) = v {
                 acc.record(v);
             }
+        }
+        let gap = &mut self.metrics[Metric::Gap as usize];
+        for g in gaps {
+            gap.record(ms(*g));
         }
         self.input_tokens += r.input_tokens.unwrap_or(0);
         self.output_tokens += r.output_tokens.unwrap_or(0);

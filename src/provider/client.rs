@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Usage};
+use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Timing, Usage};
 use super::wire::{self, Accum, Prepared};
 use super::{Family, ProviderSpec, anthropic, echo, gemini, openai, redact};
 
@@ -330,23 +330,9 @@ impl Client {
             last_token: timing.last,
             finished,
             chunks: timing.chunks,
+            gaps: timing.gaps,
             request_id,
         })
-    }
-}
-
-#[derive(Default)]
-struct Timing {
-    first: Option<Instant>,
-    last: Option<Instant>,
-    chunks: u32,
-}
-
-impl Timing {
-    fn delta(&mut self, at: Instant) {
-        self.first.get_or_insert(at);
-        self.last = Some(at);
-        self.chunks += 1;
     }
 }
 

@@ -19,7 +19,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Usage};
+use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Timing, Usage};
 use super::wire;
 
 pub const DELAY_VAR: &str = "OMC_ECHO_DELAY";
@@ -85,7 +85,7 @@ pub(crate) async fn chat(
     let finish = if total > limit { "length" } else { "stop" };
 
     let mut text = String::with_capacity(prompt.len() + 8);
-    let (mut first, mut last, mut chunks) = (None, None, 0u32);
+    let mut timing = Timing::default();
     for (i, word) in words.take(limit).enumerate() {
         let before = text.len();
         if i > 0 {
@@ -98,9 +98,7 @@ pub(crate) async fn chat(
                 tokio::time::sleep(wait).await;
             }
             let at = Instant::now();
-            first.get_or_insert(at);
-            last = Some(at);
-            chunks += 1;
+            timing.delta(at);
             on_delta(Delta {
                 text: &text[before..],
                 at,
@@ -112,7 +110,7 @@ pub(crate) async fn chat(
     }
     if !req.stream && !text.is_empty() {
         let at = Instant::now();
-        (first, last, chunks) = (Some(at), Some(at), 1);
+        timing.delta(at);
         on_delta(Delta { text: &text, at });
     }
 
@@ -126,10 +124,11 @@ pub(crate) async fn chat(
         model: req.model.clone(),
         finish_reason: Some(finish.to_owned()),
         started,
-        first_token: first,
-        last_token: last,
+        first_token: timing.first,
+        last_token: timing.last,
         finished: Instant::now(),
-        chunks,
+        chunks: timing.chunks,
+        gaps: timing.gaps,
         request_id: None,
     })
 }

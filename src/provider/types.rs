@@ -42,6 +42,9 @@ pub struct ChatResponse {
     pub finished: Instant,
     /// Number of non-empty content deltas received (1 for a non-streamed reply).
     pub chunks: u32,
+    /// The time between each content delta's read and the next one's: `chunks − 1` entries.
+    /// Deltas that came off the socket in one read are 0 apart.
+    pub gaps: Vec<Duration>,
     /// The provider's id for this request (`x-request-id`, Anthropic's `request-id`), the one
     /// its support asks for. `None` when it sent none.
     pub request_id: Option<String>,
@@ -54,6 +57,26 @@ impl ChatResponse {
 
     pub fn latency(&self) -> Duration {
         self.finished - self.started
+    }
+}
+
+/// When content deltas were read: filled as they arrive, then moved into a [`ChatResponse`].
+#[derive(Debug, Default)]
+pub(crate) struct Timing {
+    pub first: Option<Instant>,
+    pub last: Option<Instant>,
+    pub chunks: u32,
+    pub gaps: Vec<Duration>,
+}
+
+impl Timing {
+    pub fn delta(&mut self, at: Instant) {
+        if let Some(last) = self.last {
+            self.gaps.push(at.saturating_duration_since(last));
+        }
+        self.first.get_or_insert(at);
+        self.last = Some(at);
+        self.chunks += 1;
     }
 }
 

@@ -105,9 +105,9 @@ impl Store {
                 "INSERT INTO bench_requests(run_id, seq, target, credential, prompt, run, warmup,
                      status, error_kind, http_status, error, scheduled_ms, queue_ms, ttft_ms,
                      e2e_ms, tpot_ms, gap_ms, tps, chunks, input_tokens, output_tokens,
-                     estimated, cost_usd, request_id)
+                     estimated, cost_usd, request_id, max_gap_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
             )?;
             for (i, r) in records.iter().enumerate() {
                 stmt.execute(rusqlite::params![
@@ -135,6 +135,7 @@ impl Store {
                     r.estimated,
                     r.cost_usd,
                     r.request_id,
+                    r.max_gap_ms,
                 ])?;
             }
             Ok(())

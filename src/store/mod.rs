@@ -299,3 +299,43 @@ pub fn check_modes(paths: &Paths) -> Result<()> {
     }
     paths::check_private(&paths.master_age(), 0o600)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_store_is_migrated_in_place_and_keeps_its_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        // A store as omc left it before migration 4.
+        for (i, step) in schema::MIGRATIONS[..3].iter().enumerate() {
+            conn.execute_batch(step).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO bench_runs(id, started_at, profile, config, config_hash, status)
+                 VALUES (1, 0, 'default', '{}', 'h', 'done');
+             INSERT INTO bench_requests(run_id, seq, target, credential, prompt, run, warmup,
+                 status, scheduled_ms, queue_ms, e2e_ms, chunks, estimated)
+                 VALUES (1, 0, 'openai/m', 'openai', 'short', 0, 0, 'ok', 0, 0, 5.5, 3, 0);",
+        )
+        .unwrap();
+        for _ in 0..2 {
+            // The second time finds nothing to do.
+            migrate(&conn).unwrap();
+            let version: i64 = conn
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, schema::MIGRATIONS.len() as i64);
+        }
+        let row: (f64, Option<String>, Option<f64>) = conn
+            .query_row(
+                "SELECT e2e_ms, request_id, max_gap_ms FROM bench_requests",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (5.5, None, None));
+    }
+}

@@ -129,8 +129,10 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, seq)
     ) STRICT, WITHOUT ROWID;
     "#,
-    // 4: the provider's own id for each benchmarked request (`x-request-id`, `request-id`).
+    // 4: the provider's own id for each benchmarked request (`x-request-id`, `request-id`),
+    // and its longest gap between content chunks.
     r#"
     ALTER TABLE bench_requests ADD COLUMN request_id TEXT;
+    ALTER TABLE bench_requests ADD COLUMN max_gap_ms REAL;
     "#,
 ];

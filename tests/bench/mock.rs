@@ -108,8 +108,14 @@ impl Executor for MockExecutor {
                     request_id: None,
                 });
             }
-            sleep(spec.per_token * (spec.tokens as u32 - 1)).await;
-            let last = Instant::now();
+            let mut gaps = Vec::with_capacity(spec.tokens as usize);
+            let mut last = first;
+            for _ in 1..spec.tokens {
+                sleep(spec.per_token).await;
+                let now = Instant::now();
+                gaps.push(now - last);
+                last = now;
+            }
             Ok(ChatResponse {
                 text: "x".repeat(spec.tokens as usize),
                 model: "m".into(),
@@ -124,6 +130,7 @@ impl Executor for MockExecutor {
                 last_token: Some(last.into_std()),
                 finished: last.into_std(),
                 chunks: spec.tokens as u32,
+                gaps,
                 request_id: None,
             })
         }

@@ -22,6 +22,18 @@ fn response(t0: Instant, first: u64, last: u64, tokens: Option<u64>, chunks: u32
         last_token: Some(t0 + ms(last)),
         finished: t0 + ms(last + 5),
         chunks,
+        // One long stall among otherwise even gaps (the sum is last − first).
+        gaps: match chunks {
+            0 | 1 => Vec::new(),
+            n => {
+                let total = last - first;
+                let stall = total / 2;
+                let rest = (total - stall) as f64 / f64::from(n - 2).max(1.0);
+                std::iter::once(ms(stall))
+                    .chain((0..n - 2).map(|_| Duration::from_secs_f64(rest / 1e3)))
+                    .collect()
+            }
+        },
         request_id: Some("req_ok_1".into()),
     }
 }
@@ -51,8 +63,9 @@ fn a_streamed_reply_yields_every_metric() {
     // (1200 − 200) ms over the 100 tokens after the first.
     assert_eq!(r.tpot_ms, Some(10.0));
     assert_eq!(r.tps, Some(100.0));
-    // 50 gaps between 51 chunks.
+    // 50 gaps between 51 chunks: the mean, and the longest (the 500 ms stall).
     assert_eq!(r.gap_ms, Some(20.0));
+    assert_eq!(r.max_gap_ms, Some(500.0));
     assert!(r.estimated);
     assert_eq!(r.request_id.as_deref(), Some("req_ok_1"));
     // 1000 × $0.15/M + 101 × $0.60/M.

@@ -100,6 +100,7 @@ fn ok_record(t0: Instant, ttft: u64, e2e: u64, tokens: u64, warmup: bool) -> Req
         last_token: Some(t0 + ms(e2e)),
         finished: t0 + ms(e2e),
         chunks: tokens as u32,
+        gaps: Vec::new(),
         request_id: None,
     };
     let a = Attempt {
@@ -142,12 +143,12 @@ fn err_record(t0: Instant, kind: ErrorKind) -> RequestRecord {
 fn target_stats_count_errors_by_kind_and_skip_warmups() {
     let t0 = Instant::now();
     let mut st = TargetStats::new(target("openai", "gpt"));
-    st.record(&ok_record(t0, 100, 1000, 11, true)); // warmup: not counted
-    st.record(&ok_record(t0, 100, 1100, 11, false));
-    st.record(&ok_record(t0, 300, 1300, 11, false));
-    st.record(&err_record(t0, ErrorKind::RateLimited));
-    st.record(&err_record(t0, ErrorKind::RateLimited));
-    st.record(&err_record(t0, ErrorKind::Timeout));
+    st.record(&ok_record(t0, 100, 1000, 11, true), &[]); // warmup: not counted
+    st.record(&ok_record(t0, 100, 1100, 11, false), &[]);
+    st.record(&ok_record(t0, 300, 1300, 11, false), &[]);
+    st.record(&err_record(t0, ErrorKind::RateLimited), &[]);
+    st.record(&err_record(t0, ErrorKind::RateLimited), &[]);
+    st.record(&err_record(t0, ErrorKind::Timeout), &[]);
     let s = st.summary(Duration::from_secs(2));
     assert_eq!((s.requests, s.ok, s.failed), (5, 2, 3));
     assert_eq!(s.errors.get("rate_limited"), Some(&2));
@@ -167,10 +168,35 @@ fn target_stats_count_errors_by_kind_and_skip_warmups() {
 }
 
 #[test]
+fn every_chunk_gap_counts_so_a_stall_shows_in_the_tail() {
+    let t0 = Instant::now();
+    let mut st = TargetStats::new(target("openai", "gpt"));
+    let ms = Duration::from_millis;
+    // 50 requests streaming at 10 ms a chunk; one of them stalls for 500 ms once.
+    for i in 0..50 {
+        let mut gaps = vec![ms(10); 20];
+        if i == 7 {
+            gaps[3] = ms(500);
+        }
+        st.record(&ok_record(t0, 100, 1000, 21, false), &gaps);
+    }
+    // A warmup's and a failure's gaps are not counted.
+    st.record(&ok_record(t0, 100, 1000, 21, true), &[ms(900)]);
+    st.record(&err_record(t0, ErrorKind::Server), &[ms(900)]);
+    let gap = st.summary(Duration::from_secs(1)).gap.unwrap();
+    assert_eq!(gap.n, 50 * 20);
+    // Within the histogram's 3 significant digits.
+    assert!((gap.p50 - 10.0).abs() < 0.01, "{gap:?}");
+    assert!((gap.p99 - 10.0).abs() < 0.01, "{gap:?}");
+    // The stall is the maximum, where a per-request mean would have hidden it (34.5 ms).
+    assert_eq!(gap.max, 500.0);
+}
+
+#[test]
 fn a_target_with_only_failures_has_no_latency_and_no_cost() {
     let t0 = Instant::now();
     let mut st = TargetStats::new(target("openai", "gpt"));
-    st.record(&err_record(t0, ErrorKind::Server));
+    st.record(&err_record(t0, ErrorKind::Server), &[]);
     let s = st.summary(Duration::from_secs(1));
     assert!(s.ttft.is_none() && s.e2e.is_none());
     assert_eq!(s.cost_total_usd, None);
