@@ -397,7 +397,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__bench)
-            opts="-m -n -c -o -q -v -h -V --credential --provider --model --level --prompt --suite --runs --warmup --concurrency --rate --max-tokens --timeout --no-stream --format --out --requests-out --baseline --fail-if --seed --profile --json --quiet --verbose --color --no-input --config --help --version history show compare help"
+            opts="-m -n -c -o -q -v -h -V --credential --provider --model --level --prompt --suite --runs --warmup --concurrency --rate --max-tokens --timeout --no-stream --format --out --requests-out --baseline --fail-if --order --seed --profile --json --quiet --verbose --color --no-input --config --help --version history show compare help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +485,10 @@ _omc() {
                     ;;
                 --fail-if)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --order)
+                    COMPREPLY=($(compgen -W "interleaved shuffled" -- "${cur}"))
                     return 0
                     ;;
                 --seed)

@@ -406,7 +406,9 @@ complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subco
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l requests-out -d 'Write every request (warmups included, flagged) to FILE as JSON Lines, as they finish' -r -F
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l baseline -d 'Compare with a stored run: its id, or `last` (the latest run with the same configuration)' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l fail-if -d 'Fail (exit 9) when EXPR holds for any target, e.g. ttft.p95>800ms, error_rate>1%, regress(ttft.p50)>10% (repeatable)' -r
-complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l seed -d 'Seed for the Poisson arrivals [default: random; the report records it]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l order -d 'The order measured requests are sent in: round-robin over targets, or a seeded shuffle of every request (so prompts are mixed too)' -r -f -a "interleaved\t'Round-robin over targets, the first target rotating each round'
+shuffled\t'A seeded shuffle of every measured request'"
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l seed -d 'Seed for the Poisson arrivals and `--order shuffled` [default: random; the report records it]' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''

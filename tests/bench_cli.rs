@@ -709,3 +709,56 @@ max_tokens = 3
         2
     );
 }
+
+#[test]
+fn shuffled_order_is_seeded_and_recorded() {
+    let home = echo_home();
+    let dir = tempfile::tempdir().unwrap();
+    // One worker, so requests finish in the order they were sent.
+    let sent = |order: &str, seed: &str| -> (Value, Vec<(String, u64)>) {
+        let file = dir.path().join(format!("{order}-{seed}.jsonl"));
+        let out = bench(
+            &home,
+            None,
+            &[
+                "--level",
+                "short,medium",
+                "--runs",
+                "8",
+                "--warmup",
+                "0",
+                "--order",
+                order,
+                "--seed",
+                seed,
+                "--json",
+                "--requests-out",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let lines = std::fs::read_to_string(&file).unwrap();
+        let order = lines
+            .lines()
+            .map(|l| {
+                let v: Value = serde_json::from_str(l).unwrap();
+                (v["prompt"].as_str().unwrap().to_owned(), v["run"].as_u64().unwrap())
+            })
+            .collect();
+        (json(&out), order)
+    };
+    let (report, interleaved) = sent("interleaved", "3");
+    assert_eq!(report["config"]["order"], "interleaved");
+    let (report, shuffled) = sent("shuffled", "3");
+    valid(&report);
+    assert_eq!(report["config"]["order"], "shuffled");
+    assert_eq!(shuffled.len(), 16);
+    let mut sorted = shuffled.clone();
+    sorted.sort();
+    let mut expected = interleaved.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "the same requests, in another order");
+    assert_ne!(shuffled, interleaved);
+    assert_eq!(sent("shuffled", "3").1, shuffled, "the seed fixes the order");
+    assert_ne!(sent("shuffled", "4").1, shuffled);
+}

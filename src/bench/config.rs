@@ -69,7 +69,7 @@ pub enum Load {
 
 /// The order measured requests are sent in. Both interleave targets; neither runs them in blocks,
 /// so a provider's slow minute is spread over every target rather than landing on one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Order {
     /// Round-robin over targets, the first target rotating each round.

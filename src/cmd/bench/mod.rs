@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Ctx;
-use crate::bench::Format;
+use crate::bench::{Format, Order};
 use crate::error::Result;
 
 pub use prompts::Level;
@@ -137,7 +137,13 @@ pub struct RunArgs {
     #[arg(long = "fail-if", value_name = "EXPR")]
     pub fail_if: Vec<String>,
 
-    /// Seed for the Poisson arrivals [default: random; the report records it]
+    /// The order measured requests are sent in: round-robin over targets, or a seeded shuffle
+    /// of every request (so prompts are mixed too)
+    #[arg(long, value_enum, default_value_t = Order::Interleaved)]
+    pub order: Order,
+
+    /// Seed for the Poisson arrivals and `--order shuffled` [default: random; the report
+    /// records it]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 }

@@ -12,7 +12,7 @@ use super::{RunArgs, format_for, print, write_file};
 use crate::bench::compare::compare_targets;
 use crate::bench::gate::{self, Gate};
 use crate::bench::{
-    BenchConfig, BenchReport, Load, Order, Phase, Plan, Price, PromptInfo, RequestRecord, Stop,
+    BenchConfig, BenchReport, Load, Phase, Plan, Price, PromptInfo, RequestRecord, Stop,
     TargetSpec, render,
 };
 use crate::cmd::Ctx;
@@ -96,7 +96,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 concurrency: args.concurrency.unwrap_or(1),
             },
         },
-        order: Order::Interleaved,
+        order: args.order,
         max_tokens: args.max_tokens,
         stream: !args.no_stream,
         timeout_ms: timeout.as_millis().min(u128::from(u64::MAX)) as u64,
