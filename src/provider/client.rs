@@ -477,9 +477,16 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
     body
 }
 
-/// `retry-after-ms` (OpenAI) or `retry-after` in seconds. The HTTP-date form is rare from APIs
-/// and falls back to backoff.
+/// `retry-after-ms` (OpenAI), or `retry-after` in seconds or as an HTTP date (RFC 9110 §10.2.3;
+/// a date already past means "now").
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, std::time::SystemTime::now())
+}
+
+fn retry_after_at(
+    headers: &reqwest::header::HeaderMap,
+    now: std::time::SystemTime,
+) -> Option<Duration> {
     let get = |name: &str| {
         headers
             .get(name)
@@ -489,9 +496,12 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         return Duration::try_from_secs_f64(ms / 1e3).ok();
     }
-    get("retry-after")
-        .and_then(|v| v.parse::<f64>().ok())
-        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+    let value = get("retry-after")?;
+    if let Ok(secs) = value.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).ok();
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// The provider's id for a request: OpenAI and most compatible servers send `x-request-id`,
@@ -579,6 +589,14 @@ mod tests {
             "retry-after",
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
+        let date = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        assert_eq!(
+            retry_after_at(&h, date - Duration::from_secs(30)),
+            Some(Duration::from_secs(30))
+        );
+        // A date already past: retry now.
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
     }
 
