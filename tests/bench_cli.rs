@@ -742,7 +742,10 @@ fn shuffled_order_is_seeded_and_recorded() {
             .lines()
             .map(|l| {
                 let v: Value = serde_json::from_str(l).unwrap();
-                (v["prompt"].as_str().unwrap().to_owned(), v["run"].as_u64().unwrap())
+                (
+                    v["prompt"].as_str().unwrap().to_owned(),
+                    v["run"].as_u64().unwrap(),
+                )
             })
             .collect();
         (json(&out), order)
@@ -759,6 +762,10 @@ fn shuffled_order_is_seeded_and_recorded() {
     expected.sort();
     assert_eq!(sorted, expected, "the same requests, in another order");
     assert_ne!(shuffled, interleaved);
-    assert_eq!(sent("shuffled", "3").1, shuffled, "the seed fixes the order");
+    assert_eq!(
+        sent("shuffled", "3").1,
+        shuffled,
+        "the seed fixes the order"
+    );
     assert_ne!(sent("shuffled", "4").1, shuffled);
 }

@@ -124,7 +124,13 @@ impl Client {
         on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
     ) -> Result<ChatResponse, ProviderError> {
         let result = self.chat_inner(target, req, on_delta).await;
-        result.map_err(|e| scrub(e, target.key))
+        match result {
+            Ok(mut resp) => {
+                resp.request_id = scrub_id(resp.request_id, target.key);
+                Ok(resp)
+            }
+            Err(e) => Err(scrub(e, target.key)),
+        }
     }
 
     /// The call that spends no tokens: lists the models the key can use. Validation uses it.
@@ -558,7 +564,16 @@ pub fn estimate_tokens(text: &str) -> u64 {
 fn scrub(mut e: ProviderError, key: &SecretString) -> ProviderError {
     let clean = redact::redact(&e.message, Some(key.expose_secret()));
     e.message = redact::truncate(clean.trim(), MAX_MESSAGE_CHARS);
+    e.request_id = scrub_id(e.request_id.take(), key);
     e
+}
+
+/// A request id is the server's to choose: one that carries the key is dropped rather than
+/// shown or stored. (Real ids are long random tokens, `req_` and 32 hex digits at OpenAI, so the
+/// key-shape heuristics of [`redact::redact`] would drop them all.)
+fn scrub_id(id: Option<String>, key: &SecretString) -> Option<String> {
+    let key = key.expose_secret().trim();
+    id.filter(|id| key.len() < 4 || !id.contains(key))
 }
 
 #[cfg(test)]
@@ -598,6 +613,23 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn a_request_id_carrying_the_key_is_dropped() {
+        let key = SecretString::from("sk-test-0123456789abcdef");
+        let real = "req_5f1c0e9a7b3d4c2e8f6a1b0c9d8e7f6a".to_owned();
+        assert_eq!(scrub_id(Some(real.clone()), &key), Some(real));
+        let echoed = "Bearer-sk-test-0123456789abcdef".to_owned();
+        assert_eq!(scrub_id(Some(echoed), &key), None);
+        let e = scrub(
+            ProviderError {
+                request_id: Some("sk-test-0123456789abcdef".into()),
+                ..wire::error(ErrorKind::Auth, Some(401), "no")
+            },
+            &key,
+        );
+        assert_eq!(e.request_id, None);
     }
 
     #[test]
