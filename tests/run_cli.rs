@@ -63,6 +63,41 @@ fn add_validates_before_storing() {
 }
 
 #[test]
+fn a_duplicate_is_refused_before_its_key_is_sent_anywhere() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    let before = fake.server().served();
+    // The same name with another key, then the same key under another name.
+    let same_name = add_to(&home, &fake, family, "sk-another-key-00000000000000");
+    assert_eq!(code(&same_name), 1, "{}", stderr(&same_name));
+    assert!(
+        stderr(&same_name).contains("a credential named 'openai' already exists"),
+        "{}",
+        stderr(&same_name)
+    );
+    let same_key = run_stdin(
+        home.cmd().args([
+            "add",
+            "openai",
+            "--name",
+            "second",
+            "--base-url",
+            &fake.server().base_url(),
+            "--key-stdin",
+        ]),
+        &good_key(family),
+    );
+    assert_eq!(code(&same_key), 1, "{}", stderr(&same_key));
+    assert!(
+        stderr(&same_key).contains("already stored in profile 'default' as 'openai'"),
+        "{}",
+        stderr(&same_key)
+    );
+    assert_eq!(fake.server().served(), before, "no validation call was made");
+}
+
+#[test]
 fn run_prints_exactly_the_streamed_text() {
     for family in FAMILIES {
         let fake = Fake::start(family, &good_key(family));

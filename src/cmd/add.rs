@@ -64,6 +64,10 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         }
     };
 
+    // Before the live check: a duplicate is refused without sending its key anywhere.
+    let fingerprint = store.meta.fingerprint(secret.expose_secret());
+    store.check_new_credential(ctx.profile(), name, &fingerprint)?;
+
     let validation = if args.no_validate {
         None
     } else {
@@ -72,7 +76,6 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
 
     let recipient = vault::parse_recipient(&store.meta.recipient)?;
     let mask = crate::mask::mask(secret.expose_secret());
-    let fingerprint = store.meta.fingerprint(secret.expose_secret());
     let cred = store.insert_credential(
         &NewCredential {
             profile: ctx.profile(),

@@ -1,6 +1,6 @@
 //! Credential rows. Reads never return plaintext: ciphertexts go to the vault to be opened.
 
-use rusqlite::{OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::audit::record;
@@ -88,6 +88,18 @@ pub struct Filter<'a> {
 
 impl Store {
     /// Insert a credential; `seal(id, profile_id)` returns its ciphertext.
+    /// Refuses a new credential whose name is taken, or whose secret is already stored, in
+    /// `profile`. `add` asks before it validates the key, so a duplicate is never sent to the
+    /// provider; [`Store::insert_credential`] asks again under its write lock.
+    pub fn check_new_credential(
+        &self,
+        profile: &str,
+        name: &str,
+        fingerprint: &[u8],
+    ) -> Result<()> {
+        check_new(&self.conn, profile, name, fingerprint)
+    }
+
     pub fn insert_credential(
         &mut self,
         new: &NewCredential<'_>,
@@ -96,32 +108,8 @@ impl Store {
         validate_name("credential", new.name)?;
         let id = self.write(|tx| {
             let profile_id = Store::ensure_profile(tx, new.profile)?;
-            let taken: Option<i64> = tx
-                .query_row(
-                    "SELECT 1 FROM credentials WHERE profile_id = ?1 AND name = ?2 AND deleted_at IS NULL",
-                    (profile_id, new.name),
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if taken.is_some() {
-                return Err(Error::conflict(
-                    format!("a credential named '{}' already exists in profile '{}'", new.name, new.profile),
-                    format!("choose another with --name, or replace its key: omc rotate {}", new.name),
-                ));
-            }
-            let same: Option<String> = tx
-                .query_row(
-                    "SELECT name FROM credentials WHERE profile_id = ?1 AND fingerprint = ?2 AND deleted_at IS NULL",
-                    (profile_id, new.fingerprint),
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(existing) = same {
-                return Err(Error::conflict(
-                    format!("this key is already stored in profile '{}' as '{existing}'", new.profile),
-                    "the same secret is stored once per profile",
-                ));
-            }
+            // Checked again here, in the write transaction, against a concurrent `add`.
+            check_new(tx, new.profile, new.name, new.fingerprint)?;
             let id = new_id();
             let ciphertext = seal(&id, profile_id)?;
             let now = now_ms();
@@ -382,5 +370,37 @@ fn set_default_tx(
         "UPDATE credentials SET is_default = 1, is_provider_default = 1 WHERE id = ?1",
         [id],
     )?;
+    Ok(())
+}
+
+fn check_new(conn: &Connection, profile: &str, name: &str, fingerprint: &[u8]) -> Result<()> {
+    let live = "FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                WHERE p.name = ?1 AND c.deleted_at IS NULL";
+    let taken: Option<i64> = conn
+        .query_row(
+            &format!("SELECT 1 {live} AND c.name = ?2"),
+            (profile, name),
+            |r| r.get(0),
+        )
+        .optional()?;
+    if taken.is_some() {
+        return Err(Error::conflict(
+            format!("a credential named '{name}' already exists in profile '{profile}'"),
+            format!("choose another with --name, or replace its key: omc rotate {name}"),
+        ));
+    }
+    let same: Option<String> = conn
+        .query_row(
+            &format!("SELECT c.name {live} AND c.fingerprint = ?2"),
+            (profile, fingerprint),
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(existing) = same {
+        return Err(Error::conflict(
+            format!("this key is already stored in profile '{profile}' as '{existing}'"),
+            "the same secret is stored once per profile",
+        ));
+    }
     Ok(())
 }
