@@ -21,6 +21,11 @@ pub enum Error {
     #[error("{what} '{name}' not found")]
     NotFound { what: &'static str, name: String },
 
+    /// Nothing fits where something was asked for by role, such as a profile's default
+    /// credential (exit 3).
+    #[error("{message}")]
+    Missing { message: String, hint: String },
+
     /// The master key is missing, locked, wrong, or not this store's (exit 4).
     #[error("{message}")]
     MasterKey { message: String, hint: String },
@@ -139,7 +144,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage { .. } => 2,
-            Error::NotFound { .. } => 3,
+            Error::NotFound { .. } | Error::Missing { .. } => 3,
             Error::MasterKey { .. } => 4,
             Error::Auth { .. } => 5,
             Error::Provider { .. } => 6,
@@ -160,7 +165,10 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Usage { hint, .. } | Error::Conflict { hint, .. } => hint.clone(),
-            Error::MasterKey { hint, .. } | Error::Store { hint, .. } | Error::Limit { hint, .. } => {
+            Error::MasterKey { hint, .. }
+            | Error::Store { hint, .. }
+            | Error::Limit { hint, .. }
+            | Error::Missing { hint, .. } => {
                 Some(hint.clone())
             }
             Error::NotFound { what, .. } => Some(match *what {

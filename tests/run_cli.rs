@@ -94,7 +94,11 @@ fn a_duplicate_is_refused_before_its_key_is_sent_anywhere() {
         "{}",
         stderr(&same_key)
     );
-    assert_eq!(fake.server().served(), before, "no validation call was made");
+    assert_eq!(
+        fake.server().served(),
+        before,
+        "no validation call was made"
+    );
 }
 
 #[test]

@@ -422,3 +422,41 @@ fn list_table_reads_like_gh() {
     );
     assert!(lines[2].contains("never"), "{}", lines[2]);
 }
+
+#[test]
+fn a_missing_default_says_what_is_missing() {
+    let home = Home::new();
+    ok(&home.add("openai", "work", "sk-proj-aaaaaaaaaaaaaaaaaaaa1234"));
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["--profile", "ghost", "key"],
+            "profile 'ghost' not found",
+            "omc profile list",
+        ),
+        (
+            &["--profile", "ghost", "key", "work"],
+            "profile 'ghost' not found",
+            "omc profile list",
+        ),
+        (
+            &["run", "hi", "--provider", "anthropic"],
+            "profile 'default' has no anthropic credential",
+            "omc add anthropic",
+        ),
+        (&["key", "nope"], "credential 'nope' not found", "omc list"),
+    ];
+    for (args, message, hint) in cases {
+        let out = run(home.cmd().args(args));
+        assert_eq!(code(&out), 3, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(hint), "{args:?}: {}", stderr(&out));
+    }
+    ok(&run(home.cmd().args(["delete", "work", "--yes"])));
+    let out = run(home.cmd().args(["run", "hi"]));
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("profile 'default' has no credentials"),
+        "{}",
+        stderr(&out)
+    );
+}

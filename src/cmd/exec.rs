@@ -78,13 +78,7 @@ fn select(ctx: &Ctx, store: &Store, sel: &Selection) -> Result<Vec<(Credential, 
     let mut names: Vec<String> = sel.credentials.clone();
     for p in &sel.providers {
         let spec = provider::require(p)?;
-        names.push(
-            store
-                .default_credential(profile, Some(spec.id))?
-                .ok_or_else(|| {
-                    Error::not_found("credential", format!("(default for {})", spec.id))
-                })?,
-        );
+        names.push(store.require_default(profile, Some(spec.id))?);
     }
     if sel.credentials.is_empty() && sel.providers.is_empty() {
         store.require_profile(profile)?;

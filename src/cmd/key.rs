@@ -19,9 +19,7 @@ pub fn run(ctx: &Ctx, args: &KeyArgs) -> Result<()> {
     let mut store = ctx.store()?;
     let name = match &args.name {
         Some(n) => n.clone(),
-        None => store
-            .default_credential(ctx.profile(), None)?
-            .ok_or_else(|| crate::error::Error::not_found("credential", "(profile default)"))?,
+        None => store.require_default(ctx.profile(), None)?,
     };
     let (cred, ciphertext) = store.credential(ctx.profile(), &name)?;
     let master = ctx.unlock(&store)?;

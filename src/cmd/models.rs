@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::Ctx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
@@ -22,15 +22,9 @@ pub fn run(ctx: &Ctx, args: &ModelsArgs) -> Result<()> {
         (Some(n), _) => n.clone(),
         (None, Some(p)) => {
             let spec = crate::provider::require(p)?;
-            store
-                .default_credential(ctx.profile(), Some(spec.id))?
-                .ok_or_else(|| {
-                    Error::not_found("credential", format!("(default for {})", spec.id))
-                })?
+            store.require_default(ctx.profile(), Some(spec.id))?
         }
-        (None, None) => store
-            .default_credential(ctx.profile(), None)?
-            .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
+        (None, None) => store.require_default(ctx.profile(), None)?,
     };
     let (cred, ciphertext) = store.credential(ctx.profile(), &name)?;
     let spec = crate::provider::require(&cred.provider)?;

@@ -318,15 +318,9 @@ fn candidates(ctx: &Ctx, store: &Store, args: &RunArgs) -> Result<Vec<(Credentia
         (Some(n), _) => n.clone(),
         (None, Some(p)) => {
             let spec = crate::provider::require(p)?;
-            store
-                .default_credential(profile, Some(spec.id))?
-                .ok_or_else(|| {
-                    Error::not_found("credential", format!("(default for {})", spec.id))
-                })?
+            store.require_default(profile, Some(spec.id))?
         }
-        (None, None) => store
-            .default_credential(profile, None)?
-            .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
+        (None, None) => store.require_default(profile, None)?,
     };
     let mut out = vec![store.credential(profile, &first)?];
     for name in &args.fallback {

@@ -90,11 +90,7 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             .map(|c| c.name)
             .collect()
     } else if args.names.is_empty() {
-        vec![
-            store
-                .default_credential(ctx.profile(), None)?
-                .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
-        ]
+        vec![store.require_default(ctx.profile(), None)?]
     } else {
         args.names.clone()
     };

@@ -179,7 +179,8 @@ impl Store {
 
     /// A live credential by name, with its ciphertext.
     pub fn credential(&self, profile: &str, name: &str) -> Result<(Credential, Vec<u8>)> {
-        self.conn
+        let found = self
+            .conn
             .query_row(
                 &format!(
                     "SELECT {COLUMNS}, c.ciphertext FROM credentials c JOIN profiles p ON p.id = c.profile_id
@@ -188,8 +189,49 @@ impl Store {
                 (profile, name),
                 |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(17)?)),
             )
-            .optional()?
-            .ok_or_else(|| Error::not_found("credential", name))
+            .optional()?;
+        match found {
+            Some(found) => Ok(found),
+            None => {
+                // A profile that does not exist is the thing to report.
+                self.require_profile(profile)?;
+                Err(Error::not_found("credential", name))
+            }
+        }
+    }
+
+    /// The name of the profile's default credential (or its provider's default), or an error
+    /// that says what is missing: the profile itself, or a credential for that role.
+    pub fn require_default(&self, profile: &str, provider: Option<&str>) -> Result<String> {
+        if let Some(name) = self.default_credential(profile, provider)? {
+            return Ok(name);
+        }
+        self.require_profile(profile)?;
+        Err(match provider {
+            Some(p) => Error::Missing {
+                message: format!("profile '{profile}' has no {p} credential"),
+                hint: format!("add one: omc add {p}"),
+            },
+            None => {
+                let live: i64 = self.conn.query_row(
+                    "SELECT count(*) FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                     WHERE p.name = ?1 AND c.deleted_at IS NULL",
+                    [profile],
+                    |r| r.get(0),
+                )?;
+                if live == 0 {
+                    Error::Missing {
+                        message: format!("profile '{profile}' has no credentials"),
+                        hint: "add one: omc add PROVIDER".into(),
+                    }
+                } else {
+                    Error::Missing {
+                        message: format!("profile '{profile}' has no default credential"),
+                        hint: "pick one: omc default NAME (see `omc list`)".into(),
+                    }
+                }
+            }
+        })
     }
 
     /// The profile's default credential, or its provider's default when `provider` is given.

@@ -313,17 +313,11 @@ fn resolve_targets(
     let mut names: Vec<String> = args.credential.clone();
     for p in &args.provider {
         let spec = crate::provider::require(p)?;
-        let name = store
-            .default_credential(profile, Some(spec.id))?
-            .ok_or_else(|| Error::not_found("credential", format!("(default for {})", spec.id)))?;
+        let name = store.require_default(profile, Some(spec.id))?;
         names.push(name);
     }
     if names.is_empty() {
-        names.push(
-            store
-                .default_credential(profile, None)?
-                .ok_or_else(|| Error::not_found("credential", "(profile default)"))?,
-        );
+        names.push(store.require_default(profile, None)?);
     }
     let mut out: Vec<Resolved> = Vec::new();
     for name in names {
