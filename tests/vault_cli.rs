@@ -234,6 +234,27 @@ fn delete_keeps_a_tombstone_and_purge_removes_it() {
     ok(&run(home
         .cmd()
         .args(["delete", "gone", "--yes", "--purge"])));
+    let names = |home: &Home| -> Vec<String> {
+        let all = ok(&run(home.cmd().args([
+            "list",
+            "--include-deleted",
+            "--json",
+        ])));
+        let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The first delete's tombstone is still there; --purge on the name removes it.
+    assert!(names(&home).contains(&"gone".to_owned()));
+    ok(&run(home
+        .cmd()
+        .args(["delete", "gone", "--yes", "--purge"])));
+    assert_eq!(names(&home), ["kept"]);
+    let again = run(home.cmd().args(["delete", "gone", "--yes", "--purge"]));
+    assert_eq!(code(&again), 3, "{}", stderr(&again));
     let audit = ok(&run(home.cmd().args(["audit", "--json"])));
     for action in ["\"add\"", "\"delete\"", "\"purge\"", "\"key\""] {
         assert!(audit.contains(action), "{audit}");

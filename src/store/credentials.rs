@@ -300,6 +300,35 @@ impl Store {
         Ok(())
     }
 
+    /// How many tombstones (deleted credentials, kept for the audit trail) `name` has in
+    /// `profile`.
+    pub fn tombstones(&self, profile: &str, name: &str) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM credentials c JOIN profiles p ON p.id = c.profile_id
+             WHERE p.name = ?1 AND c.name = ?2 AND c.deleted_at IS NOT NULL",
+            (profile, name),
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Remove the tombstones of `name` in `profile` (`delete --purge` after a plain `delete`).
+    pub fn purge_tombstones(&mut self, profile: &str, name: &str) -> Result<usize> {
+        self.write(|tx| {
+            let ids: Vec<String> = tx
+                .prepare(
+                    "SELECT c.id FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                     WHERE p.name = ?1 AND c.name = ?2 AND c.deleted_at IS NOT NULL",
+                )?
+                .query_map((profile, name), |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in &ids {
+                tx.execute("DELETE FROM credentials WHERE id = ?1", [id])?;
+                record(tx, "purge", Some(profile), Some((name, id)), None)?;
+            }
+            Ok(ids.len())
+        })
+    }
+
     /// Replace a credential's secret (rotate).
     pub fn replace_secret(
         &mut self,
