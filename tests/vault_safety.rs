@@ -317,6 +317,20 @@ fn master_rotation_loses_nothing_whenever_it_dies() {
         .trim()
         .to_owned();
     assert_eq!(keys_of(&home, &names, &next_key), expected);
+    // Store-wide events show in every profile's audit log: the two committed rotations.
+    let audit = ok(&run(home
+        .bare()
+        .env("OMC_MASTER_KEY", &next_key)
+        .args(["audit", "--json"])));
+    let audit: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let rotations: Vec<&serde_json::Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "master-rotate")
+        .collect();
+    assert_eq!(rotations.len(), 2, "{audit:#}");
+    assert_eq!(rotations[0]["detail"], "5 credentials");
 }
 
 #[test]

@@ -13,7 +13,8 @@ pub struct AuditArgs {
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
 
-    /// Entries of every profile, not just the current one
+    /// Entries of every profile, not just the current one (store-wide events, such as
+    /// master-rotate, show in every profile)
     #[arg(long)]
     pub all_profiles: bool,
 }

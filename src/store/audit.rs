@@ -62,7 +62,7 @@ impl Store {
     pub fn audit_log(&self, limit: u32, profile: Option<&str>) -> Result<Vec<AuditEntry>> {
         let mut stmt = self.conn.prepare(
             "SELECT at, actor, action, profile, credential, detail FROM audit
-             WHERE ?1 IS NULL OR profile = ?1 ORDER BY id DESC LIMIT ?2",
+             WHERE ?1 IS NULL OR profile = ?1 OR profile IS NULL ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![profile, limit], |r| {
             Ok(AuditEntry {
