@@ -466,3 +466,48 @@ fn ctrl_c_ends_a_run_with_130_and_records_it() {
     assert_eq!(status, "interrupted");
     assert!(tokens.unwrap() >= 1);
 }
+
+#[test]
+fn pointless_or_mistyped_input_is_a_usage_error() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let missing = home.path().join("no-such-config.toml");
+    let cases: [(Vec<&str>, &str); 4] = [
+        (vec!["run", ""], "no prompt given"),
+        (vec!["run", "hi", "--max-tokens", "0"], "--max-tokens"),
+        (vec!["bench", "--max-tokens", "0"], "--max-tokens"),
+        (
+            vec!["--config", missing.to_str().unwrap(), "run", "hi"],
+            "does not exist",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = run(home.cmd().args(&args));
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    // Nothing was run, and an empty total is a plain zero (not -0).
+    let usage = ok(&run(home.cmd().args(["usage", "--json"])));
+    let usage: serde_json::Value = serde_json::from_str(&usage).unwrap();
+    assert_eq!(usage["total"]["runs"], 0, "{usage}");
+    assert_eq!(usage["total"]["cost_usd"].to_string(), "0.0", "{usage}");
+    // A broken config file is named by the commands that read it, and by doctor.
+    let config = home.data().join("config.toml");
+    std::fs::write(&config, "garbage [").unwrap();
+    let out = run(home.cmd().args(["run", "hi"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("config.toml is not valid"),
+        "{}",
+        stderr(&out)
+    );
+    let doctor = run(home.cmd().args(["doctor", "--json"]));
+    let checks: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let check = checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "config")
+        .unwrap_or_else(|| panic!("{checks:#}"));
+    assert_eq!(check["status"], "fail", "{check}");
+}

@@ -39,11 +39,32 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
         })
     };
 
-    add(
-        "data dir",
-        Level::Ok,
-        ctx.paths.data_dir.display().to_string(),
-    );
+    if ctx.paths.data_dir.is_dir() {
+        add(
+            "data dir",
+            Level::Ok,
+            ctx.paths.data_dir.display().to_string(),
+        );
+    } else {
+        add(
+            "data dir",
+            Level::Warn,
+            format!(
+                "{} does not exist yet: `omc init` or `omc add PROVIDER` creates it",
+                ctx.paths.data_dir.display()
+            ),
+        );
+    }
+    let config = &ctx.paths.config_file;
+    match crate::config::Config::load(config) {
+        Ok(_) if config.is_file() => add("config", Level::Ok, config.display().to_string()),
+        Ok(_) => add(
+            "config",
+            Level::Ok,
+            format!("none at {} (built-in defaults)", config.display()),
+        ),
+        Err(e) => add("config", Level::Fail, e.to_string()),
+    }
     for (what, path, want) in [
         ("data dir mode", ctx.paths.data_dir.clone(), 0o700),
         ("omc.db mode", ctx.paths.db(), 0o600),

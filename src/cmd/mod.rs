@@ -46,6 +46,16 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: GlobalArgs) -> Result<Self> {
+        // A config file named on the command line must exist: silently running on defaults
+        // would hide a typo. The default one is optional.
+        if let Some(path) = &global.config
+            && !path.is_file()
+        {
+            return Err(Error::usage_hint(
+                format!("config file {} does not exist", path.display()),
+                "create it, or leave out --config to use the default one",
+            ));
+        }
         let paths = Paths::from_env(global.config.clone())?;
         let out = Output::new(&global);
         let ui = Interaction::detect(global.no_input);

@@ -45,7 +45,7 @@ pub struct RunArgs {
     pub temperature: Option<f32>,
 
     /// Most tokens to generate [default: 1024, or run.max_tokens in config.toml]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
     /// Wait for the whole answer instead of streaming it
@@ -300,6 +300,8 @@ fn read_prompt(arg: Option<&str>) -> Result<String> {
             .read_to_string(&mut piped)
             .map_err(|e| Error::io("cannot read stdin", e))?;
     }
+    // An empty argument is no prompt, not a request for the provider to answer nothing.
+    let arg = arg.filter(|a| !a.trim().is_empty());
     match (arg, piped.trim().is_empty()) {
         (Some(p), true) => Ok(p.to_owned()),
         (Some(p), false) => Ok(format!("{p}\n\n{piped}")),

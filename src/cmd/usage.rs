@@ -102,8 +102,16 @@ pub fn total(rows: &[UsageRow]) -> UsageRow {
         input_tokens: rows.iter().map(|r| r.input_tokens).sum(),
         output_tokens: rows.iter().map(|r| r.output_tokens).sum(),
         estimated_runs: rows.iter().map(|r| r.estimated_runs).sum(),
-        cost_usd: rows.iter().map(|r| r.cost_usd).sum(),
-        known_cost_usd: rows.iter().map(|r| r.known_cost_usd).sum(),
+        // Folded from +0.0: `f64`'s `Sum` starts at -0.0, which an empty total would print.
+        cost_usd: rows
+            .iter()
+            .map(|r| r.cost_usd)
+            .sum::<Option<f64>>()
+            .map(|c| c + 0.0),
+        known_cost_usd: rows
+            .iter()
+            .map(|r| r.known_cost_usd)
+            .fold(0.0, |a, b| a + b),
         mean_latency_ms: (runs > 0).then(|| latency_sum / runs as f64),
     }
 }

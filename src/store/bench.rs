@@ -247,7 +247,7 @@ fn history_row(
             (
                 r.targets.iter().map(|t| t.requests).sum(),
                 r.targets.iter().map(|t| t.failed).sum(),
-                (!costs.is_empty()).then(|| costs.iter().sum()),
+                (!costs.is_empty()).then(|| costs.iter().fold(0.0, |a, b| a + b)),
                 Some(r.wall_ms),
             )
         }

@@ -104,7 +104,7 @@ pub struct RunArgs {
     pub rate: Option<f64>,
 
     /// Most tokens to generate per request [default: the prompt's own, else 1024]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,
 
     /// Give up on a request after this long
