@@ -707,7 +707,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
-            cand --all-profiles 'Entries of every profile, not just the current one'
+            cand --all-profiles 'Entries of every profile, not just the current one (store-wide events, such as master-rotate, show in every profile)'
             cand --json 'Print one JSON document on stdout, nothing else there'
             cand -q 'Print less: errors only on stderr'
             cand --quiet 'Print less: errors only on stderr'

@@ -550,7 +550,7 @@ complete -c omc -n "__fish_omc_using_subcommand audit" -l color -d 'When to use 
 always\t''
 never\t''"
 complete -c omc -n "__fish_omc_using_subcommand audit" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
-complete -c omc -n "__fish_omc_using_subcommand audit" -l all-profiles -d 'Entries of every profile, not just the current one'
+complete -c omc -n "__fish_omc_using_subcommand audit" -l all-profiles -d 'Entries of every profile, not just the current one (store-wide events, such as master-rotate, show in every profile)'
 complete -c omc -n "__fish_omc_using_subcommand audit" -l json -d 'Print one JSON document on stdout, nothing else there'
 complete -c omc -n "__fish_omc_using_subcommand audit" -s q -l quiet -d 'Print less: errors only on stderr'
 complete -c omc -n "__fish_omc_using_subcommand audit" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'

@@ -78,6 +78,11 @@ pub enum Error {
     #[error("interrupted")]
     Interrupted,
 
+    /// `exec`'s command could not be started: 127 when it does not exist, 126 when it cannot be
+    /// run, as the shell and env(1) say.
+    #[error("{message}")]
+    Spawn { message: String, code: u8 },
+
     #[error("{0}")]
     Other(String),
 }
@@ -152,6 +157,7 @@ impl Error {
             Error::Limit { .. } => 8,
             Error::Gate(_) => 9,
             Error::Interrupted => 130,
+            Error::Spawn { code, .. } => *code,
             Error::Conflict { .. }
             | Error::Store { .. }
             | Error::Sqlite(_)

@@ -145,8 +145,15 @@ fn exec_passes_the_child_exit_code_through() {
     ]));
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     assert_eq!(stdout(&out), "survived\n");
+    // A command that cannot start: 127 when it does not exist, 126 when it cannot run, as
+    // the shell and env(1) say.
     let out = run(home.cmd().args(["exec", "--", "no-such-program-omc"]));
-    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(code(&out), 127, "{}", stderr(&out));
+    assert!(stderr(&out).contains("command not found: no-such-program-omc"));
+    let not_executable = home.path().join("plain-file");
+    std::fs::write(&not_executable, "#!/bin/sh\n").unwrap();
+    let out = run(home.cmd().args(["exec", "--"]).arg(&not_executable));
+    assert_eq!(code(&out), 126, "{}", stderr(&out));
 }
 
 #[test]

@@ -132,12 +132,15 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     // Ctrl-C reaches the whole foreground process group: the child decides what it means, and
     // omc stays to report the child's exit code (as sudo and aws-vault do).
     let _guard = ignore_interrupts();
-    let status = cmd.status().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::usage(format!("command not found: {program}"))
-        } else {
-            Error::io(format!("cannot run {program}"), e)
-        }
+    let status = cmd.status().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Spawn {
+            message: format!("command not found: {program}"),
+            code: 127,
+        },
+        _ => Error::Spawn {
+            message: format!("cannot run {program}: {e}"),
+            code: 126,
+        },
     })?;
     drop(vars);
     Ok(exit_code(status))
