@@ -21,3 +21,35 @@ pub fn block_on_multi<F: Future>(fut: F) -> Result<F::Output> {
         .map_err(|e| Error::io("cannot start the async runtime", e))?;
     Ok(rt.block_on(fut))
 }
+
+/// Resolves when omc is asked to stop: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what CI
+/// runners, `timeout` and `kill` send) or SIGHUP (the terminal went away). Commands that have
+/// something to save (a run's partial answer, a benchmark's results so far) wait on this rather
+/// than dying with their work unrecorded. A signal that cannot be hooked is not waited for.
+pub async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{Signal, SignalKind, signal};
+        async fn recv(s: Option<Signal>) {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            _ = recv(signal(SignalKind::terminate()).ok()) => {}
+            _ = recv(signal(SignalKind::hangup()).ok()) => {}
+        }
+    }
+    #[cfg(not(unix))]
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

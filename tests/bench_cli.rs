@@ -449,6 +449,13 @@ fn the_usage_ledger_and_limits_see_bench_spend() {
 
 #[test]
 fn ctrl_c_keeps_and_reports_partial_results() {
+    // Ctrl-C, and SIGTERM (a cancelled CI job, `timeout`, `kill`): the same orderly stop.
+    for signal in ["-INT", "-TERM"] {
+        stops_and_keeps_partial_results(signal);
+    }
+}
+
+fn stops_and_keeps_partial_results(signal: &str) {
     let home = echo_home();
     let child = home
         .cmd()
@@ -460,12 +467,12 @@ fn ctrl_c_keeps_and_reports_partial_results() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_eq!(code(&out), 130, "{signal}: {}", stderr(&out));
     let r = json(&out);
     valid(&r);
     assert_eq!(r["interrupted"], true);

@@ -432,6 +432,12 @@ fn text_streams_as_it_arrives() {
 
 #[test]
 fn ctrl_c_ends_a_run_with_130_and_records_it() {
+    for signal in ["-INT", "-TERM"] {
+        interrupt_a_run(signal);
+    }
+}
+
+fn interrupt_a_run(signal: &str) {
     let home = Home::new();
     ok(&home.add("echo", "echo", "anything-at-all-1234"));
     let child = home
@@ -444,12 +450,12 @@ fn ctrl_c_ends_a_run_with_130_and_records_it() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(800));
     let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_eq!(code(&out), 130, "{signal}: {}", stderr(&out));
     assert!(
         stdout(&out).starts_with("echo:"),
         "partial text is kept: {}",

@@ -172,7 +172,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                     Ok(resp) => Outcome::Done(resp),
                     Err(e) => Outcome::Failed(e),
                 },
-                _ = tokio::signal::ctrl_c() => Outcome::Interrupted,
+                _ = crate::runtime::interrupted() => Outcome::Interrupted,
             }
         })?;
         if let Some(e) = write_error {

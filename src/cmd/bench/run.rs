@@ -193,7 +193,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let bar = progress_bar(ctx);
     let stop = Stop::new();
     let outcome = crate::runtime::block_on_multi(async {
-        let watcher = tokio::spawn(watch_ctrl_c(stop.clone(), ctx.out.quiet));
+        let watcher = tokio::spawn(watch_interrupts(stop.clone(), ctx.out.quiet));
         let sink = |r: &RequestRecord| {
             if let Some(i) = labels.iter().position(|l| *l == r.target) {
                 spend[i].add(r);
@@ -491,17 +491,14 @@ fn progress_bar(ctx: &Ctx) -> ProgressBar {
     bar
 }
 
-/// First Ctrl-C: stop sending and let the requests in flight finish, so the partial results
+/// First Ctrl-C (or SIGTERM, SIGHUP): stop sending and let the requests in flight finish, so the partial results
 /// are stored and reported. A second one quits at once.
-async fn watch_ctrl_c(stop: Stop, quiet: bool) {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return;
-    }
+async fn watch_interrupts(stop: Stop, quiet: bool) {
+    crate::runtime::interrupted().await;
     stop.stop();
     if !quiet {
         eprintln!("\nomc: stopping: waiting for the requests in flight (Ctrl-C again to quit now)");
     }
-    if tokio::signal::ctrl_c().await.is_ok() {
-        std::process::exit(130);
-    }
+    crate::runtime::interrupted().await;
+    std::process::exit(130);
 }
