@@ -28,9 +28,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("omc: error: {e}");
+            use omc::output::{CYAN_BOLD, RED_BOLD, paint};
+            eprintln!("omc: {}: {e}", paint(stderr_color, RED_BOLD, "error"));
             if let Some(hint) = e.hint() {
-                eprintln!("hint: {hint}");
+                eprintln!("{}: {hint}", paint(stderr_color, CYAN_BOLD, "hint"));
             }
             ExitCode::from(e.exit_code())
         }

@@ -12,6 +12,8 @@ pub struct Output {
     pub json: bool,
     pub quiet: bool,
     pub color: bool,
+    /// Colour for what goes to stderr (warnings), decided on stderr's own terminal.
+    pub stderr_color: bool,
     pub stderr_tty: bool,
 }
 
@@ -22,6 +24,7 @@ impl Output {
             json: global.json,
             quiet: global.quiet,
             color: use_color(global.color, std::io::stdout().is_terminal()),
+            stderr_color: use_color(global.color, stderr_tty),
             stderr_tty,
         }
     }
@@ -53,7 +56,10 @@ impl Output {
 
     /// A warning on stderr, even with `-q`.
     pub fn warn(&self, text: impl std::fmt::Display) {
-        eprintln!("omc: warning: {text}");
+        eprintln!(
+            "omc: {}: {text}",
+            paint(self.stderr_color, YELLOW_BOLD, "warning")
+        );
     }
 
     /// A table in omc's style: aligned columns, no borders.
@@ -75,6 +81,44 @@ impl Output {
 
 pub fn stdout_error(e: std::io::Error) -> Error {
     Error::io("cannot write to stdout", e)
+}
+
+/// SGR codes for [`paint`].
+pub const RED_BOLD: &str = "1;31";
+pub const YELLOW_BOLD: &str = "1;33";
+pub const GREEN: &str = "32";
+pub const RED: &str = "31";
+pub const YELLOW: &str = "33";
+pub const CYAN_BOLD: &str = "1;36";
+
+/// `text` in the SGR style `sgr` when `on`, else as it is.
+pub fn paint(on: bool, sgr: &str, text: &str) -> String {
+    if on {
+        format!("\x1b[{sgr}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Characters a terminal shows: ANSI colour sequences (`ESC [ … m`) take no room.
+fn visible_width(s: &str) -> usize {
+    if !s.contains('\x1b') {
+        return s.chars().count();
+    }
+    let mut n = 0;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Colour on when asked, or when `auto` on a terminal without `NO_COLOR` or `TERM=dumb`.
@@ -105,10 +149,10 @@ impl Table {
 
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
         let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|h| visible_width(h)).collect();
         for row in &self.rows {
             for (i, cell) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(cell.chars().count());
+                widths[i] = widths[i].max(visible_width(cell));
             }
         }
         let mut line = String::with_capacity(widths.iter().sum::<usize>() + 3 * columns);
@@ -118,7 +162,7 @@ impl Table {
                 let cell = row.get(i).map_or("", String::as_str);
                 line.push(' ');
                 line.push_str(cell);
-                for _ in cell.chars().count()..*width {
+                for _ in visible_width(cell)..*width {
                     line.push(' ');
                 }
                 line.push(' ');
@@ -147,5 +191,22 @@ mod tests {
             String::from_utf8(out).unwrap(),
             " NAME    KEY       X\n a       sk-…wxyz  1\n longer  -\n"
         );
+    }
+
+    #[test]
+    fn coloured_cells_align_like_plain_ones() {
+        let mut t = Table {
+            header: vec!["CHECK".into(), "STATUS".into(), "DETAIL".into()],
+            rows: Vec::new(),
+        };
+        t.add_row(vec!["a".into(), paint(true, RED_BOLD, "FAIL"), "x".into()]);
+        t.add_row(vec!["bb".into(), paint(false, GREEN, "ok"), "y".into()]);
+        let mut out = Vec::new();
+        t.write(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            " CHECK  STATUS  DETAIL\n a      \x1b[1;31mFAIL\x1b[0m    x\n bb     ok      y\n"
+        );
+        assert_eq!(paint(false, RED, "plain"), "plain");
     }
 }

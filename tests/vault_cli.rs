@@ -488,3 +488,41 @@ fn a_missing_default_says_what_is_missing() {
         stderr(&out)
     );
 }
+
+#[test]
+fn color_follows_the_flag_and_never_reaches_json() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let esc =
+        |o: &std::process::Output| contains(&o.stdout, "\x1b[") || contains(&o.stderr, "\x1b[");
+    // In a pipe, auto means none; `always` colours doctor's statuses, errors and their hints.
+    let plain = run(home.cmd().args(["doctor"]));
+    assert!(!esc(&plain), "{}", stdout(&plain));
+    let coloured = run(home.cmd().args(["--color", "always", "doctor"]));
+    assert!(
+        contains(&coloured.stdout, "\x1b[32mok\x1b[0m"),
+        "{}",
+        stdout(&coloured)
+    );
+    let error = run(home.cmd().args(["--color", "always", "key", "nope"]));
+    assert_eq!(code(&error), 3);
+    assert!(
+        stderr(&error).starts_with("omc: \x1b[1;31merror\x1b[0m: credential 'nope' not found"),
+        "{}",
+        stderr(&error)
+    );
+    assert!(
+        stderr(&error).contains("\x1b[1;36mhint\x1b[0m: "),
+        "{}",
+        stderr(&error)
+    );
+    for args in [
+        &["--color", "never", "key", "nope"][..],
+        &["--color", "never", "doctor"],
+    ] {
+        assert!(!esc(&run(home.cmd().args(args))), "{args:?}");
+    }
+    // JSON is data: never coloured.
+    let json = run(home.cmd().args(["--color", "always", "doctor", "--json"]));
+    assert!(!contains(&json.stdout, "\x1b["), "{}", stdout(&json));
+}

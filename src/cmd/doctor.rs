@@ -156,14 +156,15 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
     } else {
         let mut table = ctx.out.table(&["CHECK", "STATUS", "DETAIL"]);
         for c in &checks {
-            let status = match c.status {
-                Level::Ok => "ok",
-                Level::Warn => "warn",
-                Level::Fail => "FAIL",
+            use crate::output::{GREEN, RED_BOLD, YELLOW, paint};
+            let (status, sgr) = match c.status {
+                Level::Ok => ("ok", GREEN),
+                Level::Warn => ("warn", YELLOW),
+                Level::Fail => ("FAIL", RED_BOLD),
             };
             table.add_row(vec![
                 c.check.to_owned(),
-                status.to_owned(),
+                paint(ctx.out.color, sgr, status),
                 c.detail.clone(),
             ]);
         }

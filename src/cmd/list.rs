@@ -127,7 +127,15 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             row.push(c.base_url.clone().unwrap_or_else(|| "-".into()));
         }
         row.push(match (&c.validation_status, c.validated_at) {
-            (Some(s), Some(at)) => format!("{s} {}", ago(at)),
+            (Some(s), Some(at)) => {
+                use crate::output::{GREEN, RED, YELLOW, paint};
+                let sgr = match s.as_str() {
+                    "valid" => GREEN,
+                    "invalid" => RED,
+                    _ => YELLOW,
+                };
+                format!("{} {}", paint(ctx.out.color, sgr, s), ago(at))
+            }
             _ => "never".into(),
         });
         row.push(c.last_used_at.map_or_else(|| "never".into(), ago));
