@@ -512,13 +512,18 @@ impl Gate {
         } else {
             Unit::TokPerS
         };
-        let detail = format!(
-            "{name} {} → {} ({} worse; at least {} allowing for noise)",
-            u.show(b),
-            u.show(c),
-            pct(point),
-            pct(bound)
-        );
+        let change = if point < 0.0 {
+            format!("{} better", pct(-point).trim_start_matches('+'))
+        } else if bound > 0.0 {
+            format!(
+                "{} worse; at least {} allowing for noise",
+                pct(point),
+                pct(bound)
+            )
+        } else {
+            format!("{} worse, within noise of no change", pct(point))
+        };
+        let detail = format!("{name} {} → {} ({change})", u.show(b), u.show(c));
         let limit = pct(threshold);
         let (status, message) = if op.holds(bound, threshold) {
             (
@@ -560,11 +565,19 @@ pub fn evaluate(
             "pass --baseline ID or --baseline last",
         ));
     }
+    // `--baseline last` that found no earlier run with this configuration.
+    let first_run = baseline.is_some_and(<[TargetSummary]>::is_empty);
     let mut out = Vec::with_capacity(gates.len() * targets.len());
     for g in gates {
         for t in targets {
             let base = baseline.and_then(|b| b.iter().find(|x| x.target == t.target));
-            out.push(g.check(t, base));
+            let mut v = g.check(t, base);
+            if first_run && g.needs_baseline() {
+                v.message = "no earlier run with this configuration to compare with: this run \
+                             is the baseline for the next (--baseline last)"
+                    .into();
+            }
+            out.push(v);
         }
     }
     Ok(out)

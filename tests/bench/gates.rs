@@ -171,12 +171,16 @@ fn regression_fails_only_beyond_the_noise() {
     );
 
     // +5%: pass.
+    let v = one(gate, &with(105.0), Some(&base));
+    assert_eq!(v.status, GateStatus::Pass);
     assert_eq!(
-        one(gate, &with(105.0), Some(&base)).status,
-        GateStatus::Pass
+        v.message,
+        "ttft.p50 100 ms → 105 ms (+5% worse, within noise of no change) <= +10%"
     );
-    // Faster: pass.
-    assert_eq!(one(gate, &with(80.0), Some(&base)).status, GateStatus::Pass);
+    // Faster: pass, and said so.
+    let v = one(gate, &with(80.0), Some(&base));
+    assert_eq!(v.status, GateStatus::Pass);
+    assert_eq!(v.message, "ttft.p50 100 ms → 80 ms (20% better) <= +10%");
 }
 
 #[test]
@@ -265,4 +269,14 @@ fn a_regression_gate_without_a_baseline_is_a_usage_error() {
     let e = evaluate(&gates, &[], None).unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.hint().unwrap().contains("--baseline"));
+    // `--baseline last` with no earlier run: inconclusive, and the message says why.
+    let t = target_summary("openai/a", Some(summary(50, 100.0, 2.0)));
+    let v = evaluate(&gates, std::slice::from_ref(&t), Some(&[])).unwrap();
+    assert_eq!(v[0].status, GateStatus::Inconclusive);
+    assert!(
+        v[0].message
+            .starts_with("no earlier run with this configuration"),
+        "{}",
+        v[0].message
+    );
 }
