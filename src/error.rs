@@ -78,13 +78,17 @@ pub enum Error {
     #[error("interrupted")]
     Interrupted,
 
-    /// `exec`'s command could not be started: 127 when it does not exist, 126 when it cannot be
-    /// run, as the shell and env(1) say.
+    /// A failure whose exit code the command decides: `exec`'s 127 (command not found) and 126
+    /// (cannot run), as the shell and env(1) say; `validate`'s most telling failure.
     #[error("{message}")]
-    Spawn { message: String, code: u8 },
+    Exit { message: String, code: u8 },
 
     #[error("{0}")]
     Other(String),
+
+    /// Another error, with the hint that fits where it happened.
+    #[error("{source}")]
+    Hinted { source: Box<Error>, hint: String },
 }
 
 impl Error {
@@ -157,7 +161,8 @@ impl Error {
             Error::Limit { .. } => 8,
             Error::Gate(_) => 9,
             Error::Interrupted => 130,
-            Error::Spawn { code, .. } => *code,
+            Error::Exit { code, .. } => *code,
+            Error::Hinted { source, .. } => source.exit_code(),
             Error::Conflict { .. }
             | Error::Store { .. }
             | Error::Sqlite(_)
@@ -167,9 +172,18 @@ impl Error {
         }
     }
 
+    /// This error with `hint` in place of its usual one.
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        Error::Hinted {
+            source: Box::new(self),
+            hint: hint.into(),
+        }
+    }
+
     /// What the user can do about it, printed as `hint: …` under the error.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::Hinted { hint, .. } => Some(hint.clone()),
             Error::Usage { hint, .. } | Error::Conflict { hint, .. } => hint.clone(),
             Error::MasterKey { hint, .. }
             | Error::Store { hint, .. }

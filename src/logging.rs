@@ -13,9 +13,13 @@ pub fn init(verbose: u8, quiet: bool, color: bool) {
         _ => "trace",
     };
     let filter = match std::env::var("OMC_LOG") {
-        Ok(spec) if !spec.is_empty() => {
-            EnvFilter::try_new(&spec).unwrap_or_else(|_| EnvFilter::new(default))
-        }
+        Ok(spec) if !spec.is_empty() => EnvFilter::try_new(&spec).unwrap_or_else(|e| {
+            // Said once, then the default level: a typo must not silence real warnings.
+            eprintln!(
+                "omc: warning: OMC_LOG='{spec}' is not a valid filter ({e}); using '{default}'"
+            );
+            EnvFilter::new(default)
+        }),
         _ => EnvFilter::new(default),
     };
     let _ = tracing_subscriber::fmt()

@@ -156,7 +156,9 @@ impl Table {
             }
         }
         let mut line = String::with_capacity(widths.iter().sum::<usize>() + 3 * columns);
-        for row in std::iter::once(&self.header).chain(&self.rows) {
+        // A key-value table (`master status`) has no header line at all, not a blank one.
+        let header = (!self.header.iter().all(String::is_empty)).then_some(&self.header);
+        for row in header.into_iter().chain(&self.rows) {
             line.clear();
             for (i, width) in widths.iter().enumerate() {
                 let cell = row.get(i).map_or("", String::as_str);

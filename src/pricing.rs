@@ -86,8 +86,29 @@ impl Prices {
     }
 }
 
+/// US dollars as people read them: 4 decimals, more for amounts under a cent so that a small
+/// budget is not shown as 0.
+pub fn usd(x: f64) -> String {
+    let x = x + 0.0;
+    if x != 0.0 && x.abs() < 0.01 {
+        format!("{x:.6}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::usd;
+
+    #[test]
+    fn small_amounts_keep_their_digits() {
+        assert_eq!(usd(0.5), "0.5000");
+        assert_eq!(usd(0.00001), "0.000010");
+        assert_eq!(usd(0.0), "0.0000");
+        assert_eq!(usd(-0.0), "0.0000");
+    }
+
     use super::*;
 
     #[test]

@@ -44,7 +44,9 @@ impl Interaction {
     pub fn confirm(&self, question: &str, flag: &str) -> Result<bool> {
         if !self.allowed {
             return Err(Error::usage_hint(
-                format!("{question}: cannot ask for confirmation (no terminal, --no-input, or CI)"),
+                format!(
+                    "cannot ask for confirmation without a terminal (or with --no-input, or CI): {question}"
+                ),
                 format!("pass {flag} to confirm"),
             ));
         }

@@ -45,6 +45,11 @@ fn add_validates_before_storing() {
         let bad = add_to(&home, &fake, family, "sk-BADKEY-0000000000000000");
         assert_eq!(code(&bad), 5, "{family:?}: {}", stderr(&bad));
         assert!(
+            stderr(&bad).contains("hint: nothing was stored"),
+            "{}",
+            stderr(&bad)
+        );
+        assert!(
             !contains(&bad.stderr, "sk-BADKEY-0000000000000000"),
             "{}",
             stderr(&bad)
@@ -478,10 +483,14 @@ fn pointless_or_mistyped_input_is_a_usage_error() {
     let home = Home::new();
     ok(&home.add("echo", "echo", "anything-at-all-1234"));
     let missing = home.path().join("no-such-config.toml");
-    let cases: [(Vec<&str>, &str); 4] = [
+    let cases: [(Vec<&str>, &str); 5] = [
         (vec!["run", ""], "no prompt given"),
         (vec!["run", "hi", "--max-tokens", "0"], "--max-tokens"),
         (vec!["bench", "--max-tokens", "0"], "--max-tokens"),
+        (
+            vec!["bench", "--suite", "/no/such/suite.toml"],
+            "cannot read the suite",
+        ),
         (
             vec!["--config", missing.to_str().unwrap(), "run", "hi"],
             "does not exist",

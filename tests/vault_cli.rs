@@ -526,3 +526,53 @@ fn color_follows_the_flag_and_never_reaches_json() {
     let json = run(home.cmd().args(["--color", "always", "doctor", "--json"]));
     assert!(!contains(&json.stdout, "\x1b["), "{}", stdout(&json));
 }
+
+#[test]
+fn small_ux_details() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    // A key-value table has no blank header line.
+    let status = ok(&run(home.cmd().args(["master", "status"])));
+    assert!(status.starts_with(" store "), "{status:?}");
+    // Renames say from what.
+    ok(&run(home.cmd().args(["profile", "add", "a"])));
+    let out = run(home.cmd().args(["profile", "rename", "a", "b"]));
+    assert!(
+        stderr(&out).contains("Profile 'a' renamed to 'b'"),
+        "{}",
+        stderr(&out)
+    );
+    // Without $USER, the audit trail still says who: the uid.
+    let audit = ok(&run(home.cmd().args(["audit", "--json"])));
+    assert!(audit.contains("\"actor\": \"uid "), "{audit}");
+    // A mistyped OMC_LOG is reported, not silently dropped.
+    let out = run(home.cmd().env("OMC_LOG", "bogus[[").arg("list"));
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("OMC_LOG='bogus[[' is not a valid filter"),
+        "{}",
+        stderr(&out)
+    );
+    // Validation failures are summed up plainly, with the worst exit code.
+    // (Port 9 on loopback: nothing listens, the connection is refused at once.)
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai",
+            "--name",
+            "dead",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-unreachable-0000000000000",
+    ));
+    let out = run(home.cmd().args(["validate", "dead"]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 of 1 credential failed validation: dead"),
+        "{}",
+        stderr(&out)
+    );
+}

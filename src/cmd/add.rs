@@ -71,7 +71,17 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let validation = if args.no_validate {
         None
     } else {
-        super::validate::check_key(ctx, spec, base_url.as_deref(), &secret)?
+        super::validate::check_key(ctx, spec, base_url.as_deref(), &secret).map_err(|e| {
+            let hint = match e.exit_code() {
+                5 => "nothing was stored: check the key (--no-validate stores it unchecked)",
+                6 | 7 => {
+                    "nothing was stored: check --base-url and the network, or retry \
+                     (--no-validate stores the key unchecked)"
+                }
+                _ => return e,
+            };
+            e.with_hint(hint)
+        })?
     };
 
     let recipient = vault::parse_recipient(&store.meta.recipient)?;

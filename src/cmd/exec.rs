@@ -133,11 +133,11 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     // omc stays to report the child's exit code (as sudo and aws-vault do).
     let _guard = ignore_interrupts();
     let status = cmd.status().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::Spawn {
+        std::io::ErrorKind::NotFound => Error::Exit {
             message: format!("command not found: {program}"),
             code: 127,
         },
-        _ => Error::Spawn {
+        _ => Error::Exit {
             message: format!("cannot run {program}: {e}"),
             code: 126,
         },

@@ -80,9 +80,7 @@ fn show(ctx: &Ctx, store: &Store) -> Result<()> {
     ]);
     t.add_row(vec![
         "cost (USD)".to_string(),
-        limits
-            .daily_cost
-            .map_or("none".into(), |v| format!("{v:.4}")),
+        limits.daily_cost.map_or("none".into(), crate::pricing::usd),
         format!("{:.6}", today.cost_usd),
     ]);
     ctx.out.print_table(&t)

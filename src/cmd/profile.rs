@@ -48,7 +48,13 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCommand) -> Result<()> {
                 None,
                 Some(&format!("from {old}")),
             )?;
-            done(ctx, "renamed", new)
+            if ctx.global.json {
+                return ctx
+                    .out
+                    .json(&serde_json::json!({ "renamed": new, "from": old }));
+            }
+            ctx.out.note(format!("Profile '{old}' renamed to '{new}'"));
+            Ok(())
         }
     }
 }

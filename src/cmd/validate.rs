@@ -179,25 +179,18 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             let code = failed.iter().map(|c| c.exit_code).min().unwrap_or(1);
             let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
             let message = format!(
-                "{} of {} credential(s) failed: {}",
+                "{} of {} {} failed validation: {}",
                 failed.len(),
                 checked.len(),
+                if checked.len() == 1 {
+                    "credential"
+                } else {
+                    "credentials"
+                },
                 names.join(", ")
             );
-            Err(match code {
-                5 => Error::Auth {
-                    provider: "validate".into(),
-                    message,
-                },
-                7 => Error::RateLimited {
-                    provider: "validate".into(),
-                    message,
-                },
-                _ => Error::Provider {
-                    provider: "validate".into(),
-                    message,
-                },
-            })
+            // The exit code of the most telling failure: 5 rejected, 6 failure, 7 rate limited.
+            Err(Error::Exit { message, code })
         }
     }
 }

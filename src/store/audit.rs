@@ -17,10 +17,24 @@ pub struct AuditEntry {
 
 /// The OS user running omc, for the audit trail.
 pub fn actor() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(uid);
     format!("{user} (pid {})", std::process::id())
+}
+
+/// `uid N` of this process, when no user name is in the environment.
+fn uid() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // /proc/self belongs to the process's (real) user.
+        if let Ok(m) = std::fs::metadata("/proc/self") {
+            return format!("uid {}", m.uid());
+        }
+    }
+    "unknown".into()
 }
 
 /// Append one audit row inside the caller's transaction.

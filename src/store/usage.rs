@@ -140,16 +140,20 @@ impl Store {
                 if today.cost_usd >= max {
                     return Err(Error::Limit {
                         message: format!(
-                            "profile '{}' has spent ${:.4} of its ${max:.4} daily budget",
-                            start.profile, today.cost_usd
+                            "profile '{}' has spent ${} of its ${} daily budget",
+                            start.profile,
+                            crate::pricing::usd(today.cost_usd),
+                            crate::pricing::usd(max)
                         ),
                         hint: "raise it with `omc limit set --daily-cost USD`, or wait until 00:00 UTC".into(),
                     });
                 }
                 if today.cost_usd >= 0.8 * max {
                     warning = Some(format!(
-                        "profile '{}' is past 80% of its daily cost limit (${:.4} of ${max:.4})",
-                        start.profile, today.cost_usd
+                        "profile '{}' is past 80% of its daily cost limit (${} of ${})",
+                        start.profile,
+                        crate::pricing::usd(today.cost_usd),
+                        crate::pricing::usd(max)
                     ));
                 }
             }

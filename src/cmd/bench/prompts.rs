@@ -86,7 +86,13 @@ struct SuitePrompt {
 }
 
 pub fn load_suite(path: &Path) -> Result<Vec<BenchPrompt>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io_path("read", path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        // A suite that is not there is a mistyped argument (exit 2), like a bad one.
+        Error::usage_hint(
+            format!("cannot read the suite {}: {e}", path.display()),
+            "--suite takes a TOML file of [[prompt]] tables (name, text)",
+        )
+    })?;
     parse_suite(&text).map_err(|e| match e {
         Error::Usage { message, hint } => Error::Usage {
             message: format!("{}: {message}", path.display()),
