@@ -54,6 +54,12 @@ pub fn run(ctx: &Ctx, cmd: &ProfileCommand) -> Result<()> {
                     .json(&serde_json::json!({ "renamed": new, "from": old }));
             }
             ctx.out.note(format!("Profile '{old}' renamed to '{new}'"));
+            if old == "default" {
+                ctx.out.warn(format!(
+                    "commands without --profile use 'default', which no longer exists: pass \
+                     --profile {new} or set OMC_PROFILE={new}"
+                ));
+            }
             Ok(())
         }
     }
