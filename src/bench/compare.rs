@@ -147,8 +147,10 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
                 continue;
             }
             let ch = rel_change(bv, b.se_of(s).unwrap_or(0.0), cv, c.se_of(s).unwrap_or(0.0));
-            // With one sample there is no spread to judge by: never call it a change.
-            let verdict = if b.n < 2 || c.n < 2 || (ch.low <= 0.0 && ch.high >= 0.0) {
+            // Too few samples to tell this statistic's spread (one sample; a p99 of 20): never
+            // call it a change.
+            let need = s.min_samples().unwrap_or(u64::MAX);
+            let verdict = if b.n < need || c.n < need || (ch.low <= 0.0 && ch.high >= 0.0) {
                 Verdict::Unchanged
             } else if (ch.low > 0.0) != m.higher_is_better() {
                 Verdict::Worse

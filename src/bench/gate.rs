@@ -481,9 +481,11 @@ impl Gate {
             v.message = format!("the baseline has no {name} for {}", t.target);
             return v;
         };
-        if cur.n < 2 || base.n < 2 {
+        let need = stat.min_samples().unwrap_or(u64::MAX);
+        if cur.n < need || base.n < need {
             v.message = format!(
-                "too few samples to judge a regression ({} now, {} in the baseline; need 2 each)",
+                "too few samples to judge a change in {name} ({} now, {} in the baseline; \
+                 need {need} each: raise --runs)",
                 cur.n, base.n
             );
             return v;

@@ -120,6 +120,18 @@ impl Stat {
             _ => None,
         }
     }
+
+    /// The fewest samples from which this statistic's uncertainty can be told: 2 for the mean;
+    /// for percentile p, 5 / min(p, 1 − p) (p50: 10, p90: 50, p95: 100, p99: 500), so that at
+    /// least 5 samples lie beyond it on each side and the interval of its rank stays inside
+    /// the sample. With fewer, a p99 is simply the maximum, its interval collapses to nothing,
+    /// and any change would look certain. `None` for min and max, which have no interval.
+    pub fn min_samples(self) -> Option<u64> {
+        match self {
+            Stat::Mean => Some(2),
+            s => s.quantile().map(|p| (5.0 / p.min(1.0 - p)).round() as u64),
+        }
+    }
 }
 
 /// Standard errors of the estimates that have one. For the mean, std/√n. For a percentile, the

@@ -63,8 +63,21 @@ fn changes_are_judged_with_the_uncertainty() {
         &base[..1],
         &[target_summary("openai/a", Some(summary(50, 70.0, 2.0)))],
     );
+    // 50 samples say nothing about a p95 or a p99 (a p99 of 50 is the maximum): only the mean,
+    // p50 and p90 are judged.
+    for d in &faster.targets[0].deltas {
+        let judged = ["ttft.mean", "ttft.p50", "ttft.p90"].contains(&d.metric.as_str());
+        let want = if judged {
+            Verdict::Better
+        } else {
+            Verdict::Unchanged
+        };
+        assert_eq!(d.verdict, want, "{}", d.metric);
+    }
+    let many = |v: f64| target_summary("openai/a", Some(summary(600, v, 2.0)));
+    let c = compare_targets(&[many(100.0)], &[many(70.0)]);
     assert!(
-        faster.targets[0]
+        c.targets[0]
             .deltas
             .iter()
             .all(|d| d.verdict == Verdict::Better)
@@ -79,7 +92,7 @@ fn changes_are_judged_with_the_uncertainty() {
 fn higher_throughput_is_better() {
     let mk = |p50: f64| {
         let mut t = target_summary("openai/a", None);
-        t.tps = Some(summary(40, p50, 1.0));
+        t.tps = Some(summary(600, p50, 1.0));
         t
     };
     let c = compare_targets(&[mk(100.0)], &[mk(150.0)]);

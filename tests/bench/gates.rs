@@ -184,6 +184,22 @@ fn regression_fails_only_beyond_the_noise() {
 }
 
 #[test]
+fn a_tail_percentile_of_few_samples_is_never_judged() {
+    // 50 samples: their p99 is their maximum, and its interval collapses to nothing, so a
+    // +30% "change" would look certain. It is inconclusive until there are 500 samples.
+    let base = target_summary("openai/a", Some(summary(50, 100.0, 0.0)));
+    let cur = target_summary("openai/a", Some(summary(50, 130.0, 0.0)));
+    let v = one("regress(ttft.p99)>10%", &cur, Some(&base));
+    assert_eq!(v.status, GateStatus::Inconclusive, "{}", v.message);
+    assert!(v.message.contains("need 500 each"), "{}", v.message);
+    let v = one("regress(ttft.p95)>10%", &cur, Some(&base));
+    assert!(v.message.contains("need 100 each"), "{}", v.message);
+    let many = |v: f64| target_summary("openai/a", Some(summary(500, v, 0.0)));
+    let v = one("regress(ttft.p99)>10%", &many(130.0), Some(&many(100.0)));
+    assert_eq!(v.status, GateStatus::Fail, "{}", v.message);
+}
+
+#[test]
 fn regression_boundary_without_noise_is_strict_or_inclusive() {
     // Exactly +25% (200 → 250, both exact in binary), no uncertainty at all.
     let base = target_summary("openai/a", Some(summary(50, 200.0, 0.0)));
