@@ -278,9 +278,10 @@ fn gates_pass_fail_and_report_every_verdict() {
 #[test]
 fn baseline_last_feeds_regression_gates() {
     let home = echo_home();
+    // 12 runs: a p50 is judged from 10 samples on.
     let args = [
         "--runs",
-        "8",
+        "12",
         "--fail-if",
         "regress(ttft.p50)>20%",
         "--baseline",
@@ -775,4 +776,75 @@ fn shuffled_order_is_seeded_and_recorded() {
         "the seed fixes the order"
     );
     assert_ne!(sent("shuffled", "4").1, shuffled);
+}
+
+#[test]
+fn output_paths_are_checked_before_anything_is_sent() {
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
+    let home = fake_home(&fake);
+    for flag in ["--out", "--requests-out"] {
+        let out = bench(
+            &home,
+            None,
+            &["--runs", "2", flag, "/no/such/dir/report.json"],
+        );
+        assert_eq!(code(&out), 2, "{flag}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("cannot write {flag} /no/such/dir/report.json")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(fake.server().served(), 0, "nothing was sent");
+    let h = ok(&run(home.cmd().args(["bench", "history", "--json"])));
+    assert_eq!(
+        h.trim(),
+        "[]",
+        "no run was started, so none is left 'running'"
+    );
+}
+
+#[test]
+fn a_failed_gate_wins_over_a_dead_target_and_every_dead_target_is_named() {
+    let home = echo_home();
+    // Two more credentials whose endpoint refuses connections (port 9 on loopback).
+    for name in ["dead1", "dead2"] {
+        ok(&run_stdin(
+            home.cmd().args([
+                "add",
+                "openai",
+                "--name",
+                name,
+                "--base-url",
+                "http://127.0.0.1:9/v1",
+                "--no-validate",
+                "--key-stdin",
+            ]),
+            &format!("sk-{name}-000000000000000000"),
+        ));
+    }
+    let args = [
+        "--credential",
+        "echo,dead1,dead2",
+        "--runs",
+        "2",
+        "--warmup",
+        "0",
+    ];
+    let out = bench(&home, Some("ttft=5ms"), &args);
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    for name in ["dead1", "dead2"] {
+        assert!(
+            stderr(&out).contains(&format!(
+                "every measured request to openai/gpt-4o-mini@{name} failed"
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let mut gated = args.to_vec();
+    gated.extend(["--fail-if", "ttft.p95>1ms"]);
+    let out = bench(&home, Some("ttft=5ms"), &gated);
+    assert_eq!(code(&out), 9, "{}", stderr(&out));
+    assert!(stderr(&out).contains("dead1 failed"), "{}", stderr(&out));
 }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::executor::{Endpoint, HttpExecutor};
 use super::prompts::{self, BenchPrompt, DEFAULT_MAX_TOKENS};
 use super::writer::RecordWriter;
-use super::{RunArgs, format_for, print, write_file};
+use super::{RunArgs, format_for, print};
 use crate::bench::compare::compare_targets;
 use crate::bench::gate::{self, Gate};
 use crate::bench::{
@@ -105,6 +105,18 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     config.validate()?;
     let config_hash = config.hash();
     let baseline = resolve_baseline(ctx, &store, args, &config_hash)?;
+    // Output files are created before anything is spent or recorded: a path that cannot be
+    // written is a usage error now, not a finished run thrown away at the end.
+    let mut out_file = args
+        .out
+        .as_deref()
+        .map(|p| create(p, "--out"))
+        .transpose()?;
+    let requests_file = args
+        .requests_out
+        .as_deref()
+        .map(|p| Ok::<_, Error>((create(p, "--requests-out")?, p.to_path_buf())))
+        .transpose()?;
 
     // Refuse before spending anything when the profile is already at a limit (exit 8). The
     // one reserved token makes "at the limit" count as over: any request would pass it.
@@ -186,7 +198,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let config_json = serde_json::to_string(&config)
         .map_err(|e| Error::Other(format!("cannot serialize the configuration: {e}")))?;
     let run_id = store.begin_bench(ctx.profile(), started_ms, &config_json, &config_hash)?;
-    let writer = RecordWriter::start(store, run_id, args.requests_out.as_deref())?;
+    let writer = RecordWriter::start(store, run_id, requests_file)?;
 
     let labels: Vec<String> = config.targets.iter().map(TargetSpec::label).collect();
     let mut spend = vec![Spend::default(); labels.len()];
@@ -269,25 +281,57 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         ledger_status,
     )?;
 
-    if let Some(path) = &args.out {
-        write_file(path, &render(&report, format_for(path, format), false)?)?;
-    }
     print(&if format == crate::bench::Format::Json {
         json
     } else {
         render(&report, format, ctx.out.color)?
     })?;
+    // After stdout, so a file that cannot be written loses neither the report nor the gates.
+    let out_error = match (&args.out, out_file.as_mut()) {
+        (Some(path), Some(file)) => {
+            let text = render(&report, format_for(path, format), false)?;
+            std::io::Write::write_all(file, text.as_bytes())
+                .and_then(|_| file.sync_all())
+                .err()
+                .map(|e| Error::io_path("write", path, e))
+        }
+        _ => None,
+    };
 
+    // What the exit code says, most important first: interrupted (130), a failed gate (9,
+    // what CI asked about), a target whose every request failed (5, 7 or 6), a lost --out.
     if report.interrupted {
         return Err(Error::Interrupted);
     }
-    if let Some(e) = all_failed(&report) {
-        return Err(e);
+    let mut dead = all_failed(&report);
+    dead.sort_by_key(Error::exit_code);
+    if let Some(m) = gate::failure_message(&report.gates) {
+        for d in dead {
+            ctx.out.warn(d);
+        }
+        return Err(Error::Gate(m));
     }
-    match gate::failure_message(&report.gates) {
-        Some(m) => Err(Error::Gate(m)),
+    if !dead.is_empty() {
+        let first = dead.remove(0);
+        for other in dead {
+            ctx.out.warn(other);
+        }
+        return Err(first);
+    }
+    match out_error {
+        Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Creates (truncates) an output file named by `flag`, or says why it cannot (exit 2).
+fn create(path: &std::path::Path, flag: &str) -> Result<std::fs::File> {
+    std::fs::File::create(path).map_err(|e| {
+        Error::usage_hint(
+            format!("cannot write {flag} {}: {e}", path.display()),
+            "give a path in a directory that exists and that you can write",
+        )
+    })
 }
 
 /// A suite's own cap, else `--max-tokens`, else the level's cap, else 1024.
@@ -411,24 +455,32 @@ fn evaluate(
 
 /// When every measured request of a target failed, the run says nothing about that target's
 /// speed: exit with what the provider said (5 rejected key, 7 rate limited, 6 otherwise).
-fn all_failed(report: &BenchReport) -> Option<Error> {
-    let t = report.targets.iter().find(|t| t.ok == 0 && t.failed > 0)?;
-    let (kind, n) = t
-        .errors
-        .iter()
-        .max_by_key(|(_, n)| **n)
-        .map(|(k, n)| (k.as_str(), *n))
-        .unwrap_or(("unknown", 0));
-    let provider = t.provider.clone();
-    let message = format!(
-        "every measured request to {} failed ({n} {kind}); the report above has the details",
-        t.target
-    );
-    Some(match kind {
-        "auth" => Error::Auth { provider, message },
-        "rate_limited" => Error::RateLimited { provider, message },
-        _ => Error::Provider { provider, message },
+fn all_failed(report: &BenchReport) -> Vec<Error> {
+    let dead = report.targets.iter().filter(|t| t.ok == 0 && t.failed > 0);
+    dead.map(|t| {
+        let (kind, n) = t
+            .errors
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(k, n)| (k.as_str(), *n))
+            .unwrap_or(("unknown", 0));
+        let provider = t.provider.clone();
+        let message = format!(
+            "every measured request to {} failed ({n} {kind}); the report above has the details",
+            t.target
+        );
+        let e = match kind {
+            "auth" => Error::Auth { provider, message },
+            "rate_limited" => Error::RateLimited { provider, message },
+            _ => Error::Provider { provider, message },
+        };
+        // The runner's own hints (--fallback) do not apply to a benchmark.
+        match kind {
+            "rate_limited" => e.with_hint("lower --concurrency or --rate, or wait and rerun"),
+            _ => e,
+        }
     })
+    .collect()
 }
 
 /// One ledger row per target: what the whole bench spent there, warmups included.

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -27,17 +27,9 @@ pub struct RecordWriter {
 
 impl RecordWriter {
     /// Takes the store; [`RecordWriter::finish`] gives it back.
-    pub fn start(store: Store, run_id: i64, requests_out: Option<&Path>) -> Result<Self> {
-        let out = match requests_out {
-            Some(p) => Some((
-                BufWriter::with_capacity(
-                    64 * 1024,
-                    File::create(p).map_err(|e| Error::io_path("create", p, e))?,
-                ),
-                p.to_path_buf(),
-            )),
-            None => None,
-        };
+    /// `requests_out`: the `--requests-out` file, already created, and its path.
+    pub fn start(store: Store, run_id: i64, requests_out: Option<(File, PathBuf)>) -> Result<Self> {
+        let out = requests_out.map(|(f, p)| (BufWriter::with_capacity(64 * 1024, f), p));
         let (tx, rx) = sync_channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name("omc-bench-writer".into())
