@@ -134,6 +134,17 @@ fn run_prints_exactly_the_streamed_text() {
             Family::Gemini => assert!(v["request_id"].is_null(), "{v}"),
             _ => assert_eq!(v["request_id"], format!("req_{served}"), "{v}"),
         }
+        let whole = ok(&run(home.cmd().args([
+            "run",
+            "say hi",
+            "--json",
+            "--no-stream",
+        ])));
+        let whole: serde_json::Value = serde_json::from_str(&whole).unwrap();
+        assert!(
+            whole["ttft_ms"].is_null(),
+            "no stream, no first token: {whole}"
+        );
     }
 }
 

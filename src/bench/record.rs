@@ -165,7 +165,10 @@ impl RequestRecord {
         let origin = a.scheduled.min(resp.started);
         self.queue_ms = ms_between(a.scheduled, resp.started);
         self.e2e_ms = ms_between(origin, resp.finished);
-        self.ttft_ms = resp.first_token.map(|t| ms_between(origin, t));
+        self.ttft_ms = resp
+            .first_token
+            .filter(|_| resp.streamed)
+            .map(|t| ms_between(origin, t));
         self.chunks = resp.chunks;
         self.input_tokens = resp.usage.input_tokens;
         self.output_tokens = resp.usage.output_tokens;

@@ -336,6 +336,7 @@ impl Client {
             last_token: timing.last,
             finished,
             chunks: timing.chunks,
+            streamed,
             gaps: timing.gaps,
             request_id,
         })

@@ -128,6 +128,7 @@ pub(crate) async fn chat(
         last_token: timing.last,
         finished: Instant::now(),
         chunks: timing.chunks,
+        streamed: req.stream,
         gaps: timing.gaps,
         request_id: None,
     })

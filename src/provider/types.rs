@@ -42,6 +42,9 @@ pub struct ChatResponse {
     pub finished: Instant,
     /// Number of non-empty content deltas received (1 for a non-streamed reply).
     pub chunks: u32,
+    /// The reply came as an event stream. A whole reply has no time to first token: its first
+    /// text is its last.
+    pub streamed: bool,
     /// The time between each content delta's read and the next one's: `chunks − 1` entries.
     /// Deltas that came off the socket in one read are 0 apart.
     pub gaps: Vec<Duration>,
@@ -51,8 +54,11 @@ pub struct ChatResponse {
 }
 
 impl ChatResponse {
+    /// Time to first token; `None` for a reply that was not streamed.
     pub fn ttft(&self) -> Option<Duration> {
-        self.first_token.map(|t| t - self.started)
+        self.first_token
+            .filter(|_| self.streamed)
+            .map(|t| t - self.started)
     }
 
     pub fn latency(&self) -> Duration {

@@ -130,6 +130,7 @@ impl Executor for MockExecutor {
                 last_token: Some(last.into_std()),
                 finished: last.into_std(),
                 chunks: spec.tokens as u32,
+                streamed: true,
                 gaps,
                 request_id: None,
             })

@@ -22,6 +22,7 @@ fn response(t0: Instant, first: u64, last: u64, tokens: Option<u64>, chunks: u32
         last_token: Some(t0 + ms(last)),
         finished: t0 + ms(last + 5),
         chunks,
+        streamed: true,
         // One long stall among otherwise even gaps (the sum is last − first).
         gaps: match chunks {
             0 | 1 => Vec::new(),

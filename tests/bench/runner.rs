@@ -307,6 +307,7 @@ impl omc::bench::Executor for Instant0 {
             last_token: Some(now),
             finished: now,
             chunks: 20,
+            streamed: true,
             gaps: vec![std::time::Duration::ZERO; 19],
             request_id: None,
         })

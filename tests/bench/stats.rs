@@ -100,6 +100,7 @@ fn ok_record(t0: Instant, ttft: u64, e2e: u64, tokens: u64, warmup: bool) -> Req
         last_token: Some(t0 + ms(e2e)),
         finished: t0 + ms(e2e),
         chunks: tokens as u32,
+        streamed: true,
         gaps: Vec::new(),
         request_id: None,
     };
