@@ -848,3 +848,27 @@ fn a_failed_gate_wins_over_a_dead_target_and_every_dead_target_is_named() {
     assert_eq!(code(&out), 9, "{}", stderr(&out));
     assert!(stderr(&out).contains("dead1 failed"), "{}", stderr(&out));
 }
+
+#[test]
+fn baseline_last_skips_a_run_in_which_everything_failed() {
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
+    let home = fake_home(&fake);
+    let args = [
+        "--runs",
+        "3",
+        "--warmup",
+        "0",
+        "--json",
+        "--baseline",
+        "last",
+    ];
+    ok(&bench(&home, None, &args));
+    // An outage: every request fails, and that run is no baseline for the next.
+    fake.server()
+        .set_default(Behaviour::server_error(Family::OpenAi));
+    assert_eq!(code(&bench(&home, None, &args)), 6);
+    fake.server()
+        .set_default(Behaviour::Reply(Reply::tokens(4)));
+    let r = json(&bench(&home, None, &args));
+    assert_eq!(r["baseline"]["id"], "1", "{:#}", r["baseline"]);
+}

@@ -182,7 +182,8 @@ impl Store {
     }
 
     /// The latest finished, complete run of `profile` with this configuration hash, other than
-    /// `except`.
+    /// `except`, in which some request succeeded: a run during an outage measured nothing to
+    /// compare with.
     pub fn last_bench_with_hash(
         &self,
         profile: &str,
@@ -195,6 +196,8 @@ impl Store {
                 "SELECT id FROM bench_runs
                  WHERE profile = ?1 AND config_hash = ?2 AND status = 'complete'
                    AND report IS NOT NULL AND id != ?3
+                   AND EXISTS (SELECT 1 FROM json_each(report, '$.targets')
+                               WHERE json_extract(value, '$.ok') > 0)
                  ORDER BY id DESC LIMIT 1",
                 rusqlite::params![profile, config_hash, except.unwrap_or(0)],
                 |r| r.get(0),

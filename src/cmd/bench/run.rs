@@ -418,7 +418,8 @@ fn resolve_baseline(
             Some(id) => Ok(Some(store.bench_report(&id.to_string())?)),
             None => {
                 ctx.out.warn(
-                    "no earlier complete run with this configuration: nothing to compare with yet",
+                    "no earlier complete run with this configuration (and a successful request): \
+                     nothing to compare with yet",
                 );
                 Ok(None)
             }
