@@ -535,16 +535,16 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             break
         }
         'omc;bench' {
-            [CompletionResult]::new('--credential', '--credential', [CompletionResultType]::ParameterName, 'Credentials to benchmark [default: the profile''s default credential]')
-            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Benchmark these providers'' default credentials')
-            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Models to ask each credential for; targets are credentials × models [default: each credential''s model, else its provider''s default]')
-            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Models to ask each credential for; targets are credentials × models [default: each credential''s model, else its provider''s default]')
-            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Built-in prompts of increasing complexity [default: short, when no --prompt or --suite]')
+            [CompletionResult]::new('--credential', '--credential', [CompletionResultType]::ParameterName, 'Credentials to benchmark, comma-separated or repeated [default: the profile''s default credential]')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Benchmark these providers'' default credentials (comma-separated or repeated)')
+            [CompletionResult]::new('-m', '-m', [CompletionResultType]::ParameterName, 'Models to ask each credential for, comma-separated or repeated; targets are credentials × models [default: each credential''s model, else its provider''s default]')
+            [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'Models to ask each credential for, comma-separated or repeated; targets are credentials × models [default: each credential''s model, else its provider''s default]')
+            [CompletionResult]::new('--level', '--level', [CompletionResultType]::ParameterName, 'Built-in prompts of increasing complexity, comma-separated or repeated [default: short, when no --prompt or --suite]')
             [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, 'A prompt to send (repeatable)')
             [CompletionResult]::new('--suite', '--suite', [CompletionResultType]::ParameterName, 'A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens)')
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Measured requests per target × prompt')
             [CompletionResult]::new('--runs', '--runs', [CompletionResultType]::ParameterName, 'Measured requests per target × prompt')
-            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Unmeasured requests per target before the measured ones (open connections, wake caches)')
+            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Unmeasured requests per target before the measured ones (open connections, wake caches) [default: --concurrency, so every worker starts on an open connection; 1 with --rate]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Requests per second over all targets, Poisson arrivals, whatever the replies do (open loop)')

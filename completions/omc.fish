@@ -383,17 +383,17 @@ complete -c omc -n "__fish_omc_using_subcommand models" -s v -l verbose -d 'Log 
 complete -c omc -n "__fish_omc_using_subcommand models" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand models" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand models" -s V -l version -d 'Print version'
-complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l credential -d 'Credentials to benchmark [default: the profile\'s default credential]' -r
-complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l provider -d 'Benchmark these providers\' default credentials' -r
-complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s m -l model -d 'Models to ask each credential for; targets are credentials × models [default: each credential\'s model, else its provider\'s default]' -r
-complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l level -d 'Built-in prompts of increasing complexity [default: short, when no --prompt or --suite]' -r -f -a "short\t'A one-line question with a one-word answer: time to first token dominates'
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l credential -d 'Credentials to benchmark, comma-separated or repeated [default: the profile\'s default credential]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l provider -d 'Benchmark these providers\' default credentials (comma-separated or repeated)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s m -l model -d 'Models to ask each credential for, comma-separated or repeated; targets are credentials × models [default: each credential\'s model, else its provider\'s default]' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l level -d 'Built-in prompts of increasing complexity, comma-separated or repeated [default: short, when no --prompt or --suite]' -r -f -a "short\t'A one-line question with a one-word answer: time to first token dominates'
 medium\t'A paragraph-long explanation: a few hundred tokens'
 long\t'A multi-part technical answer with code: generation speed dominates'
 all\t'All three, in order'"
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l prompt -d 'A prompt to send (repeatable)' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l suite -d 'A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens)' -r -F
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s n -l runs -d 'Measured requests per target × prompt' -r
-complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l warmup -d 'Unmeasured requests per target before the measured ones (open connections, wake caches)' -r
+complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l warmup -d 'Unmeasured requests per target before the measured ones (open connections, wake caches) [default: --concurrency, so every worker starts on an open connection; 1 with --rate]' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -s c -l concurrency -d 'Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l rate -d 'Requests per second over all targets, Poisson arrivals, whatever the replies do (open loop)' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and not __fish_seen_subcommand_from history show compare help" -l max-tokens -d 'Most tokens to generate per request [default: the prompt\'s own, else 1024]' -r

@@ -372,7 +372,12 @@ fn threshold_value(input: &str, q: Quantity, rhs: &str) -> Result<f64> {
             input,
             format_args!("a time needs a unit: {rhs}ms or {rhs}s"),
         )),
-        (Unit::Fraction, "%") => Ok(v / 100.0),
+        // Over 100% a threshold could never be crossed: a gate that cannot fail is a typo.
+        (Unit::Fraction, "%") if v <= 100.0 => Ok(v / 100.0),
+        (Unit::Fraction, "%") => Err(bad(
+            input,
+            format_args!("{} is a fraction: at most 100%", q.name()),
+        )),
         (Unit::Fraction, "") if v <= 1.0 => Ok(v),
         (Unit::Fraction, "") => Err(bad(
             input,

@@ -165,10 +165,18 @@ impl Ranking {
         self.entries[1..]
             .iter()
             .map(|e| {
-                format!(
-                    "{} {:.2} ± {:.2}× faster ({title}) than {}",
-                    first.target, e.ratio, e.ratio_err, e.target
-                )
+                // A ratio within two standard errors of 1 is no difference worth a word.
+                if e.ratio - 2.0 * e.ratio_err <= 1.0 {
+                    format!(
+                        "{} is as fast as {} ({title}: {:.2} ± {:.2}×, within the noise)",
+                        first.target, e.target, e.ratio, e.ratio_err
+                    )
+                } else {
+                    format!(
+                        "{} {:.2} ± {:.2}× faster ({title}) than {}",
+                        first.target, e.ratio, e.ratio_err, e.target
+                    )
+                }
             })
             .collect()
     }

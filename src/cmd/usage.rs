@@ -94,7 +94,7 @@ pub fn total(rows: &[UsageRow]) -> UsageRow {
     let latency_sum: f64 = rows
         .iter()
         .filter_map(|r| r.mean_latency_ms.map(|l| l * r.runs as f64))
-        .sum();
+        .fold(0.0, |a, b| a + b);
     UsageRow {
         group: "total".into(),
         runs,

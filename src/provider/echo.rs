@@ -86,26 +86,33 @@ pub(crate) async fn chat(
 
     let mut text = String::with_capacity(prompt.len() + 8);
     let mut timing = Timing::default();
+    // When the first word went out: later ones are timed from it.
+    let mut first: Option<Instant> = None;
     for (i, word) in words.take(limit).enumerate() {
         let before = text.len();
         if i > 0 {
             text.push(' ');
         }
         text.push_str(word);
-        let wait = if i == 0 { delays.ttft } else { delays.token };
+        // Each word is due a whole number of token delays after the first, which is due `ttft`
+        // after the start: the timer's lateness (up to its 1 ms tick) delays one word, and does
+        // not add up over the reply.
+        let due = match first {
+            None => started + delays.ttft,
+            Some(first) => first + delays.token * i as u32,
+        };
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        let at = Instant::now();
+        first.get_or_insert(at);
+        // Unstreamed, the whole reply arrives when the last word would have.
         if req.stream {
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-            let at = Instant::now();
             timing.delta(at);
             on_delta(Delta {
                 text: &text[before..],
                 at,
             });
-        } else if !wait.is_zero() {
-            // Unstreamed, the whole reply arrives when the last word would have.
-            tokio::time::sleep(wait).await;
         }
     }
     if !req.stream && !text.is_empty() {

@@ -62,6 +62,7 @@ fn bad_gates_are_usage_errors_with_examples() {
         ("ttft.p95>-5ms", "not a non-negative number"),
         ("ttft.p95>5kg", "is in ms, not 'kg'"),
         ("error_rate>5", "fraction from 0 to 1"),
+        ("error_rate>150%", "at most 100%"),
         ("tps.p50<30ms", "is in tok/s"),
         (
             "regress(ttft.max)>10%",

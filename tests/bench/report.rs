@@ -156,6 +156,13 @@ fn ranking_reads_like_hyperfine() {
             "openai/gpt-4o-mini 1.42 ± 0.08× faster (TTFT p50) than anthropic/claude",
         ]
     );
+    // A ratio within the noise of 1 is a tie, and said so.
+    let a = target_summary("openai/a", Some(summary(30, 100.0, 5.0)));
+    let b = target_summary("openai/b", Some(summary(30, 101.0, 5.0)));
+    assert_eq!(
+        omc::bench::report::rank(&[a, b], true).unwrap().lines(),
+        ["openai/a is as fast as openai/b (TTFT p50: 1.01 ± 0.07×, within the noise)"]
+    );
     // Non-streamed runs rank on end-to-end latency; one target has no ranking.
     let only = target_summary("a/b", Some(summary(3, 1.0, 0.1)));
     assert!(omc::bench::report::rank(&[only], true).is_none());

@@ -62,20 +62,22 @@ impl FormatArg {
 /// The flags of a benchmark run.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Credentials to benchmark [default: the profile's default credential]
-    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    /// Credentials to benchmark, comma-separated or repeated [default: the profile's default
+    /// credential]
+    #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
     pub credential: Vec<String>,
 
-    /// Benchmark these providers' default credentials
-    #[arg(long, value_name = "PROVIDER", value_delimiter = ',')]
+    /// Benchmark these providers' default credentials (comma-separated or repeated)
+    #[arg(long, value_name = "PROVIDER,…", value_delimiter = ',')]
     pub provider: Vec<String>,
 
-    /// Models to ask each credential for; targets are credentials × models [default: each
-    /// credential's model, else its provider's default]
-    #[arg(long, short, value_name = "MODEL", value_delimiter = ',')]
+    /// Models to ask each credential for, comma-separated or repeated; targets are
+    /// credentials × models [default: each credential's model, else its provider's default]
+    #[arg(long, short, value_name = "MODEL,…", value_delimiter = ',')]
     pub model: Vec<String>,
 
-    /// Built-in prompts of increasing complexity [default: short, when no --prompt or --suite]
+    /// Built-in prompts of increasing complexity, comma-separated or repeated [default: short,
+    /// when no --prompt or --suite]
     #[arg(long, value_enum, value_delimiter = ',')]
     pub level: Vec<Level>,
 
@@ -92,8 +94,9 @@ pub struct RunArgs {
     pub runs: u32,
 
     /// Unmeasured requests per target before the measured ones (open connections, wake caches)
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub warmup: u32,
+    /// [default: --concurrency, so every worker starts on an open connection; 1 with --rate]
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<u32>,
 
     /// Requests in flight at once, each sent when the previous one ends (closed loop) [default: 1]
     #[arg(long, short = 'c', value_name = "C", conflicts_with = "rate")]

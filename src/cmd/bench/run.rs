@@ -89,7 +89,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             })
             .collect(),
         runs: args.runs,
-        warmup: args.warmup,
+        warmup: args.warmup.unwrap_or(match (args.rate, args.concurrency) {
+            (None, Some(c)) => c,
+            _ => 1,
+        }),
         load: match args.rate {
             Some(rate) => Load::Open { rate },
             None => Load::Closed {
