@@ -872,3 +872,39 @@ fn baseline_last_skips_a_run_in_which_everything_failed() {
     let r = json(&bench(&home, None, &args));
     assert_eq!(r["baseline"]["id"], "1", "{:#}", r["baseline"]);
 }
+
+#[test]
+fn several_prompts_are_also_summed_up_one_by_one() {
+    let home = echo_home();
+    let out = bench(
+        &home,
+        None,
+        &["--level", "short,medium", "--runs", "4", "--json"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let r = json(&out);
+    valid(&r);
+    let rows = r["by_prompt"].as_array().unwrap();
+    let prompts: Vec<&str> = rows.iter().map(|t| t["prompt"].as_str().unwrap()).collect();
+    assert_eq!(prompts, ["short", "medium"]);
+    for t in rows {
+        assert_eq!(t["target"], "echo/echo-1");
+        assert_eq!(t["ok"], 4);
+    }
+    // The medium prompt is longer, and echo answers with it: more tokens per request.
+    let tokens = |i: usize| rows[i]["output_tokens"].as_u64().unwrap();
+    assert!(tokens(1) > tokens(0), "{rows:#?}");
+    assert_eq!(
+        tokens(0) + tokens(1),
+        r["targets"][0]["output_tokens"].as_u64().unwrap()
+    );
+    // The table shows the breakdown too; one prompt has none.
+    let table = ok(&bench(
+        &home,
+        None,
+        &["--level", "short,medium", "--runs", "2"],
+    ));
+    assert!(table.contains("By prompt:"), "{table}");
+    let single = json(&bench(&home, None, &["--runs", "2", "--json"]));
+    assert!(single.get("by_prompt").is_none(), "{single:#}");
+}

@@ -33,6 +33,10 @@ pub struct BenchReport {
     /// [`BenchConfig::hash`].
     pub config_hash: String,
     pub targets: Vec<TargetSummary>,
+    /// With several prompts, each target × prompt on its own (each with `prompt` set), to
+    /// compare providers across prompt sizes. Gates and rankings use `targets`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_prompt: Vec<TargetSummary>,
     /// `None` with fewer than two targets that measured the ranking metric.
     pub ranking: Option<Ranking>,
     pub gates: Vec<GateVerdict>,
@@ -89,6 +93,7 @@ impl BenchReport {
             config_hash: config.hash(),
             config,
             targets,
+            by_prompt: Vec::new(),
             ranking,
             gates: Vec::new(),
             baseline: None,
@@ -240,10 +245,17 @@ fn cost_cell(t: &TargetSummary) -> String {
         .map_or_else(|| DASH.into(), |c| format!("${}", trim_num(c, 6)))
 }
 
-/// The columns shared by the table and Markdown views.
-fn summary_rows(report: &BenchReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let header = vec![
-        "Target",
+/// The columns shared by the table and Markdown views: of the targets, or (`by_prompt`) of
+/// each target × prompt, with a Prompt column.
+fn summary_rows(
+    targets: &[TargetSummary],
+    by_prompt: bool,
+) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let mut header = vec!["Target"];
+    if by_prompt {
+        header.push("Prompt");
+    }
+    header.extend([
         "OK",
         "Failed",
         "TTFT p50",
@@ -254,13 +266,15 @@ fn summary_rows(report: &BenchReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
         "tok/s p50",
         "req/s",
         "Cost",
-    ];
-    let rows = report
-        .targets
+    ]);
+    let rows = targets
         .iter()
         .map(|t| {
-            vec![
-                t.target.clone(),
+            let mut row = vec![t.target.clone()];
+            if by_prompt {
+                row.push(t.prompt.clone().unwrap_or_default());
+            }
+            row.extend([
                 t.ok.to_string(),
                 t.failed.to_string(),
                 stat_cell(t, Metric::Ttft, Stat::P50),
@@ -271,7 +285,8 @@ fn summary_rows(report: &BenchReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
                 stat_cell(t, Metric::Tps, Stat::P50),
                 trim_num(t.requests_per_s, 2),
                 cost_cell(t),
-            ]
+            ]);
+            row
         })
         .collect();
     (header, rows)
@@ -300,22 +315,24 @@ fn new_table(color: bool) -> Table {
     t
 }
 
-pub fn render_table(report: &BenchReport, color: bool) -> String {
-    let (header, rows) = summary_rows(report);
+/// One summary table (of the targets, or of each target × prompt).
+fn summary_table(targets: &[TargetSummary], by_prompt: bool, color: bool) -> String {
+    let (header, rows) = summary_rows(targets, by_prompt);
+    let text_columns = if by_prompt { 2 } else { 1 };
     let mut table = new_table(color);
     table.set_header(header);
-    for (row, t) in rows.into_iter().zip(&report.targets) {
+    for (row, t) in rows.into_iter().zip(targets) {
         let cells: Vec<Cell> = row
             .into_iter()
             .enumerate()
             .map(|(i, v)| {
                 let c = Cell::new(v);
-                let c = if i > 0 {
+                let c = if i >= text_columns {
                     c.set_alignment(CellAlignment::Right)
                 } else {
                     c
                 };
-                if color && i == 2 && t.failed > 0 {
+                if color && i == text_columns + 1 && t.failed > 0 {
                     c.fg(Color::Red)
                 } else {
                     c
@@ -326,6 +343,15 @@ pub fn render_table(report: &BenchReport, color: bool) -> String {
     }
     let mut out = table.to_string();
     out.push('\n');
+    out
+}
+
+pub fn render_table(report: &BenchReport, color: bool) -> String {
+    let mut out = summary_table(&report.targets, false, color);
+    if !report.by_prompt.is_empty() {
+        out.push_str("\nBy prompt:\n");
+        out.push_str(&summary_table(&report.by_prompt, true, color));
+    }
     if report.interrupted {
         out.push_str("\nInterrupted: these results cover only the requests that finished.\n");
     }
@@ -382,17 +408,27 @@ fn md_escape(s: &str) -> String {
 }
 
 /// GitHub-flavoured Markdown, for `$GITHUB_STEP_SUMMARY`.
-pub fn render_markdown(report: &BenchReport) -> String {
-    let (header, rows) = summary_rows(report);
-    let mut out = String::from("## omc bench\n\n");
-    out.push_str(&format!("| {} |\n", header.join(" | ")));
+fn markdown_table(targets: &[TargetSummary], by_prompt: bool) -> String {
+    let (header, rows) = summary_rows(targets, by_prompt);
+    let text_columns = if by_prompt { 2 } else { 1 };
+    let mut out = format!("| {} |\n", header.join(" | "));
     let align: Vec<&str> = (0..header.len())
-        .map(|i| if i == 0 { "---" } else { "---:" })
+        .map(|i| if i < text_columns { "---" } else { "---:" })
         .collect();
     out.push_str(&format!("| {} |\n", align.join(" | ")));
     for row in rows {
         let row: Vec<String> = row.iter().map(|c| md_escape(c)).collect();
         out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    out
+}
+
+pub fn render_markdown(report: &BenchReport) -> String {
+    let mut out = String::from("## omc bench\n\n");
+    out.push_str(&markdown_table(&report.targets, false));
+    if !report.by_prompt.is_empty() {
+        out.push_str("\n### By prompt\n\n");
+        out.push_str(&markdown_table(&report.by_prompt, true));
     }
     if report.interrupted {
         out.push_str("\n> **Interrupted**: these results cover only the requests that finished.\n");
@@ -477,6 +513,7 @@ const CSV_STATS: [&str; 9] = ["n", "mean", "std", "min", "p50", "p90", "p95", "p
 pub fn render_csv(report: &BenchReport) -> Result<String> {
     let mut header: Vec<String> = [
         "target",
+        "prompt",
         "provider",
         "model",
         "credential",
@@ -502,9 +539,11 @@ pub fn render_csv(report: &BenchReport) -> Result<String> {
     let csv_err = |e: csv::Error| Error::Other(format!("cannot write CSV: {e}"));
     w.write_record(&header).map_err(csv_err)?;
     let opt = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
-    for t in &report.targets {
+    // The targets' rows (prompt empty), then each target × prompt's.
+    for t in report.targets.iter().chain(&report.by_prompt) {
         let mut row = vec![
             t.target.clone(),
+            t.prompt.clone().unwrap_or_default(),
             t.provider.clone(),
             t.model.clone(),
             t.credential.clone(),

@@ -177,6 +177,8 @@ pub struct Progress {
 pub struct RunOutcome {
     /// In the plan's target order.
     pub targets: Vec<TargetSummary>,
+    /// With several prompts, each target × prompt (target-major); else empty.
+    pub by_prompt: Vec<TargetSummary>,
     /// First scheduled measured request → last measured completion.
     pub wall: Duration,
     pub interrupted: bool,
@@ -233,6 +235,19 @@ where
         )));
     }
     let mut stats: Vec<TargetStats> = plan.targets.iter().cloned().map(TargetStats::new).collect();
+    // With several prompts, each target × prompt is summed up too: `[target × prompts + prompt]`.
+    let mut by_prompt: Vec<TargetStats> = if plan.prompts.len() > 1 {
+        plan.targets
+            .iter()
+            .flat_map(|t| {
+                plan.prompts
+                    .iter()
+                    .map(|p| TargetStats::for_prompt(t.clone(), p))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (warmup, measured) = schedule(plan);
     let mut hooks = Hooks {
         sink: &mut sink,
@@ -245,7 +260,7 @@ where
             &executor,
             warmup,
             Phase::Warmup,
-            &mut stats,
+            (&mut stats, &mut by_prompt),
             &mut hooks,
             stop,
         )
@@ -259,7 +274,7 @@ where
             &executor,
             measured,
             Phase::Measure,
-            &mut stats,
+            (&mut stats, &mut by_prompt),
             &mut hooks,
             stop,
         )
@@ -267,6 +282,7 @@ where
     };
     Ok(RunOutcome {
         targets: stats.iter().map(|s| s.summary(wall)).collect(),
+        by_prompt: by_prompt.iter().map(|s| s.summary(wall)).collect(),
         wall,
         interrupted: stop.is_stopped(),
     })
@@ -283,7 +299,7 @@ async fn run_phase<E, S, P>(
     executor: &Arc<E>,
     jobs: Vec<Job>,
     phase: Phase,
-    stats: &mut [TargetStats],
+    (stats, by_prompt): (&mut [TargetStats], &mut [TargetStats]),
     hooks: &mut Hooks<'_, S, P>,
     stop: &Stop,
 ) -> Result<Duration>
@@ -410,6 +426,9 @@ where
         if phase == Phase::Measure {
             let gaps = d.result.as_ref().map_or(&[][..], |r| &r.gaps[..]);
             stats[job.target].record(&record, gaps);
+            if let Some(s) = by_prompt.get_mut(job.target * plan.prompts.len() + job.prompt) {
+                s.record(&record, gaps);
+            }
         }
         if sink_error.is_none()
             && let Err(e) = (hooks.sink)(&record)

@@ -306,6 +306,8 @@ pub(crate) fn r3(x: f64) -> f64 {
 pub struct TargetStats {
     spec: TargetSpec,
     label: String,
+    /// Set for one prompt's share of a target (the per-prompt breakdown).
+    prompt: Option<String>,
     metrics: [MetricAcc; 5],
     ok: u64,
     errors: BTreeMap<String, u64>,
@@ -321,6 +323,7 @@ impl TargetStats {
     pub fn new(spec: TargetSpec) -> Self {
         TargetStats {
             label: spec.label(),
+            prompt: None,
             spec,
             metrics: Default::default(),
             ok: 0,
@@ -331,6 +334,14 @@ impl TargetStats {
             cost: 0.0,
             priced: 0,
             unpriced: 0,
+        }
+    }
+
+    /// The statistics of one prompt's requests to `spec`.
+    pub fn for_prompt(spec: TargetSpec, prompt: &str) -> Self {
+        TargetStats {
+            prompt: Some(prompt.to_owned()),
+            ..TargetStats::new(spec)
         }
     }
 
@@ -388,6 +399,7 @@ impl TargetStats {
         let [ttft, e2e, tpot, gap, tps] = self.metrics.each_ref().map(MetricAcc::summary);
         TargetSummary {
             target: self.label.clone(),
+            prompt: self.prompt.clone(),
             provider: self.spec.provider.clone(),
             model: self.spec.model.clone(),
             credential: self.spec.credential.clone(),
@@ -428,6 +440,9 @@ fn round_usd(x: f64) -> f64 {
 pub struct TargetSummary {
     /// [`TargetSpec::label`].
     pub target: String,
+    /// In the per-prompt breakdown, the prompt these requests sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
     pub provider: String,
     pub model: String,
     pub credential: String,

@@ -192,6 +192,7 @@ pub fn target_summary(label: &str, ttft: Option<Summary>) -> TargetSummary {
     let ok = ttft.map_or(0, |s| s.n);
     TargetSummary {
         target: label.into(),
+        prompt: None,
         provider: provider.into(),
         model: model.into(),
         credential: provider.into(),

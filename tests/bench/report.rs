@@ -55,6 +55,7 @@ pub fn sample_report() -> BenchReport {
         out.targets,
         out.interrupted,
     );
+    report.by_prompt = out.by_prompt;
     let gates = gate::parse_all(&["ttft.p95>150ms", "error_rate>10%"]).unwrap();
     report.gates = omc::bench::evaluate(&gates, &report.targets, None).unwrap();
     report
@@ -110,6 +111,23 @@ fn json_snapshot() {
 fn the_sample_run_measured_what_the_mock_injected() {
     // Guards the snapshots: they are only worth comparing if they hold the right numbers.
     let r = sample_report();
+    // Two prompts: each target × prompt is summed up too, and the parts add up to the whole.
+    assert_eq!(r.by_prompt.len(), 4);
+    for t in &r.targets {
+        let parts: Vec<_> = r
+            .by_prompt
+            .iter()
+            .filter(|p| p.target == t.target)
+            .collect();
+        let names: Vec<_> = parts.iter().map(|p| p.prompt.as_deref().unwrap()).collect();
+        assert_eq!(names, ["short", "long"]);
+        assert_eq!(parts.iter().map(|p| p.ok).sum::<u64>(), t.ok);
+        assert_eq!(parts.iter().map(|p| p.failed).sum::<u64>(), t.failed);
+        assert_eq!(
+            parts.iter().map(|p| p.output_tokens).sum::<u64>(),
+            t.output_tokens
+        );
+    }
     let a = &r.targets[0];
     assert_eq!((a.ok, a.failed), (20, 0));
     let ttft = a.ttft.unwrap();

@@ -254,6 +254,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         outcome.interrupted,
     );
     report.id = Some(run_id.to_string());
+    report.by_prompt = outcome.by_prompt;
     if let Some(base) = &baseline {
         report.baseline = Some(base.baseline_ref());
         let mut c = compare_targets(&base.targets, &report.targets);
