@@ -515,12 +515,16 @@ _omc() {
             return 0
             ;;
         omc__subcmd__bench__subcmd__compare)
-            opts="-q -v -h -V --force --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-q -v -h -V --force --format --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json csv markdown" -- "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

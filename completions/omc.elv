@@ -574,6 +574,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --version 'Print version'
         }
         &'omc;bench;compare'= {
+            cand --format 'Output format: table, json (as --json) or markdown (for a CI step summary)'
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'

@@ -453,6 +453,10 @@ complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcomman
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l format -d 'Output format: table, json (as --json) or markdown (for a CI step summary)' -r -f -a "table\t''
+json\t''
+csv\t''
+markdown\t''"
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''

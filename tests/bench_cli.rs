@@ -397,6 +397,21 @@ fn history_show_and_compare() {
         code(&run(home.cmd().args(["bench", "compare", "1", "42"]))),
         3
     );
+    // `last` names the latest run; Markdown is for a CI step summary.
+    let last = json(&run(home.cmd().args(["bench", "show", "last", "--json"])));
+    assert_eq!(last["id"], "3");
+    let md = ok(&run(home.cmd().args([
+        "bench", "compare", "2", "last", "--force", "--format", "markdown",
+    ])));
+    assert!(
+        md.starts_with("## omc bench: run 3 against run 2\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("No significant change.") || md.contains("| Target | Metric |"),
+        "{md}"
+    );
+    assert!(md.contains("configured differently"), "{md}");
 
     // An explicit baseline of another configuration is refused too.
     assert_eq!(

@@ -176,6 +176,61 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
     }
 }
 
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Better => "better",
+        Verdict::Worse => "worse",
+        Verdict::Unchanged => "no significant change",
+    }
+}
+
+fn change_cell(d: &Delta) -> String {
+    format!(
+        "{} [{}, {}]",
+        pct(d.change),
+        pct(d.change_low),
+        pct(d.change_high.unwrap_or(f64::INFINITY))
+    )
+}
+
+/// GitHub-flavoured Markdown (a CI step summary): the statistics that changed beyond the noise,
+/// each with its interval; "No significant change." when none did.
+pub fn markdown_comparison(c: &Comparison) -> String {
+    let esc = |s: &str| s.replace('|', "\\|");
+    let mut rows = String::new();
+    for t in &c.targets {
+        for d in t.deltas.iter().filter(|d| d.verdict != Verdict::Unchanged) {
+            rows.push_str(&format!(
+                "| {} | `{}` | {} | {} |\n",
+                esc(&t.target),
+                d.metric,
+                change_cell(d),
+                verdict_word(d.verdict)
+            ));
+        }
+    }
+    let mut out = if rows.is_empty() {
+        "No significant change.\n".to_owned()
+    } else {
+        format!(
+            "| Target | Metric | Change [interval] | Verdict |\n| --- | --- | ---: | --- |\n{rows}"
+        )
+    };
+    for l in &c.only_in_base {
+        out.push_str(&format!("\n- only in the base run: {}", esc(l)));
+    }
+    for l in &c.only_in_current {
+        out.push_str(&format!("\n- only in the current run: {}", esc(l)));
+    }
+    if !c.only_in_base.is_empty() || !c.only_in_current.is_empty() {
+        out.push('\n');
+    }
+    if !c.same_config {
+        out.push_str("\n> The runs were configured differently (compared with `--force`).\n");
+    }
+    out
+}
+
 /// A plain-text table of the comparison, one line per target × statistic.
 pub fn render_comparison(c: &Comparison) -> String {
     let mut t = comfy_table::Table::new();
@@ -198,18 +253,8 @@ pub fn render_comparison(c: &Comparison) -> String {
                 d.metric.clone(),
                 show(d.base),
                 show(d.current),
-                format!(
-                    "{} [{}, {}]",
-                    pct(d.change),
-                    pct(d.change_low),
-                    pct(d.change_high.unwrap_or(f64::INFINITY))
-                ),
-                match d.verdict {
-                    Verdict::Better => "better",
-                    Verdict::Worse => "worse",
-                    Verdict::Unchanged => "no significant change",
-                }
-                .to_string(),
+                change_cell(d),
+                verdict_word(d.verdict).to_string(),
             ]);
         }
     }

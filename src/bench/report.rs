@@ -472,36 +472,15 @@ pub fn render_markdown(report: &BenchReport) -> String {
 
 /// The changes the comparison judged real (the unchanged ones would drown them).
 fn markdown_comparison(report: &BenchReport, c: &Comparison) -> String {
-    use super::compare::Verdict;
     let base = report
         .baseline
         .as_ref()
         .and_then(|b| b.id.clone())
         .unwrap_or_else(|| "?".into());
-    let mut out = format!("\n### Against baseline run {base}\n\n");
-    let mut rows = Vec::new();
-    for t in &c.targets {
-        for d in t.deltas.iter().filter(|d| d.verdict != Verdict::Unchanged) {
-            rows.push(format!(
-                "| {} | `{}` | {} | {} |\n",
-                md_escape(&t.target),
-                d.metric,
-                super::gate::pct(d.change),
-                if d.verdict == Verdict::Worse {
-                    "worse"
-                } else {
-                    "better"
-                }
-            ));
-        }
-    }
-    if rows.is_empty() {
-        out.push_str("No significant change.\n");
-    } else {
-        out.push_str("| Target | Metric | Change | Verdict |\n| --- | --- | ---: | --- |\n");
-        out.extend(rows);
-    }
-    out
+    format!(
+        "\n### Against baseline run {base}\n\n{}",
+        super::compare::markdown_comparison(c)
+    )
 }
 
 /// The fields of each metric in the CSV, in column order.

@@ -157,6 +157,24 @@ impl Store {
     }
 
     /// A stored run's report (exit 3 when there is no such run, or it never finished).
+    /// `id` itself, or for `last` the id of `profile`'s latest run that has a report.
+    pub fn resolve_bench_id(&self, profile: &str, id: &str) -> Result<String> {
+        if !id.trim().eq_ignore_ascii_case("last") {
+            return Ok(id.to_owned());
+        }
+        let last: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT id FROM bench_runs WHERE profile = ?1 AND report IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                [profile],
+                |r| r.get(0),
+            )
+            .optional()?;
+        last.map(|n| n.to_string())
+            .ok_or_else(|| Error::not_found("bench run", "last"))
+    }
+
     pub fn bench_report(&self, id: &str) -> Result<BenchReport> {
         let n = parse_run_id(id)?;
         let report: Option<Option<String>> = self

@@ -86,6 +86,17 @@ fn changes_are_judged_with_the_uncertainty() {
     let text = render_comparison(&faster);
     assert!(text.contains("-30% [-36.5%, -22.9%]"), "{text}");
     assert!(text.contains("better"), "{text}");
+    // The Markdown keeps the interval, and lists only what changed.
+    let md = omc::bench::compare::markdown_comparison(&faster);
+    assert!(
+        md.contains("| openai/a | `ttft.p50` | -30% [-36.5%, -22.9%] | better |"),
+        "{md}"
+    );
+    assert!(!md.contains("ttft.p99"), "{md}");
+    assert_eq!(
+        omc::bench::compare::markdown_comparison(&within),
+        "No significant change.\n"
+    );
 }
 
 #[test]

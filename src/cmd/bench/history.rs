@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{FormatArg, format_for, print, write_file};
-use crate::bench::compare::render_comparison;
+use crate::bench::Format;
+use crate::bench::compare::{markdown_comparison, render_comparison};
 use crate::bench::gate::{fmt_ms, trim_num};
 use crate::bench::render;
 use crate::cmd::Ctx;
@@ -20,7 +21,7 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The run's id (see `omc bench history`)
+    /// The run's id (see `omc bench history`), or `last`
     pub id: String,
 
     /// Report format (--json is --format json)
@@ -36,11 +37,14 @@ pub struct ShowArgs {
 pub struct CompareArgs {
     /// The base run's id
     pub base: String,
-    /// The run compared with it
+    /// The run compared with it (`last`: the latest run)
     pub current: String,
     /// Compare even when the runs were configured differently
     #[arg(long)]
     pub force: bool,
+    /// Output format: table, json (as --json) or markdown (for a CI step summary)
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 }
 
 pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
@@ -76,7 +80,7 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
 
 pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<()> {
     let store = ctx.store()?;
-    let report = store.bench_report(&args.id)?;
+    let report = store.bench_report(&store.resolve_bench_id(ctx.profile(), &args.id)?)?;
     let format = args.format.resolve(ctx.global.json);
     if let Some(path) = &args.out {
         write_file(path, &render(&report, format_for(path, format), false)?)?;
@@ -86,16 +90,24 @@ pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<()> {
 
 pub fn compare(ctx: &Ctx, args: &CompareArgs) -> Result<()> {
     let store = ctx.store()?;
-    let base = store.bench_report(&args.base)?;
-    let current = store.bench_report(&args.current)?;
+    let base_id = store.resolve_bench_id(ctx.profile(), &args.base)?;
+    let current_id = store.resolve_bench_id(ctx.profile(), &args.current)?;
+    let base = store.bench_report(&base_id)?;
+    let current = store.bench_report(&current_id)?;
     let c = crate::bench::compare(&base, &current, args.force)?;
-    if ctx.global.json {
-        return ctx.out.json(&c);
+    match args.format.resolve(ctx.global.json) {
+        Format::Json => ctx.out.json(&c),
+        Format::Markdown => print(&format!(
+            "## omc bench: run {current_id} against run {base_id}\n\n{}",
+            markdown_comparison(&c)
+        )),
+        Format::Table => print(&format!(
+            "Run {current_id} against base run {base_id}:\n{}",
+            render_comparison(&c)
+        )),
+        Format::Csv => Err(crate::error::Error::usage_hint(
+            "a comparison has no CSV form",
+            "use --format table, json or markdown",
+        )),
     }
-    print(&format!(
-        "Run {} against base run {}:\n{}",
-        args.current.trim(),
-        args.base.trim(),
-        render_comparison(&c)
-    ))
 }
