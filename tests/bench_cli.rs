@@ -323,6 +323,17 @@ fn baseline_last_feeds_regression_gates() {
         .clone();
     assert_eq!(ttft["verdict"], "worse");
 
+    // The history says which runs failed their gates.
+    let h: Value =
+        serde_json::from_str(&ok(&run(home.cmd().args(["bench", "history", "--json"])))).unwrap();
+    assert_eq!(
+        h[0]["gates"],
+        serde_json::json!({"pass": 0, "fail": 1, "inconclusive": 0})
+    );
+    assert_eq!(h[2]["gates"]["inconclusive"], 1);
+    let table = ok(&run(home.cmd().args(["bench", "history"])));
+    assert!(table.contains("1 failed"), "{table}");
+
     // An explicit baseline that does not exist: exit 3.
     assert_eq!(code(&bench(&home, None, &["--baseline", "77"])), 3);
 }

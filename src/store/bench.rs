@@ -63,6 +63,15 @@ pub struct BenchRunRow {
     /// Summed over targets; `None` when no target was priced.
     pub cost_total_usd: Option<f64>,
     pub wall_ms: Option<f64>,
+    /// Verdicts of the run's `--fail-if` gates: how many passed, failed, were inconclusive.
+    pub gates: GateCounts,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct GateCounts {
+    pub pass: u32,
+    pub fail: u32,
+    pub inconclusive: u32,
 }
 
 /// A run id as the user types it: the integer the store gave it.
@@ -290,5 +299,14 @@ fn history_row(
         failed,
         cost_total_usd: cost,
         wall_ms: wall,
+        gates: report.as_ref().map_or_else(GateCounts::default, |r| {
+            use crate::bench::GateStatus;
+            let count = |s: GateStatus| r.gates.iter().filter(|g| g.status == s).count() as u32;
+            GateCounts {
+                pass: count(GateStatus::Pass),
+                fail: count(GateStatus::Fail),
+                inconclusive: count(GateStatus::Inconclusive),
+            }
+        }),
     }
 }

@@ -15,7 +15,7 @@ use crate::error::Result;
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Show at most N runs
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: u32,
 }
 
@@ -59,7 +59,8 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
         return Ok(());
     }
     let mut t = ctx.out.table(&[
-        "ID", "STARTED", "STATUS", "TARGETS", "REQUESTS", "FAILED", "WALL", "COST", "CONFIG",
+        "ID", "STARTED", "STATUS", "TARGETS", "REQUESTS", "FAILED", "WALL", "COST", "GATES",
+        "CONFIG",
     ]);
     for r in rows {
         t.add_row(vec![
@@ -72,6 +73,12 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
             r.wall_ms.map_or_else(|| "–".into(), fmt_ms),
             r.cost_total_usd
                 .map_or_else(|| "–".into(), |c| format!("${}", trim_num(c, 6))),
+            match r.gates {
+                g if g.pass + g.fail + g.inconclusive == 0 => "–".into(),
+                g if g.fail > 0 => format!("{} failed", g.fail),
+                g if g.inconclusive > 0 => format!("{} inconclusive", g.inconclusive),
+                g => format!("{} passed", g.pass),
+            },
             r.config_hash[..12.min(r.config_hash.len())].to_owned(),
         ]);
     }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::executor::{Endpoint, HttpExecutor};
 use super::prompts::{self, BenchPrompt, DEFAULT_MAX_TOKENS};
 use super::writer::RecordWriter;
-use super::{RunArgs, format_for, print};
+use super::{FormatArg, RunArgs, format_for, print};
 use crate::bench::compare::compare_targets;
 use crate::bench::gate::{self, Gate};
 use crate::bench::{
@@ -63,6 +63,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         gate::evaluate(&gates, &[], None)?;
     }
     let format = args.format.resolve(ctx.global.json);
+    if ctx.global.json && !matches!(args.format, FormatArg::Table | FormatArg::Json) {
+        ctx.out
+            .warn("--json prints the JSON report; --format is ignored (use --out FILE for both)");
+    }
     let timeout = humantime::parse_duration(&args.timeout).map_err(|_| {
         Error::usage_hint(
             format!("invalid --timeout '{}'", args.timeout),
@@ -539,17 +543,21 @@ fn progress_bar(ctx: &Ctx) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
     bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {prefix}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len} {rate} eta {eta} {prefix}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.1} req/s", s.per_sec());
+                },
+            )
+            .progress_chars("=> "),
     );
     bar
 }
 
-/// First Ctrl-C (or SIGTERM, SIGHUP): stop sending and let the requests in flight finish, so the partial results
-/// are stored and reported. A second one quits at once.
+/// First Ctrl-C (or SIGTERM, SIGHUP): stop sending and let the requests in flight finish, so
+/// the partial results are stored and reported. A second one quits at once.
 async fn watch_interrupts(stop: Stop, quiet: bool) {
     crate::runtime::interrupted().await;
     stop.stop();
