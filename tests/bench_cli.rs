@@ -146,9 +146,10 @@ fn every_format_renders_the_same_run() {
     let csv = ok(&bench(&home, None, &["--runs", "2", "--format", "csv"]));
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 2, "{csv}");
-    assert!(rows[0].starts_with("target,provider,model,credential,requests,ok,failed,"));
+    assert!(rows[0].starts_with("target,prompt,provider,model,credential,requests,ok,failed,"));
+    // A target's total has no prompt; with one prompt there is no per-prompt row.
     assert!(
-        rows[1].starts_with("echo/echo-1,echo,echo-1,echo,2,2,0,"),
+        rows[1].starts_with("echo/echo-1,,echo,echo-1,echo,2,2,0,"),
         "{csv}"
     );
     assert_eq!(
