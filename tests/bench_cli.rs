@@ -935,3 +935,54 @@ fn several_prompts_are_also_summed_up_one_by_one() {
     let single = json(&bench(&home, None, &["--runs", "2", "--json"]));
     assert!(single.get("by_prompt").is_none(), "{single:#}");
 }
+
+#[test]
+fn a_killed_benchmark_is_told_from_a_running_one() {
+    let home = echo_home();
+    let mut child = home
+        .cmd()
+        .args(["bench", "--runs", "100000", "-q"])
+        .env("OMC_ECHO_DELAY", "ttft=10ms")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let history = |stale_ms: &str| -> Value {
+        let out = run(home
+            .cmd()
+            .env("OMC_TEST_BENCH_STALE_MS", stale_ms)
+            .args(["bench", "history", "--json"]));
+        serde_json::from_str(&ok(&out)).unwrap()
+    };
+    // Alive: its writer gives a sign of life every second.
+    assert_eq!(history("3000")[0]["status"], "running");
+    // SIGKILL cannot be caught: nothing gets to mark the run. Its silence does.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(3500));
+    let h = history("3000");
+    assert_eq!(h[0]["status"], "died");
+    // The history counts what it stored before it died.
+    assert!(h[0]["requests"].as_u64().unwrap() > 0, "{h:#}");
+    let show = run(home
+        .cmd()
+        .env("OMC_TEST_BENCH_STALE_MS", "3000")
+        .args(["bench", "show", "1"]));
+    assert_eq!(code(&show), 2, "{}", stderr(&show));
+    assert!(
+        stderr(&show).contains("bench run 1 died"),
+        "{}",
+        stderr(&show)
+    );
+    // The requests finished before the kill are stored.
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM bench_requests WHERE run_id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(stored > 0, "{stored}");
+}

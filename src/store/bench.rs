@@ -7,13 +7,17 @@ use serde::Serialize;
 use super::Store;
 use crate::bench::{BenchReport, RequestRecord};
 use crate::error::{Error, Result};
+use crate::time::now_ms;
 
 /// How a stored run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BenchStatus {
-    /// Still going, or the process died before it could say (no report).
+    /// Still going: its writer has given a sign of life lately.
     Running,
+    /// Killed (SIGKILL, a crash, a power cut) before it could finish: no sign of life for
+    /// [`STALE_AFTER_MS`]. Its records up to the last batch are stored; it has no report.
+    Died,
     /// Every request was sent.
     Complete,
     /// Stopped by Ctrl-C: the report covers the requests that finished.
@@ -22,10 +26,34 @@ pub enum BenchStatus {
     Failed,
 }
 
+/// How often a running benchmark says it is alive.
+pub const HEARTBEAT_MS: i64 = 1_000;
+/// How long without a sign of life before a running benchmark counts as dead.
+pub const STALE_AFTER_MS: i64 = 10_000;
+
+/// `running` as stored, or `died` when its last sign of life is older than [`STALE_AFTER_MS`]
+/// (`OMC_TEST_BENCH_STALE_MS` shortens that, for tests).
+fn live_status(stored: &str, heartbeat_at: Option<i64>, started_at: i64) -> BenchStatus {
+    let status = BenchStatus::parse(stored);
+    if status != BenchStatus::Running {
+        return status;
+    }
+    let stale_after = std::env::var("OMC_TEST_BENCH_STALE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(STALE_AFTER_MS);
+    if now_ms() - heartbeat_at.unwrap_or(started_at) > stale_after {
+        BenchStatus::Died
+    } else {
+        BenchStatus::Running
+    }
+}
+
 impl BenchStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             BenchStatus::Running => "running",
+            BenchStatus::Died => "died",
             BenchStatus::Complete => "complete",
             BenchStatus::Interrupted => "interrupted",
             BenchStatus::Failed => "failed",
@@ -57,7 +85,7 @@ pub struct BenchRunRow {
     /// Target labels.
     pub targets: Vec<String>,
     pub prompts: usize,
-    /// Measured requests that finished (0 while running).
+    /// Measured requests that finished (for a run without a report, those stored so far).
     pub requests: u64,
     pub failed: u64,
     /// Summed over targets; `None` when no target was priced.
@@ -94,12 +122,22 @@ impl Store {
     ) -> Result<i64> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO bench_runs(started_at, profile, config, config_hash, status)
-                 VALUES (?1, ?2, ?3, ?4, 'running')",
+                "INSERT INTO bench_runs(started_at, profile, config, config_hash, status,
+                     heartbeat_at)
+                 VALUES (?1, ?2, ?3, ?4, 'running', ?1)",
                 (started_at_ms, profile, config_json, config_hash),
             )?;
             Ok(tx.last_insert_rowid())
         })
+    }
+
+    /// A running benchmark's sign of life, given every [`HEARTBEAT_MS`] by its record writer.
+    pub fn bench_heartbeat(&mut self, run_id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE bench_runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
+            (run_id, now_ms()),
+        )?;
+        Ok(())
     }
 
     /// Append requests `first_seq..` of run `run_id`, in one transaction.
@@ -165,7 +203,6 @@ impl Store {
         Ok(())
     }
 
-    /// A stored run's report (exit 3 when there is no such run, or it never finished).
     /// `id` itself, or for `last` the id of `profile`'s latest run that has a report.
     pub fn resolve_bench_id(&self, profile: &str, id: &str) -> Result<String> {
         if !id.trim().eq_ignore_ascii_case("last") {
@@ -184,17 +221,32 @@ impl Store {
             .ok_or_else(|| Error::not_found("bench run", "last"))
     }
 
+    /// A stored run's report (exit 3 when there is no such run, or it never finished).
     pub fn bench_report(&self, id: &str) -> Result<BenchReport> {
         let n = parse_run_id(id)?;
-        let report: Option<Option<String>> = self
+        type Row = (Option<String>, String, Option<i64>, i64);
+        let row: Option<Row> = self
             .conn
-            .query_row("SELECT report FROM bench_runs WHERE id = ?1", [n], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT report, status, heartbeat_at, started_at FROM bench_runs WHERE id = ?1",
+                [n],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
             .optional()?;
-        let Some(report) = report else {
+        let Some((report, status, heartbeat_at, started_at)) = row else {
             return Err(Error::not_found("bench run", id));
         };
+        if report.is_none() && live_status(&status, heartbeat_at, started_at) == BenchStatus::Died {
+            return Err(Error::Usage {
+                message: format!(
+                    "bench run {n} died before it finished (killed, or the machine went down): \
+                     it has no report"
+                ),
+                hint: Some(
+                    "its requests up to the end are in the store; run the benchmark again".into(),
+                ),
+            });
+        }
         let Some(json) = report else {
             return Err(Error::Usage {
                 message: format!("bench run {n} has no report: it is still running, or it died"),
@@ -235,40 +287,67 @@ impl Store {
     /// The profile's runs, newest first.
     pub fn bench_history(&self, profile: &str, limit: u32) -> Result<Vec<BenchRunRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, started_at, profile, status, config_hash, config, report
-             FROM bench_runs WHERE profile = ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT id, started_at, profile, status, config_hash, config, report, heartbeat_at,
+                 CASE WHEN report IS NULL THEN
+                     (SELECT count(*) FROM bench_requests q WHERE q.run_id = r.id AND q.warmup = 0)
+                 END,
+                 CASE WHEN report IS NULL THEN
+                     (SELECT count(*) FROM bench_requests q
+                      WHERE q.run_id = r.id AND q.warmup = 0 AND q.status = 'error')
+                 END
+             FROM bench_runs r WHERE profile = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![profile, limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-            ))
+            Ok(StoredRun {
+                id: r.get(0)?,
+                started_at_ms: r.get(1)?,
+                profile: r.get(2)?,
+                status: r.get(3)?,
+                config_hash: r.get(4)?,
+                config: r.get(5)?,
+                report: r.get(6)?,
+                heartbeat_at: r.get(7)?,
+                stored: match (r.get::<_, Option<i64>>(8)?, r.get::<_, Option<i64>>(9)?) {
+                    (Some(n), Some(failed)) => Some((n as u64, failed as u64)),
+                    _ => None,
+                },
+            })
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, started, profile, status, hash, config, report) = row?;
-            out.push(history_row(
-                id, started, profile, &status, hash, &config, report,
-            ));
+            out.push(history_row(row?));
         }
         Ok(out)
     }
 }
 
-fn history_row(
+/// A `bench_runs` row as stored.
+struct StoredRun {
     id: i64,
     started_at_ms: i64,
     profile: String,
-    status: &str,
+    status: String,
     config_hash: String,
-    config: &str,
+    config: String,
     report: Option<String>,
-) -> BenchRunRow {
+    heartbeat_at: Option<i64>,
+    /// Without a report (running, died): the measured requests stored so far, and failed.
+    stored: Option<(u64, u64)>,
+}
+
+fn history_row(run: StoredRun) -> BenchRunRow {
+    let StoredRun {
+        id,
+        started_at_ms,
+        profile,
+        status,
+        config_hash,
+        config,
+        report,
+        heartbeat_at,
+        stored,
+    } = run;
+    let config = config.as_str();
     let config: Option<crate::bench::BenchConfig> = serde_json::from_str(config).ok();
     let report: Option<BenchReport> = report.and_then(|r| serde_json::from_str(&r).ok());
     let (requests, failed, cost, wall) = match &report {
@@ -281,14 +360,17 @@ fn history_row(
                 Some(r.wall_ms),
             )
         }
-        None => (0, 0, None, None),
+        None => {
+            let (n, failed) = stored.unwrap_or_default();
+            (n, failed, None, None)
+        }
     };
     BenchRunRow {
         id: id.to_string(),
         started_at_ms,
         started_at: crate::time::rfc3339(started_at_ms),
         profile,
-        status: BenchStatus::parse(status),
+        status: live_status(&status, heartbeat_at, started_at_ms),
         config_hash,
         targets: config
             .as_ref()

@@ -16,7 +16,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 pub use audit::{AuditEntry, record as audit_record};
-pub use bench::{BenchRunRow, BenchStatus, parse_run_id};
+pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential};
 pub use profiles::{Profile, validate_name};
 pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};

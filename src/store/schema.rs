@@ -130,9 +130,11 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     "#,
     // 4: the provider's own id for each benchmarked request (`x-request-id`, `request-id`),
-    // and its longest gap between content chunks.
+    // its longest gap between content chunks, and a running benchmark's last sign of life (so
+    // one that was killed is told from one still going).
     r#"
     ALTER TABLE bench_requests ADD COLUMN request_id TEXT;
     ALTER TABLE bench_requests ADD COLUMN max_gap_ms REAL;
+    ALTER TABLE bench_runs ADD COLUMN heartbeat_at INTEGER;
     "#,
 ];

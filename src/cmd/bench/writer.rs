@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench::RequestRecord;
 use crate::error::{Error, Result};
+use crate::store::HEARTBEAT_MS;
 use crate::store::Store;
 
 /// Most records in one transaction.
@@ -73,7 +74,24 @@ fn write_loop(
     let mut batch: Vec<RequestRecord> = Vec::with_capacity(BATCH);
     let mut written = 0u64;
     let mut line = Vec::with_capacity(1024);
-    while let Ok(first) = rx.recv() {
+    // The sign of life that tells a running benchmark from a killed one (`bench history`):
+    // given after every batch, and between records when they are slow to come.
+    let heartbeat = Duration::from_millis(HEARTBEAT_MS as u64);
+    let beat = |store: &mut Store| {
+        // A missed beat only risks a live run looking dead later; it is no reason to stop.
+        if let Err(e) = store.bench_heartbeat(run_id) {
+            tracing::debug!(error = %e, "bench heartbeat");
+        }
+    };
+    loop {
+        let first = match rx.recv_timeout(heartbeat) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => {
+                beat(&mut store);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         batch.push(first);
         let due = Instant::now() + FLUSH_EVERY;
         while batch.len() < BATCH {
@@ -101,6 +119,7 @@ fn write_loop(
         }
         written += batch.len() as u64;
         batch.clear();
+        beat(&mut store);
     }
     (store, Ok(written))
 }
