@@ -178,7 +178,11 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
 
 fn error_text(e: &Error) -> String {
     match e.hint() {
-        Some(h) => format!("{e} ({h})"),
+        // Inside doctor, "run `omc doctor`" is no advice: keep only the rest of the hint.
+        Some(h) => {
+            let h = h.replace("run `omc doctor`, and ", "");
+            format!("{e} ({h})")
+        }
         None => e.to_string(),
     }
 }
