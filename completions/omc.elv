@@ -574,7 +574,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --version 'Print version'
         }
         &'omc;bench;compare'= {
-            cand --format 'Output format: table, json (as --json) or markdown (for a CI step summary)'
+            cand --format 'Output format (markdown: for a CI step summary)'
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
@@ -585,8 +585,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
             cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
             cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

@@ -453,9 +453,8 @@ complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcomman
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l format -d 'Output format: table, json (as --json) or markdown (for a CI step summary)' -r -f -a "table\t''
-json\t''
-csv\t''
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l format -d 'Output format (markdown: for a CI step summary)' -r -f -a "table\t''
+json\t'As --json'
 markdown\t''"
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -467,7 +466,7 @@ complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcomman
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s q -l quiet -d 'Print less: errors only on stderr'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
-complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from compare" -s V -l version -d 'Print version'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "history" -d 'List stored benchmark runs, newest first'
 complete -c omc -n "__fish_omc_using_subcommand bench; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a stored run\'s report again, in any format'

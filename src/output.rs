@@ -83,6 +83,15 @@ pub fn stdout_error(e: std::io::Error) -> Error {
     Error::io("cannot write to stdout", e)
 }
 
+/// Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR).
+pub fn csv_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
 /// SGR codes for [`paint`].
 pub const RED_BOLD: &str = "1;31";
 pub const YELLOW_BOLD: &str = "1;33";
@@ -193,6 +202,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             " NAME    KEY       X\n a       sk-…wxyz  1\n longer  -\n"
         );
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for bad in ["=1+1", "+x", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(bad).starts_with('\''), "{bad:?}");
+        }
+        assert_eq!(csv_cell("openai/gpt-4o"), "openai/gpt-4o");
     }
 
     #[test]

@@ -986,3 +986,40 @@ fn a_killed_benchmark_is_told_from_a_running_one() {
         .unwrap();
     assert!(stored > 0, "{stored}");
 }
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
+    let home = echo_home();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("evil.toml");
+    std::fs::write(
+        &suite,
+        "[[prompt]]\nname = '=HYPERLINK(\"http://x\")'\ntext = 'a'\n\n[[prompt]]\nname = '@b'\ntext = 'b'\n",
+    )
+    .unwrap();
+    let csv = ok(&bench(
+        &home,
+        None,
+        &[
+            "--suite",
+            suite.to_str().unwrap(),
+            "--model",
+            "+1",
+            "--runs",
+            "1",
+            "--format",
+            "csv",
+        ],
+    ));
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell:?} in {csv}");
+        }
+    }
+    assert_eq!(&rows[0][3], "'+1");
+    assert_eq!(&rows[1][1], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(&rows[2][1], "'@b");
+}

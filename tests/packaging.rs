@@ -98,6 +98,17 @@ fn committed_man_pages_match_the_binary() {
     // `omc man` without --out prints the top page.
     let out = generator().arg("man").output().unwrap();
     assert_eq!(out.stdout, std::fs::read(committed.join("omc.1")).unwrap());
+    // Every page a SEE ALSO or SUBCOMMANDS entry points to exists.
+    for name in &generated {
+        let text =
+            String::from_utf8_lossy(&std::fs::read(tmp.path().join(name)).unwrap()).into_owned();
+        for line in text.lines() {
+            if let Some(page) = line.strip_suffix("(1)").filter(|l| l.starts_with("omc")) {
+                let file = format!("{}.1", page.replace("\\-", "-"));
+                assert!(generated.contains(&file), "{name} points to {file}");
+            }
+        }
+    }
 }
 
 #[test]

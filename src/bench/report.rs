@@ -520,12 +520,14 @@ pub fn render_csv(report: &BenchReport) -> Result<String> {
     let opt = |x: Option<f64>| x.map_or_else(String::new, |v| v.to_string());
     // The targets' rows (prompt empty), then each target × prompt's.
     for t in report.targets.iter().chain(&report.by_prompt) {
+        // Names come from the user and the provider: never let a spreadsheet run one.
+        use crate::output::csv_cell;
         let mut row = vec![
-            t.target.clone(),
-            t.prompt.clone().unwrap_or_default(),
-            t.provider.clone(),
-            t.model.clone(),
-            t.credential.clone(),
+            csv_cell(&t.target),
+            csv_cell(t.prompt.as_deref().unwrap_or_default()),
+            csv_cell(&t.provider),
+            csv_cell(&t.model),
+            csv_cell(&t.credential),
             t.requests.to_string(),
             t.ok.to_string(),
             t.failed.to_string(),

@@ -15,7 +15,7 @@ pub struct ManArgs {
 }
 
 pub fn run(args: &ManArgs) -> Result<()> {
-    let cmd = Cli::command();
+    let cmd = without_help_subcommands(Cli::command());
     match &args.out {
         None => {
             let mut out = std::io::stdout().lock();
@@ -36,7 +36,7 @@ pub fn run(args: &ManArgs) -> Result<()> {
 
 /// Every page, by file name: `omc.1`, then `omc-SUB.1` and `omc-SUB-SUBSUB.1`.
 pub fn pages() -> Result<Vec<(String, Vec<u8>)>> {
-    let mut cmd = Cli::command();
+    let mut cmd = without_help_subcommands(Cli::command());
     cmd.build();
     let mut pages = Vec::new();
     collect(&cmd, "omc", &mut pages)?;
@@ -50,10 +50,17 @@ fn collect(cmd: &clap::Command, name: &str, pages: &mut Vec<(String, Vec<u8>)>) 
         .render(&mut buf)
         .map_err(|e| Error::io("cannot render a man page", e))?;
     pages.push((format!("{name}.1"), buf));
-    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+    for sub in cmd.get_subcommands() {
         collect(sub, &format!("{name}-{}", sub.get_name()), pages)?;
     }
     Ok(())
+}
+
+/// The command tree without clap's `help` subcommands: `omc help X` is `omc X --help`, and a
+/// man page must not point to an `omc-help(1)` that does not exist.
+fn without_help_subcommands(cmd: clap::Command) -> clap::Command {
+    cmd.disable_help_subcommand(true)
+        .mut_subcommands(without_help_subcommands)
 }
 
 /// clap wants a `'static` name; man pages are rendered once per process, so leaking is fine.

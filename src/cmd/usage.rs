@@ -135,7 +135,7 @@ fn write_csv(rows: &[UsageRow]) -> Result<()> {
     .map_err(err)?;
     for r in rows {
         w.write_record([
-            csv_cell(&r.group),
+            crate::output::csv_cell(&r.group),
             r.runs.to_string(),
             r.errors.to_string(),
             r.input_tokens.to_string(),
@@ -148,26 +148,4 @@ fn write_csv(rows: &[UsageRow]) -> Result<()> {
         .map_err(err)?;
     }
     w.flush().map_err(crate::output::stdout_error)
-}
-
-/// Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR).
-pub fn csv_cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        for bad in ["=1+1", "+x", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(csv_cell(bad).starts_with('\''), "{bad:?}");
-        }
-        assert_eq!(csv_cell("openai/gpt-4o"), "openai/gpt-4o");
-    }
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{FormatArg, format_for, print, write_file};
-use crate::bench::Format;
 use crate::bench::compare::{markdown_comparison, render_comparison};
 use crate::bench::gate::{fmt_ms, trim_num};
 use crate::bench::render;
@@ -35,16 +34,25 @@ pub struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The base run's id
+    /// The base run's id (`last`: the latest run with a report)
     pub base: String,
-    /// The run compared with it (`last`: the latest run)
+    /// The run compared with it (`last`: the latest run with a report)
     pub current: String,
     /// Compare even when the runs were configured differently
     #[arg(long)]
     pub force: bool,
-    /// Output format: table, json (as --json) or markdown (for a CI step summary)
-    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
-    pub format: FormatArg,
+    /// Output format (markdown: for a CI step summary)
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+}
+
+/// What a comparison can be printed as: it has no CSV form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareFormat {
+    Table,
+    /// As --json
+    Json,
+    Markdown,
 }
 
 pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
@@ -102,19 +110,15 @@ pub fn compare(ctx: &Ctx, args: &CompareArgs) -> Result<()> {
     let base = store.bench_report(&base_id)?;
     let current = store.bench_report(&current_id)?;
     let c = crate::bench::compare(&base, &current, args.force)?;
-    match args.format.resolve(ctx.global.json) {
-        Format::Json => ctx.out.json(&c),
-        Format::Markdown => print(&format!(
+    match (ctx.global.json, args.format) {
+        (true, _) | (_, CompareFormat::Json) => ctx.out.json(&c),
+        (_, CompareFormat::Markdown) => print(&format!(
             "## omc bench: run {current_id} against run {base_id}\n\n{}",
             markdown_comparison(&c)
         )),
-        Format::Table => print(&format!(
+        (_, CompareFormat::Table) => print(&format!(
             "Run {current_id} against base run {base_id}:\n{}",
             render_comparison(&c)
-        )),
-        Format::Csv => Err(crate::error::Error::usage_hint(
-            "a comparison has no CSV form",
-            "use --format table, json or markdown",
         )),
     }
 }
