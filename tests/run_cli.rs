@@ -537,3 +537,56 @@ fn pointless_or_mistyped_input_is_a_usage_error() {
         .unwrap_or_else(|| panic!("{checks:#}"));
     assert_eq!(check["status"], "fail", "{check}");
 }
+
+#[test]
+fn a_server_echoing_the_key_cannot_make_omc_show_or_store_it() {
+    // Gemini sends no request id of its own, so the hostile header below is the one omc reads.
+    let family = Family::Gemini;
+    let key = "AIzaCANARY-hostile-5e1f9a7c3b2d4e6f8a0b";
+    let fake = Fake::start(family, key);
+    let home = Home::new();
+    ok(&add_to(&home, &fake, family, key));
+    // The key, echoed back in the error body and as the request id.
+    fake.server().set_default(Behaviour::Error {
+        status: 500,
+        body: format!(
+            r#"{{"error":{{"code":500,"message":"upstream rejected {key}","status":"INTERNAL"}}}}"#
+        ),
+        headers: vec![("x-request-id".into(), format!("req-{key}"))],
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("records.jsonl");
+    let outputs = [
+        run(home
+            .cmd()
+            .env("OMC_LOG", "trace")
+            .args(["run", "hi", "--json"])),
+        run(home.cmd().env("OMC_LOG", "trace").args([
+            "bench",
+            "--runs",
+            "3",
+            "--warmup",
+            "0",
+            "--json",
+            "--requests-out",
+            records.to_str().unwrap(),
+        ])),
+    ];
+    assert_eq!(code(&outputs[0]), 6, "{}", stderr(&outputs[0]));
+    assert_eq!(code(&outputs[1]), 6, "{}", stderr(&outputs[1]));
+    for out in &outputs {
+        assert!(!contains(&out.stdout, "CANARY"), "{}", stdout(out));
+        assert!(!contains(&out.stderr, "CANARY"), "{}", stderr(out));
+    }
+    let lines = std::fs::read_to_string(&records).unwrap();
+    assert_eq!(lines.lines().count(), 3, "{lines}");
+    assert!(!lines.contains("CANARY"), "{lines}");
+    // Nor anywhere in the store: database, WAL, anything omc wrote.
+    for entry in std::fs::read_dir(home.data()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!contains(&bytes, "CANARY"), "{}", path.display());
+        }
+    }
+}
