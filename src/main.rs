@@ -29,9 +29,16 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             use omc::output::{CYAN_BOLD, RED_BOLD, paint};
-            eprintln!("omc: {}: {e}", paint(stderr_color, RED_BOLD, "error"));
+            use omc::terminal::line;
+            // Messages quote provider replies and names from the command line: shown escaped.
+            let message = e.to_string();
+            eprintln!(
+                "omc: {}: {}",
+                paint(stderr_color, RED_BOLD, "error"),
+                line(&message)
+            );
             if let Some(hint) = e.hint() {
-                eprintln!("{}: {hint}", paint(stderr_color, CYAN_BOLD, "hint"));
+                eprintln!("{}: {}", paint(stderr_color, CYAN_BOLD, "hint"), line(&hint));
             }
             ExitCode::from(e.exit_code())
         }

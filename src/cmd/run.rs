@@ -60,6 +60,11 @@ pub struct RunArgs {
     /// Give up on a request after this long, retries included (e.g. 60s)
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+
+    /// On a terminal, pass escape sequences in the answer through to it (by default they are
+    /// shown escaped; piped output is always byte-exact)
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,6 +120,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     .map_err(|e| e.into_error("omc"))?;
 
     let stream_to_stdout = !args.no_stream && !ctx.global.json;
+    let neutralise = neutralise(args);
     let mut failed: Vec<String> = Vec::new();
     for (i, (cred, ciphertext)) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
@@ -162,7 +168,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 partial.push_str(d.text);
                 if stream_to_stdout && write_error.is_none() {
                     let mut out = std::io::stdout().lock();
-                    if let Err(e) = out.write_all(d.text.as_bytes()).and_then(|_| out.flush()) {
+                    let shown = shown(neutralise, d.text);
+                    if let Err(e) = out.write_all(shown.as_bytes()).and_then(|_| out.flush()) {
                         write_error = Some(e);
                     }
                 }
@@ -280,7 +287,7 @@ fn render(
     }
     let mut out = std::io::stdout().lock();
     if !streamed {
-        out.write_all(resp.text.as_bytes())
+        out.write_all(shown(neutralise(args), &resp.text).as_bytes())
             .map_err(crate::output::stdout_error)?;
     }
     // On a terminal, end the answer's line; in a pipe, the text stays exactly as sent.
@@ -288,8 +295,21 @@ fn render(
         writeln!(out).map_err(crate::output::stdout_error)?;
     }
     out.flush().map_err(crate::output::stdout_error)?;
-    let _ = args;
     Ok(())
+}
+
+/// Model output is untrusted (a prompt injection can make a model emit escape sequences): on a
+/// terminal it is shown escaped unless `--raw`; in a pipe it stays byte-exact.
+fn neutralise(args: &RunArgs) -> bool {
+    !args.raw && std::io::stdout().is_terminal()
+}
+
+fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
+    if neutralise {
+        crate::terminal::text(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// The prompt from the argument and/or piped stdin.

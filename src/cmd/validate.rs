@@ -10,6 +10,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
 use crate::store::{Filter, RunEnd, RunStart};
+use crate::terminal::line;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -159,14 +160,16 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             .out
             .table(&["NAME", "PROVIDER", "STATUS", "LATENCY", "DETAIL"]);
         for c in &checked {
+            // DETAIL quotes the provider's reply: shown escaped.
             table.add_row(vec![
-                c.name.clone(),
+                line(&c.name).into_owned(),
                 c.provider.clone(),
                 c.status.to_owned(),
                 format!("{} ms", c.latency_ms),
-                c.error
-                    .clone()
-                    .unwrap_or_else(|| format!("{} models", c.models.unwrap_or(0))),
+                c.error.as_deref().map_or_else(
+                    || format!("{} models", c.models.unwrap_or(0)),
+                    |e| line(e).into_owned(),
+                ),
             ]);
         }
         ctx.out.print_table(&table)?;
