@@ -177,3 +177,15 @@ fn model_output_is_byte_exact_in_a_pipe_and_neutralised_on_a_terminal_unless_raw
         assert!(contains(&raw, HOSTILE), "--raw passes the sequence: {:?}", String::from_utf8_lossy(&raw));
     }
 }
+
+#[test]
+fn powershell_env_lines_double_every_quote_character() {
+    let home = Home::new();
+    let key = "sk-a\u{2019};Remove-Item x;\u{2018}b'c\u{201a}\u{201b}";
+    ok(&home.add("openai", "openai", key));
+    let out = ok(&run(home.cmd().args(["env", "--shell", "powershell"])));
+    assert_eq!(
+        out.trim_end(),
+        "$env:OPENAI_API_KEY = 'sk-a\u{2019}\u{2019};Remove-Item x;\u{2018}\u{2018}b''c\u{201a}\u{201a}\u{201b}\u{201b}'"
+    );
+}
