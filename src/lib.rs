@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod hardening;
 pub mod logging;
 pub mod mask;
 pub mod output;

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Before anything is read: no core dump may ever hold a secret.
+    omc::hardening::harden();
     let cli = match omc::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

@@ -189,3 +189,92 @@ fn powershell_env_lines_double_every_quote_character() {
         "$env:OPENAI_API_KEY = 'sk-a\u{2019}\u{2019};Remove-Item x;\u{2018}\u{2018}b''c\u{201a}\u{201a}\u{201b}\u{201b}'"
     );
 }
+
+/// The pids of `pid`'s children, from /proc.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Every readable byte of `pid`'s memory, region by region (as root, or with ptrace rights).
+fn memory_contains(pid: u32, needle: &[u8]) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (range, perms) = (fields.next().unwrap(), fields.next().unwrap());
+        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.ends_with("[vsyscall]") {
+            continue;
+        }
+        let (start, end) = range.split_once('-').unwrap();
+        let start = u64::from_str_radix(start, 16).unwrap();
+        let end = u64::from_str_radix(end, 16).unwrap();
+        let mut buf = vec![0u8; (end - start) as usize];
+        if mem.seek(SeekFrom::Start(start)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        if buf.windows(needle.len()).any(|w| w == needle) {
+            return true;
+        }
+    }
+    false
+}
+
+/// A running `omc exec -- sleep 30`, its pid once the child has started, and the key it holds.
+fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
+    ok(&home.add("openai", "openai", key));
+    let child = home
+        .cmd()
+        .args(["exec", "--", "sleep", "30"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = Instant::now();
+    while children(pid).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(10), "exec never started its child");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, pid)
+}
+
+#[test]
+fn omc_cannot_dump_core() {
+    let home = Home::new();
+    let (mut child, pid) = exec_waiting(&home, "sk-openai-COREDUMP-0123456789abcdef");
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    let soft = core.split_whitespace().nth(4).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(soft, "0", "{core}");
+
+    // The same call the binary makes, read back from the kernel in this process.
+    omc::hardening::harden();
+    assert_eq!(omc::hardening::dumpable(), Some(false));
+}
+
+#[test]
+fn exec_keeps_no_copy_of_the_key_while_it_waits() {
+    let home = Home::new();
+    let key = "sk-openai-WAITCANARY-9f8e7d6c5b4a39281706";
+    let (mut child, pid) = exec_waiting(&home, key);
+    // The whole key, and its tail (a freed buffer's first bytes are reused by the allocator).
+    let whole = memory_contains(pid, key.as_bytes());
+    let tail = memory_contains(pid, &key.as_bytes()[key.len() - 24..]);
+    let sleeper = children(pid)[0];
+    let in_child = memory_contains(sleeper, key.as_bytes());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(in_child, "the scan works: the child's environment holds the key");
+    assert!(!whole, "omc holds a copy of the key while its child runs");
+    eprintln!("tail found: {tail}");
+}
