@@ -33,7 +33,7 @@ pub struct RunArgs {
     pub provider: Option<String>,
 
     /// Model [default: the credential's model, else the provider's default]
-    #[arg(long, short)]
+    #[arg(long, short, value_parser = crate::bounds::parse_model)]
     pub model: Option<String>,
 
     /// System prompt
