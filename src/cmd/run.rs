@@ -16,6 +16,10 @@ use crate::provider::{
 };
 use crate::store::{Credential, RunEnd, RunStart, Store};
 
+/// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
+/// must not hold a CI job forever.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 /// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.
 const DEFAULT_MAX_TOKENS: u32 = 1024;
 
@@ -57,7 +61,8 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
     pub fallback: Vec<String>,
 
-    /// Give up on a request after this long, retries included (e.g. 60s)
+    /// Give up on a request after this long, retries included (e.g. 60s) [default: 10m, or
+    /// run.timeout in config.toml]
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 
@@ -98,12 +103,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .max_tokens
         .or(config.run.max_tokens)
         .unwrap_or(DEFAULT_MAX_TOKENS);
-    let timeout = match args.timeout.as_deref().or(config.run.timeout.as_deref()) {
-        Some(t) => Some(humantime::parse_duration(t).map_err(|_| {
-            Error::usage_hint(format!("invalid timeout '{t}'"), "use e.g. 30s or 2m")
-        })?),
-        None => None,
-    };
+    let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
 
     let mut store = ctx.store()?;
     store.ledger_durability()?;
@@ -113,7 +113,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
     });
     let client = Client::new(ClientOptions {
-        total_timeout: timeout,
+        total_timeout: Some(timeout),
         tls,
         ..ClientOptions::default()
     })
@@ -243,6 +243,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                     failed.push(cred.name.clone());
                     continue;
                 }
+                if e.kind == crate::provider::ErrorKind::Timeout {
+                    return Err(e.into_error(spec.id).with_hint(format!(
+                        "the run's total limit is {}: raise it with --timeout or run.timeout \
+                         in config.toml",
+                        humantime::format_duration(timeout)
+                    )));
+                }
                 return Err(e.into_error(spec.id));
             }
         }
@@ -312,6 +319,22 @@ fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The run's total limit: the one given, else [`DEFAULT_TIMEOUT`].
+fn total_limit(given: Option<&str>) -> Result<Duration> {
+    match given {
+        Some(t) => humantime::parse_duration(t)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                Error::usage_hint(
+                    format!("invalid timeout '{}'", crate::terminal::line(t)),
+                    "use e.g. 30s or 2m",
+                )
+            }),
+        None => Ok(DEFAULT_TIMEOUT),
+    }
+}
+
 /// The prompt from the argument and/or piped stdin.
 fn read_prompt(arg: Option<&str>) -> Result<String> {
     let mut piped = String::new();
@@ -351,4 +374,17 @@ fn candidates(ctx: &Ctx, store: &Store, args: &RunArgs) -> Result<Vec<(Credentia
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_a_timeout_still_has_a_total_limit() {
+        assert_eq!(total_limit(None).unwrap(), Duration::from_secs(600));
+        assert_eq!(total_limit(Some("90s")).unwrap(), Duration::from_secs(90));
+        assert_eq!(total_limit(Some("soon")).unwrap_err().exit_code(), 2);
+        assert_eq!(total_limit(Some("0s")).unwrap_err().exit_code(), 2);
+    }
 }

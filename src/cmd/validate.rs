@@ -1,6 +1,6 @@
 //! `omc validate [NAME… | --all]`: live checks that spend no tokens (they list models).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use secrecy::SecretString;
@@ -40,6 +40,16 @@ struct Checked {
     exit_code: u8,
 }
 
+/// The longest a live check may take, retries included: listing models takes a second or two,
+/// and a server that drips an endless reply must not hold `add` or `validate` forever.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn probe_timeout() -> Duration {
+    crate::hardening::test_hook("OMC_TEST_PROBE_TIMEOUT_MS")
+        .and_then(|ms| ms.parse().ok())
+        .map_or(PROBE_TIMEOUT, Duration::from_millis)
+}
+
 /// One live check: Ok with its latency, or the provider's error.
 pub fn probe(
     spec: &'static ProviderSpec,
@@ -48,6 +58,7 @@ pub fn probe(
 ) -> Result<(std::result::Result<Vec<String>, ProviderError>, i64)> {
     let client = Client::new(ClientOptions {
         tls: spec.needs_tls(base_url),
+        total_timeout: Some(probe_timeout()),
         ..ClientOptions::default()
     })
     .map_err(|e| e.into_error(spec.id))?;
