@@ -3,6 +3,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Freed memory is zeroed: copies of secrets made by std and other crates (the environment
+/// `Command` builds for `omc exec`'s child, request buffers holding keys) are wiped when freed,
+/// not only the ones omc holds in `SecretString`s.
+#[global_allocator]
+static ALLOC: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 fn main() -> ExitCode {
     // Before anything is read: no core dump may ever hold a secret.
     omc::hardening::harden();

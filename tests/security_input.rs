@@ -181,12 +181,12 @@ fn model_output_is_byte_exact_in_a_pipe_and_neutralised_on_a_terminal_unless_raw
 #[test]
 fn powershell_env_lines_double_every_quote_character() {
     let home = Home::new();
-    let key = "sk-a\u{2019};Remove-Item x;\u{2018}b'c\u{201a}\u{201b}";
+    let key = "sk-a\u{2019};Remove-Item(\"x\");\u{2018}b'c\u{201a}\u{201b}";
     ok(&home.add("openai", "openai", key));
     let out = ok(&run(home.cmd().args(["env", "--shell", "powershell"])));
     assert_eq!(
         out.trim_end(),
-        "$env:OPENAI_API_KEY = 'sk-a\u{2019}\u{2019};Remove-Item x;\u{2018}\u{2018}b''c\u{201a}\u{201a}\u{201b}\u{201b}'"
+        "$env:OPENAI_API_KEY = 'sk-a\u{2019}\u{2019};Remove-Item(\"x\");\u{2018}\u{2018}b''c\u{201a}\u{201a}\u{201b}\u{201b}'"
     );
 }
 
@@ -224,6 +224,15 @@ fn memory_contains(pid: u32, needle: &[u8]) -> bool {
     false
 }
 
+/// Ends a running `omc exec` and the child it started.
+fn stop(mut child: std::process::Child, pid: u32) {
+    for grandchild in children(pid) {
+        let _ = Command::new("kill").arg(grandchild.to_string()).status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A running `omc exec -- sleep 30`, its pid once the child has started, and the key it holds.
 fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
     ok(&home.add("openai", "openai", key));
@@ -246,15 +255,14 @@ fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
 #[test]
 fn omc_cannot_dump_core() {
     let home = Home::new();
-    let (mut child, pid) = exec_waiting(&home, "sk-openai-COREDUMP-0123456789abcdef");
+    let (child, pid) = exec_waiting(&home, "sk-openai-COREDUMP-0123456789abcdef");
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
     let core = limits
         .lines()
         .find(|l| l.starts_with("Max core file size"))
         .unwrap();
     let soft = core.split_whitespace().nth(4).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    stop(child, pid);
     assert_eq!(soft, "0", "{core}");
 
     // The same call the binary makes, read back from the kernel in this process.
@@ -266,15 +274,323 @@ fn omc_cannot_dump_core() {
 fn exec_keeps_no_copy_of_the_key_while_it_waits() {
     let home = Home::new();
     let key = "sk-openai-WAITCANARY-9f8e7d6c5b4a39281706";
-    let (mut child, pid) = exec_waiting(&home, key);
-    // The whole key, and its tail (a freed buffer's first bytes are reused by the allocator).
+    let (child, pid) = exec_waiting(&home, key);
+    // The whole key, and its tail: the allocator reuses a freed buffer's first bytes for its own
+    // lists, so an unwiped freed copy shows only from the middle on.
     let whole = memory_contains(pid, key.as_bytes());
     let tail = memory_contains(pid, &key.as_bytes()[key.len() - 24..]);
     let sleeper = children(pid)[0];
     let in_child = memory_contains(sleeper, key.as_bytes());
-    let _ = child.kill();
-    let _ = child.wait();
+    stop(child, pid);
     assert!(in_child, "the scan works: the child's environment holds the key");
     assert!(!whole, "omc holds a copy of the key while its child runs");
-    eprintln!("tail found: {tail}");
+    assert!(!tail, "a freed copy of the key (std's Command environment) was not wiped");
+}
+
+/// Runs `cmd` with stdin from `stdin` (a file), killing it after `limit`: `None` if it had to
+/// be killed, as an unbounded read would be.
+fn run_within(cmd: &mut Command, stdin: Option<&str>, limit: Duration) -> Option<std::process::Output> {
+    if let Some(path) = stdin {
+        cmd.stdin(std::fs::File::open(path).unwrap());
+    }
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn keys_are_bounded_and_invisible_characters_refused() {
+    let home = Home::new();
+    for (key, what) in [
+        ("\u{feff}sk-openai-BOMKEY-123456", "U+FEFF (BYTE ORDER MARK), at position 1"),
+        ("sk-openai-\u{200b}ZWSKEY-123456", "U+200B (ZERO WIDTH SPACE), at position 11"),
+        ("sk-openai-ZWJKEY\u{200d}-123456", "U+200D (ZERO WIDTH JOINER)"),
+    ] {
+        let out = home.add("openai", "openai", key);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains(what), "{}", stderr(&out));
+        assert!(!contains(&out.stderr, "KEY-123456"), "never the key: {}", stderr(&out));
+    }
+    let long = format!("sk-{}", "a".repeat(16 * 1024));
+    let out = home.add("openai", "openai", &long);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("at most 16384"), "{}", stderr(&out));
+
+    // An endless stdin is not read to its end.
+    let out = run_within(
+        home.cmd().args(["add", "openai", "--no-validate", "--key-stdin"]),
+        Some("/dev/zero"),
+        Duration::from_secs(10),
+    )
+    .expect("--key-stdin < /dev/zero must stop reading");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(ok(&run(home.cmd().args(["list", "--json"]))).trim(), "[]");
+}
+
+#[test]
+fn base_urls_with_credentials_or_spaces_and_odd_models_are_refused() {
+    let home = Home::new();
+    let add = |extra: &[&str]| {
+        let mut cmd = home.cmd();
+        cmd.args(["add", "openai-compatible", "--no-validate", "--key-stdin"]);
+        cmd.args(extra);
+        run_stdin(&mut cmd, "sk-local-BOUNDS-000111222")
+    };
+    let out = add(&["--base-url", "http://admin:CANARYPASS@127.0.0.1:9/v1"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("user name or password"), "{}", stderr(&out));
+    assert!(!contains(&out.stderr, "CANARYPASS"), "{}", stderr(&out));
+    for bad in ["http://127.0.0.1:9/v 1", "http://127.0.0.1:9/v1\n", "127.0.0.1:9/v1", "http://h/v1?x=1"] {
+        let out = add(&["--base-url", bad]);
+        assert_eq!(code(&out), 2, "{bad:?}: {}", stderr(&out));
+    }
+    let long = "m".repeat(201);
+    for bad in ["gpt 4o", "gpt\x1b[2J", "../../files", long.as_str()] {
+        let out = add(&["--base-url", "http://127.0.0.1:9/v1", "--model", bad]);
+        assert_eq!(code(&out), 2, "{bad:?}: {}", stderr(&out));
+        assert!(no_escape(&out.stderr), "{}", stderr(&out));
+    }
+    assert_eq!(ok(&run(home.cmd().args(["list", "--json"]))).trim(), "[]");
+    let out = add(&["--base-url", "http://LOCALHOST:9/v1/", "--model", "org/model:free"]);
+    ok(&out);
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&run(home.cmd().args(["list", "--json"])))).unwrap();
+    assert_eq!(list[0]["base_url"], "http://localhost:9/v1");
+}
+
+#[test]
+fn master_key_file_is_read_bounded_and_a_readable_one_is_warned_about() {
+    let home = Home::new();
+    ok(&home.add("openai", "openai", "sk-openai-KEYFILE-0123456789"));
+    let out = run_within(
+        home.bare()
+            .env("OMC_MASTER_KEY_FILE", "/dev/zero")
+            .args(["key", "openai"]),
+        None,
+        Duration::from_secs(10),
+    )
+    .expect("OMC_MASTER_KEY_FILE=/dev/zero must stop reading");
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("larger than"), "{}", stderr(&out));
+
+    let file = home.path().join("master.key");
+    std::fs::write(&file, format!("# created: now\n{}\n", home.master_key)).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(home.bare().env("OMC_MASTER_KEY_FILE", &file).args(["key", "openai"]));
+    assert_eq!(ok(&out).trim(), "sk-openai-KEYFILE-0123456789");
+    assert_eq!(
+        stderr(&out).matches("readable by others").count(),
+        1,
+        "warned once: {}",
+        stderr(&out)
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(home.bare().env("OMC_MASTER_KEY_FILE", &file).args(["key", "openai"]));
+    ok(&out);
+    assert!(!stderr(&out).contains("readable"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_invalid_keyring_timeout_is_a_usage_error() {
+    let home = Home::new();
+    for bad in ["abc", "0s", "5 parsecs"] {
+        let out = run(home.cmd().env("OMC_KEYRING_TIMEOUT", bad).args(["list"]));
+        assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("OMC_KEYRING_TIMEOUT"), "{}", stderr(&out));
+    }
+    ok(&run(home.cmd().env("OMC_KEYRING_TIMEOUT", "2s").args(["list"])));
+}
+
+/// How a raw server answers every request: 200 with a body that never ends, fast or dripped.
+#[derive(Clone, Copy)]
+enum Endless {
+    /// 64 KiB chunks as fast as the client reads (at most 2 GiB, then it gives up).
+    Flood,
+    /// One byte every 100 ms (for at most 60 s).
+    Drip,
+    /// An event stream whose events come every 100 ms and never finish the reply.
+    DripStream,
+}
+
+/// A loopback server answering every request as `mode` says; returns its OpenAI-style base URL.
+/// Each connection's loop is bounded in bytes and time and ends when the client goes away.
+fn endless_server(mode: Endless) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let ctype = match mode {
+                    Endless::DripStream => "text/event-stream",
+                    _ => "application/json",
+                };
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 200 OK\r\ncontent-type: {ctype}\r\nconnection: close\r\n\r\n"
+                );
+                let started = Instant::now();
+                let mut sent = 0usize;
+                let chunk = vec![b' '; 64 * 1024];
+                let event = "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"drip \"}}]}\n\n";
+                while started.elapsed() < Duration::from_secs(60) && sent < (2 << 30) {
+                    let piece: &[u8] = match mode {
+                        Endless::Flood => &chunk,
+                        Endless::Drip => b" ",
+                        Endless::DripStream => event.as_bytes(),
+                    };
+                    if conn.write_all(piece).is_err() {
+                        return;
+                    }
+                    sent += piece.len();
+                    if !matches!(mode, Endless::Flood) {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{addr}/v1")
+}
+
+/// A home with a credential pointing at `base`, stored unchecked.
+fn home_pointing_at(base: &str) -> Home {
+    let home = Home::new();
+    ok(&run_stdin(
+        home.cmd()
+            .args(["add", "openai", "--base-url", base, "--no-validate", "--key-stdin"]),
+        KEY,
+    ));
+    home
+}
+
+#[test]
+fn an_endless_unstreamed_body_is_cut_at_a_size_cap() {
+    let base = endless_server(Endless::Flood);
+    let home = home_pointing_at(&base);
+    let limit = Duration::from_secs(30);
+    for args in [
+        &["validate"][..],
+        &["models"],
+        &["run", "hi", "--no-stream"],
+    ] {
+        let started = Instant::now();
+        let out = run_within(home.cmd().args(args), None, limit)
+            .unwrap_or_else(|| panic!("{args:?} read an endless body for {limit:?}"));
+        assert_eq!(code(&out), 6, "{args:?}: {}", stderr(&out));
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(text.contains("larger than 32 MiB"), "{args:?}: {text}");
+        eprintln!("{args:?}: stopped after {:?}", started.elapsed());
+    }
+    let fresh = Home::new();
+    let out = run_within(
+        fresh
+            .cmd()
+            .args(["add", "openai", "--base-url", &base, "--key-stdin"])
+            .stdin(Stdio::piped()),
+        None,
+        limit,
+    );
+    // stdin is a closed pipe here: the key read fails before any request. Use a real one.
+    drop(out);
+    let mut child = fresh
+        .cmd()
+        .args(["add", "openai", "--base-url", &base, "--key-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(KEY.as_bytes()).unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("add's check read an endless body for {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing was stored"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_dripped_unstreamed_body_hits_the_probe_time_limit() {
+    let home = home_pointing_at(&endless_server(Endless::Drip));
+    let out = run_within(
+        home.cmd()
+            .env("OMC_TEST_PROBE_TIMEOUT_MS", "1500")
+            .args(["validate"]),
+        None,
+        Duration::from_secs(20),
+    )
+    .expect("validate waited on a dripped body past its limit");
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stdout(&out).contains("timed out"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_dripped_stream_hits_the_run_limit() {
+    let home = home_pointing_at(&endless_server(Endless::DripStream));
+    std::fs::write(home.data().join("config.toml"), "[run]\ntimeout = \"1500ms\"\n").unwrap();
+    let started = Instant::now();
+    let out = run_within(home.cmd().args(["run", "hi"]), None, Duration::from_secs(20))
+        .expect("a dripped stream held omc run past its limit");
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("drip drip"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("total limit is 1s 500ms"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn master_age_is_written_at_a_fixed_work_factor_and_a_costlier_one_refused() {
+    let home = Home::new();
+    let with_pass = |cmd: &mut Command| {
+        cmd.env("OMC_PASSPHRASE", "correct horse");
+    };
+    let mut init = home.bare();
+    with_pass(&mut init);
+    ok(&run(init.args(["init", "--backend", "file"])));
+    ok(&run_stdin(
+        home.bare().args(["add", "openai", "--no-validate", "--key-stdin"]),
+        "sk-openai-SCRYPT-0123456789",
+    ));
+    let path = home.data().join("master.age");
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let stanza = text.lines().find(|l| l.starts_with("-> scrypt ")).unwrap().to_owned();
+    assert!(stanza.ends_with(" 18"), "{stanza}");
+
+    // The same file claiming 2^21: refused before any scrypt work (the header MAC, which would
+    // catch the edit, is only checked after the key is derived).
+    let edited = text.replacen(&stanza, &format!("{} 21", &stanza[..stanza.len() - 3]), 1);
+    std::fs::write(&path, edited).unwrap();
+    let mut key = home.bare();
+    with_pass(&mut key);
+    let started = Instant::now();
+    let out = run(key.args(["key", "openai"]));
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("work factor 21, above omc's limit of 20"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
 }

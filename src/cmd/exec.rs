@@ -134,8 +134,8 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     let _guard = ignore_interrupts();
     let spawned = cmd.spawn();
     // The child has its copy. omc's copies go before the wait, which may last hours: the
-    // decrypted keys are wiped (SecretString zeroizes on drop), and the Command, whose copy of
-    // the environment std keeps in plain strings, is freed (std offers no way to wipe it).
+    // decrypted keys are wiped (SecretString zeroizes on drop), and so is the Command's copy of
+    // the environment, in plain strings, as it is freed (main's allocator zeroes freed memory).
     drop(cmd);
     drop(vars);
     let mut child = spawned.map_err(|e| match e.kind() {
