@@ -233,12 +233,24 @@ fn stop(mut child: std::process::Child, pid: u32) {
     let _ = child.wait();
 }
 
-/// A running `omc exec -- sleep 30`, its pid once the child has started, and the key it holds.
+/// A running `omc exec -- sleep 30`, started with core dumps allowed (a soft limit of 1 MiB, as
+/// a shell's `ulimit -c` would set), and its pid once the child has started.
 fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
     ok(&home.add("openai", "openai", key));
-    let child = home
-        .cmd()
+    let omc = home.cmd();
+    let mut sh = Command::new("sh");
+    sh.env_clear();
+    for (k, v) in omc.get_envs() {
+        if let Some(v) = v {
+            sh.env(k, v);
+        }
+    }
+    // `exec` keeps the pid: the process the test inspects is omc itself.
+    let child = sh
+        .args(["-c", "ulimit -S -c 1024 && exec \"$0\" \"$@\""])
+        .arg(omc.get_program())
         .args(["exec", "--", "sleep", "30"])
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
