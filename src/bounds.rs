@@ -97,10 +97,7 @@ pub fn check_model(model: &str) -> Result<()> {
 pub fn parse_model(s: &str) -> std::result::Result<String, String> {
     match check_model(s) {
         Ok(()) => Ok(s.to_owned()),
-        Err(e) => Err(format!(
-            "{e}\n\n  tip: {}",
-            e.hint().unwrap_or_default()
-        )),
+        Err(e) => Err(format!("{e}\n\n  tip: {}", e.hint().unwrap_or_default())),
     }
 }
 
@@ -146,7 +143,9 @@ pub fn check_base_url(raw: &str) -> Result<String> {
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("it has a query (?…) or fragment (#…); omc appends paths to it"));
+        return Err(bad(
+            "it has a query (?…) or fragment (#…); omc appends paths to it",
+        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -233,7 +232,10 @@ mod tests {
         }
         let err = check_base_url("http://user:CANARYPASS@example.com/v1").unwrap_err();
         assert!(err.to_string().contains("user name or password"), "{err}");
-        assert!(!format!("{err} {:?}", err.hint()).contains("CANARY"), "{err}");
+        assert!(
+            !format!("{err} {:?}", err.hint()).contains("CANARY"),
+            "{err}"
+        );
         assert!(check_base_url("https://token@example.com").is_err());
     }
 }

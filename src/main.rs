@@ -47,7 +47,11 @@ fn main() -> ExitCode {
                 line(&message)
             );
             if let Some(hint) = e.hint() {
-                eprintln!("{}: {}", paint(stderr_color, CYAN_BOLD, "hint"), line(&hint));
+                eprintln!(
+                    "{}: {}",
+                    paint(stderr_color, CYAN_BOLD, "hint"),
+                    line(&hint)
+                );
             }
             ExitCode::from(e.exit_code())
         }

@@ -67,7 +67,10 @@ mod tests {
     fn escape_sequences_become_visible_text() {
         let cases: &[(&str, &str)] = &[
             ("plain text", "plain text"),
-            ("caf\u{e9} \u{2014} \u{65e5}\u{672c}", "caf\u{e9} \u{2014} \u{65e5}\u{672c}"),
+            (
+                "caf\u{e9} \u{2014} \u{65e5}\u{672c}",
+                "caf\u{e9} \u{2014} \u{65e5}\u{672c}",
+            ),
             ("\x1b]0;owned\x07\x1b[2J", "\\x1b]0;owned\\x07\\x1b[2J"),
             ("a\nb\r\tc", "a\\nb\\r\\tc"),
             ("del\x7f", "del\\x7f"),

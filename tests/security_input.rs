@@ -26,8 +26,14 @@ fn no_escape(bytes: &[u8]) -> bool {
 #[track_caller]
 fn assert_escaped(bytes: &[u8], what: &str) {
     let text = String::from_utf8_lossy(bytes);
-    assert!(no_escape(bytes), "{what}: raw escape bytes reach the terminal: {text:?}");
-    assert!(text.contains(SHOWN), "{what}: the text is shown escaped: {text:?}");
+    assert!(
+        no_escape(bytes),
+        "{what}: raw escape bytes reach the terminal: {text:?}"
+    );
+    assert!(
+        text.contains(SHOWN),
+        "{what}: the text is shown escaped: {text:?}"
+    );
 }
 
 fn hostile_error() -> Behaviour {
@@ -110,16 +116,19 @@ fn stored_fields_and_not_found_names_are_shown_escaped() {
 
     // The actor comes from $USER, the detail names the program `exec` ran.
     let program = format!("prog{HOSTILE}");
-    let exec = run(home.cmd().env("USER", format!("mallory{HOSTILE}")).args([
-        "exec",
-        "--",
-        &program,
-    ]));
+    let exec = run(home
+        .cmd()
+        .env("USER", format!("mallory{HOSTILE}"))
+        .args(["exec", "--", &program]));
     assert_eq!(code(&exec), 127, "{}", stderr(&exec));
     assert_escaped(&exec.stderr, "exec's 'command not found'");
     let audit = run(home.cmd().args(["audit", "--color", "never"]));
     assert_escaped(&audit.stdout, "audit");
-    assert!(stdout(&audit).contains("mallory\\x1b"), "{}", stdout(&audit));
+    assert!(
+        stdout(&audit).contains("mallory\\x1b"),
+        "{}",
+        stdout(&audit)
+    );
     assert!(stdout(&audit).contains("prog\\x1b"), "{}", stdout(&audit));
 
     let key = run(home.cmd().args(["key", &format!("nope{HOSTILE}")]));
@@ -153,7 +162,8 @@ fn model_output_is_byte_exact_in_a_pipe_and_neutralised_on_a_terminal_unless_raw
     let fake = Fake::start(Family::OpenAi, KEY);
     let home = home_at(&fake);
     let answer = ["Hello ", HOSTILE, " world\u{202e}!"];
-    fake.server().set_default(Behaviour::Reply(Reply::text(&answer)));
+    fake.server()
+        .set_default(Behaviour::Reply(Reply::text(&answer)));
 
     for no_stream in [false, true] {
         let mut args = vec!["run", "hi", "--color", "never"];
@@ -168,13 +178,20 @@ fn model_output_is_byte_exact_in_a_pipe_and_neutralised_on_a_terminal_unless_raw
         let tty = on_pty(&cmd);
         let shown = String::from_utf8_lossy(&tty);
         assert!(no_escape(&tty), "escaped on a terminal: {shown:?}");
-        assert!(shown.contains(&format!("Hello {SHOWN} world\\u{{202e}}!")), "{shown:?}");
+        assert!(
+            shown.contains(&format!("Hello {SHOWN} world\\u{{202e}}!")),
+            "{shown:?}"
+        );
 
         args.push("--raw");
         let mut cmd = home.cmd();
         cmd.args(&args);
         let raw = on_pty(&cmd);
-        assert!(contains(&raw, HOSTILE), "--raw passes the sequence: {:?}", String::from_utf8_lossy(&raw));
+        assert!(
+            contains(&raw, HOSTILE),
+            "--raw passes the sequence: {:?}",
+            String::from_utf8_lossy(&raw)
+        );
     }
 }
 
@@ -258,7 +275,10 @@ fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
     let pid = child.id();
     let started = Instant::now();
     while children(pid).is_empty() {
-        assert!(started.elapsed() < Duration::from_secs(10), "exec never started its child");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "exec never started its child"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     (child, pid)
@@ -294,18 +314,32 @@ fn exec_keeps_no_copy_of_the_key_while_it_waits() {
     let sleeper = children(pid)[0];
     let in_child = memory_contains(sleeper, key.as_bytes());
     stop(child, pid);
-    assert!(in_child, "the scan works: the child's environment holds the key");
+    assert!(
+        in_child,
+        "the scan works: the child's environment holds the key"
+    );
     assert!(!whole, "omc holds a copy of the key while its child runs");
-    assert!(!tail, "a freed copy of the key (std's Command environment) was not wiped");
+    assert!(
+        !tail,
+        "a freed copy of the key (std's Command environment) was not wiped"
+    );
 }
 
 /// Runs `cmd` with stdin from `stdin` (a file), killing it after `limit`: `None` if it had to
 /// be killed, as an unbounded read would be.
-fn run_within(cmd: &mut Command, stdin: Option<&str>, limit: Duration) -> Option<std::process::Output> {
+fn run_within(
+    cmd: &mut Command,
+    stdin: Option<&str>,
+    limit: Duration,
+) -> Option<std::process::Output> {
     if let Some(path) = stdin {
         cmd.stdin(std::fs::File::open(path).unwrap());
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -324,14 +358,27 @@ fn run_within(cmd: &mut Command, stdin: Option<&str>, limit: Duration) -> Option
 fn keys_are_bounded_and_invisible_characters_refused() {
     let home = Home::new();
     for (key, what) in [
-        ("\u{feff}sk-openai-BOMKEY-123456", "U+FEFF (BYTE ORDER MARK), at position 1"),
-        ("sk-openai-\u{200b}ZWSKEY-123456", "U+200B (ZERO WIDTH SPACE), at position 11"),
-        ("sk-openai-ZWJKEY\u{200d}-123456", "U+200D (ZERO WIDTH JOINER)"),
+        (
+            "\u{feff}sk-openai-BOMKEY-123456",
+            "U+FEFF (BYTE ORDER MARK), at position 1",
+        ),
+        (
+            "sk-openai-\u{200b}ZWSKEY-123456",
+            "U+200B (ZERO WIDTH SPACE), at position 11",
+        ),
+        (
+            "sk-openai-ZWJKEY\u{200d}-123456",
+            "U+200D (ZERO WIDTH JOINER)",
+        ),
     ] {
         let out = home.add("openai", "openai", key);
         assert_eq!(code(&out), 2, "{}", stderr(&out));
         assert!(stderr(&out).contains(what), "{}", stderr(&out));
-        assert!(!contains(&out.stderr, "KEY-123456"), "never the key: {}", stderr(&out));
+        assert!(
+            !contains(&out.stderr, "KEY-123456"),
+            "never the key: {}",
+            stderr(&out)
+        );
     }
     let long = format!("sk-{}", "a".repeat(16 * 1024));
     let out = home.add("openai", "openai", &long);
@@ -340,7 +387,8 @@ fn keys_are_bounded_and_invisible_characters_refused() {
 
     // An endless stdin is not read to its end.
     let out = run_within(
-        home.cmd().args(["add", "openai", "--no-validate", "--key-stdin"]),
+        home.cmd()
+            .args(["add", "openai", "--no-validate", "--key-stdin"]),
         Some("/dev/zero"),
         Duration::from_secs(10),
     )
@@ -360,9 +408,18 @@ fn base_urls_with_credentials_or_spaces_and_odd_models_are_refused() {
     };
     let out = add(&["--base-url", "http://admin:CANARYPASS@127.0.0.1:9/v1"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert!(stderr(&out).contains("user name or password"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("user name or password"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!contains(&out.stderr, "CANARYPASS"), "{}", stderr(&out));
-    for bad in ["http://127.0.0.1:9/v 1", "http://127.0.0.1:9/v1\n", "127.0.0.1:9/v1", "http://h/v1?x=1"] {
+    for bad in [
+        "http://127.0.0.1:9/v 1",
+        "http://127.0.0.1:9/v1\n",
+        "127.0.0.1:9/v1",
+        "http://h/v1?x=1",
+    ] {
         let out = add(&["--base-url", bad]);
         assert_eq!(code(&out), 2, "{bad:?}: {}", stderr(&out));
     }
@@ -373,7 +430,12 @@ fn base_urls_with_credentials_or_spaces_and_odd_models_are_refused() {
         assert!(no_escape(&out.stderr), "{}", stderr(&out));
     }
     assert_eq!(ok(&run(home.cmd().args(["list", "--json"]))).trim(), "[]");
-    let out = add(&["--base-url", "http://LOCALHOST:9/v1/", "--model", "org/model:free"]);
+    let out = add(&[
+        "--base-url",
+        "http://LOCALHOST:9/v1/",
+        "--model",
+        "org/model:free",
+    ]);
     ok(&out);
     let list: serde_json::Value =
         serde_json::from_str(&ok(&run(home.cmd().args(["list", "--json"])))).unwrap();
@@ -399,7 +461,10 @@ fn master_key_file_is_read_bounded_and_a_readable_one_is_warned_about() {
     std::fs::write(&file, format!("# created: now\n{}\n", home.master_key)).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = run(home.bare().env("OMC_MASTER_KEY_FILE", &file).args(["key", "openai"]));
+    let out = run(home
+        .bare()
+        .env("OMC_MASTER_KEY_FILE", &file)
+        .args(["key", "openai"]));
     assert_eq!(ok(&out).trim(), "sk-openai-KEYFILE-0123456789");
     assert_eq!(
         stderr(&out).matches("readable by others").count(),
@@ -408,7 +473,10 @@ fn master_key_file_is_read_bounded_and_a_readable_one_is_warned_about() {
         stderr(&out)
     );
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let out = run(home.bare().env("OMC_MASTER_KEY_FILE", &file).args(["key", "openai"]));
+    let out = run(home
+        .bare()
+        .env("OMC_MASTER_KEY_FILE", &file)
+        .args(["key", "openai"]));
     ok(&out);
     assert!(!stderr(&out).contains("readable"), "{}", stderr(&out));
 }
@@ -419,9 +487,16 @@ fn an_invalid_keyring_timeout_is_a_usage_error() {
     for bad in ["abc", "0s", "5 parsecs"] {
         let out = run(home.cmd().env("OMC_KEYRING_TIMEOUT", bad).args(["list"]));
         assert_eq!(code(&out), 2, "{bad}: {}", stderr(&out));
-        assert!(stderr(&out).contains("OMC_KEYRING_TIMEOUT"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("OMC_KEYRING_TIMEOUT"),
+            "{}",
+            stderr(&out)
+        );
     }
-    ok(&run(home.cmd().env("OMC_KEYRING_TIMEOUT", "2s").args(["list"])));
+    ok(&run(home
+        .cmd()
+        .env("OMC_KEYRING_TIMEOUT", "2s")
+        .args(["list"])));
 }
 
 /// How a raw server answers every request: 200 with a body that never ends, fast or dripped.
@@ -485,8 +560,14 @@ fn endless_server(mode: Endless) -> String {
 fn home_pointing_at(base: &str) -> Home {
     let home = Home::new();
     ok(&run_stdin(
-        home.cmd()
-            .args(["add", "openai", "--base-url", base, "--no-validate", "--key-stdin"]),
+        home.cmd().args([
+            "add",
+            "openai",
+            "--base-url",
+            base,
+            "--no-validate",
+            "--key-stdin",
+        ]),
         KEY,
     ));
     home
@@ -529,7 +610,12 @@ fn an_endless_unstreamed_body_is_cut_at_a_size_cap() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(KEY.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(KEY.as_bytes())
+        .unwrap();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > limit {
@@ -540,7 +626,11 @@ fn an_endless_unstreamed_body_is_cut_at_a_size_cap() {
     }
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 6, "{}", stderr(&out));
-    assert!(stderr(&out).contains("nothing was stored"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was stored"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -561,13 +651,25 @@ fn a_dripped_unstreamed_body_hits_the_probe_time_limit() {
 #[test]
 fn a_dripped_stream_hits_the_run_limit() {
     let home = home_pointing_at(&endless_server(Endless::DripStream));
-    std::fs::write(home.data().join("config.toml"), "[run]\ntimeout = \"1500ms\"\n").unwrap();
+    std::fs::write(
+        home.data().join("config.toml"),
+        "[run]\ntimeout = \"1500ms\"\n",
+    )
+    .unwrap();
     let started = Instant::now();
-    let out = run_within(home.cmd().args(["run", "hi"]), None, Duration::from_secs(20))
-        .expect("a dripped stream held omc run past its limit");
+    let out = run_within(
+        home.cmd().args(["run", "hi"]),
+        None,
+        Duration::from_secs(20),
+    )
+    .expect("a dripped stream held omc run past its limit");
     assert_eq!(code(&out), 6, "{}", stderr(&out));
     assert!(stdout(&out).starts_with("drip drip"), "{}", stdout(&out));
-    assert!(stderr(&out).contains("total limit is 1s 500ms"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("total limit is 1s 500ms"),
+        "{}",
+        stderr(&out)
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -581,13 +683,18 @@ fn master_age_is_written_at_a_fixed_work_factor_and_a_costlier_one_refused() {
     with_pass(&mut init);
     ok(&run(init.args(["init", "--backend", "file"])));
     ok(&run_stdin(
-        home.bare().args(["add", "openai", "--no-validate", "--key-stdin"]),
+        home.bare()
+            .args(["add", "openai", "--no-validate", "--key-stdin"]),
         "sk-openai-SCRYPT-0123456789",
     ));
     let path = home.data().join("master.age");
     let bytes = std::fs::read(&path).unwrap();
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let stanza = text.lines().find(|l| l.starts_with("-> scrypt ")).unwrap().to_owned();
+    let stanza = text
+        .lines()
+        .find(|l| l.starts_with("-> scrypt "))
+        .unwrap()
+        .to_owned();
     assert!(stanza.ends_with(" 18"), "{stanza}");
 
     // The same file claiming 2^21: refused before any scrypt work (the header MAC, which would
@@ -604,5 +711,9 @@ fn master_age_is_written_at_a_fixed_work_factor_and_a_costlier_one_refused() {
         "{}",
         stderr(&out)
     );
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }

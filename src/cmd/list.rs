@@ -122,10 +122,16 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             line(&c.provider).into_owned(),
             line(&c.masked_key).into_owned(),
             default.into(),
-            c.model.as_deref().map_or("-".into(), |m| line(m).into_owned()),
+            c.model
+                .as_deref()
+                .map_or("-".into(), |m| line(m).into_owned()),
         ]);
         if show_base {
-            row.push(c.base_url.as_deref().map_or("-".into(), |u| line(u).into_owned()));
+            row.push(
+                c.base_url
+                    .as_deref()
+                    .map_or("-".into(), |u| line(u).into_owned()),
+            );
         }
         row.push(match (&c.validation_status, c.validated_at) {
             (Some(s), Some(at)) => {
