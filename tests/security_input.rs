@@ -136,65 +136,6 @@ fn stored_fields_and_not_found_names_are_shown_escaped() {
     assert_escaped(&key.stderr, "not found");
 }
 
-/// Runs `cmd` with stdout and stderr on a pseudo-terminal, through script(1) from util-linux.
-fn on_pty(cmd: &Command) -> Vec<u8> {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-    let mut line = quote(cmd.get_program().to_str().unwrap());
-    for a in cmd.get_args() {
-        line.push(' ');
-        line.push_str(&quote(a.to_str().unwrap()));
-    }
-    let mut script = Command::new("script");
-    script.args(["-q", "-e", "-c", &line, "/dev/null"]);
-    script.env_clear();
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            script.env(k, v);
-        }
-    }
-    script.env("SHELL", "/bin/sh").stdin(Stdio::null());
-    let out = script.output().expect("script(1) from util-linux");
-    out.stdout
-}
-
-#[test]
-fn model_output_is_byte_exact_in_a_pipe_and_neutralised_on_a_terminal_unless_raw() {
-    let fake = Fake::start(Family::OpenAi, KEY);
-    let home = home_at(&fake);
-    let answer = ["Hello ", HOSTILE, " world\u{202e}!"];
-    fake.server()
-        .set_default(Behaviour::Reply(Reply::text(&answer)));
-
-    for no_stream in [false, true] {
-        let mut args = vec!["run", "hi", "--color", "never"];
-        if no_stream {
-            args.push("--no-stream");
-        }
-        let piped = ok(&run(home.cmd().args(&args)));
-        assert_eq!(piped, answer.concat(), "piped output is byte-exact");
-
-        let mut cmd = home.cmd();
-        cmd.args(&args);
-        let tty = on_pty(&cmd);
-        let shown = String::from_utf8_lossy(&tty);
-        assert!(no_escape(&tty), "escaped on a terminal: {shown:?}");
-        assert!(
-            shown.contains(&format!("Hello {SHOWN} world\\u{{202e}}!")),
-            "{shown:?}"
-        );
-
-        args.push("--raw");
-        let mut cmd = home.cmd();
-        cmd.args(&args);
-        let raw = on_pty(&cmd);
-        assert!(
-            contains(&raw, HOSTILE),
-            "--raw passes the sequence: {:?}",
-            String::from_utf8_lossy(&raw)
-        );
-    }
-}
-
 #[test]
 fn powershell_env_lines_double_every_quote_character() {
     let home = Home::new();
@@ -204,124 +145,6 @@ fn powershell_env_lines_double_every_quote_character() {
     assert_eq!(
         out.trim_end(),
         "$env:OPENAI_API_KEY = 'sk-a\u{2019}\u{2019};Remove-Item(\"x\");\u{2018}\u{2018}b''c\u{201a}\u{201a}\u{201b}\u{201b}'"
-    );
-}
-
-/// The pids of `pid`'s children, from /proc.
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-/// Every readable byte of `pid`'s memory, region by region (as root, or with ptrace rights).
-fn memory_contains(pid: u32, needle: &[u8]) -> bool {
-    use std::io::{Seek, SeekFrom};
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
-    for line in maps.lines() {
-        let mut fields = line.split_whitespace();
-        let (range, perms) = (fields.next().unwrap(), fields.next().unwrap());
-        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.ends_with("[vsyscall]") {
-            continue;
-        }
-        let (start, end) = range.split_once('-').unwrap();
-        let start = u64::from_str_radix(start, 16).unwrap();
-        let end = u64::from_str_radix(end, 16).unwrap();
-        let mut buf = vec![0u8; (end - start) as usize];
-        if mem.seek(SeekFrom::Start(start)).is_err() || mem.read_exact(&mut buf).is_err() {
-            continue;
-        }
-        if buf.windows(needle.len()).any(|w| w == needle) {
-            return true;
-        }
-    }
-    false
-}
-
-/// Ends a running `omc exec` and the child it started.
-fn stop(mut child: std::process::Child, pid: u32) {
-    for grandchild in children(pid) {
-        let _ = Command::new("kill").arg(grandchild.to_string()).status();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// A running `omc exec -- sleep 30`, started with core dumps allowed (a soft limit of 1 MiB, as
-/// a shell's `ulimit -c` would set), and its pid once the child has started.
-fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
-    ok(&home.add("openai", "openai", key));
-    let omc = home.cmd();
-    let mut sh = Command::new("sh");
-    sh.env_clear();
-    for (k, v) in omc.get_envs() {
-        if let Some(v) = v {
-            sh.env(k, v);
-        }
-    }
-    // `exec` keeps the pid: the process the test inspects is omc itself.
-    let child = sh
-        .args(["-c", "ulimit -S -c 1024 && exec \"$0\" \"$@\""])
-        .arg(omc.get_program())
-        .args(["exec", "--", "sleep", "30"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let started = Instant::now();
-    while children(pid).is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "exec never started its child"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (child, pid)
-}
-
-#[test]
-fn omc_cannot_dump_core() {
-    let home = Home::new();
-    let (child, pid) = exec_waiting(&home, "sk-openai-COREDUMP-0123456789abcdef");
-    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
-    let core = limits
-        .lines()
-        .find(|l| l.starts_with("Max core file size"))
-        .unwrap();
-    let soft = core.split_whitespace().nth(4).unwrap();
-    stop(child, pid);
-    assert_eq!(soft, "0", "{core}");
-
-    // The same call the binary makes, read back from the kernel in this process.
-    omc::hardening::harden();
-    assert_eq!(omc::hardening::dumpable(), Some(false));
-}
-
-#[test]
-fn exec_keeps_no_copy_of_the_key_while_it_waits() {
-    let home = Home::new();
-    let key = "sk-openai-WAITCANARY-9f8e7d6c5b4a39281706";
-    let (child, pid) = exec_waiting(&home, key);
-    // The whole key, and its tail: the allocator reuses a freed buffer's first bytes for its own
-    // lists, so an unwiped freed copy shows only from the middle on.
-    let whole = memory_contains(pid, key.as_bytes());
-    let tail = memory_contains(pid, &key.as_bytes()[key.len() - 24..]);
-    let sleeper = children(pid)[0];
-    let in_child = memory_contains(sleeper, key.as_bytes());
-    stop(child, pid);
-    assert!(
-        in_child,
-        "the scan works: the child's environment holds the key"
-    );
-    assert!(!whole, "omc holds a copy of the key while its child runs");
-    assert!(
-        !tail,
-        "a freed copy of the key (std's Command environment) was not wiped"
     );
 }
 
@@ -716,4 +539,205 @@ fn master_age_is_written_at_a_fixed_work_factor_and_a_costlier_one_refused() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Tests that need Linux: /proc, prctl, and script(1) from util-linux.
+#[cfg(target_os = "linux")]
+mod linux {
+    use super::*;
+
+    /// Runs `cmd` with stdout and stderr on a pseudo-terminal, through script(1) from util-linux.
+    fn on_pty(cmd: &Command) -> Vec<u8> {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = quote(cmd.get_program().to_str().unwrap());
+        for a in cmd.get_args() {
+            line.push(' ');
+            line.push_str(&quote(a.to_str().unwrap()));
+        }
+        let mut script = Command::new("script");
+        script.args(["-q", "-e", "-c", &line, "/dev/null"]);
+        script.env_clear();
+        for (k, v) in cmd.get_envs() {
+            if let Some(v) = v {
+                script.env(k, v);
+            }
+        }
+        script.env("SHELL", "/bin/sh").stdin(Stdio::null());
+        let out = script.output().expect("script(1) from util-linux");
+        out.stdout
+    }
+
+    #[test]
+    fn model_output_is_byte_exact_in_a_pipe_and_neutralised_on_a_terminal_unless_raw() {
+        let fake = Fake::start(Family::OpenAi, KEY);
+        let home = home_at(&fake);
+        let answer = ["Hello ", HOSTILE, " world\u{202e}!"];
+        fake.server()
+            .set_default(Behaviour::Reply(Reply::text(&answer)));
+
+        for no_stream in [false, true] {
+            let mut args = vec!["run", "hi", "--color", "never"];
+            if no_stream {
+                args.push("--no-stream");
+            }
+            let piped = ok(&run(home.cmd().args(&args)));
+            assert_eq!(piped, answer.concat(), "piped output is byte-exact");
+
+            let mut cmd = home.cmd();
+            cmd.args(&args);
+            let tty = on_pty(&cmd);
+            let shown = String::from_utf8_lossy(&tty);
+            assert!(no_escape(&tty), "escaped on a terminal: {shown:?}");
+            assert!(
+                shown.contains(&format!("Hello {SHOWN} world\\u{{202e}}!")),
+                "{shown:?}"
+            );
+
+            args.push("--raw");
+            let mut cmd = home.cmd();
+            cmd.args(&args);
+            let raw = on_pty(&cmd);
+            assert!(
+                contains(&raw, HOSTILE),
+                "--raw passes the sequence: {:?}",
+                String::from_utf8_lossy(&raw)
+            );
+        }
+    }
+
+    /// The pids of `pid`'s children, from /proc.
+    fn children(pid: u32) -> Vec<u32> {
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
+    /// Every readable byte of `pid`'s memory, region by region (as root, or with ptrace rights).
+    fn memory_contains(pid: u32, needle: &[u8]) -> bool {
+        use std::io::{Seek, SeekFrom};
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+        let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+        for line in maps.lines() {
+            let mut fields = line.split_whitespace();
+            let (range, perms) = (fields.next().unwrap(), fields.next().unwrap());
+            if !perms.starts_with('r') || line.ends_with("[vvar]") || line.ends_with("[vsyscall]") {
+                continue;
+            }
+            let (start, end) = range.split_once('-').unwrap();
+            let start = u64::from_str_radix(start, 16).unwrap();
+            let end = u64::from_str_radix(end, 16).unwrap();
+            let mut buf = vec![0u8; (end - start) as usize];
+            if mem.seek(SeekFrom::Start(start)).is_err() || mem.read_exact(&mut buf).is_err() {
+                continue;
+            }
+            if buf.windows(needle.len()).any(|w| w == needle) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether this test runs with root's effective uid (and so may read any process's memory).
+    fn is_root() -> bool {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("Uid:"))
+            .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+            .unwrap_or(false)
+    }
+
+    /// Ends a running `omc exec` and the child it started.
+    fn stop(mut child: std::process::Child, pid: u32) {
+        for grandchild in children(pid) {
+            let _ = Command::new("kill").arg(grandchild.to_string()).status();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// A running `omc exec -- sleep 30`, started with core dumps allowed (a soft limit of 1 MiB, as
+    /// a shell's `ulimit -c` would set), and its pid once the child has started.
+    fn exec_waiting(home: &Home, key: &str) -> (std::process::Child, u32) {
+        ok(&home.add("openai", "openai", key));
+        let omc = home.cmd();
+        let mut sh = Command::new("sh");
+        sh.env_clear();
+        for (k, v) in omc.get_envs() {
+            if let Some(v) = v {
+                sh.env(k, v);
+            }
+        }
+        // `exec` keeps the pid: the process the test inspects is omc itself.
+        let child = sh
+            .args(["-c", "ulimit -S -c 1024 && exec \"$0\" \"$@\""])
+            .arg(omc.get_program())
+            .args(["exec", "--", "sleep", "30"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let started = Instant::now();
+        while children(pid).is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "exec never started its child"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (child, pid)
+    }
+
+    #[test]
+    fn omc_cannot_dump_core() {
+        let home = Home::new();
+        let (child, pid) = exec_waiting(&home, "sk-openai-COREDUMP-0123456789abcdef");
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let core = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap();
+        let soft = core.split_whitespace().nth(4).unwrap();
+        stop(child, pid);
+        assert_eq!(soft, "0", "{core}");
+
+        // The same call the binary makes, read back from the kernel in this process.
+        omc::hardening::harden();
+        assert_eq!(omc::hardening::dumpable(), Some(false));
+    }
+
+    #[test]
+    fn exec_keeps_no_copy_of_the_key_while_it_waits() {
+        let home = Home::new();
+        let key = "sk-openai-WAITCANARY-9f8e7d6c5b4a39281706";
+        let (child, pid) = exec_waiting(&home, key);
+        if !is_root() {
+            // Without CAP_SYS_PTRACE the scan cannot run, and need not: omc is not dumpable, so
+            // its memory is closed even to its own user.
+            let err = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap_err();
+            stop(child, pid);
+            assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+            return;
+        }
+        // The whole key, and its tail: the allocator reuses a freed buffer's first bytes for its own
+        // lists, so an unwiped freed copy shows only from the middle on.
+        let whole = memory_contains(pid, key.as_bytes());
+        let tail = memory_contains(pid, &key.as_bytes()[key.len() - 24..]);
+        let sleeper = children(pid)[0];
+        let in_child = memory_contains(sleeper, key.as_bytes());
+        stop(child, pid);
+        assert!(
+            in_child,
+            "the scan works: the child's environment holds the key"
+        );
+        assert!(!whole, "omc holds a copy of the key while its child runs");
+        assert!(
+            !tail,
+            "a freed copy of the key (std's Command environment) was not wiped"
+        );
+    }
 }
