@@ -12,7 +12,7 @@ use super::Ctx;
 use super::add::{NewKey, check_base_url, open_or_create, store_key};
 use crate::bundle;
 use crate::error::{Error, Result};
-use crate::import::{self, Found, Maps, Target, aichat, dotenv, llm};
+use crate::import::{self, Found, Maps, aichat, dotenv, llm};
 use crate::store::Store;
 
 #[derive(Debug, Args)]
@@ -261,13 +261,10 @@ fn gather<'a>(
                 .into_iter()
                 .map(|e| Found {
                     from: e.name.clone(),
-                    target: crate::provider::lookup(&e.provider)
-                        .map(|spec| Target {
-                            spec,
-                            model: e.model,
-                            base_url: e.base_url,
-                        })
+                    provider: crate::provider::lookup(&e.provider)
                         .ok_or_else(|| format!("unknown provider '{}'", e.provider)),
+                    model: e.model,
+                    base_url: e.base_url,
                     name: e.name,
                     secret: Some(e.key),
                     file: None,
@@ -288,7 +285,7 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         store
     } else if found
         .iter()
-        .any(|f| f.target.is_ok() && f.secret.is_some())
+        .any(|f| f.provider.is_ok() && f.secret.is_some())
     {
         Some(open_or_create(ctx)?)
     } else {
@@ -301,9 +298,9 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         let mut row = Row {
             from: f.from,
             name: f.name,
-            provider: f.target.as_ref().ok().map(|t| t.spec.id),
-            model: f.target.as_ref().ok().and_then(|t| t.model.clone()),
-            base_url: f.target.as_ref().ok().and_then(|t| t.base_url.clone()),
+            provider: f.provider.as_ref().ok().map(|p| p.id),
+            model: f.model,
+            base_url: f.base_url,
             key: f
                 .secret
                 .as_ref()
@@ -312,7 +309,7 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             reason: None,
             exit_code: 0,
         };
-        let (target, secret) = match (f.target, f.secret) {
+        let (spec, secret) = match (f.provider, f.secret) {
             (Err(reason), _) => {
                 row.reason = Some(reason);
                 rows.push(row);
@@ -328,7 +325,7 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         let checked = super::clean_key(secret)
             .and_then(|secret| {
                 crate::store::validate_name("credential", &row.name)?;
-                Ok((secret, check_base_url(target.spec, target.base_url.as_deref())?))
+                Ok((secret, check_base_url(spec, row.base_url.as_deref())?))
             });
         let (secret, base_url) = match checked {
             Ok(ok) => ok,
@@ -377,9 +374,9 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             ctx,
             store,
             &NewKey {
-                spec: target.spec,
+                spec,
                 name: &row.name,
-                model: target.model.as_deref(),
+                model: row.model.as_deref(),
                 base_url: base_url.as_deref(),
                 secret: &secret,
                 make_default: false,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{Found, Target, dotenv, provider_named};
+use super::{Found, dotenv, provider_named};
 use crate::error::{Error, Result};
 use crate::provider;
 
@@ -136,19 +136,22 @@ fn resolve(config: Config, env: &[(String, SecretString)], file: &Path, env_file
                 .filter(|(client, _)| *client == name)
                 .map(|(_, model)| model.to_owned())
         });
-        let target = target(&client, &name).map(|mut t| {
-            t.model = model;
-            t
-        });
         let secret = secret.filter(|s| !s.expose_secret().is_empty());
-        let target = match (&secret, target) {
+        let provider = match (&secret, provider_for(&client, &name)) {
             (None, Ok(_)) => Err(format!("no api_key in the config and no {var} in .env")),
-            (_, t) => t,
+            (_, p) => p,
         };
         found.push(Found {
             from: name.clone(),
             name,
-            target,
+            provider,
+            model,
+            base_url: client
+                .api_base
+                .as_deref()
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned),
             secret,
             file: Some(from_file.to_path_buf()),
         });
@@ -166,23 +169,20 @@ fn resolve(config: Config, env: &[(String, SecretString)], file: &Path, env_file
 }
 
 /// The omc provider for an aichat client.
-fn target(client: &Client, name: &str) -> std::result::Result<Target, String> {
-    let base = client
-        .api_base
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .map(str::to_owned);
-    let spec = match client.kind.as_str() {
-        "openai" => provider::lookup("openai"),
-        "claude" => provider::lookup("anthropic"),
-        "gemini" => provider::lookup("gemini"),
-        "openai-compatible" if base.is_some() => provider::lookup("openai-compatible"),
+fn provider_for(
+    client: &Client,
+    name: &str,
+) -> std::result::Result<&'static provider::ProviderSpec, String> {
+    let has_base = client.api_base.as_deref().is_some_and(|b| !b.trim().is_empty());
+    let id = match client.kind.as_str() {
+        "openai" => "openai",
+        "claude" => "anthropic",
+        "gemini" => "gemini",
+        "openai-compatible" if has_base => "openai-compatible",
         // aichat knows the base of well-known OpenAI-compatible platforms by name.
         "openai-compatible" => {
-            return provider_named(name).map(Target::new).ok_or_else(|| {
-                format!("openai-compatible client '{name}' has no api_base")
-            });
+            return provider_named(name)
+                .ok_or_else(|| format!("openai-compatible client '{name}' has no api_base"));
         }
         other => {
             return Err(format!(
@@ -190,11 +190,7 @@ fn target(client: &Client, name: &str) -> std::result::Result<Target, String> {
             ));
         }
     };
-    Ok(Target {
-        spec: spec.expect("in the provider table"),
-        model: None,
-        base_url: base,
-    })
+    Ok(provider::lookup(id).expect("in the provider table"))
 }
 
 #[cfg(test)]
@@ -232,10 +228,10 @@ clients:
             .map(|f| {
                 (
                     f.name.clone(),
-                    f.target
+                    f.provider
                         .as_ref()
-                        .map_or_else(|e| format!("skip: {e}"), |t| t.spec.id.to_owned()),
-                    f.target.as_ref().ok().and_then(|t| t.base_url.clone()),
+                        .map_or_else(|e| format!("skip: {e}"), |p| p.id.to_owned()),
+                    f.base_url.clone(),
                 )
             })
             .collect();
@@ -254,7 +250,7 @@ clients:
         assert_eq!(summary[5], ("groq".into(), "groq".into(), None));
         assert_eq!(summary.len(), 6);
         assert_eq!(
-            found[2].target.as_ref().unwrap().model.as_deref(),
+            found[2].model.as_deref(),
             Some("claude-3-5-sonnet-latest")
         );
         assert_eq!(found[1].file.as_deref(), Some(Path::new(".env")));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Found, Target, provider_named};
+use super::{Found, provider_named};
 use crate::error::{Error, Result};
 
 /// Where llm keeps `keys.json`.
@@ -40,14 +40,16 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Found>> {
         if alias.starts_with("//") {
             continue;
         }
-        let target = provider_named(&alias).map(Target::new).ok_or_else(|| {
+        let provider = provider_named(&alias).ok_or_else(|| {
             format!("llm alias '{alias}' names no omc provider; import it with --map {alias}=PROVIDER")
         });
         let key = key.expose_secret().trim();
         found.push(Found {
             name: alias.clone(),
             from: alias,
-            target,
+            provider,
+            model: None,
+            base_url: None,
             secret: (!key.is_empty()).then(|| SecretString::from(key.to_owned())),
             file: Some(path.to_path_buf()),
         });
@@ -70,8 +72,8 @@ mod tests {
         let found = parse(text, Path::new("keys.json")).unwrap();
         let names: Vec<_> = found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["claude", "openai", "replicate"]);
-        assert_eq!(found[0].target.as_ref().unwrap().spec.id, "anthropic");
-        assert!(found[2].target.as_ref().unwrap_err().contains("--map replicate="));
+        assert_eq!(found[0].provider.as_ref().unwrap().id, "anthropic");
+        assert!(found[2].provider.as_ref().unwrap_err().contains("--map replicate="));
     }
 
     #[test]

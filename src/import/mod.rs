@@ -20,28 +20,13 @@ pub struct Found {
     pub from: String,
     /// The credential name it gets by default.
     pub name: String,
-    /// Where omc would store it, or why it is skipped.
-    pub target: std::result::Result<Target, String>,
+    /// The provider omc would store it for, or why it is skipped.
+    pub provider: std::result::Result<&'static ProviderSpec, String>,
+    pub model: Option<String>,
+    pub base_url: Option<String>,
     pub secret: Option<SecretString>,
     /// The plaintext file the key came from (`None`: the environment, or a bundle).
     pub file: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub spec: &'static ProviderSpec,
-    pub model: Option<String>,
-    pub base_url: Option<String>,
-}
-
-impl Target {
-    pub fn new(spec: &'static ProviderSpec) -> Self {
-        Target {
-            spec,
-            model: None,
-            base_url: None,
-        }
-    }
 }
 
 /// A provider that a source's own label names, when importing under that name makes sense:
@@ -97,20 +82,12 @@ impl Maps {
             .collect()
     }
 
-    /// Apply the map to what a source found: a mapped label takes that provider (keeping a
-    /// base URL the source gave), whether or not the source knew it.
+    /// Apply the map to what a source found: a mapped label takes that provider, whether or
+    /// not the source knew it.
     pub fn apply(&self, found: &mut [Found]) {
         for f in found {
             if let Some(spec) = self.get(&f.from) {
-                let (model, base_url) = match &f.target {
-                    Ok(t) => (t.model.clone(), t.base_url.clone()),
-                    Err(_) => (None, None),
-                };
-                f.target = Ok(Target {
-                    spec,
-                    model,
-                    base_url,
-                });
+                f.provider = Ok(spec);
             }
         }
     }
@@ -156,21 +133,13 @@ pub fn from_vars(
             .map_or(value, |(_, v)| v);
         let prefix = var.trim_end_matches("_API_KEY");
         let spec = known_key_var(var).or_else(|| other_keys(var));
-        let target = match spec {
-            Some(spec) => {
-                let base_url = lookup(spec.base_url_var)
-                    .or_else(|| lookup(&format!("{prefix}_BASE_URL")))
-                    .or_else(|| lookup(&format!("{prefix}_API_BASE")));
-                Ok(Target {
-                    spec,
-                    model: None,
-                    base_url,
-                })
-            }
-            None => Err(format!(
-                "no omc provider for {var}; import it with --map {var}=PROVIDER"
-            )),
-        };
+        let base_url = spec
+            .and_then(|spec| lookup(spec.base_url_var))
+            .or_else(|| lookup(&format!("{prefix}_BASE_URL")))
+            .or_else(|| lookup(&format!("{prefix}_API_BASE")));
+        let provider = spec.ok_or_else(|| {
+            format!("no omc provider for {var}; import it with --map {var}=PROVIDER")
+        });
         let secret = Some(SecretString::from(value.expose_secret().trim().to_owned()))
             .filter(|s| !s.expose_secret().is_empty());
         found.push(Found {
@@ -179,7 +148,9 @@ pub fn from_vars(
                 Some(spec) if known_key_var(var).is_some() => spec.id.to_owned(),
                 _ => prefix.to_ascii_lowercase().replace('_', "-"),
             },
-            target,
+            provider,
+            model: None,
+            base_url,
             secret,
             file: file.map(Path::to_path_buf),
         });
@@ -247,15 +218,14 @@ mod tests {
             found[0].secret.as_ref().unwrap().expose_secret(),
             "sk-second"
         );
-        let t = found[0].target.as_ref().unwrap();
-        assert_eq!(t.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
+        assert_eq!(found[0].base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
         assert_eq!(found[1].name, "together");
-        assert!(found[1].target.as_ref().unwrap_err().contains("--map"));
+        assert!(found[1].provider.as_ref().unwrap_err().contains("--map"));
 
         let maps = Maps::parse(&["together_api_key=openai-compatible".into()]).unwrap();
         let mut found = found;
         maps.apply(&mut found);
-        assert_eq!(found[1].target.as_ref().unwrap().spec.id, "openai-compatible");
+        assert_eq!(found[1].provider.as_ref().unwrap().id, "openai-compatible");
         assert!(maps.unused().is_empty());
     }
 
