@@ -191,14 +191,20 @@ pub fn seal(entries: &[Entry], recipients: &[Recipient], armor: bool) -> Result<
             .collect(),
     };
     // Sized up front so the plaintext is not copied around by reallocation, then zeroized.
-    let size: usize = 256 + entries.iter().map(|e| 256 + e.key.expose_secret().len()).sum::<usize>();
+    let size: usize = 256
+        + entries
+            .iter()
+            .map(|e| 256 + e.key.expose_secret().len())
+            .sum::<usize>();
     let mut plain = Zeroizing::new(Vec::with_capacity(size * 2));
     serde_json::to_writer_pretty(&mut *plain, &bundle)
         .map_err(|e| Error::Other(format!("cannot build the bundle: {e}")))?;
     plain.push(b'\n');
 
     let encryptor = age::Encryptor::with_recipients(
-        recipients.iter().map(|r| r.inner.as_ref() as &dyn age::Recipient),
+        recipients
+            .iter()
+            .map(|r| r.inner.as_ref() as &dyn age::Recipient),
     )
     .map_err(|e| Error::Crypto(format!("cannot encrypt the bundle: {e}")))?;
     let crypto = |e: std::io::Error| Error::Crypto(format!("cannot encrypt the bundle: {e}"));
@@ -219,21 +225,19 @@ pub fn seal(entries: &[Entry], recipients: &[Recipient], armor: bool) -> Result<
 /// No matching identity is exit 4; a damaged or altered file is refused (exit 1).
 pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<Vec<Entry>> {
     let damaged = || {
-        Error::Crypto(
-            "the bundle is damaged or has been tampered with: age refused it".into(),
-        )
+        Error::Crypto("the bundle is damaged or has been tampered with: age refused it".into())
+            .with_hint("nothing was imported; ask the sender to export it again")
     };
-    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(ciphertext)).map_err(|e| {
-        match e {
-            age::DecryptError::UnknownFormat | age::DecryptError::InvalidHeader | age::DecryptError::Io(_) => {
-                Error::usage_hint(
-                    "this is not an age file",
-                    "a bundle is what `omc export` (or `age -r …`) writes",
-                )
-            }
+    let decryptor =
+        age::Decryptor::new_buffered(ArmoredReader::new(ciphertext)).map_err(|e| match e {
+            age::DecryptError::UnknownFormat
+            | age::DecryptError::InvalidHeader
+            | age::DecryptError::Io(_) => Error::usage_hint(
+                "this is not an age file",
+                "a bundle is what `omc export` (or `age -r …`) writes",
+            ),
             _ => damaged(),
-        }
-    })?;
+        })?;
     if decryptor.is_scrypt() {
         return Err(Error::usage_hint(
             "this age file is encrypted with a passphrase, not to a key",
@@ -306,22 +310,24 @@ pub fn identities_from_file(path: &Path, ui: Interaction) -> Result<Vec<Box<dyn 
         )
     };
     if text.windows(11).any(|w| w == b"-----BEGIN ") {
-        let identity =
-            age::ssh::Identity::from_buffer(&text[..], Some(path.display().to_string()))
-                .map_err(|_| unusable("is not an SSH private key omc can read"))?;
+        let identity = age::ssh::Identity::from_buffer(&text[..], Some(path.display().to_string()))
+            .map_err(|_| unusable("is not an SSH private key omc can read"))?;
         return match identity {
             age::ssh::Identity::Unsupported(_) => {
                 Err(unusable("is an SSH key of a kind age cannot decrypt with"))
             }
             age::ssh::Identity::Encrypted(_) if !ui.allowed => Err(Error::master(
-                format!("{} is protected by a passphrase, and omc may not prompt here", path.display()),
+                format!(
+                    "{} is protected by a passphrase, and omc may not prompt here",
+                    path.display()
+                ),
                 "run on a terminal without --no-input, or give an unencrypted identity",
             )),
             identity => Ok(vec![Box::new(identity.with_callbacks(Prompt(ui)))]),
         };
     }
-    let file = age::IdentityFile::from_buffer(&text[..])
-        .map_err(|_| unusable("holds no age identity"))?;
+    let file =
+        age::IdentityFile::from_buffer(&text[..]).map_err(|_| unusable("holds no age identity"))?;
     let identities = file
         .into_identities()
         .map_err(|_| unusable("holds no age identity"))?;
@@ -382,8 +388,12 @@ mod tests {
         let id = age::x25519::Identity::generate();
         let r = Recipient::parse(&id.to_public().to_string()).unwrap();
         for armor in [false, true] {
-            let ct = seal(&[entry("a", "sk-CANARY-round-trip")], std::slice::from_ref(&r), armor)
-                .unwrap();
+            let ct = seal(
+                &[entry("a", "sk-CANARY-round-trip")],
+                std::slice::from_ref(&r),
+                armor,
+            )
+            .unwrap();
             assert!(!ct.windows(6).any(|w| w == b"CANARY"));
             assert_eq!(ct.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"), armor);
             let back = open(&ct, &[Box::new(id.clone())]).unwrap();
@@ -413,7 +423,11 @@ mod tests {
         assert!(Recipient::parse("hello").is_err());
         let ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB+VHtZ6isGN alice@laptop";
         let r = Recipient::parse(ssh).unwrap();
-        assert!(r.describe.starts_with("ssh-ed25519 SHA256:"), "{}", r.describe);
+        assert!(
+            r.describe.starts_with("ssh-ed25519 SHA256:"),
+            "{}",
+            r.describe
+        );
         assert!(r.describe.ends_with(" alice@laptop"));
     }
 }

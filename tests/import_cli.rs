@@ -27,9 +27,8 @@ fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
 }
 
 fn json(out: &std::process::Output) -> Value {
-    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), stderr(out))
-    })
+    serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), stderr(out)))
 }
 
 /// `(name, status-list, reason)` of a report, for compact assertions.
@@ -63,7 +62,9 @@ fn list(home: &Home) -> Vec<Value> {
 }
 
 fn key(home: &Home, name: &str) -> String {
-    ok(&run(home.cmd().args(["key", name]))).trim_end().to_owned()
+    ok(&run(home.cmd().args(["key", name])))
+        .trim_end()
+        .to_owned()
 }
 
 const LLM_KEYS: &str = r#"{
@@ -79,11 +80,7 @@ const LLM_KEYS: &str = r#"{
 fn llm_keys_json_imports_known_aliases_and_reports_the_rest() {
     let home = Home::new();
     // llm's own default location under a cleared environment: ~/.config/io.datasette.llm.
-    let file = write(
-        home.path(),
-        ".config/io.datasette.llm/keys.json",
-        LLM_KEYS,
-    );
+    let file = write(home.path(), ".config/io.datasette.llm/keys.json", LLM_KEYS);
     let before = std::fs::read(&file).unwrap();
 
     // A dry run: masked, nothing stored, not even a store created.
@@ -91,17 +88,25 @@ fn llm_keys_json_imports_known_aliases_and_reports_the_rest() {
     let report = json(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(report["dry_run"], true);
-    assert_eq!(names(&report, "imported"), ["anthropic", "gemini", "openai"]);
+    assert_eq!(
+        names(&report, "imported"),
+        ["anthropic", "gemini", "openai"]
+    );
     assert_eq!(names(&report, "skipped"), ["replicate"]);
     assert!(reason(&report, "skipped", "replicate").contains("--map replicate=PROVIDER"));
     assert_eq!(report["imported"][2]["key"], "sk-…aaaa");
     assert!(!contains(&out.stdout, "llm-openai"), "{}", stdout(&out));
     assert!(!home.db().exists(), "a dry run creates no store");
 
-    let out = run(home.cmd().args(["import", "llm", "--no-validate", "--json"]));
+    let out = run(home
+        .cmd()
+        .args(["import", "llm", "--no-validate", "--json"]));
     let report = json(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(names(&report, "imported"), ["anthropic", "gemini", "openai"]);
+    assert_eq!(
+        names(&report, "imported"),
+        ["anthropic", "gemini", "openai"]
+    );
     assert_eq!(
         report["plaintext_sources"][0].as_str().unwrap(),
         file.display().to_string()
@@ -114,13 +119,9 @@ fn llm_keys_json_imports_known_aliases_and_reports_the_rest() {
     assert_eq!(providers, ["anthropic", "gemini", "openai"]);
 
     // Again, with the unknown alias mapped: the three are duplicates, replicate comes in.
-    let out = run(home.cmd().args([
-        "import",
-        "llm",
-        "--no-validate",
-        "--map",
-        "replicate=groq",
-    ]));
+    let out = run(home
+        .cmd()
+        .args(["import", "llm", "--no-validate", "--map", "replicate=groq"]));
     let table = ok(&out);
     assert!(table.contains("replicate"), "{table}");
     assert_eq!(list(&home).len(), 4);
@@ -139,11 +140,17 @@ fn llm_keys_json_imports_known_aliases_and_reports_the_rest() {
 
     // LLM_USER_PATH wins over the default directory.
     let other = sources();
-    write(other.path(), "keys.json", r#"{"mistral": "mistral-key-eeeeeeeeeeeeeee"}"#);
-    let out = run(home
-        .cmd()
-        .env("LLM_USER_PATH", other.path())
-        .args(["import", "llm", "--no-validate", "--json"]));
+    write(
+        other.path(),
+        "keys.json",
+        r#"{"mistral": "mistral-key-eeeeeeeeeeeeeee"}"#,
+    );
+    let out = run(home.cmd().env("LLM_USER_PATH", other.path()).args([
+        "import",
+        "llm",
+        "--no-validate",
+        "--json",
+    ]));
     assert_eq!(names(&json(&out), "imported"), ["mistral"]);
 }
 
@@ -152,11 +159,19 @@ fn a_missing_source_says_where_it_looked() {
     let home = Home::new();
     let out = run(home.cmd().args(["import", "llm"]));
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("io.datasette.llm/keys.json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("io.datasette.llm/keys.json"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("LLM_USER_PATH"), "{}", stderr(&out));
     let out = run(home.cmd().args(["import", "aichat"]));
     assert_eq!(code(&out), 3, "{}", stderr(&out));
-    assert!(stderr(&out).contains("aichat/config.yaml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("aichat/config.yaml"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(home.cmd().args(["import", "dotenv", "nope.env"]));
     assert_eq!(code(&out), 3, "{}", stderr(&out));
 }
@@ -208,7 +223,12 @@ clients:
         .env("AICHAT_CONFIG_DIR", src.path().join("aichat"))
         .args(["import", "aichat", "--json"]));
     let report = json(&out);
-    assert_eq!(code(&out), 5, "the gemini key was rejected: {}", stderr(&out));
+    assert_eq!(
+        code(&out),
+        5,
+        "the gemini key was rejected: {}",
+        stderr(&out)
+    );
     assert_eq!(names(&report, "imported"), ["openai", "localai", "claude"]);
     assert_eq!(names(&report, "skipped"), ["bedrock"]);
     assert!(reason(&report, "skipped", "bedrock").contains("'bedrock' is not supported"));
@@ -252,7 +272,10 @@ clients:
     ]));
     let report = json(&out);
     assert_eq!(names(&report, "imported"), ["gemini"]);
-    assert_eq!(names(&report, "skipped"), ["openai", "localai", "claude", "bedrock"]);
+    assert_eq!(
+        names(&report, "skipped"),
+        ["openai", "localai", "claude", "bedrock"]
+    );
 }
 
 #[test]
@@ -279,9 +302,16 @@ fn dotenv_with_quotes_exports_and_comments() {
         .args(["import", "dotenv", path, "--no-validate", "--json"]));
     let report = json(&out);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(names(&report, "imported"), ["openai", "anthropic", "deepseek"]);
+    assert_eq!(
+        names(&report, "imported"),
+        ["openai", "anthropic", "deepseek"]
+    );
     assert_eq!(names(&report, "skipped"), ["together"]);
-    assert!(stderr(&out).contains("ignored line(s) 10"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ignored line(s) 10"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(key(&home, "openai"), "sk-dotenv-openai-aaaaaaaaaaaa");
     assert_eq!(key(&home, "anthropic"), "sk-ant-dotenv-bbbbbbbbbbbb");
     assert_eq!(key(&home, "deepseek"), "sk-dotenv-deepseek-cccccccc");
@@ -332,8 +362,14 @@ fn env_import_skips_the_same_key_under_two_names() {
         .env("GROQ_API_KEY", "gsk_env_bbbbbbbbbbbbbbbbbbbb")
         .args(["import", "env", "--dry-run", "--json"]));
     let report = json(&out);
-    assert!(report["imported"].as_array().unwrap().is_empty(), "{report}");
-    assert!(reason(&report, "skipped", "groq").contains("already"), "{report}");
+    assert!(
+        report["imported"].as_array().unwrap().is_empty(),
+        "{report}"
+    );
+    assert!(
+        reason(&report, "skipped", "groq").contains("already"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -352,8 +388,15 @@ fn a_dry_run_changes_nothing_in_an_existing_store() {
         .args(["import", "llm", file.to_str().unwrap(), "--dry-run"]));
     let table = ok(&out);
     assert!(table.contains("would import"), "{table}");
-    assert!(table.contains("already stored in profile 'default' as 'mine'"), "{table}");
-    assert!(stderr(&out).contains("nothing was stored"), "{}", stderr(&out));
+    assert!(
+        table.contains("already stored in profile 'default' as 'mine'"),
+        "{table}"
+    );
+    assert!(
+        stderr(&out).contains("nothing was stored"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(ok(&run(home.cmd().args(["audit", "--json"]))), audit_before);
     assert_eq!(list(&home).len(), 1);
 }
@@ -370,7 +413,9 @@ fn the_canary_key_never_shows_at_any_log_level() {
     let aichat = write(
         src.path(),
         "aichat/config.yaml",
-        &format!("clients:\n  - type: claude\n    api_key: {CANARY}a\n  - type: azure-openai\n    api_key: {CANARY}b\n"),
+        &format!(
+            "clients:\n  - type: claude\n    api_key: {CANARY}a\n  - type: azure-openai\n    api_key: {CANARY}b\n"
+        ),
     );
     let dotenv = write(
         src.path(),
@@ -378,7 +423,11 @@ fn the_canary_key_never_shows_at_any_log_level() {
         &format!("export GROQ_API_KEY=\"{CANARY}g\"\nODD_API_KEY={CANARY}o\n"),
     );
     // Broken files whose text holds the canary: the errors name a line, never the content.
-    let bad_json = write(src.path(), "bad/keys.json", &format!(r#"{{"openai": ["{CANARY}"]}}"#));
+    let bad_json = write(
+        src.path(),
+        "bad/keys.json",
+        &format!(r#"{{"openai": ["{CANARY}"]}}"#),
+    );
     let bad_yaml = write(
         src.path(),
         "bad/config.yaml",
@@ -392,13 +441,51 @@ fn the_canary_key_never_shows_at_any_log_level() {
     let p = |p: &PathBuf| p.to_str().unwrap().to_owned();
     let runs: Vec<Vec<String>> = vec![
         vec!["import".into(), "llm".into(), p(&llm), "--dry-run".into()],
-        vec!["import".into(), "llm".into(), p(&llm), "--dry-run".into(), "--json".into()],
-        vec!["import".into(), "llm".into(), p(&llm), "--no-validate".into()],
-        vec!["import".into(), "llm".into(), p(&llm), "--no-validate".into(), "--json".into()],
-        vec!["import".into(), "aichat".into(), p(&aichat), "--no-validate".into(), "--json".into()],
-        vec!["import".into(), "aichat".into(), p(&aichat), "--dry-run".into()],
-        vec!["import".into(), "dotenv".into(), p(&dotenv), "--no-validate".into()],
-        vec!["import".into(), "env".into(), "--no-validate".into(), "--json".into()],
+        vec![
+            "import".into(),
+            "llm".into(),
+            p(&llm),
+            "--dry-run".into(),
+            "--json".into(),
+        ],
+        vec![
+            "import".into(),
+            "llm".into(),
+            p(&llm),
+            "--no-validate".into(),
+        ],
+        vec![
+            "import".into(),
+            "llm".into(),
+            p(&llm),
+            "--no-validate".into(),
+            "--json".into(),
+        ],
+        vec![
+            "import".into(),
+            "aichat".into(),
+            p(&aichat),
+            "--no-validate".into(),
+            "--json".into(),
+        ],
+        vec![
+            "import".into(),
+            "aichat".into(),
+            p(&aichat),
+            "--dry-run".into(),
+        ],
+        vec![
+            "import".into(),
+            "dotenv".into(),
+            p(&dotenv),
+            "--no-validate".into(),
+        ],
+        vec![
+            "import".into(),
+            "env".into(),
+            "--no-validate".into(),
+            "--json".into(),
+        ],
         vec!["import".into(), "llm".into(), p(&bad_json)],
         vec!["import".into(), "aichat".into(), p(&bad_yaml)],
         vec!["import".into(), "aichat".into(), p(&bad_shape)],
@@ -428,7 +515,11 @@ fn the_canary_key_never_shows_at_any_log_level() {
     assert_eq!(list(&home).len(), 4);
     for entry in walk(home.path()) {
         let bytes = std::fs::read(&entry).unwrap();
-        assert!(!contains(&bytes, &CANARY[3..20]), "canary in {}", entry.display());
+        assert!(
+            !contains(&bytes, &CANARY[3..20]),
+            "canary in {}",
+            entry.display()
+        );
     }
 }
 

@@ -223,7 +223,12 @@ fn gather<'a>(
             }
             let found = import::from_vars(&parsed.vars, Some(file), |_| None);
             let (found, maps) = mapped(found, map)?;
-            (format!("dotenv {}", file.display()), found, common, Some(maps))
+            (
+                format!("dotenv {}", file.display()),
+                found,
+                common,
+                Some(maps),
+            )
         }
         Source::Env { common, map } => {
             let vars: Vec<(String, SecretString)> = std::env::vars_os()
@@ -322,11 +327,10 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             }
             (Ok(t), Some(s)) => (t, s),
         };
-        let checked = super::clean_key(secret)
-            .and_then(|secret| {
-                crate::store::validate_name("credential", &row.name)?;
-                Ok((secret, check_base_url(spec, row.base_url.as_deref())?))
-            });
+        let checked = super::clean_key(secret).and_then(|secret| {
+            crate::store::validate_name("credential", &row.name)?;
+            Ok((secret, check_base_url(spec, row.base_url.as_deref())?))
+        });
         let (secret, base_url) = match checked {
             Ok(ok) => ok,
             Err(e) => {
@@ -392,9 +396,10 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                     Some(source),
                 )?;
                 row.status = "imported";
-                row.reason = cred.validation_status.as_ref().map(|s| {
-                    format!("{s} ({} ms)", cred.validation_latency_ms.unwrap_or(0))
-                });
+                row.reason = cred
+                    .validation_status
+                    .as_ref()
+                    .map(|s| format!("{s} ({} ms)", cred.validation_latency_ms.unwrap_or(0)));
             }
             Err(e @ Error::Conflict { .. }) => row.reason = Some(e.to_string()),
             Err(e) if matches!(e.exit_code(), 2 | 5 | 6 | 7) => fail(&mut row, &e),

@@ -103,7 +103,12 @@ pub fn read(paths: &Paths) -> Result<Vec<Found>> {
     Ok(resolve(config, &env, &paths.config, &paths.env))
 }
 
-fn resolve(config: Config, env: &[(String, SecretString)], file: &Path, env_file: &Path) -> Vec<Found> {
+fn resolve(
+    config: Config,
+    env: &[(String, SecretString)],
+    file: &Path,
+    env_file: &Path,
+) -> Vec<Found> {
     let mut found = Vec::new();
     let mut used_vars = Vec::new();
     for client in config.clients {
@@ -173,7 +178,10 @@ fn provider_for(
     client: &Client,
     name: &str,
 ) -> std::result::Result<&'static provider::ProviderSpec, String> {
-    let has_base = client.api_base.as_deref().is_some_and(|b| !b.trim().is_empty());
+    let has_base = client
+        .api_base
+        .as_deref()
+        .is_some_and(|b| !b.trim().is_empty());
     let id = match client.kind.as_str() {
         "openai" => "openai",
         "claude" => "anthropic",
@@ -249,10 +257,7 @@ clients:
         assert!(summary[4].1.contains("vertexai"), "{summary:?}");
         assert_eq!(summary[5], ("groq".into(), "groq".into(), None));
         assert_eq!(summary.len(), 6);
-        assert_eq!(
-            found[2].model.as_deref(),
-            Some("claude-3-5-sonnet-latest")
-        );
+        assert_eq!(found[2].model.as_deref(), Some("claude-3-5-sonnet-latest"));
         assert_eq!(found[1].file.as_deref(), Some(Path::new(".env")));
     }
 }

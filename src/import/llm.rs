@@ -33,7 +33,11 @@ pub fn read(path: &Path) -> Result<Vec<Found>> {
 
 fn parse(text: &str, path: &Path) -> Result<Vec<Found>> {
     let keys: BTreeMap<String, SecretString> = serde_json::from_str(text).map_err(|e| {
-        super::parse_error(path, "llm keys JSON (an object of strings)", Some((e.line(), e.column())))
+        super::parse_error(
+            path,
+            "llm keys JSON (an object of strings)",
+            Some((e.line(), e.column())),
+        )
     })?;
     let mut found = Vec::new();
     for (alias, key) in keys {
@@ -41,7 +45,9 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Found>> {
             continue;
         }
         let provider = provider_named(&alias).ok_or_else(|| {
-            format!("llm alias '{alias}' names no omc provider; import it with --map {alias}=PROVIDER")
+            format!(
+                "llm alias '{alias}' names no omc provider; import it with --map {alias}=PROVIDER"
+            )
         });
         let key = key.expose_secret().trim();
         found.push(Found {
@@ -73,7 +79,13 @@ mod tests {
         let names: Vec<_> = found.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["claude", "openai", "replicate"]);
         assert_eq!(found[0].provider.as_ref().unwrap().id, "anthropic");
-        assert!(found[2].provider.as_ref().unwrap_err().contains("--map replicate="));
+        assert!(
+            found[2]
+                .provider
+                .as_ref()
+                .unwrap_err()
+                .contains("--map replicate=")
+        );
     }
 
     #[test]

@@ -160,12 +160,14 @@ pub fn from_vars(
 
 /// A source file read whole into zeroized memory.
 pub fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?,
-    );
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?);
     match std::str::from_utf8(&bytes) {
         Ok(text) => Ok(zeroize::Zeroizing::new(text.to_owned())),
-        Err(_) => Err(Error::usage(format!("{} is not UTF-8 text", path.display()))),
+        Err(_) => Err(Error::usage(format!(
+            "{} is not UTF-8 text",
+            path.display()
+        ))),
     }
 }
 
@@ -186,7 +188,10 @@ pub fn config_dir(app: &str) -> Result<PathBuf> {
 pub fn parse_error(path: &Path, what: &str, line: Option<(usize, usize)>) -> Error {
     Error::usage_hint(
         match line {
-            Some((l, c)) => format!("{} is not valid {what} (line {l}, column {c})", path.display()),
+            Some((l, c)) => format!(
+                "{} is not valid {what} (line {l}, column {c})",
+                path.display()
+            ),
             None => format!("{} is not valid {what}", path.display()),
         },
         "fix the file, or import its keys one at a time with `omc add PROVIDER --key-stdin`",
