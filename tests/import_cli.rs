@@ -80,7 +80,16 @@ const LLM_KEYS: &str = r#"{
 fn llm_keys_json_imports_known_aliases_and_reports_the_rest() {
     let home = Home::new();
     // llm's own default location under a cleared environment: ~/.config/io.datasette.llm.
-    let file = write(home.path(), ".config/io.datasette.llm/keys.json", LLM_KEYS);
+    let config = if cfg!(target_os = "macos") {
+        "Library/Application Support"
+    } else {
+        ".config"
+    };
+    let file = write(
+        home.path(),
+        &format!("{config}/io.datasette.llm/keys.json"),
+        LLM_KEYS,
+    );
     let before = std::fs::read(&file).unwrap();
 
     // A dry run: masked, nothing stored, not even a store created.
