@@ -27,7 +27,7 @@ fn have(tool: &str, version_arg: &str) -> bool {
 
 /// An SSH key pair made by ssh-keygen: (private key path, public key line).
 fn ssh_key(dir: &Path, kind: &str, comment: &str) -> (PathBuf, String) {
-    let path = dir.join(format!("id_{kind}"));
+    let path = dir.join(format!("id_{kind}_{}", comment.replace('@', "_")));
     let mut cmd = Command::new("ssh-keygen");
     cmd.args(["-q", "-t", kind, "-N", "", "-C", comment, "-f"])
         .arg(&path);
@@ -268,6 +268,31 @@ fn a_teammate_imports_with_an_ssh_key_and_duplicates_are_skipped() {
         .unwrap();
     assert_eq!(local["base_url"], "http://127.0.0.1:9/v1");
     assert_eq!(local["model"], "llama3");
+
+    // Someone else's SSH key cannot open it (exit 4); a passphrase-protected key cannot be
+    // asked for without a terminal (exit 4, saying so).
+    let (carol_key, _) = ssh_key(keys.path(), "ed25519", "carol@desk");
+    let locked = keys.path().join("id_locked");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "a passphrase", "-f"])
+        .arg(&locked)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    for (identity, says) in [
+        (&carol_key, "none of the identities"),
+        (&locked, "passphrase"),
+    ] {
+        let out = run(bob.cmd().args([
+            "import",
+            "bundle",
+            bundle.to_str().unwrap(),
+            "--identity",
+            identity.to_str().unwrap(),
+        ]));
+        assert_eq!(code(&out), 4, "{}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
 
     let report = json(&import(&[]));
     assert_eq!(report["skipped"].as_array().unwrap().len(), 2);
