@@ -539,3 +539,31 @@ fn export_refuses_without_a_recipient_and_never_writes_plaintext() {
         "nothing left, nothing audited"
     );
 }
+
+#[test]
+fn a_binary_bundle_is_not_written_to_a_terminal() {
+    if !have("script", "--version") {
+        return;
+    }
+    let home = team_home();
+    // script(1) gives omc a terminal for stdout.
+    let mut cmd = Command::new("script");
+    cmd.env_clear()
+        .envs(
+            home.cmd()
+                .get_envs()
+                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
+        )
+        .args([
+            "-qec",
+            &format!("{BIN} export --all -r {}", recipient_of(&home)),
+            "/dev/null",
+        ]);
+    let out = cmd.output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("refusing to write a binary bundle to the terminal"),
+        "{shown}"
+    );
+    assert!(!shown.contains("age-encryption.org"), "{shown}");
+}
