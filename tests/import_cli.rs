@@ -127,6 +127,18 @@ fn llm_keys_json_imports_known_aliases_and_reports_the_rest() {
         .collect();
     assert_eq!(providers, ["anthropic", "gemini", "openai"]);
 
+    // Mapped to a provider that needs a base URL llm cannot give: it fails (usage, exit 2).
+    let out = run(home.cmd().args([
+        "import",
+        "llm",
+        "--no-validate",
+        "--json",
+        "--map",
+        "replicate=openai-compatible",
+    ]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(reason(&json(&out), "failed", "replicate").contains("needs a base URL"));
+
     // Again, with the unknown alias mapped: the three are duplicates, replicate comes in.
     let out = run(home
         .cmd()

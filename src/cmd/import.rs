@@ -329,6 +329,12 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         };
         let checked = super::clean_key(secret).and_then(|secret| {
             crate::store::validate_name("credential", &row.name)?;
+            if row.base_url.is_none() && spec.default_base.is_none() && spec.id != "echo" {
+                return Err(Error::usage(format!(
+                    "provider '{}' needs a base URL, and the source gives none",
+                    spec.id
+                )));
+            }
             Ok((secret, check_base_url(spec, row.base_url.as_deref())?))
         });
         let (secret, base_url) = match checked {
