@@ -19,7 +19,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Timing, Usage};
+use super::conversation::{FinishReason, Message, Part, Role, ToolCall};
+use super::types::{
+    ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Timing, Usage,
+};
 use super::wire;
 
 pub const DELAY_VAR: &str = "OMC_ECHO_DELAY";
@@ -64,39 +67,106 @@ impl Delays {
     }
 }
 
+/// What echo says, in the pieces it streams.
+enum Piece {
+    Text(String),
+    Call(ToolCall),
+}
+
+/// The reply's pieces, its finish reason and its output token count, by the rules in the
+/// module's documentation.
+fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
+    let conv = &req.conversation;
+    let last = conv.messages.last();
+    if let Some(m) = last.filter(|m| m.role == Role::Tool) {
+        let turn = conv.messages.len() - 1;
+        let mut text = String::from("echo:");
+        for r in m.tool_results_iter() {
+            let name = conv
+                .find_call(&r.call_id, turn)
+                .map_or("?", |c| c.name.as_str());
+            let verb = if r.is_error { "failed" } else { "returned" };
+            text.push_str(&format!(" tool {name} {verb}: {}", r.content));
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        let text = text.trim_end().to_owned();
+        let words = count_words(&text);
+        // In pieces that end after whitespace, so together they are the text exactly.
+        let pieces = text
+            .split_inclusive(char::is_whitespace)
+            .map(|p| Piece::Text(p.to_owned()))
+            .collect();
+        return (pieces, "stop", words);
+    }
+    let prompt = last.map(Message::text).unwrap_or_default();
+    let calls: Vec<&str> = prompt
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("/call "))
+        .collect();
+    if !calls.is_empty() {
+        let turn = conv.messages.len();
+        let mut words = 0;
+        let pieces = calls
+            .iter()
+            .enumerate()
+            .map(|(k, line)| {
+                let line = line.trim();
+                let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+                words += 1 + count_words(args);
+                Piece::Call(ToolCall::from_raw(
+                    format!("echo_call_{turn}_{k}"),
+                    name,
+                    args.trim(),
+                ))
+            })
+            .collect();
+        return (pieces, "tool_calls", words);
+    }
+    let prompt = if prompt.trim().is_empty() {
+        LOREM
+    } else {
+        prompt.as_str()
+    };
+    let limit = req.max_tokens.map_or(usize::MAX, |n| n as usize);
+    let total = 1 + prompt.split_whitespace().count();
+    let finish = if total > limit { "length" } else { "stop" };
+    let pieces = std::iter::once("echo:")
+        .chain(prompt.split_whitespace())
+        .take(limit)
+        .enumerate()
+        .map(|(i, w)| {
+            Piece::Text(if i == 0 {
+                w.to_owned()
+            } else {
+                format!(" {w}")
+            })
+        })
+        .collect();
+    (pieces, finish, total.min(limit))
+}
+
 /// Answers `req` as the echo provider.
 pub(crate) async fn chat(
     base_url: Option<&str>,
     req: &ChatRequest,
-    on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<ChatResponse, ProviderError> {
     let delays = Delays::from_env_or(base_url)?;
     let started = Instant::now();
+    let input_words = count_words(&req.conversation.text_for_estimate_spaced());
+    let (pieces, finish, output_words) = plan(req);
 
-    let prompt = if req.prompt.trim().is_empty() {
-        LOREM
-    } else {
-        req.prompt.as_str()
-    };
-    let input_words = req.system.as_deref().map_or(0, count_words) + count_words(&req.prompt);
-    let limit = req.max_tokens.map_or(usize::MAX, |n| n as usize);
-    let words = std::iter::once("echo:").chain(prompt.split_whitespace());
-    let total = 1 + prompt.split_whitespace().count();
-    let finish = if total > limit { "length" } else { "stop" };
-
-    let mut text = String::with_capacity(prompt.len() + 8);
+    let mut text = String::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut timing = Timing::default();
-    // When the first word went out: later ones are timed from it.
+    // When the first piece went out: later ones are timed from it.
     let mut first: Option<Instant> = None;
-    for (i, word) in words.take(limit).enumerate() {
-        let before = text.len();
-        if i > 0 {
-            text.push(' ');
-        }
-        text.push_str(word);
-        // Each word is due a whole number of token delays after the first, which is due `ttft`
-        // after the start: the timer's lateness (up to its 1 ms tick) delays one word, and does
-        // not add up over the reply.
+    for (i, piece) in pieces.into_iter().enumerate() {
+        // Each piece is due a whole number of token delays after the first, which is due `ttft`
+        // after the start: the timer's lateness (up to its 1 ms tick) delays one piece, and
+        // does not add up over the reply.
         let due = match first {
             None => started + delays.ttft,
             Some(first) => first + delays.token * i as u32,
@@ -106,29 +176,59 @@ pub(crate) async fn chat(
         }
         let at = Instant::now();
         first.get_or_insert(at);
-        // Unstreamed, the whole reply arrives when the last word would have.
-        if req.stream {
-            timing.delta(at);
-            on_delta(Delta {
-                text: &text[before..],
-                at,
-            });
+        match piece {
+            Piece::Text(t) => {
+                text.push_str(&t);
+                match parts.last_mut() {
+                    Some(Part::Text { text }) => text.push_str(&t),
+                    _ => parts.push(Part::text(t.as_str())),
+                }
+                // Unstreamed, the whole reply arrives when the last piece would have.
+                if req.stream {
+                    timing.delta(at);
+                    on_event(Event::Text(Delta { text: &t, at }));
+                }
+            }
+            Piece::Call(call) => {
+                if req.stream {
+                    timing.delta(at);
+                    on_event(Event::ToolCall { call: &call, at });
+                }
+                parts.push(Part::ToolCall(call));
+            }
         }
     }
-    if !req.stream && !text.is_empty() {
+    if !req.stream && !parts.is_empty() {
         let at = Instant::now();
         timing.delta(at);
-        on_delta(Delta { text: &text, at });
+        if !text.is_empty() {
+            on_event(Event::Text(Delta { text: &text, at }));
+        }
+        for p in &parts {
+            if let Part::ToolCall(call) = p {
+                on_event(Event::ToolCall { call, at });
+            }
+        }
     }
+    let finish_reason = match finish {
+        "tool_calls" => FinishReason::ToolCalls,
+        "length" => FinishReason::Length,
+        _ => FinishReason::Stop,
+    };
 
     Ok(ChatResponse {
         usage: Usage {
             input_tokens: Some(input_words as u64),
-            output_tokens: Some(total.min(limit) as u64),
+            output_tokens: Some(output_words as u64),
             estimated: false,
         },
         text,
+        message: Message {
+            role: Role::Assistant,
+            parts,
+        },
         model: req.model.clone(),
+        finish: Some(finish_reason),
         finish_reason: Some(finish.to_owned()),
         started,
         first_token: timing.first,
@@ -150,22 +250,27 @@ mod tests {
     use super::*;
 
     fn req(prompt: &str, stream: bool) -> ChatRequest {
-        ChatRequest {
-            model: "echo-1".into(),
-            system: None,
-            prompt: prompt.into(),
-            temperature: None,
-            max_tokens: None,
-            stream,
+        let mut r = ChatRequest::prompt("echo-1", None, prompt);
+        r.stream = stream;
+        r
+    }
+
+    fn texts(deltas: &mut Vec<String>) -> impl FnMut(Event<'_>) + Send + '_ {
+        move |e: Event<'_>| {
+            if let Event::Text(d) = e {
+                deltas.push(d.text.to_owned())
+            }
         }
     }
 
     #[tokio::test]
     async fn streams_the_prompt_back_word_by_word() {
         let mut deltas = Vec::new();
-        let r = chat(None, &req("hello  big world", true), &mut |d: Delta<'_>| {
-            deltas.push(d.text.to_owned())
-        })
+        let r = chat(
+            None,
+            &req("hello  big world", true),
+            &mut texts(&mut deltas),
+        )
         .await
         .unwrap();
         assert_eq!(deltas, ["echo:", " hello", " big", " world"]);
@@ -182,7 +287,7 @@ mod tests {
         let mut r = req("a b c d", false);
         r.max_tokens = Some(2);
         let mut n = 0;
-        let resp = chat(None, &r, &mut |_: Delta<'_>| n += 1).await.unwrap();
+        let resp = chat(None, &r, &mut |_: Event<'_>| n += 1).await.unwrap();
         assert_eq!(n, 1);
         assert_eq!(resp.text, "echo: a");
         assert_eq!(resp.finish_reason.as_deref(), Some("length"));
@@ -193,7 +298,7 @@ mod tests {
         let r = chat(
             Some("echo://ttft=30ms,token=1ms"),
             &req("x y", true),
-            &mut |_: Delta<'_>| {},
+            &mut |_: Event<'_>| {},
         )
         .await
         .unwrap();
