@@ -5,6 +5,17 @@
 //! prompt words; output: the reply's words — and are not estimates, since echo *is* the provider.
 //! `max_tokens` caps the reply's words (finish reason `length`, else `stop`).
 //!
+//! # Tools
+//!
+//! Echo speaks tools deterministically, so an agent can be dry-run offline:
+//!
+//! - When the last message is a user message, each line `/call NAME ARGS` becomes a tool call
+//!   of `NAME` with arguments `ARGS` (a JSON object; empty: none; anything else: a malformed
+//!   call), id `echo_call_T_K` (`T` messages before the reply, `K`-th call from 0), streamed
+//!   as one piece each. The reply is only those calls (finish reason `tool_calls`).
+//! - When the last message holds tool results, the reply is `echo:` and, per result,
+//!   ` tool NAME returned: CONTENT` (`failed:` for an error), one line each.
+//!
 //! # Simulated latency
 //!
 //! `OMC_ECHO_DELAY`, or the credential's base URL as `echo:SPEC` / `echo://SPEC`, sets a delay
@@ -304,6 +315,55 @@ mod tests {
         .unwrap();
         let ttft = r.ttft().unwrap();
         assert!(ttft >= Duration::from_millis(30), "{ttft:?}");
+    }
+
+    #[tokio::test]
+    async fn a_call_line_is_answered_with_that_tool_call_streamed() {
+        let r = req("/call weather {\"city\": \"Oslo\"}\n/call clock\n/call bad {oops", true);
+        let mut seen = Vec::new();
+        let resp = chat(None, &r, &mut |e: Event<'_>| match e {
+            Event::ToolCall { call, .. } => seen.push(call.clone()),
+            Event::Text(d) => panic!("no text expected, got {:?}", d.text),
+        })
+        .await
+        .unwrap();
+        let calls: Vec<&ToolCall> = resp.tool_calls().collect();
+        assert_eq!(seen.len(), 3);
+        assert_eq!(calls[0], &seen[0]);
+        assert_eq!(
+            (calls[0].id.as_str(), calls[0].name.as_str()),
+            ("echo_call_1_0", "weather")
+        );
+        assert_eq!(calls[0].valid_arguments().unwrap()["city"], "Oslo");
+        assert!(calls[1].valid_arguments().unwrap().is_empty());
+        assert_eq!(
+            calls[2].valid_arguments().unwrap_err().kind,
+            ErrorKind::Malformed
+        );
+        assert_eq!(resp.finish, Some(FinishReason::ToolCalls));
+        assert_eq!(resp.text, "");
+        assert_eq!(resp.chunks, 3);
+    }
+
+    #[tokio::test]
+    async fn a_tool_result_is_answered_with_text_quoting_it() {
+        let mut r = req("/call weather {\"city\": \"Oslo\"}", false);
+        let first = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
+        let id = first.tool_calls().next().unwrap().id.clone();
+        r.conversation.push(first.message);
+        r.conversation
+            .push(Message::tool_results(vec![crate::provider::ToolResult::ok(
+                &id,
+                "rain,  4°C",
+            )]));
+        r.stream = true;
+        let mut deltas = Vec::new();
+        let resp = chat(None, &r, &mut texts(&mut deltas)).await.unwrap();
+        assert_eq!(resp.text, "echo: tool weather returned: rain,  4°C");
+        assert_eq!(deltas.concat(), resp.text);
+        assert!(deltas.len() > 1);
+        assert_eq!(resp.finish, Some(FinishReason::Stop));
+        assert!(resp.tool_calls().next().is_none());
     }
 
     #[test]
