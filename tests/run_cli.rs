@@ -329,6 +329,38 @@ fn fallback_moves_to_the_next_credential() {
     assert_eq!(code(&out), 5);
 }
 
+/// One runtime per process: the client's pooled connection from the first call is still alive
+/// for the fallback's call (a runtime per call would have closed it with its reactor).
+#[test]
+fn a_fallback_reuses_the_connection_of_the_call_before() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server().accept_any_key();
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai",
+            "--name",
+            "backup",
+            "--base-url",
+            &fake.server().base_url(),
+            "--key-stdin",
+        ]),
+        "sk-openai-OTHERKEY-9d2e4f6a8b",
+    ));
+    let before = fake.server().connections();
+    for _ in 0..3 {
+        fake.server().push(Behaviour::server_error(family));
+    }
+    let out = run(home
+        .cmd()
+        .args(["run", "hi", "--json", "--fallback", "backup"]));
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["credential"], "backup");
+    assert_eq!(fake.server().connections() - before, 1);
+}
+
 #[test]
 fn usage_totals_equal_the_sum_of_the_runs() {
     let family = Family::OpenAi;

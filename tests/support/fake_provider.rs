@@ -509,6 +509,11 @@ impl FakeProvider {
         *lock(&self.shared.key) = Some(key.to_owned());
     }
 
+    /// Any key (or none) is accepted again.
+    pub fn accept_any_key(&self) {
+        *lock(&self.shared.key) = None;
+    }
+
     /// Whether to keep every request for [`FakeProvider::requests`]; off for long benchmarks.
     pub fn record(&self, on: bool) {
         self.shared.record.store(on, Ordering::Relaxed);
