@@ -270,6 +270,41 @@ fn retries_stop_at_the_bound_with_the_right_exit_code() {
     }
 }
 
+/// `run` and `validate` once stored `ratelimited` where `bench` stored `rate_limited`: the
+/// ledger has one spelling now, the JSON name.
+#[test]
+fn the_ledger_spells_error_kinds_one_way() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server()
+        .set_default(Behaviour::rate_limited(family, Some("0")));
+    assert_eq!(code(&run(home.cmd().args(["run", "hi"]))), 7);
+    assert_eq!(code(&run(home.cmd().args(["validate", "openai"]))), 7);
+    fake.server()
+        .set_default(Behaviour::model_not_found(family, "nope"));
+    assert_eq!(code(&run(home.cmd().args(["run", "hi", "-m", "nope"]))), 6);
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    let rows: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT kind, status, error_kind FROM runs WHERE error_kind IS NOT NULL ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want = [
+        ("run", "error", "rate_limited"),
+        ("validate", "error", "rate_limited"),
+        ("run", "error", "model_not_found"),
+    ];
+    assert_eq!(
+        rows,
+        want.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+}
+
 #[test]
 fn a_server_that_never_answers_times_out() {
     let family = Family::OpenAi;
