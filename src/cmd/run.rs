@@ -80,7 +80,7 @@ struct RunOutput<'a> {
 }
 
 enum Outcome {
-    Done(ChatResponse),
+    Done(Box<ChatResponse>),
     Failed(ProviderError),
     Interrupted,
 }
@@ -167,7 +167,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             };
             tokio::select! {
                 r = client.chat(&target, &request, &mut on_delta) => match r {
-                    Ok(resp) => Outcome::Done(resp),
+                    Ok(resp) => Outcome::Done(Box::new(resp)),
                     Err(e) => Outcome::Failed(e),
                 },
                 _ = crate::runtime::interrupted() => Outcome::Interrupted,
