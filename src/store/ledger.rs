@@ -16,6 +16,8 @@ pub enum RunKind {
     Run,
     Validate,
     Bench,
+    /// One model turn of an agent.
+    Agent,
 }
 
 impl RunKind {
@@ -24,6 +26,7 @@ impl RunKind {
             RunKind::Run => "run",
             RunKind::Validate => "validate",
             RunKind::Bench => "bench",
+            RunKind::Agent => "agent",
         }
     }
 }
