@@ -287,8 +287,9 @@ fn fold_fragment(f: CallFragment<'_>, acc: &mut Accum) -> Result<(), ProviderErr
         None => (None, None),
     };
     let continues = match (acc.open_call(index), &id) {
-        // A different id at an open index: a new call (servers that reuse index 0).
-        (Some((open, _)), Some(id)) => open == id.as_ref(),
+        // A different id at an open index: a new call (servers that reuse index 0), unless the
+        // open call had none yet (an id after the name).
+        (Some((open, _)), Some(id)) => open == id.as_ref() || acc.adopt_id(index, id),
         (Some(_), None) => true,
         (None, _) => false,
     };
@@ -388,4 +389,63 @@ fn describe(status: Option<u16>, v: &Value) -> (ErrorKind, String) {
         None => ErrorKind::Server,
     };
     (kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fold(events: &[Value]) -> Accum {
+        let mut acc = Accum::new(4);
+        for e in events {
+            on_event(&e.to_string(), &mut acc).unwrap();
+        }
+        on_event("[DONE]", &mut acc).unwrap();
+        acc
+    }
+
+    fn frag(f: Value) -> Value {
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [f]}}]})
+    }
+
+    fn calls(acc: &Accum) -> Vec<(String, String, String)> {
+        acc.parts
+            .iter()
+            .filter_map(|p| match p {
+                super::super::Part::ToolCall(c) => {
+                    Some((c.id.clone(), c.name.clone(), c.arguments_text()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_id_after_the_name_is_the_same_call() {
+        let acc = fold(&[
+            frag(json!({"index": 0, "function": {"name": "t", "arguments": "{\"a\""}})),
+            frag(json!({"index": 0, "id": "late", "function": {"arguments": ": 1}"}})),
+        ]);
+        assert_eq!(
+            calls(&acc),
+            [("late".into(), "t".into(), r#"{"a":1}"#.into())]
+        );
+    }
+
+    #[test]
+    fn fragments_without_an_index_belong_to_the_newest_call() {
+        let acc = fold(&[
+            frag(json!({"id": "c1", "function": {"name": "t", "arguments": ""}})),
+            frag(json!({"function": {"arguments": "{}"}})),
+        ]);
+        assert_eq!(calls(&acc), [("c1".into(), "t".into(), "{}".into())]);
+    }
+
+    #[test]
+    fn a_call_with_no_id_gets_one_unique_in_the_conversation() {
+        let acc = fold(&[frag(
+            json!({"index": 0, "function": {"name": "t", "arguments": "{}"}}),
+        )]);
+        assert_eq!(calls(&acc)[0].0, "call_omc_4_0");
+    }
 }

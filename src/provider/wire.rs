@@ -105,6 +105,9 @@ impl Family {
     }
 }
 
+/// How the ids omc makes up begin.
+const FRESH_PREFIX: &str = "call_omc_";
+
 /// The reply as it is parsed, streamed or not: text, tool calls and opaque parts in order.
 #[derive(Debug, Default)]
 pub(crate) struct Accum {
@@ -196,7 +199,7 @@ impl Accum {
     /// An id for a call the provider gave none, unique in the conversation: `call_omc_`, the
     /// number of messages before this reply, and the call's number in it.
     pub fn fresh_id(&self) -> String {
-        format!("call_omc_{}_{}", self.turn, self.calls)
+        format!("{FRESH_PREFIX}{}_{}", self.turn, self.calls)
     }
 
     /// A call that arrived whole (Gemini, unstreamed replies).
@@ -233,6 +236,18 @@ impl Accum {
     /// The handle of the newest call still open.
     pub fn newest_open_key(&self) -> Option<u64> {
         self.pending.last().map(|p| p.key)
+    }
+
+    /// Gives the open call `key` the provider's id, when omc had to make one up for it.
+    pub fn adopt_id(&mut self, key: u64, id: &str) -> bool {
+        if let Some(p) = self.pending.iter().rev().find(|p| p.key == key)
+            && let Part::ToolCall(c) = &mut self.parts[p.part]
+            && c.id.starts_with(FRESH_PREFIX)
+        {
+            c.id = id.to_owned();
+            return true;
+        }
+        false
     }
 
     /// Names the open call `key` if it has no name yet.
