@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::paths::mode_of;
-use crate::store::Store;
+use crate::store::{Chain, Store};
 use crate::ui::Interaction;
 use crate::vault::{self, Binding, keyring, pin};
 use crate::vault::master::{self, Backend};
@@ -143,6 +143,23 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
                 recipient: &store.meta.recipient,
                 backend: store.meta.backend,
             };
+            match store.verify_audit_chain() {
+                Ok(Chain::Intact { chained, legacy }) => add(
+                    "audit chain",
+                    Level::Ok,
+                    if legacy > 0 {
+                        format!("{chained} rows chained ({legacy} older rows from before the chain)")
+                    } else {
+                        format!("{chained} rows chained")
+                    },
+                ),
+                Ok(Chain::Broken { at_row, reason }) => add(
+                    "audit chain",
+                    Level::Fail,
+                    format!("breaks at row {at_row}: {reason}"),
+                ),
+                Err(e) => add("audit chain", Level::Fail, error_text(&e)),
+            }
             match pin::read(&ctx.paths) {
                 Ok(Some(p)) if p.allows(&store.meta.recipient) => add(
                     "recipient pin",

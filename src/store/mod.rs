@@ -15,7 +15,7 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use audit::{AuditEntry, record as audit_record};
+pub use audit::{AuditEntry, Chain, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
 pub use profiles::{Profile, validate_name};
