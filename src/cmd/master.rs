@@ -146,7 +146,9 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     // Another rotation may have finished while this one opened the store.
     store.refresh_recipient()?;
     let old = ctx.unlock(&store)?;
-    let old_recipient = store.meta.recipient.clone();
+    // The unlocked key's own recipient: the one the database must still name when the write
+    // lock is held (unlock may have just put it back after a change outside omc).
+    let old_recipient = recipient_string(&old.identity);
     let new = Identity::generate();
     let new_recipient = recipient_string(&new);
     let store_id = store.meta.store_id.clone();
