@@ -111,7 +111,12 @@ impl Ctx {
             store.meta.store_id.clone(),
             store.meta.backend,
         );
+        // Each recipient is checked once per command: a keyring read can take seconds.
+        let vouched = std::cell::RefCell::new(None::<String>);
         move |recipient: &str| {
+            if vouched.borrow().as_deref() == Some(recipient) {
+                return Ok(());
+            }
             vault_master::verify_recipient(
                 &paths,
                 &vault_master::StoreKeyInfo {
@@ -119,7 +124,9 @@ impl Ctx {
                     recipient,
                     backend,
                 },
-            )
+            )?;
+            *vouched.borrow_mut() = Some(recipient.to_owned());
+            Ok(())
         }
     }
 
