@@ -118,6 +118,9 @@ pub enum Command {
     Validate(cmd::validate::ValidateArgs),
     /// Send a prompt with a stored credential and stream the answer
     Run(cmd::run::RunArgs),
+    /// Agents: TOML files with a system prompt, models, tools and limits
+    #[command(subcommand)]
+    Agent(cmd::agent::AgentCommand),
     /// List the models a provider offers
     Models(cmd::models::ModelsArgs),
     /// Benchmark providers: latency, throughput and cost, with history and CI gates

@@ -1,6 +1,7 @@
 //! One file per subcommand: its arguments and a thin `run` that parses, calls the core, renders.
 
 pub mod add;
+pub mod agent;
 pub mod audit;
 pub mod bench;
 pub mod completions;

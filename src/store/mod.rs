@@ -1,6 +1,7 @@
 //! The SQLite store: one file, WAL, busy timeout, foreign keys, `secure_delete`, versioned
 //! migrations. It holds ciphertexts only; nothing in it can be read without the master key.
 
+mod agents;
 mod audit;
 mod bench;
 mod credentials;
@@ -15,6 +16,7 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
+pub use agents::{AgentRunRow, AgentRunUpdate};
 pub use audit::{AuditEntry, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential};
