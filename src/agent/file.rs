@@ -224,7 +224,7 @@ impl Agent {
             return Err(bad("max_tokens must be at least 1".into()));
         }
         let budget = file.budget.unwrap_or_default();
-        if budget.cost_usd.is_some_and(|c| !(c > 0.0) || !c.is_finite()) {
+        if budget.cost_usd.is_some_and(|c| c.is_nan() || c <= 0.0 || !c.is_finite()) {
             return Err(bad("budget.cost_usd must be a positive number".into()));
         }
         if budget.tokens == Some(0) {
@@ -493,10 +493,8 @@ fn mcp_server(name: &str, spec: &McpServerSpec) -> std::result::Result<McpServer
             }
         }
     };
-    if let Some(tools) = &spec.tools {
-        if tools.is_empty() {
-            return Err("tools = [] allows nothing; remove the server or list its tools".into());
-        }
+    if spec.tools.as_ref().is_some_and(|t| t.is_empty()) {
+        return Err("tools = [] allows nothing; remove the server or list its tools".into());
     }
     let timeout = match &spec.timeout {
         Some(t) => t.resolve("timeout").map_err(|e| e.to_string())?,
