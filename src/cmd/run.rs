@@ -126,12 +126,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 .unwrap_or_else(|| spec.default_model.to_owned()),
         };
         let request = ChatRequest {
-            model: model.clone(),
-            system: args.system.clone(),
-            prompt: prompt.clone(),
             temperature: args.temperature,
             max_tokens: Some(max_tokens),
             stream: !args.no_stream,
+            ..ChatRequest::prompt(model.clone(), args.system.clone(), prompt.clone())
         };
         let reserve = estimate_tokens(&prompt)
             + args.system.as_deref().map_or(0, estimate_tokens)

@@ -175,12 +175,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             prompts
                 .iter()
                 .map(|p| ChatRequest {
-                    model: t.spec.model.clone(),
-                    system: p.system.clone(),
-                    prompt: p.text.clone(),
-                    temperature: None,
                     max_tokens: Some(max_tokens(p, args)),
                     stream: !args.no_stream,
+                    ..ChatRequest::prompt(t.spec.model.clone(), p.system.clone(), p.text.clone())
                 })
                 .collect()
         })
