@@ -10,6 +10,7 @@ pub mod grants;
 pub mod locate;
 pub mod mcp;
 pub mod models;
+pub mod run;
 pub mod tools;
 pub mod transcript;
 pub mod trust;

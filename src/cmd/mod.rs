@@ -2,6 +2,7 @@
 
 pub mod add;
 pub mod agent;
+pub mod agent_run;
 pub mod audit;
 pub mod bench;
 pub mod completions;

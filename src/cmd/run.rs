@@ -60,6 +60,9 @@ pub struct RunArgs {
     /// Give up on a request after this long, retries included (e.g. 60s)
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+
+    #[command(flatten)]
+    pub agent: super::agent_run::AgentRunArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +89,9 @@ enum Outcome {
 }
 
 pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+    if args.agent.agent.is_some() {
+        return super::agent_run::run(ctx, args);
+    }
     let prompt = read_prompt(args.prompt.as_deref())?;
     let config = Config::load(&ctx.paths.config_file)?;
     let prices = Prices::load(&config.prices)?;
@@ -291,7 +297,7 @@ fn render(
 }
 
 /// The prompt from the argument and/or piped stdin.
-fn read_prompt(arg: Option<&str>) -> Result<String> {
+pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
     let mut piped = String::new();
     if !std::io::stdin().is_terminal() {
         std::io::stdin()
