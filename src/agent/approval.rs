@@ -115,12 +115,21 @@ mod tests {
     fn deny_wins_then_auto_and_flags_then_ask() {
         let ask = Approve::Ask;
         let p = Policy::default();
-        assert_eq!(requirement(&p, &t("a", None, ask)), Requirement::NeedsApproval);
-        assert_eq!(requirement(&p, &t("a", None, Approve::Auto)), Requirement::Skip);
+        assert_eq!(
+            requirement(&p, &t("a", None, ask)),
+            Requirement::NeedsApproval
+        );
+        assert_eq!(
+            requirement(&p, &t("a", None, Approve::Auto)),
+            Requirement::Skip
+        );
 
         let p = Policy::from_flags(&["all".into()], &["b".into(), "time".into()]);
         assert_eq!(requirement(&p, &t("a", None, ask)), Requirement::Skip);
-        assert_eq!(requirement(&p, &t("b", None, Approve::Auto)), Requirement::Forbidden);
+        assert_eq!(
+            requirement(&p, &t("b", None, Approve::Auto)),
+            Requirement::Forbidden
+        );
         assert_eq!(
             requirement(&p, &t("time_now", Some("time"), ask)),
             Requirement::Forbidden
@@ -128,8 +137,14 @@ mod tests {
 
         let mut p = Policy::from_flags(&["a".into(), "git".into()], &[]);
         assert_eq!(requirement(&p, &t("a", None, ask)), Requirement::Skip);
-        assert_eq!(requirement(&p, &t("git_log", Some("git"), ask)), Requirement::Skip);
-        assert_eq!(requirement(&p, &t("c", None, ask)), Requirement::NeedsApproval);
+        assert_eq!(
+            requirement(&p, &t("git_log", Some("git"), ask)),
+            Requirement::Skip
+        );
+        assert_eq!(
+            requirement(&p, &t("c", None, ask)),
+            Requirement::NeedsApproval
+        );
         p.always.insert("c".into());
         assert_eq!(requirement(&p, &t("c", None, ask)), Requirement::Skip);
     }

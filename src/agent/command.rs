@@ -20,7 +20,11 @@ use crate::vault::master;
 const STDERR_TAIL: usize = 2048;
 
 /// Environment variables no tool ever sees.
-pub const WITHHELD: [&str; 3] = [master::ENV_KEY, master::ENV_KEY_FILE, master::ENV_PASSPHRASE];
+pub const WITHHELD: [&str; 3] = [
+    master::ENV_KEY,
+    master::ENV_KEY_FILE,
+    master::ENV_PASSPHRASE,
+];
 
 /// The argv for a call: `{param}` replaced by the argument's text (a string as is, anything
 /// else as JSON). A parameter the call lacks is an error for the model.
@@ -202,7 +206,10 @@ pub async fn call(
                 "the tool timed out after {}; it and every process it started were killed",
                 humantime::format_duration(tool.timeout)
             ),
-            format!("timed out after {}", humantime::format_duration(tool.timeout)),
+            format!(
+                "timed out after {}",
+                humantime::format_duration(tool.timeout)
+            ),
             started,
         );
     };
@@ -219,7 +226,11 @@ pub async fn call(
     let status = match status {
         Ok(s) => s,
         Err(e) => {
-            return ToolOutput::error(format!("cannot wait for the tool: {e}"), e.to_string(), started);
+            return ToolOutput::error(
+                format!("cannot wait for the tool: {e}"),
+                e.to_string(),
+                started,
+            );
         }
     };
     if status.success() {
@@ -261,12 +272,15 @@ pub async fn call(
 pub fn program_exists(program: &str, base: &Path) -> bool {
     let p = Path::new(program);
     if p.components().count() > 1 {
-        let full = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let full = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        };
         return full.is_file();
     }
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|d| d.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
 /// Keep a value printable: cut to `max` characters with a marker.
@@ -312,40 +326,90 @@ mod tests {
     fn each_placeholder_is_one_argument_never_a_shell() {
         let args = json!({"p": "a b; rm -rf / $(x) '\"", "n": 3, "o": {"k": [1]}});
         let v = argv(
-            &["printf".into(), "%s|".into(), "{p}".into(), "--n={n}".into(), "{o}".into(), "{}".into()],
+            &[
+                "printf".into(),
+                "%s|".into(),
+                "{p}".into(),
+                "--n={n}".into(),
+                "{o}".into(),
+                "{}".into(),
+            ],
             &args,
         )
         .unwrap();
-        assert_eq!(v, ["printf", "%s|", "a b; rm -rf / $(x) '\"", "--n=3", "{\"k\":[1]}", "{}"]);
-        assert_eq!(argv(&["x".into(), "{q}".into()], &args).unwrap_err(), "missing argument 'q'");
-        let out = run(&tool(&["printf", "%s|", "{p}"], Duration::from_secs(10), 1000), args);
+        assert_eq!(
+            v,
+            [
+                "printf",
+                "%s|",
+                "a b; rm -rf / $(x) '\"",
+                "--n=3",
+                "{\"k\":[1]}",
+                "{}"
+            ]
+        );
+        assert_eq!(
+            argv(&["x".into(), "{q}".into()], &args).unwrap_err(),
+            "missing argument 'q'"
+        );
+        let out = run(
+            &tool(&["printf", "%s|", "{p}"], Duration::from_secs(10), 1000),
+            args,
+        );
         assert_eq!(out.content, "a b; rm -rf / $(x) '\"|");
         assert!(!out.is_error);
     }
 
     #[test]
     fn arguments_arrive_on_stdin_and_output_is_capped() {
-        let out = run(&tool(&["cat"], Duration::from_secs(10), 1000), json!({"a": 1}));
+        let out = run(
+            &tool(&["cat"], Duration::from_secs(10), 1000),
+            json!({"a": 1}),
+        );
         assert_eq!(out.content, "{\"a\":1}");
         let out = run(
-            &tool(&["sh", "-c", "yes | head -c 5000"], Duration::from_secs(10), 100),
+            &tool(
+                &["sh", "-c", "yes | head -c 5000"],
+                Duration::from_secs(10),
+                100,
+            ),
             json!({}),
         );
         assert!(out.content.starts_with("y\ny\n"));
-        assert!(out.content.ends_with("[output truncated: the first 100 of 5000 bytes]"), "{}", out.content);
+        assert!(
+            out.content
+                .ends_with("[output truncated: the first 100 of 5000 bytes]"),
+            "{}",
+            out.content
+        );
     }
 
     #[test]
     fn failures_are_error_results_with_the_stderr_tail() {
         let out = run(
-            &tool(&["sh", "-c", "echo partial; echo boom >&2; exit 3"], Duration::from_secs(10), 1000),
+            &tool(
+                &["sh", "-c", "echo partial; echo boom >&2; exit 3"],
+                Duration::from_secs(10),
+                1000,
+            ),
             json!({}),
         );
         assert!(out.is_error);
-        assert!(out.content.contains("exit 3") && out.content.contains("boom"), "{}", out.content);
+        assert!(
+            out.content.contains("exit 3") && out.content.contains("boom"),
+            "{}",
+            out.content
+        );
         assert_eq!(out.summary, "exit 3: boom");
-        let out = run(&tool(&["/nonexistent/prog"], Duration::from_secs(10), 1000), json!({}));
-        assert!(out.is_error && out.content.contains("not found"), "{}", out.content);
+        let out = run(
+            &tool(&["/nonexistent/prog"], Duration::from_secs(10), 1000),
+            json!({}),
+        );
+        assert!(
+            out.is_error && out.content.contains("not found"),
+            "{}",
+            out.content
+        );
     }
 
     #[test]
@@ -354,10 +418,21 @@ mod tests {
         let pidfile = dir.path().join("pid");
         let script = format!("sleep 30 & echo $! > {}; wait", pidfile.display());
         let started = Instant::now();
-        let out = run(&tool(&["sh", "-c", &script], Duration::from_millis(500), 1000), json!({}));
-        assert!(out.is_error && out.content.contains("timed out"), "{}", out.content);
+        let out = run(
+            &tool(&["sh", "-c", &script], Duration::from_millis(500), 1000),
+            json!({}),
+        );
+        assert!(
+            out.is_error && out.content.contains("timed out"),
+            "{}",
+            out.content
+        );
         assert!(started.elapsed() < Duration::from_secs(5));
-        let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         // The grandchild (sleep) is gone: kill(pid, 0) fails once it has been reaped by init.
         let gone = (0..50).any(|_| {
             std::thread::sleep(Duration::from_millis(20));

@@ -72,7 +72,9 @@ impl DurationSpec {
             })?,
         };
         if d.is_zero() {
-            return Err(Error::usage(format!("{what}: the duration must be above zero")));
+            return Err(Error::usage(format!(
+                "{what}: the duration must be above zero"
+            )));
         }
         Ok(d)
     }
@@ -198,8 +200,8 @@ pub fn valid_tool_name(name: &str) -> bool {
 impl Agent {
     /// Read and check the file at `path`; `name` is the agent's name (the file stem).
     pub fn load(name: &str, path: &Path) -> Result<Agent> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io_path("read agent file", path, e))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io_path("read agent file", path, e))?;
         Agent::parse(name, path, &text)
     }
 
@@ -224,7 +226,10 @@ impl Agent {
             return Err(bad("max_tokens must be at least 1".into()));
         }
         let budget = file.budget.unwrap_or_default();
-        if budget.cost_usd.is_some_and(|c| c.is_nan() || c <= 0.0 || !c.is_finite()) {
+        if budget
+            .cost_usd
+            .is_some_and(|c| c.is_nan() || c <= 0.0 || !c.is_finite())
+        {
             return Err(bad("budget.cost_usd must be a positive number".into()));
         }
         if budget.tokens == Some(0) {
@@ -277,7 +282,10 @@ impl Agent {
 
     /// The system prompt with `{{var}}` filled from `vars`. A placeholder with no value is an
     /// error naming the flag; a value no placeholder uses is returned for a warning.
-    pub fn system_prompt(&self, vars: &[(String, String)]) -> Result<(Option<String>, Vec<String>)> {
+    pub fn system_prompt(
+        &self,
+        vars: &[(String, String)],
+    ) -> Result<(Option<String>, Vec<String>)> {
         let Some(system) = &self.system else {
             let unused = vars.iter().map(|(k, _)| k.clone()).collect();
             return Ok((None, unused));
@@ -319,7 +327,10 @@ impl Agent {
 
 /// Replace `{{name}}` (spaces inside the braces allowed) with its value. Returns the names used,
 /// or the first name with no value.
-pub fn fill(text: &str, vars: &[(String, String)]) -> std::result::Result<(String, Vec<String>), String> {
+pub fn fill(
+    text: &str,
+    vars: &[(String, String)],
+) -> std::result::Result<(String, Vec<String>), String> {
     let mut out = String::with_capacity(text.len());
     let mut used = Vec::new();
     let mut rest = text;
@@ -431,8 +442,9 @@ pub fn placeholders(arg: &str) -> Vec<&str> {
 fn schema(spec: Option<&SchemaSpec>) -> std::result::Result<serde_json::Value, String> {
     let value = match spec {
         None => serde_json::json!({ "type": "object", "properties": {} }),
-        Some(SchemaSpec::Json(text)) => serde_json::from_str(text)
-            .map_err(|e| format!("parameters is not valid JSON: {e}"))?,
+        Some(SchemaSpec::Json(text)) => {
+            serde_json::from_str(text).map_err(|e| format!("parameters is not valid JSON: {e}"))?
+        }
         Some(SchemaSpec::Table(t)) => {
             serde_json::to_value(t).map_err(|e| format!("parameters: {e}"))?
         }
@@ -448,7 +460,9 @@ fn mcp_server(name: &str, spec: &McpServerSpec) -> std::result::Result<McpServer
         return Err("a server name is 1 to 32 letters, digits, '_' or '-'".into());
     }
     let transport = match (&spec.command, &spec.url) {
-        (Some(_), Some(_)) => return Err("set either command (stdio) or url (HTTP), not both".into()),
+        (Some(_), Some(_)) => {
+            return Err("set either command (stdio) or url (HTTP), not both".into());
+        }
         (None, None) => return Err("set command (a stdio server) or url (an HTTP server)".into()),
         (Some(command), None) => {
             if !spec.headers.is_empty() || spec.bearer.is_some() {
@@ -537,16 +551,25 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_the_key_file_and_line() {
-        let err = parse("description = \"x\"\n\n[[tool]]\nname = \"a\"\ncommand = [\"true\"]\ncomand = 1\n")
-            .unwrap_err()
-            .to_string();
+        let err = parse(
+            "description = \"x\"\n\n[[tool]]\nname = \"a\"\ncommand = [\"true\"]\ncomand = 1\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("/a/t.toml:6:"), "{err}");
         assert!(err.contains("comand"), "{err}");
         let err = parse("modles = []\n").unwrap_err().to_string();
-        assert!(err.contains("/a/t.toml:1:") && err.contains("modles"), "{err}");
-        let err = parse("budget = { tokens = 5, dollars = 1 }\n").unwrap_err().to_string();
+        assert!(
+            err.contains("/a/t.toml:1:") && err.contains("modles"),
+            "{err}"
+        );
+        let err = parse("budget = { tokens = 5, dollars = 1 }\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("dollars"), "{err}");
-        let err = parse("[mcp.x]\ncommand = \"y\"\nurll = \"z\"\n").unwrap_err().to_string();
+        let err = parse("[mcp.x]\ncommand = \"y\"\nurll = \"z\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(":3:") && err.contains("urll"), "{err}");
     }
 
@@ -599,17 +622,35 @@ bearer = "credential:web"
     fn bad_tools_are_refused() {
         for (text, want) in [
             ("[[tool]]\nname = \"a b\"\ncommand = [\"x\"]\n", "tool name"),
-            ("[[tool]]\nname = \"a\"\ncommand = []\n", "must name a program"),
-            ("[[tool]]\nname = \"a\"\ncommand = [\"x\", \"{p}\"]\n", "does not declare"),
+            (
+                "[[tool]]\nname = \"a\"\ncommand = []\n",
+                "must name a program",
+            ),
+            (
+                "[[tool]]\nname = \"a\"\ncommand = [\"x\", \"{p}\"]\n",
+                "does not declare",
+            ),
             (
                 "[[tool]]\nname = \"a\"\ncommand = [\"x\"]\n[[tool]]\nname = \"a\"\ncommand = [\"y\"]\n",
                 "two tools",
             ),
-            ("[[tool]]\nname = \"a\"\ncommand = [\"x\"]\ntimeout = \"soon\"\n", "invalid duration"),
+            (
+                "[[tool]]\nname = \"a\"\ncommand = [\"x\"]\ntimeout = \"soon\"\n",
+                "invalid duration",
+            ),
             ("[mcp.s]\ncommand = \"x\"\nurl = \"http://h\"\n", "not both"),
-            ("[mcp.s]\nurl = \"http://h\"\nbearer = \"sk-123\"\n", "credential:NAME"),
-            ("[mcp.s]\nurl = \"http://h\"\ncredentials = [\"a\"]\n", "bearer"),
-            ("[mcp.time]\ncommand = \"x\"\n[[tool]]\nname = \"time_now\"\ncommand = [\"date\"]\n", "collide"),
+            (
+                "[mcp.s]\nurl = \"http://h\"\nbearer = \"sk-123\"\n",
+                "credential:NAME",
+            ),
+            (
+                "[mcp.s]\nurl = \"http://h\"\ncredentials = [\"a\"]\n",
+                "bearer",
+            ),
+            (
+                "[mcp.time]\ncommand = \"x\"\n[[tool]]\nname = \"time_now\"\ncommand = [\"date\"]\n",
+                "collide",
+            ),
             ("max_turns = 0\n", "max_turns"),
         ] {
             let err = parse(text).unwrap_err().to_string();
@@ -622,7 +663,10 @@ bearer = "credential:web"
         assert_eq!(placeholders("--path={path}"), ["path"]);
         assert_eq!(placeholders("{a}{b} {} {x y}"), ["a", "b"]);
         let vars = vec![("a".to_owned(), "1".to_owned())];
-        assert_eq!(fill("x {{ a }} {{a}} {{ }} {{", &vars).unwrap().0, "x 1 1 {{ }} {{");
+        assert_eq!(
+            fill("x {{ a }} {{a}} {{ }} {{", &vars).unwrap().0,
+            "x 1 1 {{ }} {{"
+        );
         assert_eq!(fill("{{b}}", &vars).unwrap_err(), "b");
         assert_eq!(parse_var("k=v=w").unwrap(), ("k".into(), "v=w".into()));
         assert!(parse_var("kv").is_err());

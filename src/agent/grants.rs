@@ -48,9 +48,10 @@ pub fn decrypt(store: &Store, key: &MasterKey, profile: &str, agent: &Agent) -> 
         if bearers.contains(&&name) {
             grants.bearer.insert(name.clone(), secret.clone());
         }
-        grants
-            .vars
-            .insert(name.clone(), crate::cmd::exec::credential_vars(&cred, &secret)?);
+        grants.vars.insert(
+            name.clone(),
+            crate::cmd::exec::credential_vars(&cred, &secret)?,
+        );
         grants.creds.push(cred);
     }
     Ok(grants)

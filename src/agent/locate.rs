@@ -37,8 +37,9 @@ impl Dirs {
     pub fn from_env() -> Dirs {
         let user = match std::env::var_os("OMC_HOME").filter(|v| !v.is_empty()) {
             Some(home) => Some(PathBuf::from(home).join("agents")),
-            None => directories::ProjectDirs::from("", "", "omc")
-                .map(|d| d.config_dir().join("agents")),
+            None => {
+                directories::ProjectDirs::from("", "", "omc").map(|d| d.config_dir().join("agents"))
+            }
         };
         let project = std::env::current_dir()
             .ok()
@@ -196,16 +197,26 @@ mod tests {
         };
         assert_eq!(dirs.project.as_deref(), Some(proj.as_path()));
         let a = dirs.find("a").unwrap();
-        assert_eq!((a.origin, a.path.clone()), (Origin::Project, proj.join("a.toml")));
+        assert_eq!(
+            (a.origin, a.path.clone()),
+            (Origin::Project, proj.join("a.toml"))
+        );
         assert_eq!(dirs.find("b").unwrap().origin, Origin::User);
         assert!(matches!(dirs.find("zz"), Err(Error::Missing { .. })));
         let p = dirs.find(user.join("b.toml").to_str().unwrap()).unwrap();
         assert_eq!((p.origin, p.name.as_str()), (Origin::Path, "b"));
         let list = dirs.list().unwrap();
-        let names: Vec<_> = list.iter().map(|(f, _)| (f.name.as_str(), f.origin)).collect();
+        let names: Vec<_> = list
+            .iter()
+            .map(|(f, _)| (f.name.as_str(), f.origin))
+            .collect();
         assert_eq!(
             names,
-            [("a", Origin::Project), ("b", Origin::User), ("c", Origin::Project)]
+            [
+                ("a", Origin::Project),
+                ("b", Origin::User),
+                ("c", Origin::Project)
+            ]
         );
         assert_eq!(list[0].1.as_deref(), Some(user.join("a.toml").as_path()));
         assert!(check_name("../x").is_err());

@@ -69,7 +69,9 @@ pub async fn start(
                     .stderr(Stdio::piped())
                     .spawn()
                     .map_err(|e| match e.kind() {
-                        std::io::ErrorKind::NotFound => format!("cannot run '{command}': not found"),
+                        std::io::ErrorKind::NotFound => {
+                            format!("cannot run '{command}': not found")
+                        }
                         _ => format!("cannot run '{command}': {e}"),
                     })?;
                 let pid = transport.id();
@@ -196,7 +198,11 @@ impl Connection {
                 );
             }
             Ok(Err(e)) => {
-                return ToolOutput::error(format!("the MCP call failed: {e}"), e.to_string(), started);
+                return ToolOutput::error(
+                    format!("the MCP call failed: {e}"),
+                    e.to_string(),
+                    started,
+                );
             }
             Ok(Ok(r)) => r,
         };

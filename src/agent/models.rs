@@ -31,7 +31,9 @@ pub fn resolve(store: &Store, profile: &str, pref: &str) -> Result<Option<Resolv
     let (head, model) = split(pref);
     let (cred, ciphertext) = match store.credential(profile, head) {
         Ok(found) => found,
-        Err(Error::NotFound { what: "credential", .. }) => {
+        Err(Error::NotFound {
+            what: "credential", ..
+        }) => {
             let Some(spec) = provider::lookup(head) else {
                 return Ok(None);
             };
@@ -83,7 +85,8 @@ pub fn resolve_all(
                 "none of the agent's models is usable in profile '{profile}': {}",
                 missing.join(", ")
             ),
-            hint: "add a credential for one (omc add PROVIDER), or pass --credential/--provider".into(),
+            hint: "add a credential for one (omc add PROVIDER), or pass --credential/--provider"
+                .into(),
         });
     }
     Ok((ok, missing))
@@ -95,7 +98,10 @@ mod tests {
 
     #[test]
     fn preferences_split_at_the_first_slash() {
-        assert_eq!(split("openrouter/anthropic/claude-sonnet-4"), ("openrouter", Some("anthropic/claude-sonnet-4")));
+        assert_eq!(
+            split("openrouter/anthropic/claude-sonnet-4"),
+            ("openrouter", Some("anthropic/claude-sonnet-4"))
+        );
         assert_eq!(split("work"), ("work", None));
         assert_eq!(split("work/"), ("work", None));
     }

@@ -31,15 +31,30 @@ pub enum AgentEvent<'a> {
     /// A piece of the assistant's text.
     Text(&'a str),
     /// A preference failed before any text; the next one takes over.
-    FellBack { from: &'a str, to: &'a str, error: &'a str },
+    FellBack {
+        from: &'a str,
+        to: &'a str,
+        error: &'a str,
+    },
     /// A tool call is about to run.
-    ToolStart { name: &'a str, arguments: &'a serde_json::Value },
+    ToolStart {
+        name: &'a str,
+        arguments: &'a serde_json::Value,
+    },
     /// It ran (or was declined).
-    ToolEnd { name: &'a str, ok: bool, summary: &'a str, duration: Duration },
+    ToolEnd {
+        name: &'a str,
+        ok: bool,
+        summary: &'a str,
+        duration: Duration,
+    },
     /// It was declined (by the user or `--deny`); the model is told.
     Declined { name: &'a str, by_flag: bool },
     /// A granted credential went into a tool's environment (first use in this run).
-    Granted { tool: &'a str, credentials: &'a [String] },
+    Granted {
+        tool: &'a str,
+        credentials: &'a [String],
+    },
 }
 
 /// The loop's way out to the person: events, and approval questions.
@@ -189,8 +204,8 @@ impl Loop<'_> {
                 req.temperature = self.setup.temperature;
                 req.max_tokens = Some(self.setup.max_tokens);
                 req.stream = self.setup.stream;
-                let reserve = estimate_tokens(&conv.text_for_estimate())
-                    + u64::from(self.setup.max_tokens);
+                let reserve =
+                    estimate_tokens(&conv.text_for_estimate()) + u64::from(self.setup.max_tokens);
                 let (run_id, warning) = match self.store.begin_run(&RunStart {
                     profile: &self.setup.profile,
                     credential: Some((&r.credential.name, &r.credential.id)),
@@ -205,8 +220,7 @@ impl Loop<'_> {
                         return Err(e);
                     }
                 };
-                self.store
-                    .set_run_agent(run_id, &self.transcript.agent)?;
+                self.store.set_run_agent(run_id, &self.transcript.agent)?;
                 if let Some(w) = warning {
                     tracing::warn!("{w}");
                 }
@@ -256,8 +270,7 @@ impl Loop<'_> {
                             },
                         )?;
                         let next = current + 1;
-                        if e.falls_back() && !streamed_text && next < self.setup.candidates.len()
-                        {
+                        if e.falls_back() && !streamed_text && next < self.setup.candidates.len() {
                             let msg = e.clone().into_error(r.spec.id).to_string();
                             ui.event(AgentEvent::FellBack {
                                 from: &r.preference,
@@ -375,6 +388,12 @@ impl Loop<'_> {
                         }
                         Requirement::NeedsApproval => match ui.approve(entry, &args)? {
                             None => {
+                                self.push_record(CallRecord {
+                                    result: "not run: it needs approval and there was no \
+                                             terminal to ask on"
+                                        .into(),
+                                    ..record
+                                });
                                 let detail = format!(
                                     "tool {} needs approval and there is no terminal to ask on",
                                     call.name

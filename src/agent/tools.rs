@@ -211,7 +211,15 @@ impl Registry {
     pub fn credentials_of(&self, name: &str) -> Vec<String> {
         match self.get(name).map(|e| &e.handler) {
             Some(Handler::Command(i)) => self.agent.tools[*i].credentials.clone(),
-            Some(Handler::Mcp(ci, _)) => self.connections[*ci].server.credentials.clone(),
+            Some(Handler::Mcp(..)) => {
+                let server = self.get(name).and_then(|e| e.server.as_deref());
+                self.agent
+                    .mcp
+                    .iter()
+                    .find(|s| Some(s.name.as_str()) == server)
+                    .map(|s| s.credentials.clone())
+                    .unwrap_or_default()
+            }
             None => Vec::new(),
         }
     }

@@ -137,7 +137,9 @@ impl Transcript {
     /// Decrypt run `run_id`'s transcript.
     pub fn open(identity: &Identity, run_id: i64, ciphertext: &[u8]) -> Result<Transcript> {
         let plain = Zeroizing::new(age::decrypt(identity, ciphertext).map_err(|e| {
-            Error::Crypto(format!("cannot decrypt the transcript of agent run {run_id}: {e}"))
+            Error::Crypto(format!(
+                "cannot decrypt the transcript of agent run {run_id}: {e}"
+            ))
         })?);
         let header = format!("{TAG}\n{run_id}\n");
         let json = plain.strip_prefix(header.as_bytes()).ok_or_else(|| {
@@ -145,8 +147,11 @@ impl Transcript {
                 "agent run {run_id} holds another run's transcript; the store has been tampered with"
             ))
         })?;
-        serde_json::from_slice(json)
-            .map_err(|e| Error::Crypto(format!("the transcript of agent run {run_id} is damaged: {e}")))
+        serde_json::from_slice(json).map_err(|e| {
+            Error::Crypto(format!(
+                "the transcript of agent run {run_id} is damaged: {e}"
+            ))
+        })
     }
 }
 
@@ -175,7 +180,10 @@ mod tests {
         let id = Identity::generate();
         let ct = transcript(7).seal(&id.to_public()).unwrap();
         assert!(!ct.windows(6).any(|w| w == b"CANARY"));
-        assert_eq!(Transcript::open(&id, 7, &ct).unwrap().prompt, "secret-ish CANARY prompt");
+        assert_eq!(
+            Transcript::open(&id, 7, &ct).unwrap().prompt,
+            "secret-ish CANARY prompt"
+        );
         let err = Transcript::open(&id, 8, &ct).unwrap_err().to_string();
         assert!(err.contains("another run"), "{err}");
         assert!(Transcript::open(&Identity::generate(), 7, &ct).is_err());

@@ -213,7 +213,8 @@ impl Serialize for agent::file::Budget {
 /// its granted credentials when the store can be unlocked.
 fn live_registry(ctx: &Ctx, found: &Found, agent: &Agent) -> Result<(Registry, Option<String>)> {
     let store = Store::open(&ctx.paths)?;
-    let base = std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
+    let base =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
     let trusted = match &store {
         Some(s) => agent::trust::check(s, found).is_ok(),
         None => found.origin != Origin::Project,
@@ -227,9 +228,9 @@ fn live_registry(ctx: &Ctx, found: &Found, agent: &Agent) -> Result<(Registry, O
     let grants = if agent.granted_credentials().is_empty() || agent.mcp.is_empty() {
         Default::default()
     } else {
-        let store = store.as_ref().ok_or_else(|| {
-            Error::not_found("store", ctx.paths.db().display().to_string())
-        })?;
+        let store = store
+            .as_ref()
+            .ok_or_else(|| Error::not_found("store", ctx.paths.db().display().to_string()))?;
         let key = ctx.unlock(store)?;
         agent::grants::decrypt(store, &key, ctx.profile(), agent)?
     };
@@ -253,7 +254,10 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
         .entries
         .iter()
         .map(|e| {
-            let cmd = agent.tools.iter().find(|t| t.name == e.decl.name && e.server.is_none());
+            let cmd = agent
+                .tools
+                .iter()
+                .find(|t| t.name == e.decl.name && e.server.is_none());
             ShowTool {
                 name: e.decl.name.clone(),
                 kind: if e.server.is_some() { "mcp" } else { "command" },
@@ -332,10 +336,13 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
     }
     let _ = writeln!(s, "tools:");
     for t in &out.tools {
-        let mut flags = vec![format!("approve: {}", match t.approve {
-            agent::file::Approve::Ask => "ask",
-            agent::file::Approve::Auto => "auto",
-        })];
+        let mut flags = vec![format!(
+            "approve: {}",
+            match t.approve {
+                agent::file::Approve::Ask => "ask",
+                agent::file::Approve::Auto => "auto",
+            }
+        )];
         if !t.credentials.is_empty() {
             flags.push(format!("credentials: {}", t.credentials.join(", ")));
         }
@@ -350,7 +357,11 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
             let _ = writeln!(s, "    {}", t.description.lines().next().unwrap_or(""));
         }
         if let Some(c) = &t.command {
-            let _ = writeln!(s, "    command: {}", serde_json::to_string(c).unwrap_or_default());
+            let _ = writeln!(
+                s,
+                "    command: {}",
+                serde_json::to_string(c).unwrap_or_default()
+            );
         }
         let schema = serde_json::to_string_pretty(&t.parameters).unwrap_or_default();
         let _ = writeln!(s, "    parameters: {}", schema.replace('\n', "\n    "));
@@ -543,9 +554,11 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
                     r.tools.join(", ")
                 ))?;
             } else {
-                ctx.out.line(format!("FAIL  {} ({})", r.name, r.path.display()))?;
+                ctx.out
+                    .line(format!("FAIL  {} ({})", r.name, r.path.display()))?;
                 for p in &r.problems {
-                    ctx.out.line(format!("      {}", p.replace('\n', "\n      ")))?;
+                    ctx.out
+                        .line(format!("      {}", p.replace('\n', "\n      ")))?;
                 }
             }
         }
@@ -567,9 +580,12 @@ fn trust(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
     let mut store = ctx.store()?;
     store.trust_agent(&path.to_string_lossy(), &sha, ctx.profile())?;
     if ctx.global.json {
-        return ctx.out.json(&serde_json::json!({ "path": path, "sha256": sha }));
+        return ctx
+            .out
+            .json(&serde_json::json!({ "path": path, "sha256": sha }));
     }
-    ctx.out.line(format!("trusted {} (sha256 {sha})", path.display()))?;
+    ctx.out
+        .line(format!("trusted {} (sha256 {sha})", path.display()))?;
     if found.origin != Origin::Project {
         ctx.out
             .note("note: only project agents (.omc/agents/) need trust; this one runs without it");
@@ -639,7 +655,14 @@ pub fn render_log(s: &mut String, t: &Transcript) {
         rfc3339(t.started_at)
     );
     let stop = t.stop_reason.map(|r| r.as_str()).unwrap_or("running");
-    let _ = writeln!(s, "stop: {stop}{}", t.stop_detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default());
+    let _ = writeln!(
+        s,
+        "stop: {stop}{}",
+        t.stop_detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+    );
     if let Some(sys) = &t.system {
         let _ = writeln!(s, "\n[system]\n{}", sys.trim_end());
     }

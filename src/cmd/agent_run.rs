@@ -36,7 +36,12 @@ pub struct AgentRunArgs {
     pub vars: Vec<(String, String)>,
 
     /// Run these tools without asking: `all`, or tool (or MCP server) names
-    #[arg(long, value_delimiter = ',', value_name = "all|NAME,…", requires = "agent")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "all|NAME,…",
+        requires = "agent"
+    )]
     pub approve: Vec<String>,
 
     /// Always decline these tools (or MCP servers' tools); the model is told
@@ -85,10 +90,8 @@ impl Frontend for Terminal {
                 tracing::info!(turn, preference, "agent turn");
             }
             AgentEvent::FellBack { from, to, error } => {
-                // A warning, even with -q, as `omc run --fallback` gives.
-                if !self.json {
-                    eprintln!("omc: warning: {from} failed ({error}); falling back to {to}");
-                }
+                // A warning, even with -q or --json, as `omc run --fallback` gives.
+                eprintln!("omc: warning: {from} failed ({error}); falling back to {to}");
             }
             AgentEvent::ToolStart { name, arguments } => {
                 if self.open_line && !self.json && !self.quiet {
@@ -205,8 +208,18 @@ fn check_tool_names(agent: &Agent, flag: &str, names: &[String]) -> Result<()> {
             let mut all: Vec<String> = agent.tools.iter().map(|t| t.name.clone()).collect();
             all.extend(agent.mcp.iter().map(|s| format!("{} (MCP server)", s.name)));
             return Err(Error::usage_hint(
-                format!("{flag} {n}: agent '{}' has no tool or MCP server by that name", agent.name),
-                format!("its tools: {}", if all.is_empty() { "none".into() } else { all.join(", ") }),
+                format!(
+                    "{flag} {n}: agent '{}' has no tool or MCP server by that name",
+                    agent.name
+                ),
+                format!(
+                    "its tools: {}",
+                    if all.is_empty() {
+                        "none".into()
+                    } else {
+                        all.join(", ")
+                    }
+                ),
             ));
         }
     }
@@ -229,8 +242,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     check_tool_names(&agent, "--deny", &a.deny)?;
     let (system, unused) = agent.system_prompt(&a.vars)?;
     for u in unused {
-        ctx.out
-            .warn(format!("--var {u}: agent '{}' has no {{{{{u}}}}} placeholder", agent.name));
+        ctx.out.warn(format!(
+            "--var {u}: agent '{}' has no {{{{{u}}}}} placeholder",
+            agent.name
+        ));
     }
     let system = match (&args.system, system) {
         (Some(extra), Some(s)) => Some(format!("{s}\n\n{extra}")),
@@ -263,7 +278,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .into_iter()
         .map(|r: Resolved| {
             let secret: SecretString = super::decrypt(&key, &r.credential, &r.ciphertext)?;
-            Ok(Candidate { resolved: r, key: secret })
+            Ok(Candidate {
+                resolved: r,
+                key: secret,
+            })
         })
         .collect::<Result<_>>()?;
     let used: Vec<&crate::store::Credential> =
@@ -311,8 +329,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         turns: Vec::new(),
         totals: Totals::default(),
     };
-    let base = std::env::current_dir()
-        .map_err(|e| Error::io("cannot read the current directory", e))?;
+    let base =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
     let mut registry = Registry::new(agent.clone(), grants, base);
     let mut policy = Policy::from_flags(&a.approve, &a.deny);
     let mut term = Terminal {
@@ -385,7 +403,11 @@ fn stopped(reason: StopReason, t: &Transcript, agent: &Agent) -> Result<()> {
             "raise budget in the agent file".to_owned(),
         ),
         StopReason::ApprovalNeeded => {
-            let tool = detail.split_whitespace().nth(1).unwrap_or("NAME").to_owned();
+            let tool = detail
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("NAME")
+                .to_owned();
             (
                 format!("agent '{}' stopped: {detail}", agent.name),
                 format!("pass --approve {tool} (or --approve all) to allow it, or --deny {tool}"),

@@ -319,7 +319,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_line_is_answered_with_that_tool_call_streamed() {
-        let r = req("/call weather {\"city\": \"Oslo\"}\n/call clock\n/call bad {oops", true);
+        let r = req(
+            "/call weather {\"city\": \"Oslo\"}\n/call clock\n/call bad {oops",
+            true,
+        );
         let mut seen = Vec::new();
         let resp = chat(None, &r, &mut |e: Event<'_>| match e {
             Event::ToolCall { call, .. } => seen.push(call.clone()),
@@ -351,11 +354,9 @@ mod tests {
         let first = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
         let id = first.tool_calls().next().unwrap().id.clone();
         r.conversation.push(first.message);
-        r.conversation
-            .push(Message::tool_results(vec![crate::provider::ToolResult::ok(
-                &id,
-                "rain,  4°C",
-            )]));
+        r.conversation.push(Message::tool_results(vec![
+            crate::provider::ToolResult::ok(&id, "rain,  4°C"),
+        ]));
         r.stream = true;
         let mut deltas = Vec::new();
         let resp = chat(None, &r, &mut texts(&mut deltas)).await.unwrap();
