@@ -18,7 +18,7 @@ use crate::provider::{
     ChatRequest, ChatResponse, Client, Conversation, Event, Message, ProviderError, Target,
     ToolResult, ToolSpec, estimate_tokens,
 };
-use crate::store::{RunEnd, RunStart, Store};
+use crate::store::{FailKind, RunEnd, RunKind, RunStart, RunStatus, Store};
 
 /// The same tool with the same arguments this many times in a run stops it.
 pub const REPEAT_LIMIT: usize = 3;
@@ -211,7 +211,7 @@ impl Loop<'_> {
                     credential: Some((&r.credential.name, &r.credential.id)),
                     provider: r.spec.id,
                     model: &r.model,
-                    kind: "agent",
+                    kind: RunKind::Agent,
                     reserve_tokens: reserve,
                 }) {
                     Ok(x) => x,
@@ -253,19 +253,18 @@ impl Loop<'_> {
                         self.store.finish_run(
                             run_id,
                             &RunEnd {
-                                status: "interrupted",
+                                status: RunStatus::Interrupted,
                                 ..RunEnd::default()
                             },
                         )?;
                         return self.stop(StopReason::Interrupted, None);
                     }
                     TurnOutcome::Failed(e) => {
-                        let kind = format!("{:?}", e.kind).to_lowercase();
                         self.store.finish_run(
                             run_id,
                             &RunEnd {
-                                status: "error",
-                                error_kind: Some(&kind),
+                                status: RunStatus::Error,
+                                error_kind: Some(FailKind::Provider(e.kind)),
                                 ..RunEnd::default()
                             },
                         )?;
@@ -295,7 +294,7 @@ impl Loop<'_> {
             self.store.finish_run(
                 run_id,
                 &RunEnd {
-                    status: "ok",
+                    status: RunStatus::Ok,
                     model: Some(&resp.model),
                     input_tokens: resp.usage.input_tokens,
                     output_tokens: resp.usage.output_tokens,

@@ -14,7 +14,7 @@ use crate::provider::{
     ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
     estimate_tokens,
 };
-use crate::store::{Credential, RunEnd, RunStart, Store};
+use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus, Store};
 
 /// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.
 const DEFAULT_MAX_TOKENS: u32 = 1024;
@@ -83,7 +83,7 @@ struct RunOutput<'a> {
 }
 
 enum Outcome {
-    Done(ChatResponse),
+    Done(Box<ChatResponse>),
     Failed(ProviderError),
     Interrupted,
 }
@@ -145,7 +145,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
             model: &model,
-            kind: "run",
+            kind: RunKind::Run,
             reserve_tokens: reserve,
         })?;
         if let Some(w) = warning {
@@ -173,7 +173,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             };
             tokio::select! {
                 r = client.chat(&target, &request, &mut on_delta) => match r {
-                    Ok(resp) => Outcome::Done(resp),
+                    Ok(resp) => Outcome::Done(Box::new(resp)),
                     Err(e) => Outcome::Failed(e),
                 },
                 _ = crate::runtime::interrupted() => Outcome::Interrupted,
@@ -189,7 +189,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 store.finish_run(
                     run_id,
                     &RunEnd {
-                        status: "ok",
+                        status: RunStatus::Ok,
                         model: Some(&resp.model),
                         input_tokens: resp.usage.input_tokens,
                         output_tokens: resp.usage.output_tokens,
@@ -207,7 +207,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 store.finish_run(
                     run_id,
                     &RunEnd {
-                        status: "interrupted",
+                        status: RunStatus::Interrupted,
                         input_tokens: Some(estimate_tokens(&prompt)),
                         output_tokens: Some(out_tokens),
                         estimated: true,
@@ -220,15 +220,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 return Err(Error::Interrupted);
             }
             Outcome::Failed(e) => {
-                let kind = format!("{:?}", e.kind).to_lowercase();
-                store.finish_run(
-                    run_id,
-                    &RunEnd {
-                        status: "error",
-                        error_kind: Some(&kind),
-                        ..RunEnd::default()
-                    },
-                )?;
+                store.finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
                 let more = i + 1 < candidates.len();
                 if e.falls_back() && more && partial.is_empty() {
                     let next = &candidates[i + 1].0.name;

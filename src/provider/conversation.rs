@@ -47,9 +47,10 @@
 //! ```
 //!
 //! The rules every family enforces with a 400 are checked before anything is sent
-//! ([`Conversation::check`]): each tool result answers a call made earlier in the conversation,
-//! each call is answered at most once, and a tool message holds only results. A violation is a
-//! [`ErrorKind::BadRequest`] error naming the call id; nothing is sent.
+//! ([`Conversation::check`]): the tool message right after an assistant turn answers each of
+//! its calls exactly once, and holds only results. A violation (a result for an unknown call
+//! id, a call with no result) is a [`ErrorKind::BadRequest`] error naming the call; nothing is
+//! sent.
 //!
 //! Provider data that must go back verbatim (Gemini's `thoughtSignature`, Anthropic's thinking
 //! blocks with their `signature`) rides on the assistant turn as [`Opaque`] and is replayed only
@@ -218,27 +219,48 @@ impl Conversation {
             .find(|c| c.id == call_id)
     }
 
-    /// The rules every API enforces with a 400, checked before sending: each tool result
-    /// answers one earlier call, once; tool messages hold only results; results come only in tool
-    /// messages and calls only in assistant turns.
+    /// The rules every API enforces with a 400, checked before sending: the tool messages
+    /// right after an assistant turn answer each of its calls exactly once and nothing else;
+    /// tool messages hold only results, results come only in tool messages and calls only in
+    /// assistant turns.
     pub fn check(&self) -> Result<(), ProviderError> {
+        // The calls of the last assistant turn not yet answered, and those answered.
+        let mut open: Vec<&ToolCall> = Vec::new();
         let mut answered: Vec<&str> = Vec::new();
         for (i, m) in self.messages.iter().enumerate() {
+            if m.role != Role::Tool {
+                if let Some(c) = open.first() {
+                    return Err(bad(format!(
+                        "tool call '{}' ({}) has no result: every call needs one, in the tool message right after its turn",
+                        c.name, c.id
+                    )));
+                }
+                answered.clear();
+            }
             for part in &m.parts {
                 match (m.role, part) {
                     (Role::Tool, Part::ToolResult(r)) => {
-                        if self.find_call(&r.call_id, i).is_none() {
-                            return Err(bad(format!(
-                                "a tool result answers call id '{}', which no earlier assistant turn made",
-                                r.call_id
-                            )));
-                        }
                         if answered.contains(&r.call_id.as_str()) {
                             return Err(bad(format!(
                                 "call id '{}' has more than one tool result",
                                 r.call_id
                             )));
                         }
+                        let Some(at) = open.iter().position(|c| c.id == r.call_id) else {
+                            let known = self.find_call(&r.call_id, i).is_some();
+                            return Err(bad(if known {
+                                format!(
+                                    "the tool result for call id '{}' is not right after the turn that made the call",
+                                    r.call_id
+                                )
+                            } else {
+                                format!(
+                                    "a tool result answers call id '{}', which no earlier assistant turn made",
+                                    r.call_id
+                                )
+                            }));
+                        };
+                        open.remove(at);
                         answered.push(&r.call_id);
                     }
                     (Role::Tool, _) => {
@@ -256,11 +278,19 @@ impl Conversation {
                             c.id
                         )));
                     }
+                    (Role::Assistant, Part::ToolCall(c)) => open.push(c),
                     _ => {}
                 }
             }
         }
-        Ok(())
+        match open.first() {
+            // A conversation may not end on calls it has not answered.
+            Some(c) => Err(bad(format!(
+                "tool call '{}' ({}) has no result: every call needs one, in the tool message right after its turn",
+                c.name, c.id
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Every piece of text in the conversation, for estimating input tokens when the provider
@@ -532,6 +562,28 @@ mod tests {
         let mut twice = c.clone();
         twice.push(Message::tool_results(vec![ToolResult::ok("a", "y")]));
         assert!(twice.check().unwrap_err().message.contains("more than one"));
+        let mut same = c.clone();
+        if let Some(Part::ToolResult(r)) = same.messages[2].parts.first().cloned() {
+            same.messages[2].parts.push(Part::ToolResult(r));
+        }
+        assert!(same.check().unwrap_err().message.contains("more than one"));
+        let mut unanswered = c.clone();
+        unanswered.messages.truncate(2);
+        assert!(
+            unanswered
+                .check()
+                .unwrap_err()
+                .message
+                .contains("has no result")
+        );
+        unanswered.push(Message::user("go on"));
+        assert!(
+            unanswered
+                .check()
+                .unwrap_err()
+                .message
+                .contains("'t' (a) has no result")
+        );
     }
 
     #[test]

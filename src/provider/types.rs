@@ -168,6 +168,22 @@ pub enum ErrorKind {
     BadRequest,
 }
 
+impl ErrorKind {
+    /// The JSON name (`rate_limited`, `model_not_found`, …), also how records store it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::ModelNotFound => "model_not_found",
+            ErrorKind::BadRequest => "bad_request",
+        }
+    }
+}
+
 /// A failed provider call. `message` is the provider's own words, redacted of anything that
 /// looks like a key.
 #[derive(Debug, Clone, thiserror::Error)]

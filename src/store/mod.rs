@@ -5,6 +5,7 @@ mod agents;
 mod audit;
 mod bench;
 mod credentials;
+mod ledger;
 mod profiles;
 pub mod schema;
 mod usage;
@@ -20,8 +21,9 @@ pub use agents::{AgentRunRow, AgentRunUpdate};
 pub use audit::{AuditEntry, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential};
+pub use ledger::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 pub use profiles::{Profile, validate_name};
-pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};
+pub use usage::{GroupBy, Limits, Today, UsageRow};
 
 use crate::error::{Error, Result};
 use crate::paths::{self, Paths};
@@ -339,5 +341,59 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, (5.5, None, None));
+    }
+
+    #[test]
+    fn error_kinds_stored_in_the_old_spellings_are_renamed() {
+        let conn = Connection::open_in_memory().unwrap();
+        // The store as it was just before the renaming step (wherever later steps put it).
+        let before = schema::MIGRATIONS
+            .iter()
+            .position(|m| m.contains("WHEN 'ratelimited'"))
+            .unwrap();
+        for (i, step) in schema::MIGRATIONS[..before].iter().enumerate() {
+            conn.execute_batch(step).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        for (id, kind) in [
+            (1, "ratelimited"),
+            (2, "rate_limited"),
+            (3, "modelnotfound"),
+            (4, "badrequest"),
+            (5, "server"),
+            (6, "not_started"),
+        ] {
+            conn.execute(
+                "INSERT INTO runs(id, at, profile_id, profile, provider, model, kind, status, error_kind)
+                 VALUES (?1, 0, 1, 'default', 'openai', 'm', 'run', 'error', ?2)",
+                (id, kind),
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO runs(id, at, profile_id, profile, provider, model, kind, status)
+             VALUES (7, 0, 1, 'default', 'openai', 'm', 'run', 'ok')",
+            [],
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let kinds: Vec<Option<String>> = conn
+            .prepare("SELECT error_kind FROM runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        let want = [
+            Some("rate_limited"),
+            Some("rate_limited"),
+            Some("model_not_found"),
+            Some("bad_request"),
+            Some("server"),
+            Some("not_started"),
+            None,
+        ];
+        assert_eq!(kinds, want.map(|k| k.map(str::to_owned)));
     }
 }

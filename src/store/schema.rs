@@ -137,7 +137,20 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE bench_requests ADD COLUMN max_gap_ms REAL;
     ALTER TABLE bench_runs ADD COLUMN heartbeat_at INTEGER;
     "#,
-    // 5: agents. Project-local agent files trusted by their SHA-256; agent runs, each with its
+    // 5 (after the audit chain's step on merge, renumber): one spelling per error kind in the
+    // usage ledger. `run` and `validate` stored the kind's Rust name lower-cased
+    // (`ratelimited`, `modelnotfound`, `badrequest`), `bench` its JSON name (`rate_limited`);
+    // the JSON name is the one kept.
+    r#"
+    UPDATE runs SET error_kind = CASE error_kind
+        WHEN 'ratelimited' THEN 'rate_limited'
+        WHEN 'modelnotfound' THEN 'model_not_found'
+        WHEN 'badrequest' THEN 'bad_request'
+        ELSE error_kind END
+    WHERE error_kind IN ('ratelimited', 'modelnotfound', 'badrequest');
+    "#,
+    // 6 (renumber on merge if others add steps): agents. Project-local agent files trusted by
+    // their SHA-256; agent runs, each with its
     // transcript age-encrypted to the store's recipient (listing needs no key, reading does);
     // and the agent's name on each of its turns' ledger rows.
     r#"

@@ -509,6 +509,11 @@ impl FakeProvider {
         *lock(&self.shared.key) = Some(key.to_owned());
     }
 
+    /// Any key (or none) is accepted again.
+    pub fn accept_any_key(&self) {
+        *lock(&self.shared.key) = None;
+    }
+
     /// Whether to keep every request for [`FakeProvider::requests`]; off for long benchmarks.
     pub fn record(&self, on: bool) {
         self.shared.record.store(on, Ordering::Relaxed);
@@ -692,21 +697,22 @@ fn decide(shared: &Shared, req: &Recorded) -> (Arc<Behaviour>, bool) {
         }
     }
     // A conversation with tools is held to the rules the real API enforces with a 400.
-    if req.method == "POST" && (req.body.contains("\"tool") || req.body.contains("function")) {
-        if let Err(why) = validate(shared.family, &req.json()) {
-            let body = match shared.family {
-                Family::OpenAi => {
-                    json!({"error": {"message": why, "type": "invalid_request_error", "param": "messages", "code": null}})
-                }
-                Family::Anthropic => {
-                    json!({"type": "error", "error": {"type": "invalid_request_error", "message": why}})
-                }
-                Family::Gemini => {
-                    json!({"error": {"code": 400, "message": why, "status": "INVALID_ARGUMENT"}})
-                }
-            };
-            return (Arc::new(Behaviour::error(400, body.to_string())), false);
-        }
+    if req.method == "POST"
+        && (req.body.contains("\"tool") || req.body.contains("function"))
+        && let Err(why) = validate(shared.family, &req.json())
+    {
+        let body = match shared.family {
+            Family::OpenAi => {
+                json!({"error": {"message": why, "type": "invalid_request_error", "param": "messages", "code": null}})
+            }
+            Family::Anthropic => {
+                json!({"type": "error", "error": {"type": "invalid_request_error", "message": why}})
+            }
+            Family::Gemini => {
+                json!({"error": {"code": 400, "message": why, "status": "INVALID_ARGUMENT"}})
+            }
+        };
+        return (Arc::new(Behaviour::error(400, body.to_string())), false);
     }
     if let Some(b) = lock(&shared.queue).pop_front() {
         return (Arc::new(b), false);
