@@ -19,6 +19,9 @@ _omc() {
             omc,add)
                 cmd="omc__subcmd__add"
                 ;;
+            omc,agent)
+                cmd="omc__subcmd__agent"
+                ;;
             omc,audit)
                 cmd="omc__subcmd__audit"
                 ;;
@@ -88,6 +91,57 @@ _omc() {
             omc,validate)
                 cmd="omc__subcmd__validate"
                 ;;
+            omc__subcmd__agent,check)
+                cmd="omc__subcmd__agent__subcmd__check"
+                ;;
+            omc__subcmd__agent,help)
+                cmd="omc__subcmd__agent__subcmd__help"
+                ;;
+            omc__subcmd__agent,list)
+                cmd="omc__subcmd__agent__subcmd__list"
+                ;;
+            omc__subcmd__agent,log)
+                cmd="omc__subcmd__agent__subcmd__log"
+                ;;
+            omc__subcmd__agent,ls)
+                cmd="omc__subcmd__agent__subcmd__list"
+                ;;
+            omc__subcmd__agent,new)
+                cmd="omc__subcmd__agent__subcmd__new"
+                ;;
+            omc__subcmd__agent,runs)
+                cmd="omc__subcmd__agent__subcmd__runs"
+                ;;
+            omc__subcmd__agent,show)
+                cmd="omc__subcmd__agent__subcmd__show"
+                ;;
+            omc__subcmd__agent,trust)
+                cmd="omc__subcmd__agent__subcmd__trust"
+                ;;
+            omc__subcmd__agent__subcmd__help,check)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__check"
+                ;;
+            omc__subcmd__agent__subcmd__help,help)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__help"
+                ;;
+            omc__subcmd__agent__subcmd__help,list)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__list"
+                ;;
+            omc__subcmd__agent__subcmd__help,log)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__log"
+                ;;
+            omc__subcmd__agent__subcmd__help,new)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__new"
+                ;;
+            omc__subcmd__agent__subcmd__help,runs)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__runs"
+                ;;
+            omc__subcmd__agent__subcmd__help,show)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__show"
+                ;;
+            omc__subcmd__agent__subcmd__help,trust)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__trust"
+                ;;
             omc__subcmd__bench,compare)
                 cmd="omc__subcmd__bench__subcmd__compare"
                 ;;
@@ -114,6 +168,9 @@ _omc() {
                 ;;
             omc__subcmd__help,add)
                 cmd="omc__subcmd__help__subcmd__add"
+                ;;
+            omc__subcmd__help,agent)
+                cmd="omc__subcmd__help__subcmd__agent"
                 ;;
             omc__subcmd__help,audit)
                 cmd="omc__subcmd__help__subcmd__audit"
@@ -177,6 +234,27 @@ _omc() {
                 ;;
             omc__subcmd__help,validate)
                 cmd="omc__subcmd__help__subcmd__validate"
+                ;;
+            omc__subcmd__help__subcmd__agent,check)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__check"
+                ;;
+            omc__subcmd__help__subcmd__agent,list)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__list"
+                ;;
+            omc__subcmd__help__subcmd__agent,log)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__log"
+                ;;
+            omc__subcmd__help__subcmd__agent,new)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__new"
+                ;;
+            omc__subcmd__help__subcmd__agent,runs)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__runs"
+                ;;
+            omc__subcmd__help__subcmd__agent,show)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__show"
+                ;;
+            omc__subcmd__help__subcmd__agent,trust)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__trust"
                 ;;
             omc__subcmd__help__subcmd__bench,compare)
                 cmd="omc__subcmd__help__subcmd__bench__subcmd__compare"
@@ -299,7 +377,7 @@ _omc() {
 
     case "${cmd}" in
         omc)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version init add list ls default delete rm rotate key exec env profile master validate run models bench usage limit audit doctor completions man help"
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version init add list ls default delete rm rotate key exec env profile master validate run agent models bench usage limit audit doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,6 +425,344 @@ _omc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version list ls show new check trust runs log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__check)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help)
+            opts="list show new check trust runs log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__list)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__log)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__new)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__runs)
+            opts="-q -v -h -V --limit --all-profiles --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__show)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__trust)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -859,7 +1275,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__help)
-            opts="init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help"
+            opts="init add list default delete rotate key exec env profile master validate run agent models bench usage limit audit doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,6 +1291,118 @@ _omc() {
         omc__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent)
+            opts="list show new check trust runs log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2059,7 +2587,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__run)
-            opts="-m -s -q -v -h -V --credential --provider --model --system --temperature --max-tokens --no-stream --fallback --timeout --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-m -s -q -v -h -V --credential --provider --model --system --temperature --max-tokens --no-stream --fallback --timeout --agent --var --approve --deny --max-turns --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2105,6 +2633,26 @@ _omc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deny)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-turns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2136,7 +2684,7 @@ _omc() {
                     return 0
                     ;;
                 --group-by)
-                    COMPREPLY=($(compgen -W "day provider model credential profile" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "day provider model credential profile agent" -- "${cur}"))
                     return 0
                     ;;
                 --format)

@@ -615,7 +615,8 @@ fn mcp_time() -> Option<PathBuf> {
     if p.is_file() {
         return Some(p);
     }
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+        || std::env::var_os("OMC_TEST_REQUIRE_MCP").is_some();
     assert!(
         !ci,
         "mcp-server-time is missing at {} (CI must install it: see .ci/run)",
