@@ -799,3 +799,126 @@ fn approval_on_a_terminal_yes_no_and_always() {
         "{out}"
     );
 }
+
+#[test]
+fn parallel_calls_on_each_family_are_answered_in_the_next_request() {
+    for family in [Family::OpenAi, Family::Anthropic, Family::Gemini] {
+        let key = format!("sk-{}-KEY-0123456789", family.provider_id());
+        let fake = Fake::start(family, &key);
+        fake.server().push(Behaviour::Reply(Reply::calls(
+            &["Two at once."],
+            vec![
+                FakeCall::new("call_a", "shout", r#"{"word":"left"}"#),
+                FakeCall::new("call_b", "shout", r#"{"word":"right"}"#),
+            ],
+        )));
+        fake.server()
+            .set_default(Behaviour::Reply(Reply::text(&["Both", " shouted"])));
+        let env = Env::new();
+        ok(&run_stdin(
+            env.home.cmd().args([
+                "add",
+                family.provider_id(),
+                "--name",
+                "p",
+                "--no-validate",
+                "--key-stdin",
+                "--base-url",
+                &fake.server().base_url(),
+            ]),
+            &key,
+        ));
+        let marker = env.cwd.path().join("ran");
+        env.agent(
+            "par",
+            &shout_agent(&marker, "")
+                .replace("models = [\"echo\"]", "models = [\"p/fake-model-1\"]"),
+        );
+        let o = env.run(&[
+            "run",
+            "--agent",
+            "par",
+            "--var",
+            "what=x",
+            "--approve",
+            "all",
+            "go",
+        ]);
+        let out = ok(&o);
+        assert!(
+            out.starts_with("Two at once.") && out.ends_with("Both shouted"),
+            "{family:?}: {out}"
+        );
+        assert_eq!(stderr(&o).matches("→ shout").count(), 2, "{}", stderr(&o));
+        let reqs = fake.server().requests();
+        assert_eq!(reqs.len(), 2, "{family:?}");
+        let body = reqs[1].json();
+        let text = body.to_string();
+        for want in ["LEFT", "RIGHT"] {
+            assert!(
+                text.contains(want),
+                "{family:?}: the result {want} is not in {text}"
+            );
+        }
+        // Each family's own shape for the results.
+        match family {
+            Family::OpenAi => {
+                let msgs = body["messages"].as_array().unwrap();
+                let tool: Vec<&Value> = msgs.iter().filter(|m| m["role"] == "tool").collect();
+                assert_eq!(tool.len(), 2);
+                assert_eq!(tool[0]["tool_call_id"], "call_a");
+                assert_eq!(tool[1]["tool_call_id"], "call_b");
+            }
+            Family::Anthropic => {
+                let last = body["messages"].as_array().unwrap().last().unwrap().clone();
+                assert_eq!(last["role"], "user");
+                assert_eq!(last["content"][0]["tool_use_id"], "call_a");
+                assert_eq!(last["content"][1]["tool_use_id"], "call_b");
+            }
+            Family::Gemini => {
+                assert!(text.contains("functionResponse"), "{text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sigterm_stops_the_loop_kills_the_running_tool_and_keeps_the_transcript() {
+    let env = Env::new();
+    let pidfile = env.cwd.path().join("pid");
+    env.agent(
+        "slow",
+        &format!(
+            "models = [\"echo\"]\n[[tool]]\nname = \"wait\"\ncommand = [\"sh\", \"-c\", \"sleep 60 & echo $! > '{}'; wait\"]\napprove = \"auto\"\n",
+            pidfile.display()
+        ),
+    );
+    let mut child = env
+        .omc()
+        .args(["run", "--agent", "slow", "/call wait {}"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tool never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    ok(&run(
+        Command::new("kill").args(["-TERM", &child.id().to_string()])
+    ));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 130, "{}", stderr(&o));
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let alive =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "));
+    assert!(!alive, "the tool's child {pid} outlived omc");
+    let (_, doc) = env.json(&["agent", "log", "last", "--json"]);
+    assert_eq!(doc["stop_reason"], "interrupted");
+    assert_eq!(doc["turns"][0]["tool_calls"][0]["result"], "interrupted");
+}
