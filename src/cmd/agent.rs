@@ -460,11 +460,14 @@ struct CheckResult {
     path: PathBuf,
     ok: bool,
     problems: Vec<String>,
+    /// Worth knowing, not failing: preferences that do not resolve while another does.
+    notes: Vec<String>,
     tools: Vec<String>,
 }
 
 fn check_one(ctx: &Ctx, store: Option<&Store>, found: &Found) -> CheckResult {
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     let mut tools = Vec::new();
     let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     match Agent::load(&found.name, &found.path) {
@@ -483,7 +486,7 @@ fn check_one(ctx: &Ctx, store: Option<&Store>, found: &Found) -> CheckResult {
                         }
                     };
                 if ok && !missing.is_empty() {
-                    problems.push(format!(
+                    notes.push(format!(
                         "model preferences not usable in profile '{}': {}",
                         ctx.profile(),
                         missing.join(", ")
@@ -521,6 +524,7 @@ fn check_one(ctx: &Ctx, store: Option<&Store>, found: &Found) -> CheckResult {
         path: found.path.clone(),
         ok: problems.is_empty(),
         problems,
+        notes,
         tools,
     }
 }
@@ -553,6 +557,9 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
                     r.tools.len(),
                     r.tools.join(", ")
                 ))?;
+                for n in &r.notes {
+                    ctx.out.line(format!("      note: {n}"))?;
+                }
             } else {
                 ctx.out
                     .line(format!("FAIL  {} ({})", r.name, r.path.display()))?;
