@@ -893,7 +893,7 @@ fn sigterm_stops_the_loop_kills_the_running_tool_and_keeps_the_transcript() {
             pidfile.display()
         ),
     );
-    let mut child = env
+    let child = env
         .omc()
         .args(["run", "--agent", "slow", "/call wait {}"])
         .stdout(std::process::Stdio::piped())
@@ -921,4 +921,125 @@ fn sigterm_stops_the_loop_kills_the_running_tool_and_keeps_the_transcript() {
     let (_, doc) = env.json(&["agent", "log", "last", "--json"]);
     assert_eq!(doc["stop_reason"], "interrupted");
     assert_eq!(doc["turns"][0]["tool_calls"][0]["result"], "interrupted");
+}
+
+/// `@modelcontextprotocol/server-everything` from npm: `$OMC_TEST_MCP_EVERYTHING` (its
+/// `dist/index.js`), else where `.ci/run` installs it.
+fn mcp_everything() -> Option<PathBuf> {
+    let p = std::env::var_os("OMC_TEST_MCP_EVERYTHING")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(
+                "target/mcp-npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js",
+            )
+        });
+    if p.is_file() {
+        return Some(p);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+        || std::env::var_os("OMC_TEST_REQUIRE_MCP").is_some();
+    assert!(
+        !ci,
+        "server-everything is missing at {} (CI must install it: see .ci/run)",
+        p.display()
+    );
+    eprintln!(
+        "skipped: server-everything not installed at {}",
+        p.display()
+    );
+    None
+}
+
+#[test]
+fn a_streamable_http_mcp_server_answers_and_a_stdio_one_gets_no_ungranted_key() {
+    let Some(index) = mcp_everything() else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("node")
+        .arg(&index)
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server-everything did not listen"
+        );
+        if let Ok(Some(s)) = server.try_wait() {
+            panic!("server-everything exited: {s}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _server = Kill(server);
+    let env = Env::new();
+    let canary = "sk-CANARY-NOTFORMCP-4a4b4c4d";
+    ok(&env.home.add("openai", "gh", canary));
+    env.agent(
+        "every",
+        &format!(
+            r#"
+models = ["echo"]
+[mcp.web]
+url = "http://127.0.0.1:{port}/mcp"
+tools = ["echo"]
+approve = "auto"
+[mcp.local]
+command = "node"
+args = ["{}", "stdio"]
+tools = ["get-env"]
+approve = "auto"
+[[tool]]
+name = "granted"
+command = ["true"]
+credentials = ["gh"]
+approve = "auto"
+"#,
+            index.display()
+        ),
+    );
+    let out = ok(&env.run(&[
+        "run",
+        "--agent",
+        "every",
+        "/call web_echo {\"message\":\"over-http-42\"}",
+    ]));
+    assert!(
+        out.starts_with("echo: tool web_echo returned:") && out.contains("over-http-42"),
+        "{out}"
+    );
+    let out = ok(&env.run(&[
+        "run",
+        "--agent",
+        "every",
+        "/call granted {}\n/call local_get-env {}",
+    ]));
+    assert!(out.contains("tool local_get-env returned:"), "{out}");
+    assert!(
+        out.contains("PATH"),
+        "the server's environment is in its answer: {out}"
+    );
+    assert!(
+        !out.contains(canary),
+        "an MCP server got a key it was not granted"
+    );
+    assert!(
+        !out.contains("OMC_MASTER_KEY"),
+        "an MCP server saw the master key"
+    );
 }
