@@ -19,6 +19,9 @@ _omc() {
             omc,add)
                 cmd="omc__subcmd__add"
                 ;;
+            omc,agent)
+                cmd="omc__subcmd__agent"
+                ;;
             omc,audit)
                 cmd="omc__subcmd__audit"
                 ;;
@@ -94,6 +97,57 @@ _omc() {
             omc,validate)
                 cmd="omc__subcmd__validate"
                 ;;
+            omc__subcmd__agent,check)
+                cmd="omc__subcmd__agent__subcmd__check"
+                ;;
+            omc__subcmd__agent,help)
+                cmd="omc__subcmd__agent__subcmd__help"
+                ;;
+            omc__subcmd__agent,list)
+                cmd="omc__subcmd__agent__subcmd__list"
+                ;;
+            omc__subcmd__agent,log)
+                cmd="omc__subcmd__agent__subcmd__log"
+                ;;
+            omc__subcmd__agent,ls)
+                cmd="omc__subcmd__agent__subcmd__list"
+                ;;
+            omc__subcmd__agent,new)
+                cmd="omc__subcmd__agent__subcmd__new"
+                ;;
+            omc__subcmd__agent,runs)
+                cmd="omc__subcmd__agent__subcmd__runs"
+                ;;
+            omc__subcmd__agent,show)
+                cmd="omc__subcmd__agent__subcmd__show"
+                ;;
+            omc__subcmd__agent,trust)
+                cmd="omc__subcmd__agent__subcmd__trust"
+                ;;
+            omc__subcmd__agent__subcmd__help,check)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__check"
+                ;;
+            omc__subcmd__agent__subcmd__help,help)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__help"
+                ;;
+            omc__subcmd__agent__subcmd__help,list)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__list"
+                ;;
+            omc__subcmd__agent__subcmd__help,log)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__log"
+                ;;
+            omc__subcmd__agent__subcmd__help,new)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__new"
+                ;;
+            omc__subcmd__agent__subcmd__help,runs)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__runs"
+                ;;
+            omc__subcmd__agent__subcmd__help,show)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__show"
+                ;;
+            omc__subcmd__agent__subcmd__help,trust)
+                cmd="omc__subcmd__agent__subcmd__help__subcmd__trust"
+                ;;
             omc__subcmd__bench,compare)
                 cmd="omc__subcmd__bench__subcmd__compare"
                 ;;
@@ -120,6 +174,9 @@ _omc() {
                 ;;
             omc__subcmd__help,add)
                 cmd="omc__subcmd__help__subcmd__add"
+                ;;
+            omc__subcmd__help,agent)
+                cmd="omc__subcmd__help__subcmd__agent"
                 ;;
             omc__subcmd__help,audit)
                 cmd="omc__subcmd__help__subcmd__audit"
@@ -189,6 +246,27 @@ _omc() {
                 ;;
             omc__subcmd__help,validate)
                 cmd="omc__subcmd__help__subcmd__validate"
+                ;;
+            omc__subcmd__help__subcmd__agent,check)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__check"
+                ;;
+            omc__subcmd__help__subcmd__agent,list)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__list"
+                ;;
+            omc__subcmd__help__subcmd__agent,log)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__log"
+                ;;
+            omc__subcmd__help__subcmd__agent,new)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__new"
+                ;;
+            omc__subcmd__help__subcmd__agent,runs)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__runs"
+                ;;
+            omc__subcmd__help__subcmd__agent,show)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__show"
+                ;;
+            omc__subcmd__help__subcmd__agent,trust)
+                cmd="omc__subcmd__help__subcmd__agent__subcmd__trust"
                 ;;
             omc__subcmd__help__subcmd__bench,compare)
                 cmd="omc__subcmd__help__subcmd__bench__subcmd__compare"
@@ -362,7 +440,7 @@ _omc() {
 
     case "${cmd}" in
         omc)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version init add list ls default delete rm rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help"
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version init add list ls default delete rm rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +488,344 @@ _omc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version list ls show new check trust runs log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__check)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help)
+            opts="list show new check trust runs log help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__help__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__list)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__log)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__new)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__runs)
+            opts="-q -v -h -V --limit --all-profiles --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__show)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__agent__subcmd__trust)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -972,7 +1388,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__help)
-            opts="init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help"
+            opts="init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -988,6 +1404,118 @@ _omc() {
         omc__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent)
+            opts="list show new check trust runs log"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__new)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__runs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__agent__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2548,7 +3076,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__run)
-            opts="-m -s -q -v -h -V --credential --provider --model --system --temperature --max-tokens --no-stream --fallback --timeout --raw --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-m -s -q -v -h -V --credential --provider --model --system --temperature --max-tokens --no-stream --fallback --timeout --raw --agent --var --approve --deny --max-turns --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2594,6 +3122,26 @@ _omc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --agent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deny)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-turns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2625,7 +3173,7 @@ _omc() {
                     return 0
                     ;;
                 --group-by)
-                    COMPREPLY=($(compgen -W "day provider model credential profile" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "day provider model credential profile agent" -- "${cur}"))
                     return 0
                     ;;
                 --format)

@@ -48,6 +48,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand master 'Inspect or rotate the master key'
             cand validate 'Check credentials with a live call that spends no tokens'
             cand run 'Send a prompt with a stored credential and stream the answer'
+            cand agent 'Agents: TOML files with a system prompt, models, tools and limits'
             cand models 'List the models a provider offers'
             cand bench 'Benchmark providers: latency, throughput and cost, with history and CI gates'
             cand usage 'Token use and cost of past runs'
@@ -623,6 +624,11 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --max-tokens 'Most tokens to generate [default: 1024, or run.max_tokens in config.toml]'
             cand --fallback 'Credentials to try in order when the first fails with 429/5xx after retries, a timeout, or an unknown model (each uses its own model)'
             cand --timeout 'Give up on a request after this long, retries included (e.g. 60s) [default: 10m, or run.timeout in config.toml]'
+            cand --agent 'Run this agent''s tool loop (a name from `omc agent list`, or a path to a .toml file)'
+            cand --var 'Fill {{KEY}} in the agent''s system prompt (repeatable)'
+            cand --approve 'Run these tools without asking: `all`, or tool (or MCP server) names'
+            cand --deny 'Always decline these tools (or MCP servers'' tools); the model is told'
+            cand --max-turns 'Stop after this many model calls [default: the agent''s max_turns, else 10]'
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
@@ -638,6 +644,178 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'omc;agent'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the agents: yours, and the current project''s (.omc/agents/)'
+            cand ls 'List the agents: yours, and the current project''s (.omc/agents/)'
+            cand show 'Print an agent as resolved, with every tool''s schema (MCP servers are started to list theirs)'
+            cand new 'Write a commented agent file to start from'
+            cand check 'Check agents: the file parses, credentials exist, programs are found, MCP servers start and list their tools [default: every agent]'
+            cand trust 'Trust a project agent (.omc/agents/NAME.toml) in this exact version, by its SHA-256'
+            cand runs 'List agent runs, newest first (no key needed)'
+            cand log 'Print one agent run''s transcript (decrypted with the master key)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'omc;agent;list'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;ls'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;show'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;new'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;check'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;trust'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;runs'= {
+            cand --limit 'How many runs, newest first'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --all-profiles 'Runs of every profile, not just the current one'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;log'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;agent;help'= {
+            cand list 'List the agents: yours, and the current project''s (.omc/agents/)'
+            cand show 'Print an agent as resolved, with every tool''s schema (MCP servers are started to list theirs)'
+            cand new 'Write a commented agent file to start from'
+            cand check 'Check agents: the file parses, credentials exist, programs are found, MCP servers start and list their tools [default: every agent]'
+            cand trust 'Trust a project agent (.omc/agents/NAME.toml) in this exact version, by its SHA-256'
+            cand runs 'List agent runs, newest first (no key needed)'
+            cand log 'Print one agent run''s transcript (decrypted with the master key)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'omc;agent;help;list'= {
+        }
+        &'omc;agent;help;show'= {
+        }
+        &'omc;agent;help;new'= {
+        }
+        &'omc;agent;help;check'= {
+        }
+        &'omc;agent;help;trust'= {
+        }
+        &'omc;agent;help;runs'= {
+        }
+        &'omc;agent;help;log'= {
+        }
+        &'omc;agent;help;help'= {
         }
         &'omc;models'= {
             cand --provider 'Ask with this provider''s default credential'
@@ -777,8 +955,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
             cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
             cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -942,6 +1120,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand master 'Inspect or rotate the master key'
             cand validate 'Check credentials with a live call that spends no tokens'
             cand run 'Send a prompt with a stored credential and stream the answer'
+            cand agent 'Agents: TOML files with a system prompt, models, tools and limits'
             cand models 'List the models a provider offers'
             cand bench 'Benchmark providers: latency, throughput and cost, with history and CI gates'
             cand usage 'Token use and cost of past runs'
@@ -1014,6 +1193,29 @@ set edit:completion:arg-completer[omc] = {|@words|
         &'omc;help;validate'= {
         }
         &'omc;help;run'= {
+        }
+        &'omc;help;agent'= {
+            cand list 'List the agents: yours, and the current project''s (.omc/agents/)'
+            cand show 'Print an agent as resolved, with every tool''s schema (MCP servers are started to list theirs)'
+            cand new 'Write a commented agent file to start from'
+            cand check 'Check agents: the file parses, credentials exist, programs are found, MCP servers start and list their tools [default: every agent]'
+            cand trust 'Trust a project agent (.omc/agents/NAME.toml) in this exact version, by its SHA-256'
+            cand runs 'List agent runs, newest first (no key needed)'
+            cand log 'Print one agent run''s transcript (decrypted with the master key)'
+        }
+        &'omc;help;agent;list'= {
+        }
+        &'omc;help;agent;show'= {
+        }
+        &'omc;help;agent;new'= {
+        }
+        &'omc;help;agent;check'= {
+        }
+        &'omc;help;agent;trust'= {
+        }
+        &'omc;help;agent;runs'= {
+        }
+        &'omc;help;agent;log'= {
         }
         &'omc;help;models'= {
         }

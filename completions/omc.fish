@@ -52,6 +52,7 @@ complete -c omc -n "__fish_omc_needs_command" -f -a "profile" -d 'Manage profile
 complete -c omc -n "__fish_omc_needs_command" -f -a "master" -d 'Inspect or rotate the master key'
 complete -c omc -n "__fish_omc_needs_command" -f -a "validate" -d 'Check credentials with a live call that spends no tokens'
 complete -c omc -n "__fish_omc_needs_command" -f -a "run" -d 'Send a prompt with a stored credential and stream the answer'
+complete -c omc -n "__fish_omc_needs_command" -f -a "agent" -d 'Agents: TOML files with a system prompt, models, tools and limits'
 complete -c omc -n "__fish_omc_needs_command" -f -a "models" -d 'List the models a provider offers'
 complete -c omc -n "__fish_omc_needs_command" -f -a "bench" -d 'Benchmark providers: latency, throughput and cost, with history and CI gates'
 complete -c omc -n "__fish_omc_needs_command" -f -a "usage" -d 'Token use and cost of past runs'
@@ -470,6 +471,11 @@ complete -c omc -n "__fish_omc_using_subcommand run" -l temperature -d 'Sampling
 complete -c omc -n "__fish_omc_using_subcommand run" -l max-tokens -d 'Most tokens to generate [default: 1024, or run.max_tokens in config.toml]' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l fallback -d 'Credentials to try in order when the first fails with 429/5xx after retries, a timeout, or an unknown model (each uses its own model)' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l timeout -d 'Give up on a request after this long, retries included (e.g. 60s) [default: 10m, or run.timeout in config.toml]' -r
+complete -c omc -n "__fish_omc_using_subcommand run" -l agent -d 'Run this agent\'s tool loop (a name from `omc agent list`, or a path to a .toml file)' -r
+complete -c omc -n "__fish_omc_using_subcommand run" -l var -d 'Fill {{KEY}} in the agent\'s system prompt (repeatable)' -r
+complete -c omc -n "__fish_omc_using_subcommand run" -l approve -d 'Run these tools without asking: `all`, or tool (or MCP server) names' -r
+complete -c omc -n "__fish_omc_using_subcommand run" -l deny -d 'Always decline these tools (or MCP servers\' tools); the model is told' -r
+complete -c omc -n "__fish_omc_using_subcommand run" -l max-turns -d 'Stop after this many model calls [default: the agent\'s max_turns, else 10]' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -483,6 +489,124 @@ complete -c omc -n "__fish_omc_using_subcommand run" -s v -l verbose -d 'Log mor
 complete -c omc -n "__fish_omc_using_subcommand run" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand run" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand run" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "list" -d 'List the agents: yours, and the current project\'s (.omc/agents/)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "ls" -d 'List the agents: yours, and the current project\'s (.omc/agents/)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "show" -d 'Print an agent as resolved, with every tool\'s schema (MCP servers are started to list theirs)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "new" -d 'Write a commented agent file to start from'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "check" -d 'Check agents: the file parses, credentials exist, programs are found, MCP servers start and list their tools [default: every agent]'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "trust" -d 'Trust a project agent (.omc/agents/NAME.toml) in this exact version, by its SHA-256'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "runs" -d 'List agent runs, newest first (no key needed)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "log" -d 'Print one agent run\'s transcript (decrypted with the master key)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and not __fish_seen_subcommand_from list ls show new check trust runs log help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from trust" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l limit -d 'How many runs, newest first' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l all-profiles -d 'Runs of every profile, not just the current one'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from runs" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from log" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the agents: yours, and the current project\'s (.omc/agents/)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print an agent as resolved, with every tool\'s schema (MCP servers are started to list theirs)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "new" -d 'Write a commented agent file to start from'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check agents: the file parses, credentials exist, programs are found, MCP servers start and list their tools [default: every agent]'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "trust" -d 'Trust a project agent (.omc/agents/NAME.toml) in this exact version, by its SHA-256'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "runs" -d 'List agent runs, newest first (no key needed)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "log" -d 'Print one agent run\'s transcript (decrypted with the master key)'
+complete -c omc -n "__fish_omc_using_subcommand agent; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand models" -l provider -d 'Ask with this provider\'s default credential' -r
 complete -c omc -n "__fish_omc_using_subcommand models" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand models" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -589,7 +713,8 @@ complete -c omc -n "__fish_omc_using_subcommand usage" -l group-by -d 'How to gr
 provider\t''
 model\t''
 credential\t''
-profile\t''"
+profile\t''
+agent\t'The agent whose turn it was (`-` for runs outside an agent)'"
 complete -c omc -n "__fish_omc_using_subcommand usage" -l format -d 'Output format (--json is the same as --format json)' -r -f -a "table\t''
 json\t''
 csv\t''"
@@ -603,7 +728,7 @@ complete -c omc -n "__fish_omc_using_subcommand usage" -l json -d 'Print one JSO
 complete -c omc -n "__fish_omc_using_subcommand usage" -s q -l quiet -d 'Print less: errors only on stderr'
 complete -c omc -n "__fish_omc_using_subcommand usage" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
 complete -c omc -n "__fish_omc_using_subcommand usage" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
-complete -c omc -n "__fish_omc_using_subcommand usage" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand usage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c omc -n "__fish_omc_using_subcommand usage" -s V -l version -d 'Print version'
 complete -c omc -n "__fish_omc_using_subcommand limit; and not __fish_seen_subcommand_from set show clear help" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand limit; and not __fish_seen_subcommand_from set show clear help" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -707,30 +832,31 @@ complete -c omc -n "__fish_omc_using_subcommand man" -s v -l verbose -d 'Log mor
 complete -c omc -n "__fish_omc_using_subcommand man" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand man" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand man" -s V -l version -d 'Print version'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "init" -d 'Create the encrypted store and its master key'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "add" -d 'Store an API key (validated with a live call first)'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "list" -d 'List credentials, keys masked'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "default" -d 'Make a credential the profile\'s default (and its provider\'s)'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "delete" -d 'Delete a credential: the key is destroyed, an audit tombstone stays'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "rotate" -d 'Replace a credential\'s key'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "key" -d 'Print a credential\'s key to stdout, for scripts'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "exec" -d 'Run a command with provider keys in its environment'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "env" -d 'Print provider keys as shell lines to eval'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "import" -d 'Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "export" -d 'Share credentials: one age file for teammates\' age or SSH public keys'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "profile" -d 'Manage profiles'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "master" -d 'Inspect or rotate the master key'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "validate" -d 'Check credentials with a live call that spends no tokens'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "run" -d 'Send a prompt with a stored credential and stream the answer'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "models" -d 'List the models a provider offers'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "bench" -d 'Benchmark providers: latency, throughput and cost, with history and CI gates'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "usage" -d 'Token use and cost of past runs'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "limit" -d 'Daily token and cost limits for the profile'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "audit" -d 'Show who did what to which credential'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "doctor" -d 'Check the keyring, the master key, file modes and the database'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "man" -d 'Print or write the man pages'
-complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run models bench usage limit audit doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "init" -d 'Create the encrypted store and its master key'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "add" -d 'Store an API key (validated with a live call first)'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "list" -d 'List credentials, keys masked'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "default" -d 'Make a credential the profile\'s default (and its provider\'s)'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "delete" -d 'Delete a credential: the key is destroyed, an audit tombstone stays'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "rotate" -d 'Replace a credential\'s key'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "key" -d 'Print a credential\'s key to stdout, for scripts'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "exec" -d 'Run a command with provider keys in its environment'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "env" -d 'Print provider keys as shell lines to eval'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "import" -d 'Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "export" -d 'Share credentials: one age file for teammates\' age or SSH public keys'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "profile" -d 'Manage profiles'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "master" -d 'Inspect or rotate the master key'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "validate" -d 'Check credentials with a live call that spends no tokens'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "run" -d 'Send a prompt with a stored credential and stream the answer'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "agent" -d 'Agents: TOML files with a system prompt, models, tools and limits'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "models" -d 'List the models a provider offers'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "bench" -d 'Benchmark providers: latency, throughput and cost, with history and CI gates'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "usage" -d 'Token use and cost of past runs'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "limit" -d 'Daily token and cost limits for the profile'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "audit" -d 'Show who did what to which credential'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "doctor" -d 'Check the keyring, the master key, file modes and the database'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "man" -d 'Print or write the man pages'
+complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env import export profile master validate run agent models bench usage limit audit doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "llm" -d 'Keys from llm\'s keys.json ($LLM_USER_PATH, else llm\'s config directory)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "aichat" -d 'Clients from aichat\'s config.yaml, and keys from the .env beside it'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from import" -f -a "dotenv" -d '*_API_KEY lines of a dotenv file, with their *_BASE_URL'
@@ -742,6 +868,13 @@ complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "rename" -d 'Rename a profile (its credentials stay valid)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from master" -f -a "status" -d 'Where the master key comes from, and whether it unlocks this store'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from master" -f -a "rotate" -d 'Re-encrypt every credential to a new master key, atomically'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "list" -d 'List the agents: yours, and the current project\'s (.omc/agents/)'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "show" -d 'Print an agent as resolved, with every tool\'s schema (MCP servers are started to list theirs)'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "new" -d 'Write a commented agent file to start from'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "check" -d 'Check agents: the file parses, credentials exist, programs are found, MCP servers start and list their tools [default: every agent]'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "trust" -d 'Trust a project agent (.omc/agents/NAME.toml) in this exact version, by its SHA-256'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "runs" -d 'List agent runs, newest first (no key needed)'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from agent" -f -a "log" -d 'Print one agent run\'s transcript (decrypted with the master key)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "history" -d 'List stored benchmark runs, newest first'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "show" -d 'Show a stored run\'s report again, in any format'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "compare" -d 'Compare two stored runs, target by target'

@@ -14,11 +14,12 @@ Examples:
   omc exec -- python agent.py
   eval \"$(omc env)\"
   omc run \"Explain WAL mode in SQLite\" --json
+  omc run --agent reviewer \"Review my change\" --approve git_diff
   omc bench --provider openai --fail-if 'ttft.p95>800ms'
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 master key,
 5 key rejected, 6 provider failure, 7 rate limited,
-8 over a limit, 9 gate failed, 130 interrupted.
+8 over a limit, 9 gate failed, 10 agent stopped early, 130 interrupted.
 `omc exec` exits with its command's code (127: not found, 126: cannot run).";
 
 #[derive(Debug, Parser)]
@@ -122,6 +123,9 @@ pub enum Command {
     Validate(cmd::validate::ValidateArgs),
     /// Send a prompt with a stored credential and stream the answer
     Run(cmd::run::RunArgs),
+    /// Agents: TOML files with a system prompt, models, tools and limits
+    #[command(subcommand)]
+    Agent(cmd::agent::AgentCommand),
     /// List the models a provider offers
     Models(cmd::models::ModelsArgs),
     /// Benchmark providers: latency, throughput and cost, with history and CI gates

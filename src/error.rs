@@ -71,6 +71,11 @@ pub enum Error {
     #[error("{message}")]
     Limit { message: String, hint: String },
 
+    /// An agent stopped before finishing: turn limit, repeated call, budget, or a call that
+    /// needed approval with no terminal to ask on (exit 10).
+    #[error("{message}")]
+    AgentStopped { message: String, hint: String },
+
     /// A benchmark gate failed (exit 9).
     #[error("{0}")]
     Gate(String),
@@ -160,6 +165,7 @@ impl Error {
             Error::RateLimited { .. } => 7,
             Error::Limit { .. } => 8,
             Error::Gate(_) => 9,
+            Error::AgentStopped { .. } => 10,
             Error::Interrupted => 130,
             Error::Exit { code, .. } => *code,
             Error::Hinted { source, .. } => source.exit_code(),
@@ -188,6 +194,7 @@ impl Error {
             Error::MasterKey { hint, .. }
             | Error::Store { hint, .. }
             | Error::Limit { hint, .. }
+            | Error::AgentStopped { hint, .. }
             | Error::Missing { hint, .. } => {
                 Some(hint.clone())
             }
@@ -196,6 +203,7 @@ impl Error {
                 "profile" => "run `omc profile list` to see the profiles".into(),
                 "store" => "run `omc init` (or `omc add PROVIDER`) to create it".into(),
                 "bench run" => "run `omc bench history` to see the stored runs".into(),
+                "agent run" => "run `omc agent runs` to see the stored agent runs".into(),
                 _ => return None,
             }),
             Error::Sqlite(e) if is_busy(e) => Some(

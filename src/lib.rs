@@ -3,6 +3,7 @@
 //! The binary is a thin `main`; everything is here so tests and benchmarks can reach it.
 #![forbid(unsafe_code)]
 
+pub mod agent;
 pub mod bench;
 pub mod bounds;
 pub mod bundle;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => cmd::audit::run(&ctx, args)?,
         Command::Validate(args) => cmd::validate::run(&ctx, args)?,
         Command::Run(args) => cmd::run::run(&ctx, args)?,
+        Command::Agent(c) => cmd::agent::run(&ctx, c)?,
         Command::Models(args) => cmd::models::run(&ctx, args)?,
         Command::Bench(args) => cmd::bench::run(&ctx, args)?,
         Command::Usage(args) => cmd::usage::run(&ctx, args)?,

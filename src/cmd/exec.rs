@@ -54,23 +54,31 @@ pub fn variables(
     let key = ctx.unlock(store)?;
     let mut vars = Vec::new();
     for (cred, ciphertext) in &creds {
-        let spec = provider::require(&cred.provider)?;
         let secret = super::decrypt(&key, cred, ciphertext)?;
-        for name in spec.key_vars {
-            vars.push(Var {
-                name,
-                value: SecretString::from(secret.expose_secret().to_owned()),
-            });
-        }
-        if let Some(url) = &cred.base_url {
-            vars.push(Var {
-                name: spec.base_url_var,
-                value: SecretString::from(url.clone()),
-            });
-        }
+        vars.extend(credential_vars(cred, &secret)?);
     }
     let used: Vec<&Credential> = creds.iter().map(|(c, _)| c).collect();
     store.mark_used(&used, action, detail)?;
+    Ok(vars)
+}
+
+/// The variables one credential sets: its key under each of its provider's conventional names,
+/// and its base URL when it has one.
+pub fn credential_vars(cred: &Credential, secret: &SecretString) -> Result<Vec<Var>> {
+    let spec = provider::require(&cred.provider)?;
+    let mut vars = Vec::new();
+    for name in spec.key_vars {
+        vars.push(Var {
+            name,
+            value: SecretString::from(secret.expose_secret().to_owned()),
+        });
+    }
+    if let Some(url) = &cred.base_url {
+        vars.push(Var {
+            name: spec.base_url_var,
+            value: SecretString::from(url.clone()),
+        });
+    }
     Ok(vars)
 }
 

@@ -1,6 +1,8 @@
 //! One file per subcommand: its arguments and a thin `run` that parses, calls the core, renders.
 
 pub mod add;
+pub mod agent;
+pub mod agent_run;
 pub mod audit;
 pub mod bench;
 pub mod completions;

@@ -70,6 +70,8 @@ pub struct RunArgs {
     /// shown escaped; piped output is always byte-exact)
     #[arg(long)]
     pub raw: bool,
+    #[command(flatten)]
+    pub agent: super::agent_run::AgentRunArgs,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,6 +98,9 @@ enum Outcome {
 }
 
 pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+    if args.agent.agent.is_some() {
+        return super::agent_run::run(ctx, args);
+    }
     let prompt = read_prompt(args.prompt.as_deref())?;
     let config = Config::load(&ctx.paths.config_file)?;
     let prices = Prices::load(&config.prices)?;
@@ -326,7 +331,7 @@ fn total_limit(given: Option<&str>) -> Result<Duration> {
 }
 
 /// The prompt from the argument and/or piped stdin.
-fn read_prompt(arg: Option<&str>) -> Result<String> {
+pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
     let mut piped = String::new();
     if !std::io::stdin().is_terminal() {
         std::io::stdin()

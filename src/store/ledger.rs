@@ -16,7 +16,7 @@ pub enum RunKind {
     Run,
     Validate,
     Bench,
-    /// One model turn of an agent.
+    /// One turn (model call) of an agent run.
     Agent,
 }
 

@@ -1,6 +1,7 @@
 //! The SQLite store: one file, WAL, busy timeout, foreign keys, `secure_delete`, versioned
 //! migrations. It holds ciphertexts only; nothing in it can be read without the master key.
 
+mod agents;
 mod audit;
 mod bench;
 mod credentials;
@@ -16,6 +17,7 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
+pub use agents::{AgentRunRow, AgentRunUpdate};
 pub use audit::{AuditEntry, Chain, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
@@ -441,7 +443,11 @@ mod tests {
     #[test]
     fn error_kinds_stored_in_the_old_spellings_are_renamed() {
         let conn = Connection::open_in_memory().unwrap();
-        let before = schema::MIGRATIONS.len() - 1;
+        // The store as it was just before the renaming step (wherever later steps put it).
+        let before = schema::MIGRATIONS
+            .iter()
+            .position(|m| m.contains("WHEN 'ratelimited'"))
+            .unwrap();
         for (i, step) in schema::MIGRATIONS[..before].iter().enumerate() {
             conn.execute_batch(step).unwrap();
             conn.pragma_update(None, "user_version", i as i64 + 1)

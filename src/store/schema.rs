@@ -155,4 +155,32 @@ pub const MIGRATIONS: &[&str] = &[
         ELSE error_kind END
     WHERE error_kind IN ('ratelimited', 'modelnotfound', 'badrequest');
     "#,
+    // 7: agents. Project-local agent files trusted by their SHA-256; agent runs, each with its
+    // transcript age-encrypted to the store's recipient (listing needs no key, reading does);
+    // and the agent's name on each of its turns' ledger rows.
+    r#"
+    CREATE TABLE agent_trust (
+        path       TEXT PRIMARY KEY,
+        sha256     TEXT NOT NULL,
+        trusted_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE agent_runs (
+        id            INTEGER PRIMARY KEY,
+        started_at    INTEGER NOT NULL,
+        finished_at   INTEGER,
+        profile       TEXT NOT NULL,
+        agent         TEXT NOT NULL,
+        agent_path    TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        turns         INTEGER NOT NULL DEFAULT 0,
+        input_tokens  INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd      REAL,
+        transcript    BLOB
+    ) STRICT;
+    CREATE INDEX agent_runs_started ON agent_runs(started_at);
+
+    ALTER TABLE runs ADD COLUMN agent TEXT;
+    "#,
 ];

@@ -44,6 +44,8 @@ pub enum GroupBy {
     Model,
     Credential,
     Profile,
+    /// The agent whose turn it was (`-` for runs outside an agent).
+    Agent,
 }
 
 fn day_start(now: i64) -> i64 {
@@ -121,6 +123,7 @@ impl Store {
             GroupBy::Model => "provider || '/' || model",
             GroupBy::Credential => "profile || '/' || COALESCE(credential, '-')",
             GroupBy::Profile => "profile",
+            GroupBy::Agent => "COALESCE(agent, '-')",
         };
         let sql = format!(
             "SELECT {key} AS g, COUNT(*),
@@ -129,7 +132,7 @@ impl Store {
                     SUM(estimated),
                     SUM(cost_usd IS NULL AND status = 'ok'), COALESCE(SUM(cost_usd), 0.0),
                     AVG(latency_ms)
-             FROM runs WHERE at >= ?1 AND kind IN ('run', 'bench') AND status != 'running'
+             FROM runs WHERE at >= ?1 AND kind IN ('run', 'bench', 'agent') AND status != 'running'
                AND (?2 IS NULL OR profile = ?2)
              GROUP BY g ORDER BY g"
         );

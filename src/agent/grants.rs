@@ -1,0 +1,58 @@
+//! Credentials granted to tools: decrypted once per run, each one only into the processes of
+//! the tools that name it, each use audited.
+
+use secrecy::SecretString;
+
+use super::Agent;
+use super::file::McpTransport;
+use super::tools::Grants;
+use crate::error::{Error, Result};
+use crate::store::{Credential, Store};
+use crate::vault::master::MasterKey;
+
+/// Check that every credential the agent's tools name exists in `profile` (for `check`).
+pub fn check(store: &Store, profile: &str, agent: &Agent) -> Result<Vec<Credential>> {
+    agent
+        .granted_credentials()
+        .iter()
+        .map(|name| {
+            store.credential(profile, name).map(|(c, _)| c).map_err(|e| match e {
+                Error::NotFound { .. } => Error::Missing {
+                    message: format!(
+                        "agent '{}' grants credential '{name}' to a tool, and profile '{profile}' has none by that name",
+                        agent.name
+                    ),
+                    hint: format!("add it (omc add PROVIDER --name {name}), or fix the agent file"),
+                },
+                e => e,
+            })
+        })
+        .collect()
+}
+
+/// Decrypt the credentials the agent grants its tools.
+pub fn decrypt(store: &Store, key: &MasterKey, profile: &str, agent: &Agent) -> Result<Grants> {
+    let mut grants = Grants::default();
+    let bearers: Vec<&String> = agent
+        .mcp
+        .iter()
+        .filter_map(|s| match &s.transport {
+            McpTransport::Http { bearer, .. } => bearer.as_ref(),
+            McpTransport::Stdio { .. } => None,
+        })
+        .collect();
+    check(store, profile, agent)?;
+    for name in agent.granted_credentials() {
+        let (cred, ciphertext) = store.credential(profile, &name)?;
+        let secret: SecretString = crate::cmd::decrypt(key, &cred, &ciphertext)?;
+        if bearers.contains(&&name) {
+            grants.bearer.insert(name.clone(), secret.clone());
+        }
+        grants.vars.insert(
+            name.clone(),
+            crate::cmd::exec::credential_vars(&cred, &secret)?,
+        );
+        grants.creds.push(cred);
+    }
+    Ok(grants)
+}
