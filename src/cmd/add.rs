@@ -84,6 +84,21 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         })?
     };
 
+    // `echo` is a stand-in for trying omc out: the first real credential takes over as the
+    // default, so `omc run` after `omc add openai` does not keep answering offline.
+    let replaces_echo = if args.default || spec.id == "echo" {
+        None
+    } else {
+        store
+            .list_credentials(&crate::store::Filter {
+                profile: Some(ctx.profile()),
+                ..Default::default()
+            })?
+            .into_iter()
+            .find(|c| c.is_default && c.provider == "echo")
+            .map(|c| c.name)
+    };
+
     let recipient = vault::parse_recipient(&store.meta.recipient)?;
     let mask = crate::mask::mask(secret.expose_secret());
     let cred = store.insert_credential(
@@ -95,7 +110,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
             base_url: base_url.as_deref(),
             mask: &mask,
             fingerprint: &fingerprint,
-            make_default: args.default,
+            make_default: args.default || replaces_echo.is_some(),
             validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
         },
         |id, profile_id| seal(&recipient, id, profile_id, spec.id, &secret),
@@ -111,6 +126,13 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         cred.profile,
         if cred.is_default { ", the default" } else { "" }
     ));
+    if let Some(echo) = replaces_echo {
+        ctx.out.note(format!(
+            "'{}' replaces '{echo}' (the offline echo provider) as the default; \
+             `omc default {echo}` switches back",
+            cred.name
+        ));
+    }
     Ok(())
 }
 
