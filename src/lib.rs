@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod cli;
 pub mod cmd;
+pub mod complete;
 pub mod config;
 pub mod error;
 pub mod logging;

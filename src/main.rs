@@ -1,10 +1,10 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match omc::cli::Cli::try_parse() {
+    // A TAB in the user's shell: answer with candidates and exit, before anything else runs.
+    omc::complete::answer_if_asked();
+    let cli = match omc::cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version print to stdout and succeed.

@@ -13,6 +13,7 @@ use crate::vault::{self, Binding};
 pub struct AddArgs {
     /// Provider id: openai, anthropic, gemini, deepseek, openrouter, groq, mistral, xai, ollama,
     /// openai-compatible, echo
+    #[arg(add = crate::complete::providers())]
     pub provider: String,
 
     /// Name of the credential, unique in its profile [default: the provider's id]

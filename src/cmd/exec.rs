@@ -14,11 +14,11 @@ use crate::vault::master;
 #[derive(Debug, Args)]
 pub struct Selection {
     /// Export this credential (repeatable) [default: every provider's default credential]
-    #[arg(long = "credential", value_name = "NAME")]
+    #[arg(long = "credential", value_name = "NAME", add = crate::complete::credentials())]
     pub credentials: Vec<String>,
 
     /// Export this provider's default credential (repeatable)
-    #[arg(long = "provider", value_name = "PROVIDER")]
+    #[arg(long = "provider", value_name = "PROVIDER", add = crate::complete::providers())]
     pub providers: Vec<String>,
 }
 

@@ -11,6 +11,7 @@ use crate::vault;
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// Credential name
+    #[arg(add = crate::complete::credentials())]
     pub name: String,
 
     #[command(flatten)]

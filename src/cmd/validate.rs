@@ -14,6 +14,7 @@ use crate::store::{Filter, RunEnd, RunStart};
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Credentials to check [default: the profile's default]
+    #[arg(add = crate::complete::credentials())]
     pub names: Vec<String>,
 
     /// Check every credential of the profile

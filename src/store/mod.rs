@@ -4,6 +4,7 @@
 mod audit;
 mod bench;
 mod credentials;
+mod peek;
 mod profiles;
 pub mod schema;
 mod usage;
@@ -18,6 +19,7 @@ use zeroize::Zeroizing;
 pub use audit::{AuditEntry, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential};
+pub use peek::Peek;
 pub use profiles::{Profile, validate_name};
 pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};
 
