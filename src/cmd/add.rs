@@ -72,17 +72,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let validation = if args.no_validate {
         None
     } else {
-        super::validate::check_key(ctx, spec, base_url.as_deref(), &secret).map_err(|e| {
-            let hint = match e.exit_code() {
-                5 => "nothing was stored: check the key (--no-validate stores it unchecked)",
-                6 | 7 => {
-                    "nothing was stored: check --base-url and the network, or retry \
-                     (--no-validate stores the key unchecked)"
-                }
-                _ => return e,
-            };
-            e.with_hint(hint)
-        })?
+        super::validate::check_key(ctx, spec, base_url.as_deref(), &secret)
+            .map_err(|e| unvalidated_hint(e, "stored"))?
     };
 
     // `echo` is a stand-in for trying omc out: the first real credential takes over as the
@@ -135,6 +126,20 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// A failed live check of a new key: nothing changed, and `--no-validate` is the way past it
+/// (offline, or a provider whose check is down). `done` is what did not happen ("stored").
+pub fn unvalidated_hint(e: Error, done: &str) -> Error {
+    let hint = match e.exit_code() {
+        5 => format!("nothing was {done}: check the key (--no-validate stores it unchecked)"),
+        6 | 7 => format!(
+            "nothing was {done}: check --base-url and the network, or retry \
+             (--no-validate stores the key unchecked)"
+        ),
+        _ => return e,
+    };
+    e.with_hint(hint)
 }
 
 pub fn seal(

@@ -85,7 +85,19 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
 
     let store = Store::open(&ctx.paths);
     let keyring_needed = matches!(&store, Ok(Some(s)) if s.meta.backend == Backend::Keyring);
-    match keyring::probe() {
+    let backend = match &store {
+        Ok(Some(s)) => Some(s.meta.backend),
+        _ => None,
+    };
+    match backend {
+        // A file or env store never asks the keyring: probing it would only wait on D-Bus
+        // and warn about something that does not matter here.
+        Some(b @ (Backend::File | Backend::Env)) => add(
+            "OS keyring",
+            Level::Ok,
+            format!("not used by this store (backend {})", b.as_str()),
+        ),
+        _ => match keyring::probe() {
         Ok(()) => add(
             "OS keyring",
             Level::Ok,
@@ -100,6 +112,7 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
             },
             e.to_string(),
         ),
+        },
     }
 
     match store {
@@ -133,11 +146,7 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
                 Ok(lines) => add("integrity", Level::Fail, lines.join("; ")),
                 Err(e) => add("integrity", Level::Fail, error_text(&e)),
             }
-            let info = master::StoreKeyInfo {
-                store_id: &store.meta.store_id,
-                recipient: &store.meta.recipient,
-                backend: store.meta.backend,
-            };
+            let info = store.key_info();
             match master::unlock(&ctx.paths, &info, Interaction { allowed: false }) {
                 Ok(k) => add(
                     "master key",

@@ -91,6 +91,10 @@ fn select(ctx: &Ctx, store: &Store, sel: &Selection) -> Result<Vec<(Credential, 
             .filter(|c| c.is_provider_default)
             .map(|c| c.name)
             .collect();
+        if names.is_empty() {
+            // Running the command with no key set would only fail later, less clearly.
+            store.require_default(profile, None)?;
+        }
     }
     let mut out: Vec<(Credential, Vec<u8>)> = Vec::new();
     for name in names {

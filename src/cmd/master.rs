@@ -57,11 +57,7 @@ fn status(ctx: &Ctx) -> Result<()> {
     let quiet_ctx = Interaction { allowed: false };
     let unlocked = master::unlock(
         &ctx.paths,
-        &master::StoreKeyInfo {
-            store_id: &store.meta.store_id,
-            recipient: &store.meta.recipient,
-            backend: store.meta.backend,
-        },
+        &store.key_info(),
         quiet_ctx,
     );
     let (source, error) = match &unlocked {

@@ -80,11 +80,7 @@ impl Ctx {
     pub fn unlock(&self, store: &Store) -> Result<vault_master::MasterKey> {
         vault_master::unlock(
             &self.paths,
-            &vault_master::StoreKeyInfo {
-                store_id: &store.meta.store_id,
-                recipient: &store.meta.recipient,
-                backend: store.meta.backend,
-            },
+            &store.key_info(),
             self.ui,
         )
     }
@@ -93,7 +89,7 @@ impl Ctx {
     /// need the public recipient: a mismatch means the user is pointing at the wrong store.
     pub fn check_env_key(&self, store: &Store) -> Result<()> {
         if let Some((identity, source)) = vault_master::from_env()? {
-            vault_master::check_matches(&identity, &store.meta.recipient, source)?;
+            vault_master::check_matches(&identity, &store.key_info(), source)?;
         }
         Ok(())
     }

@@ -31,7 +31,8 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     let validation = if args.no_validate {
         None
     } else {
-        super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)?
+        super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)
+            .map_err(|e| super::add::unvalidated_hint(e, "changed"))?
     };
     let recipient = vault::parse_recipient(&store.meta.recipient)?;
     let ciphertext = super::add::seal(

@@ -141,6 +141,27 @@ impl Store {
         Ok(())
     }
 
+    /// What unlocking the master key needs to know about this store.
+    pub fn key_info(&self) -> crate::vault::master::StoreKeyInfo<'_> {
+        let rotated = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM meta WHERE key = 'previous_recipient'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()
+            .ok()
+            .flatten()
+            .is_some();
+        crate::vault::master::StoreKeyInfo {
+            store_id: &self.meta.store_id,
+            recipient: &self.meta.recipient,
+            backend: self.meta.backend,
+            rotated,
+        }
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -95,6 +95,8 @@ pub struct StoreKeyInfo<'a> {
     pub store_id: &'a str,
     pub recipient: &'a str,
     pub backend: Backend,
+    /// `omc master rotate` has replaced the key the store was created with.
+    pub rotated: bool,
 }
 
 /// The identity from `OMC_MASTER_KEY` or `OMC_MASTER_KEY_FILE`, if either is set.
@@ -151,7 +153,7 @@ pub fn from_env_nonempty() -> Result<Option<(Identity, Source)>> {
 /// Find the master identity for this store, first match wins.
 pub fn unlock(paths: &Paths, info: &StoreKeyInfo<'_>, ui: Interaction) -> Result<MasterKey> {
     if let Some((identity, source)) = from_env()? {
-        check_matches(&identity, info.recipient, source)?;
+        check_matches(&identity, info, source)?;
         return Ok(MasterKey {
             identity,
             source,
@@ -197,7 +199,7 @@ fn unlock_keyring(info: &StoreKeyInfo<'_>) -> Result<MasterKey> {
         }
     }
     match current {
-        Some(_) => Err(mismatch(Source::Keyring, info.recipient)),
+        Some(_) => Err(mismatch(Source::Keyring, info)),
         None => Err(Error::master(
             "the OS keyring holds no master key for this store",
             "set OMC_MASTER_KEY to the store's identity, or restore the keyring entry",
@@ -237,7 +239,7 @@ fn unlock_file(paths: &Paths, info: &StoreKeyInfo<'_>, ui: Interaction) -> Resul
             });
         }
     }
-    Err(mismatch(Source::PassphraseFile, info.recipient))
+    Err(mismatch(Source::PassphraseFile, info))
 }
 
 /// The passphrase for `master.age`: `OMC_PASSPHRASE`, else a hidden prompt.
@@ -254,21 +256,27 @@ pub fn passphrase(ui: Interaction, confirm: bool) -> Result<SecretString> {
     ui.secret("Passphrase for master.age", confirm, "OMC_PASSPHRASE")
 }
 
-pub fn check_matches(identity: &Identity, recipient: &str, source: Source) -> Result<()> {
-    if recipient_string(identity) == recipient {
+pub fn check_matches(identity: &Identity, info: &StoreKeyInfo<'_>, source: Source) -> Result<()> {
+    if recipient_string(identity) == info.recipient {
         Ok(())
     } else {
-        Err(mismatch(source, recipient))
+        Err(mismatch(source, info))
     }
 }
 
-fn mismatch(source: Source, recipient: &str) -> Error {
+fn mismatch(source: Source, info: &StoreKeyInfo<'_>) -> Error {
     Error::master(
         format!(
-            "the master key from {} is not this store's (the store expects recipient {recipient})",
-            source.describe()
+            "the master key from {} is not this store's (the store expects recipient {})",
+            source.describe(),
+            info.recipient
         ),
-        "use the identity this store was created with; omc never replaces a store's key silently",
+        if info.rotated {
+            "use the identity from the last `omc master rotate` (for an env store, the \
+             --new-key-file it wrote); the key from before it no longer opens this store"
+        } else {
+            "use the identity this store was created with; omc never replaces a store's key silently"
+        },
     )
 }
 
