@@ -128,3 +128,38 @@ fn a_mistyped_provider_gets_a_suggestion() {
         stderr(&out)
     );
 }
+
+/// Regression: a target that failed only with connection errors said "the report above has
+/// the details", and the report had none.
+#[test]
+fn bench_whose_requests_all_failed_shows_the_first_error() {
+    let home = Home::new();
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-bench-0000000000",
+    ));
+    let out = run(home
+        .cmd()
+        .args(["bench", "--runs", "2", "--warmup", "0"]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    let (report, err) = (stdout(&out), stderr(&out));
+    assert!(!err.contains("report above"), "{err}");
+    assert!(err.contains("2 connection); the first said: "), "{err}");
+    assert!(err.contains("hint: check the network"), "{err}");
+    assert!(report.contains("first connection: "), "{report}");
+    let json = ok(&run(home.cmd().args(["bench", "show", "last", "--json"])));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        doc["targets"][0]["first_errors"]["connection"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{json}"
+    );
+}

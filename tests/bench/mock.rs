@@ -200,6 +200,7 @@ pub fn target_summary(label: &str, ttft: Option<Summary>) -> TargetSummary {
         ok,
         failed: 0,
         errors: BTreeMap::new(),
+        first_errors: BTreeMap::new(),
         error_rate: 0.0,
         input_tokens: 0,
         output_tokens: 0,

@@ -474,20 +474,31 @@ fn all_failed(report: &BenchReport) -> Vec<Error> {
             .map(|(k, n)| (k.as_str(), *n))
             .unwrap_or(("unknown", 0));
         let provider = t.provider.clone();
-        let message = format!(
-            "every measured request to {} failed ({n} {kind}); the report above has the details",
-            t.target
-        );
+        let message = match t.first_errors.get(kind) {
+            Some(first) => format!(
+                "every measured request to {} failed ({n} {kind}); the first said: {first}",
+                t.target
+            ),
+            None => format!("every measured request to {} failed ({n} {kind})", t.target),
+        };
         let e = match kind {
             "auth" => Error::Auth { provider, message },
             "rate_limited" => Error::RateLimited { provider, message },
             _ => Error::Provider { provider, message },
         };
         // The runner's own hints (--fallback) do not apply to a benchmark.
-        match kind {
-            "rate_limited" => e.with_hint("lower --concurrency or --rate, or wait and rerun"),
-            _ => e,
-        }
+        let hint = match kind {
+            "rate_limited" => "lower --concurrency or --rate, or wait and rerun".to_owned(),
+            "auth" => format!("check the key: omc validate {}", t.credential),
+            "timeout" => "raise --timeout, or check the provider's status".to_owned(),
+            "model_not_found" => format!("pick a model it offers: omc models {}", t.credential),
+            _ => format!(
+                "check the network and the credential's base URL (`omc list`), then \
+                 `omc validate {}`",
+                t.credential
+            ),
+        };
+        e.with_hint(hint)
     })
     .collect()
 }
