@@ -161,6 +161,7 @@ pub fn config(targets: Vec<TargetSpec>, prompts: &[&str], runs: u32, load: Load)
         stream: true,
         timeout_ms: 60_000,
         seed: 7,
+        echo_delay: None,
     }
 }
 

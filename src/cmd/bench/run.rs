@@ -108,6 +108,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         stream: !args.no_stream,
         timeout_ms: timeout.as_millis().min(u128::from(u64::MAX)) as u64,
         seed: args.seed.unwrap_or_else(rand::random),
+        echo_delay: targets
+            .iter()
+            .any(|t| t.spec.provider == "echo")
+            .then(|| std::env::var(crate::provider::echo::DELAY_VAR).ok())
+            .flatten(),
     };
     config.validate()?;
     let config_hash = config.hash();
@@ -222,10 +227,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let mut phase = None;
         let progress = |p: &crate::bench::Progress| {
             if phase != Some(p.phase) {
+                // A phase of its own: the count, rate and eta start again from zero.
                 phase = Some(p.phase);
+                bar.reset();
+                bar.set_prefix("");
                 bar.set_length(p.total);
                 bar.set_message(match p.phase {
-                    Phase::Warmup => "warmup",
+                    Phase::Warmup => "warm-up",
                     Phase::Measure => "measuring",
                 });
             }
