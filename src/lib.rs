@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod complete;

@@ -57,3 +57,53 @@ fn echo_delay_is_part_of_the_configuration_hash() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("echo_delay"), "{}", stderr(&out));
 }
+
+#[test]
+fn bench_draws_a_latency_histogram_when_asked_or_on_a_terminal() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "k"));
+    let bench = |extra: &[&str]| {
+        let mut cmd = home.cmd();
+        cmd.env("OMC_ECHO_DELAY", "ttft=1ms")
+            .args(["bench", "--provider", "echo", "--runs", "5", "--warmup", "0"])
+            .args(extra);
+        ok(&run(&mut cmd))
+    };
+    let drawn = bench(&["--histogram", "always"]);
+    let at = drawn.find("TTFT, echo/echo-1:").expect(&drawn);
+    let bars: Vec<&str> = drawn[at..].lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    assert!(!bars.is_empty(), "{drawn}");
+    let counted: usize = bars
+        .iter()
+        .map(|l| {
+            assert!(l.contains(" ms ["), "{l}");
+            l.split(['[', ']']).nth(1).unwrap().trim().parse::<usize>().unwrap()
+        })
+        .sum();
+    assert_eq!(counted, 5, "every measured request is in the histogram: {drawn}");
+    assert!(drawn.contains('█'), "{drawn}");
+    // Piped, it is left out unless asked; JSON and CSV never carry it.
+    assert!(!bench(&[]).contains("TTFT, "));
+    let json = bench(&["--json", "--histogram", "always"]);
+    serde_json::from_str::<serde_json::Value>(&json).expect("only JSON on stdout");
+    assert!(!bench(&["--format", "csv", "--histogram", "always"]).contains('█'));
+}
+
+#[test]
+fn usage_draws_bars_per_day_when_asked() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "k"));
+    ok(&run(home.cmd().args(["run", "one two three four"])));
+    let usage = |extra: &[&str]| ok(&run(home.cmd().arg("usage").args(extra)));
+    let drawn = usage(&["--chart", "always"]);
+    let today = drawn
+        .lines()
+        .find(|l| l.contains('█') && l.contains(" tok"))
+        .unwrap_or_else(|| panic!("no bar line: {drawn}"));
+    assert!(today.starts_with("20"), "a day first: {today}");
+    assert!(today.contains('$'), "{today}");
+    assert!(!usage(&[]).contains('█'), "piped: no chart unless asked");
+    assert!(!usage(&["--format", "csv", "--chart", "always"]).contains('█'));
+    assert!(!usage(&["--json", "--chart", "always"]).contains('█'));
+    assert!(!usage(&["--group-by", "model", "--chart", "always"]).contains('█'));
+}

@@ -20,7 +20,10 @@ fn stranger(program: impl AsRef<std::ffi::OsStr>, home: &Path, path: &str) -> Co
     cmd.env_clear()
         .env("HOME", home)
         .env("PATH", path)
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/omc-test-bus")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/omc-test-bus",
+        )
         .env("OMC_KEYRING_TIMEOUT", "2s")
         .stdin(std::process::Stdio::null());
     cmd
@@ -99,7 +102,11 @@ fn upgrade_moves_an_old_install_out_of_the_data_dir() {
     std::fs::create_dir_all(old.join("completions")).unwrap();
     let stray = old.join("completions/omc.elv");
     std::fs::write(&stray, "old").unwrap();
-    std::fs::write(old.join("install-manifest"), format!("{}\n", stray.display())).unwrap();
+    std::fs::write(
+        old.join("install-manifest"),
+        format!("{}\n", stray.display()),
+    )
+    .unwrap();
     set_mode(&old, 0o755);
 
     ok(&install(home.path(), &[]));
@@ -124,7 +131,11 @@ fn upgrade_keeps_a_store_next_to_an_old_install() {
     std::fs::create_dir_all(old.join("completions")).unwrap();
     let stray = old.join("completions/omc.elv");
     std::fs::write(&stray, "old").unwrap();
-    std::fs::write(old.join("install-manifest"), format!("{}\n", stray.display())).unwrap();
+    std::fs::write(
+        old.join("install-manifest"),
+        format!("{}\n", stray.display()),
+    )
+    .unwrap();
     std::fs::write(old.join("omc.db"), "not really").unwrap();
     ok(&install(home.path(), &[]));
     assert!(!stray.exists());
@@ -144,7 +155,9 @@ fn an_empty_master_key_variable_is_named_as_such() {
     let home = Home::new();
     for var in ["OMC_MASTER_KEY", "OMC_MASTER_KEY_FILE"] {
         let out = run_stdin(
-            home.bare().env(var, "").args(["add", "echo", "--key-stdin"]),
+            home.bare()
+                .env(var, "")
+                .args(["add", "echo", "--key-stdin"]),
             "any",
         );
         assert_eq!(code(&out), 4, "{}", stderr(&out));

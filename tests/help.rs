@@ -28,14 +28,26 @@ fn man_page(name: &str) -> String {
 fn help_lists_the_commands_own_flags_before_the_global_ones() {
     for help in [omc(&["add", "--help"]), omc(&["add", "-h"])] {
         let own = help.find("Options:").expect("an Options heading");
-        let global = help.find("Global options:").expect("a Global options heading");
+        let global = help
+            .find("Global options:")
+            .expect("a Global options heading");
         assert!(own < global, "{help}");
         let (own_section, global_section) = help.split_at(global);
         for flag in ["--name", "--key-stdin", "--key-env", "--no-validate"] {
             assert!(own_section[own..].contains(flag), "{flag}: {help}");
         }
-        for flag in ["--profile", "--json", "--quiet", "--verbose", "--color", "--no-input"] {
-            assert!(!own_section.contains(flag), "{flag} among add's own: {help}");
+        for flag in [
+            "--profile",
+            "--json",
+            "--quiet",
+            "--verbose",
+            "--color",
+            "--no-input",
+        ] {
+            assert!(
+                !own_section.contains(flag),
+                "{flag} among add's own: {help}"
+            );
             assert!(global_section.contains(flag), "{flag}: {help}");
         }
     }

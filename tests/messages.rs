@@ -145,9 +145,7 @@ fn bench_whose_requests_all_failed_shows_the_first_error() {
         ]),
         "sk-bench-0000000000",
     ));
-    let out = run(home
-        .cmd()
-        .args(["bench", "--runs", "2", "--warmup", "0"]));
+    let out = run(home.cmd().args(["bench", "--runs", "2", "--warmup", "0"]));
     assert_eq!(code(&out), 6, "{}", stderr(&out));
     let (report, err) = (stdout(&out), stderr(&out));
     assert!(!err.contains("report above"), "{err}");

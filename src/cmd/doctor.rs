@@ -98,20 +98,20 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
             format!("not used by this store (backend {})", b.as_str()),
         ),
         _ => match keyring::probe() {
-        Ok(()) => add(
-            "OS keyring",
-            Level::Ok,
-            "reachable; write, read back and delete work".into(),
-        ),
-        Err(e) => add(
-            "OS keyring",
-            if keyring_needed {
-                Level::Fail
-            } else {
-                Level::Warn
-            },
-            e.to_string(),
-        ),
+            Ok(()) => add(
+                "OS keyring",
+                Level::Ok,
+                "reachable; write, read back and delete work".into(),
+            ),
+            Err(e) => add(
+                "OS keyring",
+                if keyring_needed {
+                    Level::Fail
+                } else {
+                    Level::Warn
+                },
+                e.to_string(),
+            ),
         },
     }
 

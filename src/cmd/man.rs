@@ -116,9 +116,7 @@ fn render(cmd: &clap::Command, name: &str) -> Result<Vec<u8>> {
             ours.push_str(&format!(".TP\n.B {}\n{}\n", text(var), text(meaning)));
         }
     }
-    let at = generated
-        .find(".SH VERSION\n")
-        .unwrap_or(generated.len());
+    let at = generated.find(".SH VERSION\n").unwrap_or(generated.len());
     Ok(format!("{}{ours}{}", &generated[..at], &generated[at..]).into_bytes())
 }
 
@@ -136,70 +134,178 @@ fn text(s: &str) -> String {
 fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
     match page {
         "omc" => &[
-            ("Store a key (from a hidden prompt), then run a prompt with it:", "omc add openai\nomc run \"Explain WAL mode in SQLite\""),
-            ("Hand the keys to another program, or to this shell:", "omc exec -- python agent.py\neval \"$(omc env)\""),
-            ("Benchmark a provider with a CI gate:", "omc bench --provider openai --fail-if 'ttft.p95>800ms'"),
-            ("Shell completion, e.g. for bash:", "source <(omc completions bash)"),
+            (
+                "Store a key (from a hidden prompt), then run a prompt with it:",
+                "omc add openai\nomc run \"Explain WAL mode in SQLite\"",
+            ),
+            (
+                "Hand the keys to another program, or to this shell:",
+                "omc exec -- python agent.py\neval \"$(omc env)\"",
+            ),
+            (
+                "Benchmark a provider with a CI gate:",
+                "omc bench --provider openai --fail-if 'ttft.p95>800ms'",
+            ),
+            (
+                "Shell completion, e.g. for bash:",
+                "source <(omc completions bash)",
+            ),
         ],
         "omc-init" => &[
-            ("A store whose master key lives in the OS keyring:", "omc init"),
-            ("A headless store; keep the printed key as the CI secret OMC_MASTER_KEY:", "omc init --backend env"),
-            ("A passphrase-protected master.age:", "OMC_PASSPHRASE=… omc init --backend file"),
+            (
+                "A store whose master key lives in the OS keyring:",
+                "omc init",
+            ),
+            (
+                "A headless store; keep the printed key as the CI secret OMC_MASTER_KEY:",
+                "omc init --backend env",
+            ),
+            (
+                "A passphrase-protected master.age:",
+                "OMC_PASSPHRASE=… omc init --backend file",
+            ),
         ],
         "omc-add" => &[
-            ("Prompt for the key, check it with the provider, store it:", "omc add openai"),
-            ("From a pipe or a variable, with a name and a model:", "printf %s \"$KEY\" | omc add anthropic --key-stdin\nomc add gemini --key-env GEMINI_API_KEY --name personal --model gemini-2.5-flash"),
-            ("A local OpenAI-compatible server:", "omc add openai-compatible --base-url http://localhost:8000/v1 --key-stdin < key.txt"),
+            (
+                "Prompt for the key, check it with the provider, store it:",
+                "omc add openai",
+            ),
+            (
+                "From a pipe or a variable, with a name and a model:",
+                "printf %s \"$KEY\" | omc add anthropic --key-stdin\nomc add gemini --key-env GEMINI_API_KEY --name personal --model gemini-2.5-flash",
+            ),
+            (
+                "A local OpenAI-compatible server:",
+                "omc add openai-compatible --base-url http://localhost:8000/v1 --key-stdin < key.txt",
+            ),
         ],
         "omc-list" => &[
             ("Masked keys, defaults, validation, last use:", "omc list"),
-            ("Every profile, for scripts:", "omc list --json --all-profiles"),
+            (
+                "Every profile, for scripts:",
+                "omc list --json --all-profiles",
+            ),
         ],
-        "omc-default" => &[("Make the credential named personal the default:", "omc default personal")],
-        "omc-delete" => &[("Destroy a key without asking; a tombstone stays in the audit trail:", "omc delete openai --yes")],
-        "omc-rotate" => &[("Replace a key with a new one from stdin, checked first:", "printf %s \"$NEW_KEY\" | omc rotate openai --key-stdin")],
-        "omc-key" => &[("Use a key in a script:", "curl -H \"Authorization: Bearer $(omc key openai)\" https://api.openai.com/v1/models")],
+        "omc-default" => &[(
+            "Make the credential named personal the default:",
+            "omc default personal",
+        )],
+        "omc-delete" => &[(
+            "Destroy a key without asking; a tombstone stays in the audit trail:",
+            "omc delete openai --yes",
+        )],
+        "omc-rotate" => &[(
+            "Replace a key with a new one from stdin, checked first:",
+            "printf %s \"$NEW_KEY\" | omc rotate openai --key-stdin",
+        )],
+        "omc-key" => &[(
+            "Use a key in a script:",
+            "curl -H \"Authorization: Bearer $(omc key openai)\" https://api.openai.com/v1/models",
+        )],
         "omc-exec" => &[
-            ("Run a program with every provider's default key in its environment:", "omc exec -- python agent.py"),
-            ("Only one provider's:", "omc exec --provider openai -- pytest tests/llm"),
+            (
+                "Run a program with every provider's default key in its environment:",
+                "omc exec -- python agent.py",
+            ),
+            (
+                "Only one provider's:",
+                "omc exec --provider openai -- pytest tests/llm",
+            ),
         ],
         "omc-env" => &[
             ("Set the keys in this shell:", "eval \"$(omc env)\""),
             ("In fish:", "omc env --shell fish | source"),
         ],
-        "omc-profile" => &[("Keep work keys apart:", "omc profile add work\nomc --profile work add openai")],
+        "omc-profile" => &[(
+            "Keep work keys apart:",
+            "omc profile add work\nomc --profile work add openai",
+        )],
         "omc-master-rotate" => &[
-            ("Re-encrypt every key to a new master key (keyring or file store):", "omc master rotate"),
-            ("An env store: the new identity is written to a file first:", "omc master rotate --new-key-file new-key.txt"),
+            (
+                "Re-encrypt every key to a new master key (keyring or file store):",
+                "omc master rotate",
+            ),
+            (
+                "An env store: the new identity is written to a file first:",
+                "omc master rotate --new-key-file new-key.txt",
+            ),
         ],
-        "omc-validate" => &[("Check every credential of the profile (no tokens spent):", "omc validate --all")],
+        "omc-validate" => &[(
+            "Check every credential of the profile (no tokens spent):",
+            "omc validate --all",
+        )],
         "omc-run" => &[
-            ("Stream an answer from the default credential:", "omc run \"Explain WAL mode in SQLite in two sentences.\""),
-            ("Piped input is context; --json gives usage, cost and timings:", "git diff | omc run \"Write a commit message for this diff\" --json"),
-            ("Another provider and model, falling back on failure:", "omc run --provider anthropic --model claude-3-5-haiku-latest --fallback openai \"…\""),
+            (
+                "Stream an answer from the default credential:",
+                "omc run \"Explain WAL mode in SQLite in two sentences.\"",
+            ),
+            (
+                "Piped input is context; --json gives usage, cost and timings:",
+                "git diff | omc run \"Write a commit message for this diff\" --json",
+            ),
+            (
+                "Another provider and model, falling back on failure:",
+                "omc run --provider anthropic --model claude-3-5-haiku-latest --fallback openai \"…\"",
+            ),
         ],
         "omc-models" => &[("What a key can use:", "omc models --provider openai")],
         "omc-bench" => &[
-            ("The default credential, 10 runs of the short prompt:", "omc bench"),
-            ("Two providers, every prompt size, 20 runs each:", "omc bench --provider openai,anthropic --level all --runs 20"),
-            ("A CI gate against the last comparable run:", "omc bench --baseline last --fail-if 'regress(ttft.p50)>10%' --fail-if 'error_rate>1%'"),
-            ("An offline dry run:", "OMC_ECHO_DELAY=ttft=50ms,token=5ms omc bench --provider echo"),
+            (
+                "The default credential, 10 runs of the short prompt:",
+                "omc bench",
+            ),
+            (
+                "Two providers, every prompt size, 20 runs each:",
+                "omc bench --provider openai,anthropic --level all --runs 20",
+            ),
+            (
+                "A CI gate against the last comparable run:",
+                "omc bench --baseline last --fail-if 'regress(ttft.p50)>10%' --fail-if 'error_rate>1%'",
+            ),
+            (
+                "An offline dry run:",
+                "OMC_ECHO_DELAY=ttft=50ms,token=5ms omc bench --provider echo",
+            ),
         ],
-        "omc-bench-show" => &[("The latest run's report as Markdown:", "omc bench show last --format markdown")],
-        "omc-bench-compare" => &[("Two runs, per target and metric:", "omc bench compare 12 last")],
+        "omc-bench-show" => &[(
+            "The latest run's report as Markdown:",
+            "omc bench show last --format markdown",
+        )],
+        "omc-bench-compare" => &[(
+            "Two runs, per target and metric:",
+            "omc bench compare 12 last",
+        )],
         "omc-usage" => &[
             ("Tokens and dollars per day, the last week:", "omc usage"),
-            ("Per model over 30 days, as CSV:", "omc usage --since 30d --group-by model --format csv"),
+            (
+                "Per model over 30 days, as CSV:",
+                "omc usage --since 30d --group-by model --format csv",
+            ),
         ],
-        "omc-limit-set" => &[("At most 200,000 tokens and $5 a UTC day in this profile:", "omc limit set --daily-tokens 200000 --daily-cost 5")],
+        "omc-limit-set" => &[(
+            "At most 200,000 tokens and $5 a UTC day in this profile:",
+            "omc limit set --daily-tokens 200000 --daily-cost 5",
+        )],
         "omc-audit" => &[("The last 20 events:", "omc audit --limit 20")],
-        "omc-doctor" => &[("Check the set-up, as JSON for a bug report:", "omc doctor --json")],
+        "omc-doctor" => &[(
+            "Check the set-up, as JSON for a bug report:",
+            "omc doctor --json",
+        )],
         "omc-completions" => &[
             ("bash (in ~/.bashrc):", "source <(omc completions bash)"),
-            ("zsh (in ~/.zshrc, after compinit):", "source <(omc completions zsh)"),
-            ("fish:", "omc completions fish > ~/.config/fish/completions/omc.fish"),
+            (
+                "zsh (in ~/.zshrc, after compinit):",
+                "source <(omc completions zsh)",
+            ),
+            (
+                "fish:",
+                "omc completions fish > ~/.config/fish/completions/omc.fish",
+            ),
         ],
-        "omc-man" => &[("Install the pages for man(1):", "omc man --out ~/.local/share/man/man1")],
+        "omc-man" => &[(
+            "Install the pages for man(1):",
+            "omc man --out ~/.local/share/man/man1",
+        )],
         _ => &[],
     }
 }
@@ -208,7 +314,10 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
 fn exit_status(page: &str) -> Vec<(&'static str, &'static str)> {
     let all = EXIT_CODES.to_vec();
     let pick = |codes: &[&str]| -> Vec<(&'static str, &'static str)> {
-        all.iter().filter(|(c, _)| codes.contains(c)).copied().collect()
+        all.iter()
+            .filter(|(c, _)| codes.contains(c))
+            .copied()
+            .collect()
     };
     match page {
         "omc" => all,
@@ -238,7 +347,10 @@ fn exit_status(page: &str) -> Vec<(&'static str, &'static str)> {
 
 const EXIT_CODES: [(&str, &str); 12] = [
     ("0", "success"),
-    ("1", "unexpected error, or a refusal: a name or secret already stored, a store that exists already, a declined confirmation"),
+    (
+        "1",
+        "unexpected error, or a refusal: a name or secret already stored, a store that exists already, a declined confirmation",
+    ),
     ("2", "usage error (bad flags or arguments)"),
     ("3", "not found (credential, profile, bench run)"),
     ("4", "master key unavailable, locked, or not this store's"),
@@ -248,18 +360,42 @@ const EXIT_CODES: [(&str, &str); 12] = [
     ("8", "a usage limit would be exceeded"),
     ("9", "a benchmark gate failed"),
     ("130", "interrupted (Ctrl-C, SIGTERM, SIGHUP)"),
-    ("126, 127", "omc exec: its command could not be run, or was not found"),
+    (
+        "126, 127",
+        "omc exec: its command could not be run, or was not found",
+    ),
 ];
 
 const ENVIRONMENT: [(&str, &str); 10] = [
-    ("OMC_HOME", "the data dir (omc.db, master.age) and, when set, config.toml; default: $XDG_DATA_HOME/omc (~/.local/share/omc), config in $XDG_CONFIG_HOME/omc/config.toml"),
-    ("OMC_PROFILE", "the profile to work in (default: default), as --profile"),
-    ("OMC_MASTER_KEY", "the master identity (AGE-SECRET-KEY-1…), for stores without a keyring; never passed to commands omc runs"),
+    (
+        "OMC_HOME",
+        "the data dir (omc.db, master.age) and, when set, config.toml; default: $XDG_DATA_HOME/omc (~/.local/share/omc), config in $XDG_CONFIG_HOME/omc/config.toml",
+    ),
+    (
+        "OMC_PROFILE",
+        "the profile to work in (default: default), as --profile",
+    ),
+    (
+        "OMC_MASTER_KEY",
+        "the master identity (AGE-SECRET-KEY-1…), for stores without a keyring; never passed to commands omc runs",
+    ),
     ("OMC_MASTER_KEY_FILE", "a file holding the master identity"),
-    ("OMC_PASSPHRASE", "the passphrase of master.age (file stores)"),
-    ("OMC_KEYRING_TIMEOUT", "how long one OS keyring call may take (default: 5s)"),
-    ("OMC_LOG", "log filter for stderr (tracing EnvFilter syntax); -v, -vv and -q otherwise"),
-    ("OMC_ECHO_DELAY", "the echo provider's simulated delays, e.g. ttft=50ms,token=5ms"),
+    (
+        "OMC_PASSPHRASE",
+        "the passphrase of master.age (file stores)",
+    ),
+    (
+        "OMC_KEYRING_TIMEOUT",
+        "how long one OS keyring call may take (default: 5s)",
+    ),
+    (
+        "OMC_LOG",
+        "log filter for stderr (tracing EnvFilter syntax); -v, -vv and -q otherwise",
+    ),
+    (
+        "OMC_ECHO_DELAY",
+        "the echo provider's simulated delays, e.g. ttft=50ms,token=5ms",
+    ),
     ("NO_COLOR", "no colour, as --color never"),
     ("CI", "CI=true never prompts, as --no-input"),
 ];

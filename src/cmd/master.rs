@@ -55,11 +55,7 @@ fn status(ctx: &Ctx) -> Result<()> {
     let store = ctx.store()?;
     // Status never prompts: it reports what a non-interactive run would find.
     let quiet_ctx = Interaction { allowed: false };
-    let unlocked = master::unlock(
-        &ctx.paths,
-        &store.key_info(),
-        quiet_ctx,
-    );
+    let unlocked = master::unlock(&ctx.paths, &store.key_info(), quiet_ctx);
     let (source, error) = match &unlocked {
         Ok(k) => (Some(k.source.describe()), None),
         Err(e) => (None, Some(e.to_string())),

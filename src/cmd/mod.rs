@@ -78,11 +78,7 @@ impl Ctx {
 
     /// The store's master key, from the first source that has it.
     pub fn unlock(&self, store: &Store) -> Result<vault_master::MasterKey> {
-        vault_master::unlock(
-            &self.paths,
-            &store.key_info(),
-            self.ui,
-        )
+        vault_master::unlock(&self.paths, &store.key_info(), self.ui)
     }
 
     /// When `OMC_MASTER_KEY`/`_FILE` is set it must be this store's, even for commands that only

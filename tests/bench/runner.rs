@@ -135,10 +135,16 @@ async fn closed_loop_sends_in_schedule_order_and_excludes_warmup() {
     assert!(!out.interrupted);
 
     // Each phase is announced before its first request finishes, then counts from 1.
-    let warmup: Vec<_> = progress.iter().filter(|p| p.phase == Phase::Warmup).collect();
+    let warmup: Vec<_> = progress
+        .iter()
+        .filter(|p| p.phase == Phase::Warmup)
+        .collect();
     assert_eq!(warmup.len(), 5);
     assert_eq!((warmup[0].done, warmup[0].total), (0, 4));
-    let measure: Vec<_> = progress.iter().filter(|p| p.phase == Phase::Measure).collect();
+    let measure: Vec<_> = progress
+        .iter()
+        .filter(|p| p.phase == Phase::Measure)
+        .collect();
     assert_eq!((measure[0].done, measure[0].total), (0, 12));
     assert_eq!(measure[1].done, 1);
     assert_eq!(

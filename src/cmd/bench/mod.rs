@@ -149,6 +149,11 @@ pub struct RunArgs {
     /// records it]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// A latency histogram per target under the table (TTFT; end-to-end with --no-stream)
+    /// [auto: on a terminal, with the table format]
+    #[arg(long, value_enum, default_value_t = crate::chart::Show::Auto, value_name = "WHEN")]
+    pub histogram: crate::chart::Show,
 }
 
 pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {

@@ -214,6 +214,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 
     let labels: Vec<String> = config.targets.iter().map(TargetSpec::label).collect();
     let mut spend = vec![Spend::default(); labels.len()];
+    // Each target's measured latencies, for the histogram under the table.
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
+    let stream = !args.no_stream;
     let bar = progress_bar(ctx);
     let stop = Stop::new();
     let outcome = crate::runtime::block_on_multi(async {
@@ -221,6 +224,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let sink = |r: &RequestRecord| {
             if let Some(i) = labels.iter().position(|l| *l == r.target) {
                 spend[i].add(r);
+                let latency = if stream { r.ttft_ms } else { Some(r.e2e_ms) };
+                if let (false, true, Some(ms)) = (r.warmup, r.is_ok(), latency) {
+                    latencies[i].push(ms);
+                }
             }
             writer.send(r)
         };
@@ -302,6 +309,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     } else {
         render(&report, format, ctx.out.color)?
     })?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if format == crate::bench::Format::Table && args.histogram.wanted(terminal) {
+        print(&histograms(&labels, &latencies, stream))?;
+    }
     // After stdout, so a file that cannot be written loses neither the report nor the gates.
     let out_error = match (&args.out, out_file.as_mut()) {
         (Some(path), Some(file)) => {
@@ -468,6 +479,23 @@ fn evaluate(
         None => None,
     };
     gate::evaluate(gates, &report.targets, base)
+}
+
+/// One latency histogram per target that has latencies, as oha prints one.
+fn histograms(labels: &[String], latencies: &[Vec<f64>], stream: bool) -> String {
+    let what = if stream { "TTFT" } else { "End-to-end latency" };
+    let mut out = String::new();
+    for (label, values) in labels.iter().zip(latencies) {
+        let lines = crate::chart::histogram(values, 8, 30, gate::fmt_ms);
+        if lines.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{what}, {label}:\n"));
+        for line in lines {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
 }
 
 /// When every measured request of a target failed, the run says nothing about that target's
