@@ -29,7 +29,9 @@ pub fn bar(value: f64, max: f64, width: usize) -> String {
     if !(value > 0.0 && max > 0.0) {
         return String::new();
     }
-    let eighths = ((value / max).min(1.0) * (width * 8) as f64).round().max(1.0) as usize;
+    let eighths = ((value / max).min(1.0) * (width * 8) as f64)
+        .round()
+        .max(1.0) as usize;
     let mut s = "█".repeat(eighths / 8);
     s.push_str(EIGHTHS[eighths % 8]);
     s
@@ -65,7 +67,11 @@ pub fn histogram(
     let most = counts.iter().copied().max().unwrap_or(0) as f64;
     let labels: Vec<String> = (1..=buckets).map(|i| label(lo + step * i as f64)).collect();
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    let count_width = counts.iter().map(|c| c.to_string().len()).max().unwrap_or(1);
+    let count_width = counts
+        .iter()
+        .map(|c| c.to_string().len())
+        .max()
+        .unwrap_or(1);
     labels
         .iter()
         .zip(&counts)
@@ -96,15 +102,28 @@ mod tests {
     fn histogram_counts_every_value_once() {
         let values = [10.0, 11.0, 12.0, 19.0, 20.0, 20.0];
         let lines = histogram(&values, 2, 8, |v| format!("{v:.0} ms"));
-        assert_eq!(lines, ["15 ms [3] |██████", "20 ms [3] |██████"].map(String::from));
+        assert_eq!(
+            lines,
+            ["15 ms [3] |██████", "20 ms [3] |██████"].map(String::from)
+        );
         let lines = histogram(&values, 5, 10, |v| format!("{v:.0}"));
         let total: usize = lines
             .iter()
-            .map(|l| l.split(['[', ']']).nth(1).unwrap().trim().parse::<usize>().unwrap())
+            .map(|l| {
+                l.split(['[', ']'])
+                    .nth(1)
+                    .unwrap()
+                    .trim()
+                    .parse::<usize>()
+                    .unwrap()
+            })
             .sum();
         assert_eq!(total, values.len());
         // One value, or all equal: one bucket.
-        assert_eq!(histogram(&[5.0, 5.0], 4, 4, |v| format!("{v}")), ["5 [2] |████"]);
+        assert_eq!(
+            histogram(&[5.0, 5.0], 4, 4, |v| format!("{v}")),
+            ["5 [2] |████"]
+        );
         assert!(histogram(&[], 4, 4, |v| format!("{v}")).is_empty());
     }
 }

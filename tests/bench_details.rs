@@ -65,22 +65,42 @@ fn bench_draws_a_latency_histogram_when_asked_or_on_a_terminal() {
     let bench = |extra: &[&str]| {
         let mut cmd = home.cmd();
         cmd.env("OMC_ECHO_DELAY", "ttft=1ms")
-            .args(["bench", "--provider", "echo", "--runs", "5", "--warmup", "0"])
+            .args([
+                "bench",
+                "--provider",
+                "echo",
+                "--runs",
+                "5",
+                "--warmup",
+                "0",
+            ])
             .args(extra);
         ok(&run(&mut cmd))
     };
     let drawn = bench(&["--histogram", "always"]);
     let at = drawn.find("TTFT, echo/echo-1:").expect(&drawn);
-    let bars: Vec<&str> = drawn[at..].lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    let bars: Vec<&str> = drawn[at..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
     assert!(!bars.is_empty(), "{drawn}");
     let counted: usize = bars
         .iter()
         .map(|l| {
             assert!(l.contains(" ms ["), "{l}");
-            l.split(['[', ']']).nth(1).unwrap().trim().parse::<usize>().unwrap()
+            l.split(['[', ']'])
+                .nth(1)
+                .unwrap()
+                .trim()
+                .parse::<usize>()
+                .unwrap()
         })
         .sum();
-    assert_eq!(counted, 5, "every measured request is in the histogram: {drawn}");
+    assert_eq!(
+        counted, 5,
+        "every measured request is in the histogram: {drawn}"
+    );
     assert!(drawn.contains('█'), "{drawn}");
     // Piped, it is left out unless asked; JSON and CSV never carry it.
     assert!(!bench(&[]).contains("TTFT, "));
