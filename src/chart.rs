@@ -104,7 +104,7 @@ mod tests {
         let lines = histogram(&values, 2, 8, |v| format!("{v:.0} ms"));
         assert_eq!(
             lines,
-            ["15 ms [3] |██████", "20 ms [3] |██████"].map(String::from)
+            ["15 ms [3] |████████", "20 ms [3] |████████"].map(String::from)
         );
         let lines = histogram(&values, 5, 10, |v| format!("{v:.0}"));
         let total: usize = lines
