@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bounds;
 pub mod bundle;
 pub mod chart;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod cmd;
 pub mod complete;
 pub mod config;
 pub mod error;
+pub mod hardening;
 pub mod import;
 pub mod logging;
 pub mod mask;
@@ -20,6 +22,7 @@ pub mod pricing;
 pub mod provider;
 pub mod runtime;
 pub mod store;
+pub mod terminal;
 pub mod time;
 pub mod ui;
 pub mod vault;

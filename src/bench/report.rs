@@ -301,7 +301,11 @@ fn error_lines(report: &BenchReport) -> Vec<String> {
             let kinds: Vec<String> = t.errors.iter().map(|(k, n)| format!("{n} {k}")).collect();
             let mut lines = vec![format!("{}: {}", t.target, kinds.join(", "))];
             for (kind, message) in &t.first_errors {
-                lines.push(format!("  first {kind}: {message}"));
+                // A provider's words: control characters shown, never sent to the terminal.
+                lines.push(format!(
+                    "  first {kind}: {}",
+                    crate::terminal::line(message)
+                ));
             }
             lines
         })
