@@ -133,9 +133,12 @@ pub struct NewKey<'a> {
 /// the store's recipient and recorded in the audit log.
 pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Credential> {
     let (spec, secret) = (new.spec, new.secret);
-    // Before the live check: a duplicate is refused without sending its key anywhere.
+    // Before the live check: a duplicate, or a store whose recipient omc cannot vouch for, is
+    // refused without sending the key anywhere.
     let fingerprint = store.meta.fingerprint(secret.expose_secret());
     store.check_new_credential(ctx.profile(), new.name, &fingerprint)?;
+    let verify = ctx.recipient_check(store);
+    verify(&store.meta.recipient)?;
 
     let validation = if new.validate {
         super::validate::check_key(ctx, spec, new.base_url, secret)
@@ -144,7 +147,6 @@ pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Crede
         None
     };
 
-    let recipient = vault::parse_recipient(&store.meta.recipient)?;
     let mask = crate::mask::mask(secret.expose_secret());
     store.insert_credential(
         &NewCredential {
@@ -158,7 +160,8 @@ pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Crede
             make_default: new.make_default,
             validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
         },
-        |id, profile_id| seal(&recipient, id, profile_id, spec.id, secret),
+        verify,
+        |recipient, id, profile_id| seal(recipient, id, profile_id, spec.id, secret),
     )
 }
 

@@ -92,30 +92,33 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     }
 
     let mut store = ctx.store()?;
-    let creds = if args.all {
-        store.require_profile(ctx.profile())?;
-        let all = store.list_credentials(&Filter {
-            profile: Some(ctx.profile()),
-            ..Filter::default()
-        })?;
-        if all.is_empty() {
-            return Err(Error::Missing {
-                message: format!("profile '{}' has no credentials to export", ctx.profile()),
-                hint: "add one: omc add PROVIDER".into(),
-            });
-        }
-        all.iter()
-            .map(|c| store.credential(ctx.profile(), &c.name))
-            .collect::<Result<Vec<_>>>()?
-    } else {
-        let mut creds: Vec<(crate::store::Credential, Vec<u8>)> = Vec::new();
-        for name in &args.names {
-            if !creds.iter().any(|(c, _)| c.name == *name) {
-                creds.push(store.credential(ctx.profile(), name)?);
+    // The rows and the recipient they are checked against come from one snapshot.
+    let creds = store.snapshot(|store| {
+        Ok(if args.all {
+            store.require_profile(ctx.profile())?;
+            let all = store.list_credentials(&Filter {
+                profile: Some(ctx.profile()),
+                ..Filter::default()
+            })?;
+            if all.is_empty() {
+                return Err(Error::Missing {
+                    message: format!("profile '{}' has no credentials to export", ctx.profile()),
+                    hint: "add one: omc add PROVIDER".into(),
+                });
             }
-        }
-        creds
-    };
+            all.iter()
+                .map(|c| store.credential(ctx.profile(), &c.name))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            let mut creds: Vec<(crate::store::Credential, Vec<u8>)> = Vec::new();
+            for name in &args.names {
+                if !creds.iter().any(|(c, _)| c.name == *name) {
+                    creds.push(store.credential(ctx.profile(), name)?);
+                }
+            }
+            creds
+        })
+    })?;
     let master = ctx.unlock(&store)?;
     let mut entries = Vec::with_capacity(creds.len());
     for (cred, ciphertext) in &creds {

@@ -14,7 +14,7 @@ use crate::provider::{
     ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
     estimate_tokens,
 };
-use crate::store::{Credential, RunEnd, RunStart, Store};
+use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus, Store};
 
 /// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
 /// must not hold a CI job forever.
@@ -90,7 +90,7 @@ struct RunOutput<'a> {
 }
 
 enum Outcome {
-    Done(ChatResponse),
+    Done(Box<ChatResponse>),
     Failed(ProviderError),
     Interrupted,
 }
@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 
     let mut store = ctx.store()?;
     store.ledger_durability()?;
-    let candidates = candidates(ctx, &store, args)?;
+    let candidates = store.snapshot(|store| candidates(ctx, store, args))?;
     let key = ctx.unlock(&store)?;
     let tls = candidates.iter().any(|(c, _)| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
@@ -132,12 +132,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 .unwrap_or_else(|| spec.default_model.to_owned()),
         };
         let request = ChatRequest {
-            model: model.clone(),
-            system: args.system.clone(),
-            prompt: prompt.clone(),
             temperature: args.temperature,
             max_tokens: Some(max_tokens),
             stream: !args.no_stream,
+            ..ChatRequest::prompt(model.clone(), args.system.clone(), prompt.clone())
         };
         let reserve = estimate_tokens(&prompt)
             + args.system.as_deref().map_or(0, estimate_tokens)
@@ -147,7 +145,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
             model: &model,
-            kind: "run",
+            kind: RunKind::Run,
             reserve_tokens: reserve,
         })?;
         if let Some(w) = warning {
@@ -176,7 +174,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             };
             tokio::select! {
                 r = client.chat(&target, &request, &mut on_delta) => match r {
-                    Ok(resp) => Outcome::Done(resp),
+                    Ok(resp) => Outcome::Done(Box::new(resp)),
                     Err(e) => Outcome::Failed(e),
                 },
                 _ = crate::runtime::interrupted() => Outcome::Interrupted,
@@ -192,7 +190,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 store.finish_run(
                     run_id,
                     &RunEnd {
-                        status: "ok",
+                        status: RunStatus::Ok,
                         model: Some(&resp.model),
                         input_tokens: resp.usage.input_tokens,
                         output_tokens: resp.usage.output_tokens,
@@ -210,7 +208,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 store.finish_run(
                     run_id,
                     &RunEnd {
-                        status: "interrupted",
+                        status: RunStatus::Interrupted,
                         input_tokens: Some(estimate_tokens(&prompt)),
                         output_tokens: Some(out_tokens),
                         estimated: true,
@@ -223,15 +221,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 return Err(Error::Interrupted);
             }
             Outcome::Failed(e) => {
-                let kind = format!("{:?}", e.kind).to_lowercase();
-                store.finish_run(
-                    run_id,
-                    &RunEnd {
-                        status: "error",
-                        error_kind: Some(&kind),
-                        ..RunEnd::default()
-                    },
-                )?;
+                store.finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
                 let more = i + 1 < candidates.len();
                 if e.falls_back() && more && partial.is_empty() {
                     let next = &candidates[i + 1].0.name;

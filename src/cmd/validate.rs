@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
-use crate::store::{Filter, RunEnd, RunStart};
+use crate::store::{FailKind, Filter, RunEnd, RunKind, RunStart, RunStatus};
 use crate::terminal::line;
 
 #[derive(Debug, Args)]
@@ -107,10 +107,15 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
     } else {
         args.names.clone()
     };
+    let rows = store.snapshot(|store| {
+        names
+            .iter()
+            .map(|name| store.credential(ctx.profile(), name))
+            .collect::<Result<Vec<_>>>()
+    })?;
     let key = ctx.unlock(&store)?;
     let mut checked = Vec::new();
-    for name in &names {
-        let (cred, ciphertext) = store.credential(ctx.profile(), name)?;
+    for (cred, ciphertext) in rows {
         let spec = crate::provider::require(&cred.provider)?;
         let secret = super::decrypt(&key, &cred, &ciphertext)?;
         let model = cred.model.as_deref().unwrap_or(spec.default_model);
@@ -119,7 +124,7 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
             model,
-            kind: "validate",
+            kind: RunKind::Validate,
             reserve_tokens: 0,
         })?;
         let (result, latency_ms) = probe(spec, cred.base_url.as_deref(), &secret)?;
@@ -142,12 +147,15 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             }
         };
         store.record_validation(&cred, status, latency_ms)?;
-        let kind_text = kind.map(|k| format!("{k:?}").to_lowercase());
         store.finish_run(
             run_id,
             &RunEnd {
-                status: if status == "valid" { "ok" } else { "error" },
-                error_kind: kind_text.as_deref(),
+                status: if status == "valid" {
+                    RunStatus::Ok
+                } else {
+                    RunStatus::Error
+                },
+                error_kind: kind.map(FailKind::Provider),
                 latency_ms: Some(latency_ms as f64),
                 input_tokens: Some(0),
                 output_tokens: Some(0),
