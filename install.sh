@@ -1,18 +1,22 @@
 #!/bin/sh
 # Install omc from this checkout: the release binary, shell completions and man pages.
 #
-#   ./install.sh                  install into ~/.local (bin/, share/…)
+#   ./install.sh                  build, then install into ~/.local (bin/, share/…)
 #   ./install.sh --prefix DIR     install into DIR
+#   ./install.sh --binary FILE    install FILE (an omc you built already) instead of building
 #   ./install.sh --uninstall      remove exactly what an earlier install put there
 #
 # PREFIX in the environment works like --prefix. Running it again upgrades in place.
+# The installer's own files (its manifest, the PowerShell and Elvish completions) go to
+# PREFIX/share/omc-install, never to PREFIX/share/omc: that is omc's data dir under ~/.local.
 set -eu
 
 prefix=${PREFIX:-"$HOME/.local"}
 action=install
+binary=
 
 usage() {
-  sed -n '2,9s/^# \{0,1\}//p' "$0"
+  sed -n '2,11s/^# \{0,1\}//p' "$0"
 }
 
 while [ $# -gt 0 ]; do
@@ -20,43 +24,67 @@ while [ $# -gt 0 ]; do
     --prefix) [ $# -ge 2 ] || { echo "install.sh: --prefix needs a directory" >&2; exit 2; }
               prefix=$2; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --binary) [ $# -ge 2 ] || { echo "install.sh: --binary needs a file" >&2; exit 2; }
+              binary=$2; shift 2 ;;
+    --binary=*) binary=${1#--binary=}; shift ;;
     --uninstall) action=uninstall; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 
-manifest=$prefix/share/omc/install-manifest
+# Relative paths are the caller's: resolve them before the cd below.
+case $prefix in /*) ;; *) prefix=$PWD/$prefix ;; esac
+case $binary in /*|'') ;; *) binary=$PWD/$binary ;; esac
+
+own_dir=$prefix/share/omc-install
+manifest=$own_dir/install-manifest
+# Installs before 0.2 kept their files in omc's data dir; they are moved out on upgrade.
+old_dir=$prefix/share/omc
+old_manifest=$old_dir/install-manifest
+
+# Remove what an old-layout install left in the data dir, and the dir itself if nothing of the
+# user's is in it (an empty 0755 dir there makes omc refuse its default store).
+clean_old_layout() {
+  rm -f "$old_manifest"
+  rmdir "$old_dir/completions" "$old_dir" 2>/dev/null || true
+}
 
 if [ "$action" = uninstall ]; then
+  [ -f "$manifest" ] || manifest=$old_manifest
   if [ ! -f "$manifest" ]; then
-    echo "install.sh: nothing to uninstall: $manifest not found" >&2
+    echo "install.sh: nothing to uninstall: $own_dir/install-manifest not found" >&2
     exit 1
   fi
   while IFS= read -r file; do
     [ -n "$file" ] && rm -f "$file"
   done < "$manifest"
   rm -f "$manifest"
-  rmdir "$prefix/share/omc/completions" "$prefix/share/omc" 2>/dev/null || true
+  rmdir "$own_dir/completions" "$own_dir" 2>/dev/null || true
+  clean_old_layout
   echo "omc uninstalled from $prefix"
   exit 0
 fi
 
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "install.sh: cargo (Rust) is needed to build omc and was not found." >&2
-  echo "  Install Rust from https://rustup.rs or your package manager, then run ./install.sh again." >&2
-  exit 1
-fi
-
 cd "$(dirname "$0")"
-echo "building omc (release)…"
-cargo build --release --locked --quiet --bin omc
+if [ -n "$binary" ]; then
+  [ -x "$binary" ] || { echo "install.sh: --binary $binary is not an executable file" >&2; exit 2; }
+else
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "install.sh: cargo (Rust) is needed to build omc and was not found." >&2
+    echo "  Install Rust from https://rustup.rs or your package manager, then run ./install.sh again." >&2
+    exit 1
+  fi
+  echo "building omc (release; the first build takes about 5-10 minutes on 2 cores)…"
+  cargo build --release --locked --bin omc
+  binary=target/release/omc
+fi
 
 bin=$prefix/bin
 bash_dir=$prefix/share/bash-completion/completions
 zsh_dir=$prefix/share/zsh/site-functions
 fish_dir=$prefix/share/fish/vendor_completions.d
-other_dir=$prefix/share/omc/completions
+other_dir=$own_dir/completions
 man_dir=$prefix/share/man/man1
 mkdir -p "$bin" "$bash_dir" "$zsh_dir" "$fish_dir" "$other_dir" "$man_dir"
 
@@ -67,7 +95,7 @@ put() { # source destination mode
   echo "$2" >> "$new_manifest"
 }
 
-put target/release/omc "$bin/omc" 755
+put "$binary" "$bin/omc" 755
 put completions/omc.bash "$bash_dir/omc" 644
 put completions/_omc "$zsh_dir/_omc" 644
 put completions/omc.fish "$fish_dir/omc.fish" 644
@@ -77,14 +105,16 @@ for page in man/*.1; do
   put "$page" "$man_dir/$(basename "$page")" 644
 done
 
-# Pages an older install had that this one does not are removed, so upgrades leave no strays.
-if [ -f "$manifest" ]; then
+# Files an older install had that this one does not are removed, so upgrades leave no strays.
+for previous in "$manifest" "$old_manifest"; do
+  [ -f "$previous" ] || continue
   while IFS= read -r file; do
     grep -qxF "$file" "$new_manifest" || rm -f "$file"
-  done < "$manifest"
-fi
+  done < "$previous"
+done
 mv "$new_manifest" "$manifest"
 trap - EXIT
+clean_old_layout
 
 echo "omc $("$bin/omc" --version | cut -d' ' -f2) installed to $bin/omc"
 case ":$PATH:" in

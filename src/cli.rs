@@ -42,8 +42,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command takes.
+/// Flags every command takes, listed after the command's own under "Global options".
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile to work in
     #[arg(
@@ -51,7 +52,8 @@ pub struct GlobalArgs {
         global = true,
         env = "OMC_PROFILE",
         default_value = "default",
-        value_name = "NAME"
+        value_name = "NAME",
+        add = crate::complete::profiles()
     )]
     pub profile: String,
 
@@ -143,4 +145,33 @@ pub enum Command {
     Completions(cmd::completions::CompletionsArgs),
     /// Print or write the man pages
     Man(cmd::man::ManArgs),
+}
+
+/// The command line as parsed, documented and completed: the derive, plus `--profile` hidden
+/// where it means nothing (commands that work on the whole store, or on none).
+pub fn command() -> clap::Command {
+    finish(<Cli as clap::CommandFactory>::command())
+}
+
+/// [`command`] from a derived command the caller has adjusted first (`omc man`).
+pub fn finish(cmd: clap::Command) -> clap::Command {
+    // clap copies each global flag into every subcommand that lacks one of that name; giving
+    // these a hidden copy first leaves them one that parses the same and is not listed.
+    let hidden = cmd
+        .get_arguments()
+        .find(|a| a.get_id() == "profile")
+        .expect("--profile is a global flag")
+        .clone()
+        .hide(true);
+    cmd.mut_subcommands(|sub| match sub.get_name() {
+        "init" | "completions" | "man" => sub.arg(hidden.clone()),
+        _ => sub,
+    })
+}
+
+/// Parse `std::env::args` with [`command`].
+pub fn try_parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let mut matches = command().try_get_matches()?;
+    Cli::from_arg_matches_mut(&mut matches)
 }

@@ -1,8 +1,6 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// Freed memory is zeroed: copies of secrets made by std and other crates (the environment
 /// `Command` builds for `omc exec`'s child, request buffers holding keys) are wiped when freed,
 /// not only the ones omc holds in `SecretString`s.
@@ -13,7 +11,9 @@ static ALLOC: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
 fn main() -> ExitCode {
     // Before anything is read: no core dump may ever hold a secret.
     omc::hardening::harden();
-    let cli = match omc::cli::Cli::try_parse() {
+    // A TAB in the user's shell: answer with candidates and exit, before anything else runs.
+    omc::complete::answer_if_asked();
+    let cli = match omc::cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version print to stdout and succeed.

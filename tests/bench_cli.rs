@@ -278,7 +278,15 @@ fn gates_pass_fail_and_report_every_verdict() {
 
 #[test]
 fn baseline_last_feeds_regression_gates() {
-    let home = echo_home();
+    // The provider slows down between runs (not OMC_ECHO_DELAY: that is part of the
+    // configuration, so runs under different delays are not each other's baseline).
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
+    let home = fake_home(&fake);
+    let pace = |ttft_ms: u64| {
+        fake.server().set_default(Behaviour::Reply(
+            Reply::tokens(4).delays(Duration::from_millis(ttft_ms), Duration::from_millis(1)),
+        ))
+    };
     // 12 runs: a p50 is judged from 10 samples on.
     let args = [
         "--runs",
@@ -290,7 +298,8 @@ fn baseline_last_feeds_regression_gates() {
         "--json",
     ];
     // The first run has no baseline: reported inconclusive, not failed.
-    let first = bench(&home, Some("ttft=5ms"), &args);
+    pace(5);
+    let first = bench(&home, None, &args);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
     let r = json(&first);
     valid(&r);
@@ -299,7 +308,7 @@ fn baseline_last_feeds_regression_gates() {
     assert!(stderr(&first).contains("nothing to compare with yet"));
 
     // Same speed: passes against run 1.
-    let same = bench(&home, Some("ttft=5ms"), &args);
+    let same = bench(&home, None, &args);
     let r = json(&same);
     valid(&r);
     assert_eq!(code(&same), 0, "{r:#}");
@@ -308,7 +317,8 @@ fn baseline_last_feeds_regression_gates() {
     assert_eq!(r["comparison"]["base"], "1");
 
     // Six times slower to the first token: a regression beyond any noise.
-    let slow = bench(&home, Some("ttft=30ms"), &args);
+    pace(30);
+    let slow = bench(&home, None, &args);
     assert_eq!(code(&slow), 9, "{}", stderr(&slow));
     let r = json(&slow);
     valid(&r);

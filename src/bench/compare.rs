@@ -59,6 +59,9 @@ pub enum Verdict {
     Worse,
     /// The interval includes no change.
     Unchanged,
+    /// One run has too few samples for this statistic to have a spread (a p95 of 20 is about
+    /// the maximum): no verdict either way.
+    TooFewSamples,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +77,9 @@ pub struct Delta {
     /// `None` when unbounded (the base's interval reaches zero).
     pub change_high: Option<f64>,
     pub verdict: Verdict,
+    /// With [`Verdict::TooFewSamples`]: the samples per run the statistic needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_samples: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,7 +156,10 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
             // Too few samples to tell this statistic's spread (one sample; a p99 of 20): never
             // call it a change.
             let need = s.min_samples().unwrap_or(u64::MAX);
-            let verdict = if b.n < need || c.n < need || (ch.low <= 0.0 && ch.high >= 0.0) {
+            let too_few = b.n < need || c.n < need;
+            let verdict = if too_few {
+                Verdict::TooFewSamples
+            } else if ch.low <= 0.0 && ch.high >= 0.0 {
                 Verdict::Unchanged
             } else if (ch.low > 0.0) != m.higher_is_better() {
                 Verdict::Worse
@@ -165,6 +174,7 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
                 change_low: ch.low,
                 change_high: ch.high.is_finite().then_some(ch.high),
                 verdict,
+                min_samples: too_few.then_some(need),
             });
         }
     }
@@ -176,15 +186,26 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
     }
 }
 
-fn verdict_word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Better => "better",
-        Verdict::Worse => "worse",
-        Verdict::Unchanged => "no significant change",
+fn verdict_word(d: &Delta) -> String {
+    match d.verdict {
+        Verdict::Better => "better".into(),
+        Verdict::Worse => "worse".into(),
+        Verdict::Unchanged => "no significant change".into(),
+        Verdict::TooFewSamples => {
+            let stat = d.metric.rsplit('.').next().unwrap_or(&d.metric);
+            match d.min_samples {
+                Some(n) => format!("too few samples ({stat} needs ≥ {n} per run)"),
+                None => "too few samples".into(),
+            }
+        }
     }
 }
 
+/// The change and its interval; only the point change when the interval means nothing.
 fn change_cell(d: &Delta) -> String {
+    if d.verdict == Verdict::TooFewSamples {
+        return pct(d.change);
+    }
     format!(
         "{} [{}, {}]",
         pct(d.change),
@@ -199,13 +220,14 @@ pub fn markdown_comparison(c: &Comparison) -> String {
     let esc = |s: &str| s.replace('|', "\\|");
     let mut rows = String::new();
     for t in &c.targets {
-        for d in t.deltas.iter().filter(|d| d.verdict != Verdict::Unchanged) {
+        let changed = |d: &&Delta| matches!(d.verdict, Verdict::Better | Verdict::Worse);
+        for d in t.deltas.iter().filter(changed) {
             rows.push_str(&format!(
                 "| {} | `{}` | {} | {} |\n",
                 esc(&t.target),
                 d.metric,
                 change_cell(d),
-                verdict_word(d.verdict)
+                verdict_word(d)
             ));
         }
     }
@@ -254,7 +276,7 @@ pub fn render_comparison(c: &Comparison) -> String {
                 show(d.base),
                 show(d.current),
                 change_cell(d),
-                verdict_word(d.verdict).to_string(),
+                verdict_word(d),
             ]);
         }
     }

@@ -95,6 +95,10 @@ pub struct BenchConfig {
     pub timeout_ms: u64,
     /// Seed for the shuffle and the Poisson arrivals; recorded so a run can be replayed.
     pub seed: u64,
+    /// `OMC_ECHO_DELAY` when an `echo` target ran under it: the simulated latency is what an
+    /// echo run measures, so runs with different delays must not compare as the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub echo_delay: Option<String>,
 }
 
 /// The fields excluded from [`BenchConfig::hash`]: they change how many samples there are or the

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::provider::{ChatResponse, ErrorKind, ProviderError};
 
+/// The shortest generation window (first to last token) that time per output token and
+/// tokens/s are computed over; below it they are null.
+pub const MIN_GENERATION_WINDOW: Duration = Duration::from_millis(1);
+
 /// USD per million tokens, from the price table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Price {
@@ -82,7 +86,8 @@ pub struct RequestRecord {
     #[serde(default)]
     pub max_gap_ms: Option<f64>,
     /// Output tokens per second over the generation window: (tokens − 1) / (last − first token),
-    /// the tokens produced after the first one over the time they took.
+    /// the tokens produced after the first one over the time they took; null when that window
+    /// is shorter than [`MIN_GENERATION_WINDOW`].
     pub tps: Option<f64>,
     pub chunks: u32,
     pub input_tokens: Option<u64>,
@@ -175,7 +180,14 @@ impl RequestRecord {
         if let (Some(first), Some(last)) = (resp.first_token, resp.last_token) {
             let window = last.saturating_duration_since(first);
             if window > Duration::ZERO {
-                if let Some(tokens) = resp.usage.output_tokens.filter(|&t| t >= 2) {
+                // Tokens that all arrived within a millisecond came together (one read, or a
+                // provider with nothing to wait for): dividing by that window would report
+                // millions of tokens/s, a number about the clock, not the provider.
+                if let Some(tokens) = resp
+                    .usage
+                    .output_tokens
+                    .filter(|&t| t >= 2 && window >= MIN_GENERATION_WINDOW)
+                {
                     let after_first = (tokens - 1) as f64;
                     self.tpot_ms = Some(ms(window) / after_first);
                     self.tps = Some(after_first / window.as_secs_f64());

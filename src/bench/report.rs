@@ -297,9 +297,17 @@ fn error_lines(report: &BenchReport) -> Vec<String> {
         .targets
         .iter()
         .filter(|t| !t.errors.is_empty())
-        .map(|t| {
+        .flat_map(|t| {
             let kinds: Vec<String> = t.errors.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            format!("{}: {}", t.target, kinds.join(", "))
+            let mut lines = vec![format!("{}: {}", t.target, kinds.join(", "))];
+            for (kind, message) in &t.first_errors {
+                // A provider's words: control characters shown, never sent to the terminal.
+                lines.push(format!(
+                    "  first {kind}: {}",
+                    crate::terminal::line(message)
+                ));
+            }
+            lines
         })
         .collect()
 }
@@ -437,7 +445,10 @@ pub fn render_markdown(report: &BenchReport) -> String {
     if !errors.is_empty() {
         out.push_str("\n**Errors**\n\n");
         for l in errors {
-            out.push_str(&format!("- {}\n", md_escape(&l)));
+            match l.strip_prefix("  ") {
+                Some(first) => out.push_str(&format!("  - {}\n", md_escape(first))),
+                None => out.push_str(&format!("- {}\n", md_escape(&l))),
+            }
         }
     }
     if let Some(r) = &report.ranking {

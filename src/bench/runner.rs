@@ -164,7 +164,7 @@ pub enum Phase {
     Measure,
 }
 
-/// Reported after every finished request.
+/// Reported when a phase starts (`done` 0) and after every finished request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     pub phase: Phase,
@@ -309,6 +309,13 @@ where
     P: FnMut(&Progress),
 {
     let total = jobs.len() as u64;
+    // Before anything finishes: the phase and its size, so a progress display starts labelled.
+    (hooks.progress)(&Progress {
+        phase,
+        done: 0,
+        total,
+        failed: 0,
+    });
     let start = Instant::now();
     let (tx, mut rx) = mpsc::unbounded_channel::<Done>();
     // Aborts every task if this future is dropped (the caller gave up on the run).

@@ -311,6 +311,7 @@ pub struct TargetStats {
     metrics: [MetricAcc; 5],
     ok: u64,
     errors: BTreeMap<String, u64>,
+    first_errors: BTreeMap<String, String>,
     input_tokens: u64,
     output_tokens: u64,
     estimated: u64,
@@ -328,6 +329,7 @@ impl TargetStats {
             metrics: Default::default(),
             ok: 0,
             errors: BTreeMap::new(),
+            first_errors: BTreeMap::new(),
             input_tokens: 0,
             output_tokens: 0,
             estimated: 0,
@@ -363,6 +365,11 @@ impl TargetStats {
         }
         if !r.is_ok() {
             let kind = r.error_kind.clone().unwrap_or_else(|| "unknown".into());
+            if let Some(message) = &r.error {
+                self.first_errors
+                    .entry(kind.clone())
+                    .or_insert_with(|| first_line(message, 200));
+            }
             *self.errors.entry(kind).or_default() += 1;
             return;
         }
@@ -407,6 +414,7 @@ impl TargetStats {
             ok: self.ok,
             failed,
             errors: self.errors.clone(),
+            first_errors: self.first_errors.clone(),
             error_rate: if requests > 0 {
                 failed as f64 / requests as f64
             } else {
@@ -427,6 +435,15 @@ impl TargetStats {
             gap,
             tps,
         }
+    }
+}
+
+/// An error message's first line, at most `max` characters, for a report line.
+fn first_line(message: &str, max: usize) -> String {
+    let line = message.lines().next().unwrap_or_default().trim();
+    match line.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
     }
 }
 
@@ -452,6 +469,9 @@ pub struct TargetSummary {
     pub failed: u64,
     /// Failed requests by error kind (`timeout`, `rate_limited`, …).
     pub errors: BTreeMap<String, u64>,
+    /// The first failed request's error message, by kind: what to look at first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub first_errors: BTreeMap<String, String>,
     /// failed / requests, a fraction.
     pub error_rate: f64,
     pub input_tokens: u64,

@@ -13,6 +13,7 @@ use crate::vault::{self, Binding};
 pub struct AddArgs {
     /// Provider id: openai, anthropic, gemini, deepseek, openrouter, groq, mistral, xai, ollama,
     /// openai-compatible, echo
+    #[arg(add = crate::complete::providers())]
     pub provider: String,
 
     /// Name of the credential, unique in its profile [default: the provider's id]
@@ -46,6 +47,20 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     crate::store::validate_name("credential", name)?;
     let secret = args.key.read(ctx.ui, spec.id)?;
     let mut store = open_or_create(ctx)?;
+    // `echo` is a stand-in for trying omc out: the first real credential takes over as the
+    // default, so `omc run` after `omc add openai` does not keep answering offline.
+    let replaces_echo = if args.default || spec.id == "echo" {
+        None
+    } else {
+        store
+            .list_credentials(&crate::store::Filter {
+                profile: Some(ctx.profile()),
+                ..Default::default()
+            })?
+            .into_iter()
+            .find(|c| c.is_default && c.provider == "echo")
+            .map(|c| c.name)
+    };
     let cred = store_key(
         ctx,
         &mut store,
@@ -55,7 +70,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
             model: args.model.as_deref(),
             base_url: base_url.as_deref(),
             secret: &secret,
-            make_default: args.default,
+            make_default: args.default || replaces_echo.is_some(),
             validate: !args.no_validate,
         },
     )?;
@@ -70,6 +85,13 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         cred.profile,
         if cred.is_default { ", the default" } else { "" }
     ));
+    if let Some(echo) = replaces_echo {
+        ctx.out.note(format!(
+            "'{}' replaces '{echo}' (the offline echo provider) as the default; \
+             `omc default {echo}` switches back",
+            cred.name
+        ));
+    }
     Ok(())
 }
 
@@ -119,17 +141,8 @@ pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Crede
     verify(&store.meta.recipient)?;
 
     let validation = if new.validate {
-        super::validate::check_key(ctx, spec, new.base_url, secret).map_err(|e| {
-            let hint = match e.exit_code() {
-                5 => "nothing was stored: check the key (--no-validate stores it unchecked)",
-                6 | 7 => {
-                    "nothing was stored: check --base-url and the network, or retry \
-                     (--no-validate stores the key unchecked)"
-                }
-                _ => return e,
-            };
-            e.with_hint(hint)
-        })?
+        super::validate::check_key(ctx, spec, new.base_url, secret)
+            .map_err(|e| unvalidated_hint(e, "stored"))?
     } else {
         None
     };
@@ -150,6 +163,20 @@ pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Crede
         verify,
         |recipient, id, profile_id| seal(recipient, id, profile_id, spec.id, secret),
     )
+}
+
+/// A failed live check of a new key: nothing changed, and `--no-validate` is the way past it
+/// (offline, or a provider whose check is down). `done` is what did not happen ("stored").
+pub fn unvalidated_hint(e: Error, done: &str) -> Error {
+    let hint = match e.exit_code() {
+        5 => format!("nothing was {done}: check the key (--no-validate stores it unchecked)"),
+        6 | 7 => format!(
+            "nothing was {done}: check --base-url and the network, or retry \
+             (--no-validate stores the key unchecked)"
+        ),
+        _ => return e,
+    };
+    e.with_hint(hint)
 }
 
 pub fn seal(

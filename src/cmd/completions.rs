@@ -1,9 +1,9 @@
-//! `omc completions SHELL`: generated from the clap definition; touches nothing else.
+//! `omc completions SHELL`: the script that makes the shell ask omc for completions (commands,
+//! flags, provider ids, credential and profile names, bench run ids). Touches nothing else.
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
 use crate::error::Result;
 
 #[derive(Debug, Args)]
@@ -14,9 +14,10 @@ pub struct CompletionsArgs {
 }
 
 pub fn run(args: &CompletionsArgs) -> Result<()> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "omc", &mut std::io::stdout());
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    crate::complete::write_script(&args.shell.to_string(), &mut out)
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .map_err(crate::output::stdout_error)
 }
 
 /// The file name clap_complete gives each shell's script (`omc.bash`, `_omc`, …).

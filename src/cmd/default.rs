@@ -8,6 +8,7 @@ use crate::error::Result;
 #[derive(Debug, Args)]
 pub struct DefaultArgs {
     /// Credential name
+    #[arg(add = crate::complete::credentials())]
     pub name: String,
 }
 

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     /// Credential name
+    #[arg(add = crate::complete::credentials())]
     pub name: String,
 
     /// Do not ask for confirmation (required without a terminal)

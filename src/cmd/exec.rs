@@ -14,11 +14,11 @@ use crate::vault::master;
 #[derive(Debug, Args)]
 pub struct Selection {
     /// Export this credential (repeatable) [default: every provider's default credential]
-    #[arg(long = "credential", value_name = "NAME")]
+    #[arg(long = "credential", value_name = "NAME", add = crate::complete::credentials())]
     pub credentials: Vec<String>,
 
     /// Export this provider's default credential (repeatable)
-    #[arg(long = "provider", value_name = "PROVIDER")]
+    #[arg(long = "provider", value_name = "PROVIDER", add = crate::complete::providers())]
     pub providers: Vec<String>,
 }
 
@@ -100,6 +100,10 @@ fn select(ctx: &Ctx, store: &Store, sel: &Selection) -> Result<Vec<(Credential, 
             .filter(|c| c.is_provider_default)
             .map(|c| c.name)
             .collect();
+        if names.is_empty() {
+            // Running the command with no key set would only fail later, less clearly.
+            store.require_default(profile, None)?;
+        }
     }
     let mut out: Vec<(Credential, Vec<u8>)> = Vec::new();
     for name in names {

@@ -16,6 +16,7 @@ use crate::store::{Filter, audit_record};
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Credentials to put in the bundle
+    #[arg(add = crate::complete::credentials())]
     pub names: Vec<String>,
 
     /// Every credential of the profile

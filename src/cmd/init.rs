@@ -51,7 +51,11 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<()> {
 /// Create the store; `add` calls this on first use. Returns a freshly generated env identity,
 /// which the caller must show the user.
 pub fn create(ctx: &Ctx, backend: Option<Backend>) -> Result<(Store, Option<Identity>)> {
-    let from_env = master::from_env()?;
+    let from_env = if backend == Some(Backend::Env) {
+        master::from_env_nonempty()?
+    } else {
+        master::from_env()?
+    };
     let backend = backend.unwrap_or(if from_env.is_some() {
         Backend::Env
     } else {

@@ -12,6 +12,7 @@ use crate::output::stdout_error;
 #[derive(Debug, Args)]
 pub struct KeyArgs {
     /// Credential name [default: the profile's default credential]
+    #[arg(add = crate::complete::credentials())]
     pub name: Option<String>,
 }
 

@@ -12,7 +12,7 @@ use crate::time::{ago, rfc3339};
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this provider's credentials
-    #[arg(long, value_name = "PROVIDER")]
+    #[arg(long, value_name = "PROVIDER", add = crate::complete::providers())]
     pub provider: Option<String>,
 
     /// Every profile, not just the current one

@@ -139,9 +139,23 @@ impl Ctx {
     /// need the public recipient: a mismatch means the user is pointing at the wrong store.
     pub fn check_env_key(&self, store: &Store) -> Result<()> {
         if let Some((identity, source)) = vault_master::from_env()? {
-            vault_master::check_matches(&identity, &store.meta.recipient, source)?;
+            vault_master::check_matches(&identity, &store.meta.recipient, source)
+                .map_err(|e| after_rotate(store, e))?;
         }
         Ok(())
+    }
+}
+
+/// A key that is not this store's, on a store `omc master rotate` has re-keyed: most likely
+/// the key from before that rotation, so the hint names the one to use instead.
+fn after_rotate(store: &Store, e: Error) -> Error {
+    if matches!(e, Error::MasterKey { .. }) && store.was_rotated() {
+        e.with_hint(
+            "use the identity from the last `omc master rotate` (for an env store, the \
+             --new-key-file it wrote); the key from before it no longer opens this store",
+        )
+    } else {
+        e
     }
 }
 
@@ -155,7 +169,7 @@ fn recipient_changed(
     key: vault_master::MasterKey,
 ) -> Result<vault_master::MasterKey> {
     let stored = &store.meta.recipient;
-    let wrong_key = || vault_master::mismatch(key.source, stored);
+    let wrong_key = || after_rotate(store, vault_master::mismatch(key.source, stored));
     let pin = vault::pin::read(&ctx.paths).ok().flatten();
     if pin.as_ref().is_some_and(|p| p.allows(stored)) {
         // omc put this recipient there itself: the key is the one that is wrong.

@@ -8,11 +8,11 @@ use crate::error::Result;
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
     /// Credential to ask with [default: the profile's default]
-    #[arg(conflicts_with = "provider")]
+    #[arg(conflicts_with = "provider", add = crate::complete::credentials())]
     pub name: Option<String>,
 
     /// Ask with this provider's default credential
-    #[arg(long, value_name = "PROVIDER")]
+    #[arg(long, value_name = "PROVIDER", add = crate::complete::providers())]
     pub provider: Option<String>,
 }
 

@@ -16,9 +16,16 @@ pub enum ProfileCommand {
     Add { name: String },
     /// Remove a profile that holds no credentials
     #[command(visible_alias = "rm")]
-    Remove { name: String },
+    Remove {
+        #[arg(add = crate::complete::profiles())]
+        name: String,
+    },
     /// Rename a profile (its credentials stay valid)
-    Rename { old: String, new: String },
+    Rename {
+        #[arg(add = crate::complete::profiles())]
+        old: String,
+        new: String,
+    },
 }
 
 pub fn run(ctx: &Ctx, cmd: &ProfileCommand) -> Result<()> {

@@ -10,6 +10,7 @@ use crate::provider;
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// Credential name
+    #[arg(add = crate::complete::credentials())]
     pub name: String,
 
     #[command(flatten)]
@@ -31,7 +32,8 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     let validation = if args.no_validate {
         None
     } else {
-        super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)?
+        super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)
+            .map_err(|e| super::add::unvalidated_hint(e, "changed"))?
     };
     let mask = crate::mask::mask(secret.expose_secret());
     let fingerprint = store.meta.fingerprint(secret.expose_secret());

@@ -29,11 +29,11 @@ pub struct RunArgs {
     pub prompt: Option<String>,
 
     /// Credential to use [default: --provider's default, else the profile's default]
-    #[arg(long, value_name = "NAME", conflicts_with = "provider")]
+    #[arg(long, value_name = "NAME", conflicts_with = "provider", add = crate::complete::credentials())]
     pub credential: Option<String>,
 
     /// Use this provider's default credential
-    #[arg(long, value_name = "PROVIDER")]
+    #[arg(long, value_name = "PROVIDER", add = crate::complete::providers())]
     pub provider: Option<String>,
 
     /// Model [default: the credential's model, else the provider's default]
@@ -58,7 +58,7 @@ pub struct RunArgs {
 
     /// Credentials to try in order when the first fails with 429/5xx after retries, a timeout,
     /// or an unknown model (each uses its own model)
-    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…", add = crate::complete::credentials())]
     pub fallback: Vec<String>,
 
     /// Give up on a request after this long, retries included (e.g. 60s) [default: 10m, or

@@ -30,6 +30,10 @@ pub struct UsageArgs {
     /// Runs of every profile, not just the current one (implied by --group-by profile)
     #[arg(long)]
     pub all_profiles: bool,
+
+    /// Bars of tokens and cost per day under the table (auto: on a terminal)
+    #[arg(long, value_enum, default_value_t = crate::chart::Show::Auto, value_name = "WHEN")]
+    pub chart: crate::chart::Show,
 }
 
 pub fn run(ctx: &Ctx, args: &UsageArgs) -> Result<()> {
@@ -83,9 +87,39 @@ pub fn run(ctx: &Ctx, args: &UsageArgs) -> Result<()> {
                         .map_or("-".into(), |l| format!("{l:.0} ms")),
                 ]);
             }
-            ctx.out.print_table(&table)
+            ctx.out.print_table(&table)?;
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            if args.group_by == GroupBy::Day && !rows.is_empty() && args.chart.wanted(terminal) {
+                ctx.out.line("")?;
+                for line in day_chart(&rows) {
+                    ctx.out.line(line)?;
+                }
+            }
+            Ok(())
         }
     }
+}
+
+/// One line per day: a bar of its tokens and one of its cost, each scaled to the busiest day.
+fn day_chart(rows: &[UsageRow]) -> Vec<String> {
+    let tokens = |r: &UsageRow| (r.input_tokens + r.output_tokens) as f64;
+    let cost = |r: &UsageRow| r.cost_usd.unwrap_or(r.known_cost_usd);
+    let most_tokens = rows.iter().map(tokens).fold(0.0, f64::max);
+    let most_cost = rows.iter().map(cost).fold(0.0, f64::max);
+    let token_text: Vec<String> = rows.iter().map(|r| format!("{} tok", tokens(r))).collect();
+    let text_width = token_text.iter().map(String::len).max().unwrap_or(0);
+    rows.iter()
+        .zip(&token_text)
+        .map(|(r, t)| {
+            format!(
+                "{:<10}  {:<24}  {t:>text_width$}  {:<12}  ${:.6}",
+                r.group,
+                crate::chart::bar(tokens(r), most_tokens, 24),
+                crate::chart::bar(cost(r), most_cost, 12),
+                cost(r)
+            )
+        })
+        .collect()
 }
 
 /// The sum of every group.

@@ -15,6 +15,7 @@ use crate::terminal::line;
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Credentials to check [default: the profile's default]
+    #[arg(add = crate::complete::credentials())]
     pub names: Vec<String>,
 
     /// Check every credential of the profile

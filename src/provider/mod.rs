@@ -161,21 +161,57 @@ pub fn lookup(id: &str) -> Option<&'static ProviderSpec> {
         .find(|p| p.id == id || p.aliases.contains(&id.as_str()))
 }
 
-/// A provider by id or alias, or a usage error listing the known ones.
+/// A provider by id or alias, or a usage error suggesting the nearest one, or listing them.
 pub fn require(id: &str) -> crate::error::Result<&'static ProviderSpec> {
     lookup(id).ok_or_else(|| {
-        crate::error::Error::usage_hint(
-            format!("unknown provider '{id}'"),
-            format!(
-                "known providers: {}",
-                PROVIDERS
-                    .iter()
-                    .map(|p| p.id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )
+        let known = PROVIDERS
+            .iter()
+            .map(|p| p.id)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint = match suggest(id) {
+            Some(near) => format!("did you mean '{near}'? (known providers: {known})"),
+            None => format!("known providers: {known}"),
+        };
+        crate::error::Error::usage_hint(format!("unknown provider '{id}'"), hint)
     })
+}
+
+/// The known id or alias closest to a mistyped one, when it is close: at most one edit per
+/// four characters (a swapped pair of letters counts as one edit).
+fn suggest(id: &str) -> Option<&'static str> {
+    let id = id.trim().to_ascii_lowercase();
+    PROVIDERS
+        .iter()
+        .flat_map(|p| std::iter::once(p.id).chain(p.aliases.iter().copied()))
+        .map(|known| (edit_distance(&id, known), known))
+        .filter(|(d, known)| *d > 0 && *d <= 1.max(known.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, known)| known)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions, transpositions.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 impl ProviderSpec {
@@ -200,6 +236,18 @@ impl ProviderSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_provider_gets_the_nearest_id() {
+        assert_eq!(suggest("opnai"), Some("openai"));
+        assert_eq!(suggest("anthropc"), Some("anthropic"));
+        assert_eq!(suggest("gemni"), Some("gemini"));
+        assert_eq!(suggest("gorq"), Some("groq"));
+        assert_eq!(suggest("OPENAI-COMPATBLE"), Some("openai-compatible"));
+        assert_eq!(suggest("llama"), Some("ollama"));
+        assert_eq!(suggest("cohere"), None);
+        assert_eq!(suggest("x"), None);
+    }
 
     #[test]
     fn only_https_bases_need_tls() {

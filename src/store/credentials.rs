@@ -485,17 +485,23 @@ fn check_new(conn: &Connection, profile: &str, name: &str, fingerprint: &[u8]) -
             format!("choose another with --name, or replace its key: omc rotate {name}"),
         ));
     }
-    let same: Option<String> = conn
+    let same: Option<(String, String)> = conn
         .query_row(
-            &format!("SELECT c.name {live} AND c.fingerprint = ?2"),
+            &format!("SELECT c.name, c.provider {live} AND c.fingerprint = ?2"),
             (profile, fingerprint),
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    if let Some(existing) = same {
+    if let Some((existing, provider)) = same {
         return Err(Error::conflict(
-            format!("this key is already stored in profile '{profile}' as '{existing}'"),
-            "the same secret is stored once per profile",
+            format!(
+                "this key is already stored in profile '{profile}' as '{existing}' ({provider})"
+            ),
+            format!(
+                "a secret is stored once per profile: use '{existing}', or give it another key \
+                 with `omc rotate {existing}` and add this one (--name picks its name), or add \
+                 it to another profile with --profile"
+            ),
         ));
     }
     Ok(())

@@ -6,6 +6,7 @@ mod audit;
 mod bench;
 mod credentials;
 mod ledger;
+mod peek;
 mod profiles;
 pub mod schema;
 mod usage;
@@ -22,6 +23,7 @@ pub use audit::{AuditEntry, Chain, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
 pub use ledger::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
+pub use peek::Peek;
 pub use profiles::{Profile, validate_name};
 pub use usage::{GroupBy, Limits, Today, UsageRow};
 
@@ -226,6 +228,18 @@ impl Store {
     pub fn refresh_recipient(&mut self) -> Result<()> {
         self.meta.recipient = current_recipient(&self.conn)?;
         Ok(())
+    }
+
+    /// Whether `omc master rotate` has replaced the key the store was created with.
+    pub fn was_rotated(&self) -> bool {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM meta WHERE key = 'previous_recipient'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()
+            .is_ok_and(|found| found.is_some())
     }
 
     pub fn conn(&self) -> &Connection {

@@ -98,7 +98,29 @@ pub struct StoreKeyInfo<'a> {
 }
 
 /// The identity from `OMC_MASTER_KEY` or `OMC_MASTER_KEY_FILE`, if either is set.
+///
+/// A variable that is set but empty is an error, not "unset": it is what
+/// `export OMC_MASTER_KEY="$(omc init --backend env)"` leaves behind when `init` failed, and
+/// treating it as unset would send omc to the keyring with a confusing error.
 pub fn from_env() -> Result<Option<(Identity, Source)>> {
+    for name in [ENV_KEY, ENV_KEY_FILE] {
+        if std::env::var_os(name).is_some_and(|v| v.to_string_lossy().trim().is_empty()) {
+            return Err(Error::master(
+                format!("{name} is set but empty"),
+                format!(
+                    "set it to the store's AGE-SECRET-KEY-1… identity{}, or `unset {name}`; \
+                     if it came from `$(omc init --backend env)`, that command failed: see its error",
+                    if name == ENV_KEY_FILE { " file" } else { "" }
+                ),
+            ));
+        }
+    }
+    from_env_nonempty()
+}
+
+/// As [`from_env`], but an empty variable counts as unset: for `omc init --backend env`, which
+/// makes the key that variable is waiting for.
+pub fn from_env_nonempty() -> Result<Option<(Identity, Source)>> {
     if let Some(value) = std::env::var_os(ENV_KEY).filter(|v| !v.is_empty()) {
         let value = SecretString::from(value.to_string_lossy().into_owned());
         return Ok(Some((

@@ -70,10 +70,17 @@ fn changes_are_judged_with_the_uncertainty() {
         let want = if judged {
             Verdict::Better
         } else {
-            Verdict::Unchanged
+            Verdict::TooFewSamples
         };
         assert_eq!(d.verdict, want, "{}", d.metric);
     }
+    // Regression: such a statistic read "-30% [-30%, -30%] no significant change"; it says
+    // why there is no verdict instead.
+    let text = render_comparison(&faster);
+    assert!(
+        text.contains("too few samples (p95 needs ≥ 100 per run)"),
+        "{text}"
+    );
     let many = |v: f64| target_summary("openai/a", Some(summary(600, v, 2.0)));
     let c = compare_targets(&[many(100.0)], &[many(70.0)]);
     assert!(

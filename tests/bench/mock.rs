@@ -163,6 +163,7 @@ pub fn config(targets: Vec<TargetSpec>, prompts: &[&str], runs: u32, load: Load)
         stream: true,
         timeout_ms: 60_000,
         seed: 7,
+        echo_delay: None,
     }
 }
 
@@ -202,6 +203,7 @@ pub fn target_summary(label: &str, ttft: Option<Summary>) -> TargetSummary {
         ok,
         failed: 0,
         errors: BTreeMap::new(),
+        first_errors: BTreeMap::new(),
         error_rate: 0.0,
         input_tokens: 0,
         output_tokens: 0,

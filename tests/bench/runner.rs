@@ -134,10 +134,19 @@ async fn closed_loop_sends_in_schedule_order_and_excludes_warmup() {
     assert_eq!(t0.requests_per_s, 2.857);
     assert!(!out.interrupted);
 
-    assert_eq!(
-        progress.iter().filter(|p| p.phase == Phase::Warmup).count(),
-        4
-    );
+    // Each phase is announced before its first request finishes, then counts from 1.
+    let warmup: Vec<_> = progress
+        .iter()
+        .filter(|p| p.phase == Phase::Warmup)
+        .collect();
+    assert_eq!(warmup.len(), 5);
+    assert_eq!((warmup[0].done, warmup[0].total), (0, 4));
+    let measure: Vec<_> = progress
+        .iter()
+        .filter(|p| p.phase == Phase::Measure)
+        .collect();
+    assert_eq!((measure[0].done, measure[0].total), (0, 12));
+    assert_eq!(measure[1].done, 1);
     assert_eq!(
         *progress.last().unwrap(),
         Progress {

@@ -21,6 +21,7 @@ pub struct HistoryArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The run's id (see `omc bench history`), or `last`
+    #[arg(add = crate::complete::bench_runs())]
     pub id: String,
 
     /// Report format (--json is --format json)
@@ -35,8 +36,10 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// The base run's id (`last`: the latest run with a report)
+    #[arg(add = crate::complete::bench_runs())]
     pub base: String,
     /// The run compared with it (`last`: the latest run with a report)
+    #[arg(add = crate::complete::bench_runs())]
     pub current: String,
     /// Compare even when the runs were configured differently
     #[arg(long)]

@@ -64,11 +64,11 @@ impl FormatArg {
 pub struct RunArgs {
     /// Credentials to benchmark, comma-separated or repeated [default: the profile's default
     /// credential]
-    #[arg(long, value_name = "NAME,…", value_delimiter = ',')]
+    #[arg(long, value_name = "NAME,…", value_delimiter = ',', add = crate::complete::credentials())]
     pub credential: Vec<String>,
 
     /// Benchmark these providers' default credentials (comma-separated or repeated)
-    #[arg(long, value_name = "PROVIDER,…", value_delimiter = ',')]
+    #[arg(long, value_name = "PROVIDER,…", value_delimiter = ',', add = crate::complete::providers())]
     pub provider: Vec<String>,
 
     /// Models to ask each credential for, comma-separated or repeated; targets are
@@ -132,7 +132,7 @@ pub struct RunArgs {
     pub requests_out: Option<PathBuf>,
 
     /// Compare with a stored run: its id, or `last` (the latest run with the same configuration)
-    #[arg(long, value_name = "ID|last")]
+    #[arg(long, value_name = "ID|last", add = crate::complete::bench_runs())]
     pub baseline: Option<String>,
 
     /// Fail (exit 9) when EXPR holds for any target, e.g. ttft.p95>800ms, error_rate>1%,
@@ -149,6 +149,11 @@ pub struct RunArgs {
     /// records it]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// A latency histogram per target under the table (TTFT; end-to-end with --no-stream)
+    /// [auto: on a terminal, with the table format]
+    #[arg(long, value_enum, default_value_t = crate::chart::Show::Auto, value_name = "WHEN")]
+    pub histogram: crate::chart::Show,
 }
 
 pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {

@@ -110,6 +110,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         stream: !args.no_stream,
         timeout_ms: timeout.as_millis().min(u128::from(u64::MAX)) as u64,
         seed: args.seed.unwrap_or_else(rand::random),
+        echo_delay: targets
+            .iter()
+            .any(|t| t.spec.provider == "echo")
+            .then(|| std::env::var(crate::provider::echo::DELAY_VAR).ok())
+            .flatten(),
     };
     config.validate()?;
     let config_hash = config.hash();
@@ -208,6 +213,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 
     let labels: Vec<String> = config.targets.iter().map(TargetSpec::label).collect();
     let mut spend = vec![Spend::default(); labels.len()];
+    // Each target's measured latencies, for the histogram under the table.
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
+    let stream = !args.no_stream;
     let bar = progress_bar(ctx);
     let stop = Stop::new();
     let outcome = crate::runtime::block_on_multi(async {
@@ -215,16 +223,23 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let sink = |r: &RequestRecord| {
             if let Some(i) = labels.iter().position(|l| *l == r.target) {
                 spend[i].add(r);
+                let latency = if stream { r.ttft_ms } else { Some(r.e2e_ms) };
+                if let (false, true, Some(ms)) = (r.warmup, r.is_ok(), latency) {
+                    latencies[i].push(ms);
+                }
             }
             writer.send(r)
         };
         let mut phase = None;
         let progress = |p: &crate::bench::Progress| {
             if phase != Some(p.phase) {
+                // A phase of its own: the count, rate and eta start again from zero.
                 phase = Some(p.phase);
+                bar.reset();
+                bar.set_prefix("");
                 bar.set_length(p.total);
                 bar.set_message(match p.phase {
-                    Phase::Warmup => "warmup",
+                    Phase::Warmup => "warm-up",
                     Phase::Measure => "measuring",
                 });
             }
@@ -299,6 +314,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     } else {
         render(&report, format, ctx.out.color)?
     })?;
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if format == crate::bench::Format::Table && args.histogram.wanted(terminal) {
+        print(&histograms(&labels, &latencies, stream))?;
+    }
     // After stdout, so a file that cannot be written loses neither the report nor the gates.
     let out_error = match (&args.out, out_file.as_mut()) {
         (Some(path), Some(file)) => {
@@ -467,6 +486,23 @@ fn evaluate(
     gate::evaluate(gates, &report.targets, base)
 }
 
+/// One latency histogram per target that has latencies, as oha prints one.
+fn histograms(labels: &[String], latencies: &[Vec<f64>], stream: bool) -> String {
+    let what = if stream { "TTFT" } else { "End-to-end latency" };
+    let mut out = String::new();
+    for (label, values) in labels.iter().zip(latencies) {
+        let lines = crate::chart::histogram(values, 8, 30, gate::fmt_ms);
+        if lines.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n{what}, {label}:\n"));
+        for line in lines {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
+}
+
 /// When every measured request of a target failed, the run says nothing about that target's
 /// speed: exit with what the provider said (5 rejected key, 7 rate limited, 6 otherwise).
 fn all_failed(report: &BenchReport) -> Vec<Error> {
@@ -479,20 +515,31 @@ fn all_failed(report: &BenchReport) -> Vec<Error> {
             .map(|(k, n)| (k.as_str(), *n))
             .unwrap_or(("unknown", 0));
         let provider = t.provider.clone();
-        let message = format!(
-            "every measured request to {} failed ({n} {kind}); the report above has the details",
-            t.target
-        );
+        let message = match t.first_errors.get(kind) {
+            Some(first) => format!(
+                "every measured request to {} failed ({n} {kind}); the first said: {first}",
+                t.target
+            ),
+            None => format!("every measured request to {} failed ({n} {kind})", t.target),
+        };
         let e = match kind {
             "auth" => Error::Auth { provider, message },
             "rate_limited" => Error::RateLimited { provider, message },
             _ => Error::Provider { provider, message },
         };
         // The runner's own hints (--fallback) do not apply to a benchmark.
-        match kind {
-            "rate_limited" => e.with_hint("lower --concurrency or --rate, or wait and rerun"),
-            _ => e,
-        }
+        let hint = match kind {
+            "rate_limited" => "lower --concurrency or --rate, or wait and rerun".to_owned(),
+            "auth" => format!("check the key: omc validate {}", t.credential),
+            "timeout" => "raise --timeout, or check the provider's status".to_owned(),
+            "model_not_found" => format!("pick a model it offers: omc models {}", t.credential),
+            _ => format!(
+                "check the network and the credential's base URL (`omc list`), then \
+                 `omc validate {}`",
+                t.credential
+            ),
+        };
+        e.with_hint(hint)
     })
     .collect()
 }

@@ -1,0 +1,145 @@
+//! Help and man pages read like gh's or cargo's: a command's own flags first, the global ones
+//! under their own heading, and man pages with EXAMPLES, EXIT STATUS and ENVIRONMENT.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+fn omc(args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("OMC_HOME", "/nonexistent/omc-home")
+        .args(args)
+        .output()
+        .unwrap();
+    ok(&out)
+}
+
+fn man_page(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man").join(name)).unwrap()
+}
+
+/// Regression: `omc add --help` interleaved --profile, --json, -q, -v, --color with --name,
+/// --key-stdin…
+#[test]
+fn help_lists_the_commands_own_flags_before_the_global_ones() {
+    for help in [omc(&["add", "--help"]), omc(&["add", "-h"])] {
+        let own = help.find("Options:").expect("an Options heading");
+        let global = help
+            .find("Global options:")
+            .expect("a Global options heading");
+        assert!(own < global, "{help}");
+        let (own_section, global_section) = help.split_at(global);
+        for flag in ["--name", "--key-stdin", "--key-env", "--no-validate"] {
+            assert!(own_section[own..].contains(flag), "{flag}: {help}");
+        }
+        for flag in [
+            "--profile",
+            "--json",
+            "--quiet",
+            "--verbose",
+            "--color",
+            "--no-input",
+        ] {
+            assert!(
+                !own_section.contains(flag),
+                "{flag} among add's own: {help}"
+            );
+            assert!(global_section.contains(flag), "{flag}: {help}");
+        }
+    }
+    // The man page has the same split.
+    let page = man_page("omc-add.1");
+    let global = page.find(".SH \"GLOBAL OPTIONS\"").expect("GLOBAL OPTIONS");
+    assert!(page.find(".SH OPTIONS").unwrap() < global);
+    assert!(page[global..].contains("\\-\\-profile"));
+}
+
+#[test]
+fn profile_is_not_offered_where_it_means_nothing() {
+    for sub in ["init", "completions", "man"] {
+        let help = omc(&[sub, "--help"]);
+        assert!(!help.contains("--profile"), "{sub}: {help}");
+        assert!(help.contains("--json"), "{sub} keeps the other globals");
+        assert!(
+            !man_page(&format!("omc-{sub}.1")).contains("\\-\\-profile"),
+            "{sub}"
+        );
+    }
+    assert!(omc(&["list", "--help"]).contains("--profile"));
+    // Still accepted (scripts that pass it everywhere keep working), before or after the command.
+    let home = Home::new();
+    ok(&run(home.cmd().args(["--profile", "work", "init"])));
+    let home = Home::new();
+    ok(&run(home.cmd().args(["init", "--profile", "work"])));
+}
+
+#[test]
+fn man_pages_have_examples_exit_status_and_environment() {
+    let top = man_page("omc.1");
+    for section in [".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH ENVIRONMENT"] {
+        assert!(top.contains(section), "omc.1 lacks {section}");
+    }
+    for var in ["OMC_HOME", "OMC_MASTER_KEY", "OMC_PROFILE", "NO_COLOR"] {
+        assert!(top.contains(var), "{var}");
+    }
+    // The examples have their own section, not clap's "EXTRA".
+    assert!(!top.contains(".SH EXTRA"));
+    for page in ["omc-add.1", "omc-run.1", "omc-bench.1", "omc-exec.1"] {
+        let text = man_page(page);
+        assert!(text.contains(".SH EXAMPLES"), "{page}");
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{page}");
+        assert!(!text.contains(".SH ENVIRONMENT"), "{page}");
+    }
+    assert!(man_page("omc-exec.1").contains(".B 127"));
+    assert!(man_page("omc-bench.1").contains(".B 9\n"));
+    // Every page says how it exits.
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("man")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(".SH \"EXIT STATUS\""), "{}", path.display());
+    }
+}
+
+/// On a terminal `omc man` shows the page formatted (through `man -l`), not raw roff; piped it
+/// stays roff (checked in packaging.rs against the committed omc.1).
+#[test]
+fn omc_man_on_a_terminal_is_formatted() {
+    let have = |tool: &str| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("script") || !have("man") {
+        eprintln!("skipped: needs script(1) and man(1)");
+        return;
+    }
+    let out = Command::new("script")
+        .args(["-qec", &format!("'{BIN}' man"), "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OMC_HOME", "/nonexistent/omc-home")
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .env("TERM", "dumb")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Drop terminal bold/underline (overstrike: a character and a backspace).
+    let raw = stdout(&out);
+    let mut plain = String::new();
+    for c in raw.chars() {
+        if c == '\u{8}' {
+            plain.pop();
+        } else {
+            plain.push(c);
+        }
+    }
+    assert!(plain.contains("General Commands Manual"), "{plain}");
+    assert!(plain.contains("EXIT STATUS"), "{plain}");
+    assert!(!plain.contains(".SH"), "raw roff on a terminal: {plain}");
+}
