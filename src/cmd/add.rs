@@ -1,12 +1,13 @@
 //! `omc add PROVIDER`: store an API key, encrypted to the store's recipient.
 
 use clap::Args;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::{Ctx, KeyInput};
 use crate::error::{Error, Result};
 use crate::provider::{self, ProviderSpec};
-use crate::store::{NewCredential, Store};
+use crate::creds::NewCred;
+use crate::store::Store;
 use crate::vault::{self, Binding};
 
 #[derive(Debug, Args)]
@@ -46,7 +47,7 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     crate::store::validate_name("credential", name)?;
     let secret = args.key.read(ctx.ui, spec.id)?;
 
-    let mut store = match Store::open(&ctx.paths)? {
+    let store = match Store::open(&ctx.paths)? {
         Some(store) => {
             ctx.check_env_key(&store)?;
             store
@@ -65,8 +66,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     };
 
     // Before the live check: a duplicate is refused without sending its key anywhere.
-    let fingerprint = store.meta.fingerprint(secret.expose_secret());
-    store.check_new_credential(ctx.profile(), name, &fingerprint)?;
+    let mut creds = ctx.backend(store)?;
+    creds.check_new(name, &secret)?;
 
     let validation = if args.no_validate {
         None
@@ -84,21 +85,16 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         })?
     };
 
-    let recipient = vault::parse_recipient(&store.meta.recipient)?;
-    let mask = crate::mask::mask(secret.expose_secret());
-    let cred = store.insert_credential(
-        &NewCredential {
-            profile: ctx.profile(),
+    let cred = creds.add(
+        &NewCred {
             name,
             provider: spec.id,
             model: args.model.as_deref(),
             base_url: base_url.as_deref(),
-            mask: &mask,
-            fingerprint: &fingerprint,
             make_default: args.default,
             validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
         },
-        |id, profile_id| seal(&recipient, id, profile_id, spec.id, &secret),
+        &secret,
     )?;
     if ctx.global.json {
         return ctx.out.json(&super::list::View::from(&cred));

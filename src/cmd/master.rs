@@ -136,6 +136,7 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     crash_point("rotate-after-stash");
 
     let rows = store.all_ciphertexts()?;
+    let logins = store.sealed_logins()?;
     let old_recipient = store.meta.recipient.clone();
     let count = rows.len();
     store.write(|tx| {
@@ -155,6 +156,17 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
             if i + 1 == count / 2 + 1 {
                 crash_point("rotate-mid-reencrypt");
             }
+        }
+        // Vault profiles' stored logins are sealed to the master key too.
+        for login in &logins {
+            let binding = Binding {
+                credential_id: crate::store::LOGIN_BINDING,
+                profile_id: login.profile_id,
+                provider: crate::store::LOGIN_PROVIDER,
+            };
+            let secret = vault::open(&old.identity, &binding, &login.ciphertext)?;
+            let sealed = vault::seal(&recipient, &binding, &secret)?;
+            crate::store::reseal_login(tx, login.profile_id, &sealed)?;
         }
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'recipient'",

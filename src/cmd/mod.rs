@@ -17,6 +17,7 @@ pub mod man;
 pub mod master;
 pub mod models;
 pub mod profile;
+pub mod profile_vault;
 pub mod rotate;
 pub mod run;
 pub mod usage;
@@ -28,6 +29,7 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::cli::GlobalArgs;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::paths::Paths;
@@ -74,6 +76,25 @@ impl Ctx {
     /// The existing store, or "not found" with the command that creates one.
     pub fn store(&self) -> Result<Store> {
         Store::open_existing(&self.paths)
+    }
+
+    /// The credentials of the current profile, wherever they live (this store, or OpenBao /
+    /// Vault for a profile added with `--backend vault`).
+    pub fn credentials(&self) -> Result<Box<dyn CredentialBackend>> {
+        let store = self.store()?;
+        self.backend(store)
+    }
+
+    /// [`Ctx::credentials`] on a store already open.
+    pub fn backend(&self, store: Store) -> Result<Box<dyn CredentialBackend>> {
+        crate::creds::open(store, self.profile(), self.unlocker())
+    }
+
+    pub fn unlocker(&self) -> crate::creds::Unlocker {
+        crate::creds::Unlocker {
+            paths: self.paths.clone(),
+            ui: self.ui,
+        }
     }
 
     /// The store's master key, from the first source that has it.

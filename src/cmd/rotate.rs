@@ -1,12 +1,10 @@
 //! `omc rotate NAME`: replace a credential's key (checked with the provider first).
 
 use clap::Args;
-use secrecy::ExposeSecret;
 
 use super::{Ctx, KeyInput};
 use crate::error::Result;
 use crate::provider;
-use crate::vault;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -22,9 +20,10 @@ pub struct RotateArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
-    let mut store = ctx.store()?;
+    let store = ctx.store()?;
     ctx.check_env_key(&store)?;
-    let (cred, _) = store.credential(ctx.profile(), &args.name)?;
+    let mut creds = ctx.backend(store)?;
+    let cred = creds.get(&args.name)?;
     let spec = provider::require(&cred.provider)?;
     let secret = args.key.read(ctx.ui, spec.id)?;
     let validation = if args.no_validate {
@@ -32,21 +31,9 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     } else {
         super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)?
     };
-    let recipient = vault::parse_recipient(&store.meta.recipient)?;
-    let ciphertext = super::add::seal(
-        &recipient,
-        &cred.id,
-        cred.profile_id,
-        &cred.provider,
-        &secret,
-    )?;
-    let mask = crate::mask::mask(secret.expose_secret());
-    let fingerprint = store.meta.fingerprint(secret.expose_secret());
-    store.replace_secret(
+    let mask = creds.rotate(
         &cred,
-        &mask,
-        &fingerprint,
-        &ciphertext,
+        &secret,
         validation.as_ref().map(|v| (v.status, v.latency_ms)),
     )?;
     if ctx.global.json {

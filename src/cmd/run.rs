@@ -14,7 +14,8 @@ use crate::provider::{
     ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
     estimate_tokens,
 };
-use crate::store::{Credential, RunEnd, RunStart, Store};
+use crate::creds::CredentialBackend;
+use crate::store::{Credential, RunEnd, RunStart};
 
 /// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.
 const DEFAULT_MAX_TOKENS: u32 = 1024;
@@ -100,11 +101,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         None => None,
     };
 
-    let mut store = ctx.store()?;
-    store.ledger_durability()?;
-    let candidates = candidates(ctx, &store, args)?;
-    let key = ctx.unlock(&store)?;
-    let tls = candidates.iter().any(|(c, _)| {
+    let mut creds = ctx.credentials()?;
+    creds.store().ledger_durability()?;
+    let candidates = candidates(creds.as_mut(), args)?;
+    let tls = candidates.iter().any(|c| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
     });
     let client = Client::new(ClientOptions {
@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 
     let stream_to_stdout = !args.no_stream && !ctx.global.json;
     let mut failed: Vec<String> = Vec::new();
-    for (i, (cred, ciphertext)) in candidates.iter().enumerate() {
+    for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
         let model = match (i, &args.model) {
             (0, Some(m)) => m.clone(),
@@ -136,7 +136,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let reserve = estimate_tokens(&prompt)
             + args.system.as_deref().map_or(0, estimate_tokens)
             + u64::from(max_tokens);
-        let (run_id, warning) = store.begin_run(&RunStart {
+        let (run_id, warning) = creds.store().begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
@@ -147,8 +147,21 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         if let Some(w) = warning {
             ctx.out.warn(w);
         }
-        let secret = super::decrypt(&key, cred, ciphertext)?;
-        store.mark_used(&[cred], "run", Some(&model))?;
+        // A key that cannot be had (master key locked, engine unreachable) ends the ledger row.
+        let secret = match creds.reveal(cred) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = creds.store().finish_run(
+                    run_id,
+                    &RunEnd {
+                        status: "error",
+                        ..RunEnd::default()
+                    },
+                );
+                return Err(e);
+            }
+        };
+        creds.mark_used(&[cred], "run", Some(&model))?;
         let target = Target {
             spec,
             base_url: cred.base_url.as_deref(),
@@ -182,7 +195,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         match outcome {
             Outcome::Done(resp) => {
                 let cost = cost(&prices, spec.id, &resp, &model);
-                store.finish_run(
+                creds.store().finish_run(
                     run_id,
                     &RunEnd {
                         status: "ok",
@@ -200,7 +213,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             }
             Outcome::Interrupted => {
                 let out_tokens = estimate_tokens(&partial);
-                store.finish_run(
+                creds.store().finish_run(
                     run_id,
                     &RunEnd {
                         status: "interrupted",
@@ -217,7 +230,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             }
             Outcome::Failed(e) => {
                 let kind = format!("{:?}", e.kind).to_lowercase();
-                store.finish_run(
+                creds.store().finish_run(
                     run_id,
                     &RunEnd {
                         status: "error",
@@ -227,7 +240,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 )?;
                 let more = i + 1 < candidates.len();
                 if e.falls_back() && more && partial.is_empty() {
-                    let next = &candidates[i + 1].0.name;
+                    let next = &candidates[i + 1].name;
                     ctx.out.warn(format!(
                         "{} failed ({}); falling back to {next}",
                         cred.name,
@@ -314,20 +327,19 @@ fn read_prompt(arg: Option<&str>) -> Result<String> {
 }
 
 /// The credential to use, then the `--fallback` ones, each with its ciphertext.
-fn candidates(ctx: &Ctx, store: &Store, args: &RunArgs) -> Result<Vec<(Credential, Vec<u8>)>> {
-    let profile = ctx.profile();
+fn candidates(creds: &mut dyn CredentialBackend, args: &RunArgs) -> Result<Vec<Credential>> {
     let first = match (&args.credential, &args.provider) {
         (Some(n), _) => n.clone(),
         (None, Some(p)) => {
             let spec = crate::provider::require(p)?;
-            store.require_default(profile, Some(spec.id))?
+            creds.default_name(Some(spec.id))?
         }
-        (None, None) => store.require_default(profile, None)?,
+        (None, None) => creds.default_name(None)?,
     };
-    let mut out = vec![store.credential(profile, &first)?];
+    let mut out = vec![creds.get(&first)?];
     for name in &args.fallback {
-        if out.iter().all(|(c, _)| &c.name != name) {
-            out.push(store.credential(profile, name)?);
+        if out.iter().all(|c| &c.name != name) {
+            out.push(creds.get(name)?);
         }
     }
     Ok(out)

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
-use crate::store::{Filter, RunEnd, RunStart};
+use crate::store::{RunEnd, RunStart};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -78,30 +78,25 @@ pub fn check_key(
 }
 
 pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
-    let mut store = ctx.store()?;
+    let mut creds = ctx.credentials()?;
     let names: Vec<String> = if args.all {
-        store.require_profile(ctx.profile())?;
-        store
-            .list_credentials(&Filter {
-                profile: Some(ctx.profile()),
-                ..Filter::default()
-            })?
+        creds
+            .list(None, false)?
             .into_iter()
             .map(|c| c.name)
             .collect()
     } else if args.names.is_empty() {
-        vec![store.require_default(ctx.profile(), None)?]
+        vec![creds.default_name(None)?]
     } else {
         args.names.clone()
     };
-    let key = ctx.unlock(&store)?;
     let mut checked = Vec::new();
     for name in &names {
-        let (cred, ciphertext) = store.credential(ctx.profile(), name)?;
+        let cred = creds.get(name)?;
         let spec = crate::provider::require(&cred.provider)?;
-        let secret = super::decrypt(&key, &cred, &ciphertext)?;
         let model = cred.model.as_deref().unwrap_or(spec.default_model);
-        let (run_id, _) = store.begin_run(&RunStart {
+        let secret = creds.reveal(&cred)?;
+        let (run_id, _) = creds.store().begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
@@ -128,9 +123,9 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
                 )
             }
         };
-        store.record_validation(&cred, status, latency_ms)?;
+        creds.record_validation(&cred, status, latency_ms)?;
         let kind_text = kind.map(|k| format!("{k:?}").to_lowercase());
-        store.finish_run(
+        creds.store().finish_run(
             run_id,
             &RunEnd {
                 status: if status == "valid" { "ok" } else { "error" },

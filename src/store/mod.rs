@@ -2,6 +2,7 @@
 //! migrations. It holds ciphertexts only; nothing in it can be read without the master key.
 
 mod audit;
+mod backends;
 mod bench;
 mod credentials;
 mod profiles;
@@ -15,7 +16,10 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use audit::{AuditEntry, record as audit_record};
+pub use audit::{AuditEntry, actor, record as audit_record};
+pub use backends::{
+    LOGIN_BINDING, LOGIN_PROVIDER, LoginKind, RemoteProfile, SealedLogin, reseal_login,
+};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential};
 pub use profiles::{Profile, validate_name};
