@@ -126,6 +126,10 @@ impl Kv {
             req = req.header("X-Vault-Namespace", ns);
         }
         let (status, value) = finish(location, req.send().await, Some(secret_id)).await?;
+        if status.is_client_error() && status != StatusCode::NOT_FOUND {
+            // "invalid role or secret ID" comes as a 400: a refused login all the same.
+            return Err(refused(location, StatusCode::FORBIDDEN, &value, Some(secret_id)));
+        }
         if !status.is_success() {
             return Err(refused(location, status, &value, Some(secret_id)));
         }
@@ -148,7 +152,7 @@ impl Kv {
     pub async fn list(&self) -> Result<Vec<String>> {
         let path = format!("{}/metadata/{}", self.location.mount, self.location.prefix);
         let (status, value) = self.call(Method::GET, &path, &[("list", "true")], None, None).await?;
-        if status == StatusCode::NOT_FOUND {
+        if self.absent(status, &value)? {
             return Ok(Vec::new());
         }
         self.ok(status, &value, None)?;
@@ -168,7 +172,7 @@ impl Kv {
     pub async fn metadata(&self, name: Option<&str>) -> Result<Option<Metadata>> {
         let path = self.path("metadata", name);
         let (status, value) = self.call(Method::GET, &path, &[], None, None).await?;
-        if status == StatusCode::NOT_FOUND {
+        if self.absent(status, &value)? {
             return Ok(None);
         }
         self.ok(status, &value, None)?;
@@ -211,7 +215,7 @@ impl Kv {
     pub async fn read(&self, name: &str) -> Result<Option<SecretString>> {
         let path = self.path("data", Some(name));
         let (status, value) = self.call(Method::GET, &path, &[], None, None).await?;
-        if status == StatusCode::NOT_FOUND {
+        if self.absent(status, &value)? {
             return Ok(None);
         }
         self.ok(status, &value, None)?;
@@ -272,7 +276,7 @@ impl Kv {
         let (status, value) = self
             .call(Method::PATCH, &path, &[], Some(&body), None)
             .await?;
-        if status != StatusCode::NOT_FOUND {
+        if !self.absent(status, &value)? {
             return self.ok(status, &value, None);
         }
         let set: BTreeMap<&String, &String> = fields
@@ -341,6 +345,18 @@ impl Kv {
         finish(&self.location, req.send().await, secret).await
     }
 
+    /// A 404 from the engine itself (it answers `{"errors":[]}`); a bare 404 is something
+    /// else listening at the address, which must not pass for an empty profile.
+    fn absent(&self, status: StatusCode, value: &Value) -> Result<bool> {
+        if status != StatusCode::NOT_FOUND {
+            return Ok(false);
+        }
+        if value.get("errors").is_some() || value.get("data").is_some() {
+            return Ok(true);
+        }
+        Err(malformed(&self.location, "a 404 that is not an engine reply"))
+    }
+
     fn ok(&self, status: StatusCode, value: &Value, secret: Option<&SecretString>) -> Result<()> {
         if status.is_success() {
             Ok(())
@@ -379,12 +395,23 @@ async fn finish(
 ) -> Result<(StatusCode, Value)> {
     let resp = sent.map_err(|e| unreachable_error(location, &e))?;
     let status = resp.status();
+    let json_typed = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     let bytes = resp
         .bytes()
         .await
         .map_err(|e| unreachable_error(location, &e))?;
     if bytes.is_empty() {
-        return Ok((status, Value::Null));
+        // The engine sends some refusals (a PATCH of nothing) as an empty JSON reply.
+        let value = if json_typed && !status.is_success() {
+            json!({ "errors": [] })
+        } else {
+            Value::Null
+        };
+        return Ok((status, value));
     }
     match serde_json::from_slice(&bytes) {
         Ok(v) => Ok((status, v)),

