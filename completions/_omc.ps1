@@ -280,10 +280,11 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List profiles and how many credentials each holds')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List profiles and how many credentials each holds')
-            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an empty profile')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an empty profile, here or in OpenBao / Vault (--backend vault)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a profile that holds no credentials')
             [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a profile that holds no credentials')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a profile (its credentials stay valid)')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -320,6 +321,11 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             break
         }
         'omc;profile;add' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Where the profile''s credentials live')
+            [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'The engine''s URL, e.g. https://vault.example.com:8200 (with --backend vault)')
+            [CompletionResult]::new('--mount', '--mount', [CompletionResultType]::ParameterName, 'Path of the KV v2 secret engine [default: secret]')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Folder in the engine holding this profile''s credentials [default: omc/NAME]')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Vault Enterprise / OpenBao namespace')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
@@ -329,8 +335,8 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -383,11 +389,31 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'omc;profile;login' {
+            [CompletionResult]::new('--role-id', '--role-id', [CompletionResultType]::ParameterName, 'Log in with AppRole: this role id, and the secret id from standard input')
+            [CompletionResult]::new('--approle-mount', '--approle-mount', [CompletionResultType]::ParameterName, 'Where the AppRole auth method is mounted')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--token-stdin', '--token-stdin', [CompletionResultType]::ParameterName, 'Read a token from standard input')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'omc;profile;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List profiles and how many credentials each holds')
-            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an empty profile')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an empty profile, here or in OpenBao / Vault (--backend vault)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a profile that holds no credentials')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a profile (its credentials stay valid)')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -401,6 +427,9 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             break
         }
         'omc;profile;help;rename' {
+            break
+        }
+        'omc;profile;help;login' {
             break
         }
         'omc;profile;help;help' {
@@ -881,9 +910,10 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
         }
         'omc;help;profile' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List profiles and how many credentials each holds')
-            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an empty profile')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create an empty profile, here or in OpenBao / Vault (--backend vault)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a profile that holds no credentials')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a profile (its credentials stay valid)')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted')
             break
         }
         'omc;help;profile;list' {
@@ -896,6 +926,9 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             break
         }
         'omc;help;profile;rename' {
+            break
+        }
+        'omc;help;profile;login' {
             break
         }
         'omc;help;master' {

@@ -208,6 +208,9 @@ _omc() {
             omc__subcmd__help__subcmd__profile,list)
                 cmd="omc__subcmd__help__subcmd__profile__subcmd__list"
                 ;;
+            omc__subcmd__help__subcmd__profile,login)
+                cmd="omc__subcmd__help__subcmd__profile__subcmd__login"
+                ;;
             omc__subcmd__help__subcmd__profile,remove)
                 cmd="omc__subcmd__help__subcmd__profile__subcmd__remove"
                 ;;
@@ -265,6 +268,9 @@ _omc() {
             omc__subcmd__profile,list)
                 cmd="omc__subcmd__profile__subcmd__list"
                 ;;
+            omc__subcmd__profile,login)
+                cmd="omc__subcmd__profile__subcmd__login"
+                ;;
             omc__subcmd__profile,ls)
                 cmd="omc__subcmd__profile__subcmd__list"
                 ;;
@@ -285,6 +291,9 @@ _omc() {
                 ;;
             omc__subcmd__profile__subcmd__help,list)
                 cmd="omc__subcmd__profile__subcmd__help__subcmd__list"
+                ;;
+            omc__subcmd__profile__subcmd__help,login)
+                cmd="omc__subcmd__profile__subcmd__help__subcmd__login"
                 ;;
             omc__subcmd__profile__subcmd__help,remove)
                 cmd="omc__subcmd__profile__subcmd__help__subcmd__remove"
@@ -1223,7 +1232,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__help__subcmd__profile)
-            opts="list add remove rename"
+            opts="list add remove rename login"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1251,6 +1260,20 @@ _omc() {
             return 0
             ;;
         omc__subcmd__help__subcmd__profile__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__profile__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1815,7 +1838,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__profile)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version list ls add remove rm rename help"
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version list ls add remove rm rename login help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,12 +1864,32 @@ _omc() {
             return 0
             ;;
         omc__subcmd__profile__subcmd__add)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-q -v -h -V --backend --address --mount --prefix --namespace --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "local vault" -- "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1867,7 +1910,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__profile__subcmd__help)
-            opts="list add remove rename help"
+            opts="list add remove rename login help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1922,6 +1965,20 @@ _omc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        omc__subcmd__profile__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         omc__subcmd__profile__subcmd__help__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1957,6 +2014,40 @@ _omc() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__profile__subcmd__login)
+            opts="-q -v -h -V --token-stdin --role-id --approle-mount --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --approle-mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -265,10 +265,11 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --version 'Print version'
             cand list 'List profiles and how many credentials each holds'
             cand ls 'List profiles and how many credentials each holds'
-            cand add 'Create an empty profile'
+            cand add 'Create an empty profile, here or in OpenBao / Vault (--backend vault)'
             cand remove 'Remove a profile that holds no credentials'
             cand rm 'Remove a profile that holds no credentials'
             cand rename 'Rename a profile (its credentials stay valid)'
+            cand login 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'omc;profile;list'= {
@@ -302,6 +303,11 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --version 'Print version'
         }
         &'omc;profile;add'= {
+            cand --backend 'Where the profile''s credentials live'
+            cand --address 'The engine''s URL, e.g. https://vault.example.com:8200 (with --backend vault)'
+            cand --mount 'Path of the KV v2 secret engine [default: secret]'
+            cand --prefix 'Folder in the engine holding this profile''s credentials [default: omc/NAME]'
+            cand --namespace 'Vault Enterprise / OpenBao namespace'
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
@@ -311,8 +317,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
             cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
             cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -361,11 +367,30 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'omc;profile;login'= {
+            cand --role-id 'Log in with AppRole: this role id, and the secret id from standard input'
+            cand --approle-mount 'Where the AppRole auth method is mounted'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --token-stdin 'Read a token from standard input'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'omc;profile;help'= {
             cand list 'List profiles and how many credentials each holds'
-            cand add 'Create an empty profile'
+            cand add 'Create an empty profile, here or in OpenBao / Vault (--backend vault)'
             cand remove 'Remove a profile that holds no credentials'
             cand rename 'Rename a profile (its credentials stay valid)'
+            cand login 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'omc;profile;help;list'= {
@@ -375,6 +400,8 @@ set edit:completion:arg-completer[omc] = {|@words|
         &'omc;profile;help;remove'= {
         }
         &'omc;profile;help;rename'= {
+        }
+        &'omc;profile;help;login'= {
         }
         &'omc;profile;help;help'= {
         }
@@ -810,9 +837,10 @@ set edit:completion:arg-completer[omc] = {|@words|
         }
         &'omc;help;profile'= {
             cand list 'List profiles and how many credentials each holds'
-            cand add 'Create an empty profile'
+            cand add 'Create an empty profile, here or in OpenBao / Vault (--backend vault)'
             cand remove 'Remove a profile that holds no credentials'
             cand rename 'Rename a profile (its credentials stay valid)'
+            cand login 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted'
         }
         &'omc;help;profile;list'= {
         }
@@ -821,6 +849,8 @@ set edit:completion:arg-completer[omc] = {|@words|
         &'omc;help;profile;remove'= {
         }
         &'omc;help;profile;rename'= {
+        }
+        &'omc;help;profile;login'= {
         }
         &'omc;help;master'= {
             cand status 'Where the master key comes from, and whether it unlocks this store'

@@ -210,24 +210,25 @@ complete -c omc -n "__fish_omc_using_subcommand env" -s v -l verbose -d 'Log mor
 complete -c omc -n "__fish_omc_using_subcommand env" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand env" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand env" -s V -l version -d 'Print version'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -l profile -d 'Profile to work in' -r
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -l color -d 'When to use colour' -r -f -a "auto\t''
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -l json -d 'Print one JSON document on stdout, nothing else there'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -s q -l quiet -d 'Print less: errors only on stderr'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -s h -l help -d 'Print help'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -s V -l version -d 'Print version'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "list" -d 'List profiles and how many credentials each holds'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "ls" -d 'List profiles and how many credentials each holds'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "add" -d 'Create an empty profile'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "remove" -d 'Remove a profile that holds no credentials'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "rm" -d 'Remove a profile that holds no credentials'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "rename" -d 'Rename a profile (its credentials stay valid)'
-complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "list" -d 'List profiles and how many credentials each holds'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "ls" -d 'List profiles and how many credentials each holds'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "add" -d 'Create an empty profile, here or in OpenBao / Vault (--backend vault)'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "remove" -d 'Remove a profile that holds no credentials'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "rm" -d 'Remove a profile that holds no credentials'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "rename" -d 'Rename a profile (its credentials stay valid)'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "login" -d 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted'
+complete -c omc -n "__fish_omc_using_subcommand profile; and not __fish_seen_subcommand_from list ls add remove rm rename login help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from list" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -250,6 +251,12 @@ complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcomm
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from ls" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l backend -d 'Where the profile\'s credentials live' -r -f -a "local\t'This store (SQLite, age-encrypted)'
+vault\t'OpenBao or HashiCorp Vault, KV version 2'"
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l address -d 'The engine\'s URL, e.g. https://vault.example.com:8200 (with --backend vault)' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l mount -d 'Path of the KV v2 secret engine [default: secret]' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l prefix -d 'Folder in the engine holding this profile\'s credentials [default: omc/NAME]' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l namespace -d 'Vault Enterprise / OpenBao namespace' -r
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -259,7 +266,7 @@ complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcomm
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print less: errors only on stderr'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
-complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from remove" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from remove" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -294,10 +301,25 @@ complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcomm
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from rename" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l role-id -d 'Log in with AppRole: this role id, and the secret id from standard input' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l approle-mount -d 'Where the AppRole auth method is mounted' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l profile -d 'Profile to work in' -r
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l token-stdin -d 'Read a token from standard input'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l json -d 'Print one JSON document on stdout, nothing else there'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print less: errors only on stderr'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -l no-input -d 'Never prompt; fail with a message naming the flag to pass instead'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "list" -d 'List profiles and how many credentials each holds'
-complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create an empty profile'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create an empty profile, here or in OpenBao / Vault (--backend vault)'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a profile that holds no credentials'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Rename a profile (its credentials stay valid)'
+complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "login" -d 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted'
 complete -c omc -n "__fish_omc_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand master; and not __fish_seen_subcommand_from status rotate help" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand master; and not __fish_seen_subcommand_from status rotate help" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -617,9 +639,10 @@ complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcom
 complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "man" -d 'Print or write the man pages'
 complete -c omc -n "__fish_omc_using_subcommand help; and not __fish_seen_subcommand_from init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List profiles and how many credentials each holds'
-complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "add" -d 'Create an empty profile'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "add" -d 'Create an empty profile, here or in OpenBao / Vault (--backend vault)'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "remove" -d 'Remove a profile that holds no credentials'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "rename" -d 'Rename a profile (its credentials stay valid)'
+complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "login" -d 'Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from master" -f -a "status" -d 'Where the master key comes from, and whether it unlocks this store'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from master" -f -a "rotate" -d 'Re-encrypt every credential to a new master key, atomically'
 complete -c omc -n "__fish_omc_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "history" -d 'List stored benchmark runs, newest first'

@@ -46,7 +46,9 @@ impl Location {
         }
         let mount = check_path("--mount", mount)?;
         let prefix = check_path("--prefix", prefix)?;
-        let namespace = namespace.map(|n| check_path("--namespace", n)).transpose()?;
+        let namespace = namespace
+            .map(|n| check_path("--namespace", n))
+            .transpose()?;
         Ok(Location {
             address: address.to_owned(),
             mount,
@@ -128,7 +130,12 @@ impl Kv {
         let (status, value) = finish(location, req.send().await, Some(secret_id)).await?;
         if status.is_client_error() && status != StatusCode::NOT_FOUND {
             // "invalid role or secret ID" comes as a 400: a refused login all the same.
-            return Err(refused(location, StatusCode::FORBIDDEN, &value, Some(secret_id)));
+            return Err(refused(
+                location,
+                StatusCode::FORBIDDEN,
+                &value,
+                Some(secret_id),
+            ));
         }
         if !status.is_success() {
             return Err(refused(location, status, &value, Some(secret_id)));
@@ -151,7 +158,9 @@ impl Kv {
     /// Names of the credentials under the prefix (sub-folders are not credentials).
     pub async fn list(&self) -> Result<Vec<String>> {
         let path = format!("{}/metadata/{}", self.location.mount, self.location.prefix);
-        let (status, value) = self.call(Method::GET, &path, &[("list", "true")], None, None).await?;
+        let (status, value) = self
+            .call(Method::GET, &path, &[("list", "true")], None, None)
+            .await?;
         if self.absent(status, &value)? {
             return Ok(Vec::new());
         }
@@ -222,17 +231,15 @@ impl Kv {
         let key = value
             .pointer("/data/data/key")
             .and_then(Value::as_str)
-            .ok_or_else(|| {
-                Error::Store {
-                    message: format!(
-                        "{}/{name} on {} holds no 'key' field",
-                        self.location.display(),
-                        self.location.address
-                    ),
-                    hint: "omc stores the API key in the secret's 'key' field; rotate it with \
+            .ok_or_else(|| Error::Store {
+                message: format!(
+                    "{}/{name} on {} holds no 'key' field",
+                    self.location.display(),
+                    self.location.address
+                ),
+                hint: "omc stores the API key in the secret's 'key' field; rotate it with \
                            `omc rotate NAME` or write it with that field"
-                        .into(),
-                }
+                    .into(),
             })?;
         Ok(Some(SecretString::from(key.to_owned())))
     }
@@ -257,7 +264,9 @@ impl Kv {
             .call(Method::POST, &path, &[], Some(&body), Some(key))
             .await?;
         drop(body);
-        if status == StatusCode::BAD_REQUEST && engine_message(&value, Some(key)).contains("check-and-set") {
+        if status == StatusCode::BAD_REQUEST
+            && engine_message(&value, Some(key)).contains("check-and-set")
+        {
             return Ok(false);
         }
         self.ok(status, &value, Some(key))?;
@@ -284,7 +293,9 @@ impl Kv {
             .filter_map(|(k, v)| Some((k, v.as_ref()?)))
             .collect();
         let body = json!({ "custom_metadata": set });
-        let (status, value) = self.call(Method::POST, &path, &[], Some(&body), None).await?;
+        let (status, value) = self
+            .call(Method::POST, &path, &[], Some(&body), None)
+            .await?;
         self.ok(status, &value, None)
     }
 
@@ -354,7 +365,10 @@ impl Kv {
         if value.get("errors").is_some() || value.get("data").is_some() {
             return Ok(true);
         }
-        Err(malformed(&self.location, "a 404 that is not an engine reply"))
+        Err(malformed(
+            &self.location,
+            "a 404 that is not an engine reply",
+        ))
     }
 
     fn ok(&self, status: StatusCode, value: &Value, secret: Option<&SecretString>) -> Result<()> {
@@ -499,7 +513,10 @@ fn unreachable_error(location: &Location, e: &reqwest::Error) -> Error {
         s
     };
     Error::Engine {
-        message: format!("cannot reach the secret engine at {}: {why}", location.address),
+        message: format!(
+            "cannot reach the secret engine at {}: {why}",
+            location.address
+        ),
         hint: "check the profile's --address and that the server is up (omc profile list shows it)"
             .into(),
         code: 6,

@@ -112,8 +112,17 @@ fn every_credential_command_works_on_a_vault_profile() {
 
     // The engine holds one secret per credential, the key in its data and the rest in
     // custom_metadata.
-    assert_eq!(bao.ok(&["kv", "get", "-field=key", "secret/omc/team/e1"]), CANARY);
-    let meta = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team/e1"]));
+    assert_eq!(
+        bao.ok(&["kv", "get", "-field=key", "secret/omc/team/e1"]),
+        CANARY
+    );
+    let meta = json(&bao.ok(&[
+        "kv",
+        "metadata",
+        "get",
+        "-format=json",
+        "secret/omc/team/e1",
+    ]));
     let custom = &meta["data"]["custom_metadata"];
     assert_eq!(custom["provider"], "echo");
     assert_eq!(custom["validation"], "valid");
@@ -138,7 +147,10 @@ fn every_credential_command_works_on_a_vault_profile() {
     assert_eq!(listed[1]["base_url"], "http://127.0.0.1:9/v1");
 
     // key, env, exec hand the secret out, as they must.
-    assert_eq!(ok(&run(omc(&home, "team", t).args(["key", "e1"]))).trim(), CANARY);
+    assert_eq!(
+        ok(&run(omc(&home, "team", t).args(["key", "e1"]))).trim(),
+        CANARY
+    );
     let env = ok(&run(omc(&home, "team", t).args(["env"])));
     assert!(env.contains(CANARY), "{env}");
     let exec = ok(&run(omc(&home, "team", t).args([
@@ -157,11 +169,16 @@ fn every_credential_command_works_on_a_vault_profile() {
     let r = json(&ok(&o));
     assert_eq!(r["credential"], "e1");
     outputs.push(o);
-    let o = run(omc(&home, "team", t).args(["bench", "--credential", "e1", "--runs", "2", "--json"]));
+    let o =
+        run(omc(&home, "team", t).args(["bench", "--credential", "e1", "--runs", "2", "--json"]));
     ok(&o);
     outputs.push(o);
     let usage = json(&ok(&run(omc(&home, "team", t).args([
-        "usage", "--format", "json", "--group-by", "credential",
+        "usage",
+        "--format",
+        "json",
+        "--group-by",
+        "credential",
     ]))));
     assert!(usage.to_string().contains("e1"), "{usage}");
 
@@ -186,7 +203,13 @@ fn every_credential_command_works_on_a_vault_profile() {
     );
     ok(&o);
     outputs.push(o);
-    let meta = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team/e1"]));
+    let meta = json(&bao.ok(&[
+        "kv",
+        "metadata",
+        "get",
+        "-format=json",
+        "secret/omc/team/e1",
+    ]));
     assert_eq!(meta["data"]["current_version"], 2);
     assert_eq!(
         ok(&run(omc(&home, "team", t).args(["key", "e1"]))).trim(),
@@ -197,16 +220,33 @@ fn every_credential_command_works_on_a_vault_profile() {
     let o = run(omc(&home, "team", t).args(["delete", "e1", "--yes"]));
     ok(&o);
     outputs.push(o);
-    let meta = json(&bao.ok(&["kv", "metadata", "get", "-format=json", "secret/omc/team/e1"]));
+    let meta = json(&bao.ok(&[
+        "kv",
+        "metadata",
+        "get",
+        "-format=json",
+        "secret/omc/team/e1",
+    ]));
     assert_ne!(meta["data"]["versions"]["2"]["deletion_time"], "");
     let live = json(&ok(&run(omc(&home, "team", t).args(["list", "--json"]))));
     assert_eq!(live.as_array().unwrap().len(), 1);
-    let all = json(&ok(&run(omc(&home, "team", t).args(["list", "--json", "--include-deleted"]))));
+    let all = json(&ok(&run(omc(&home, "team", t).args([
+        "list",
+        "--json",
+        "--include-deleted",
+    ]))));
     assert_eq!(all.as_array().unwrap().len(), 2);
     assert_eq!(code(&run(omc(&home, "team", t).args(["key", "e1"]))), 3);
 
     // The name can be used again (check-and-set on the deleted version), then purged.
-    ok(&add(&home, "team", t, "echo", "e1", "sk-third-key-2222222222222222"));
+    ok(&add(
+        &home,
+        "team",
+        t,
+        "echo",
+        "e1",
+        "sk-third-key-2222222222222222",
+    ));
     let o = run(omc(&home, "team", t).args(["delete", "e1", "--yes", "--purge"]));
     ok(&o);
     outputs.push(o);
@@ -214,9 +254,17 @@ fn every_credential_command_works_on_a_vault_profile() {
     assert!(!gone.status.success(), "metadata survived --purge");
 
     // The audit log records this machine's actions.
-    let audit = ok(&run(omc(&home, "team", t).args(["audit", "--json", "--limit", "100"])));
-    for action in ["add", "key", "env", "exec", "run", "bench", "validate", "default", "rotate", "delete", "purge"] {
-        assert!(audit.contains(&format!("\"{action}\"")), "no {action} in {audit}");
+    let audit = ok(&run(
+        omc(&home, "team", t).args(["audit", "--json", "--limit", "100"])
+    ));
+    for action in [
+        "add", "key", "env", "exec", "run", "bench", "validate", "default", "rotate", "delete",
+        "purge",
+    ] {
+        assert!(
+            audit.contains(&format!("\"{action}\"")),
+            "no {action} in {audit}"
+        );
     }
 
     // The canary never reached a local file, nor any output but key/env/exec's.
@@ -246,7 +294,14 @@ fn two_processes_adding_one_name_one_wins_the_other_is_told() {
             .iter()
             .map(|k| {
                 let mut c = omc(&home, "race", ROOT_TOKEN)
-                    .args(["add", "echo", "--name", &name, "--no-validate", "--key-stdin"])
+                    .args([
+                        "add",
+                        "echo",
+                        "--name",
+                        &name,
+                        "--no-validate",
+                        "--key-stdin",
+                    ])
                     .stdin(Stdio::piped())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
@@ -267,7 +322,12 @@ fn two_processes_adding_one_name_one_wins_the_other_is_told() {
             .collect();
         let won: Vec<_> = outs.iter().filter(|(o, _)| o.status.success()).collect();
         let lost: Vec<_> = outs.iter().filter(|(o, _)| !o.status.success()).collect();
-        assert_eq!(won.len(), 1, "round {round}: {:?}", outs.iter().map(|o| stderr(&o.0)).collect::<Vec<_>>());
+        assert_eq!(
+            won.len(),
+            1,
+            "round {round}: {:?}",
+            outs.iter().map(|o| stderr(&o.0)).collect::<Vec<_>>()
+        );
         let (loser, _) = lost[0];
         assert_eq!(code(loser), 1);
         let msg = stderr(loser);
@@ -276,7 +336,11 @@ fn two_processes_adding_one_name_one_wins_the_other_is_told() {
             "{msg}"
         );
         let stored = ok(&run(omc(&home, "race", ROOT_TOKEN).args(["key", &name])));
-        assert_eq!(stored.trim(), won[0].1, "the winner's key is the one stored");
+        assert_eq!(
+            stored.trim(),
+            won[0].1,
+            "the winner's key is the one stored"
+        );
     }
 }
 
@@ -294,18 +358,36 @@ fn a_read_only_token_cannot_add_but_reads_and_a_list_only_token_reads_no_secret(
         path "secret/metadata/omc/ro"   { capabilities = ["read", "list"] }
         "#,
     );
-    let o = add(&home, "ro", &reader, "echo", "e2", "sk-not-stored-3333333333333333");
+    let o = add(
+        &home,
+        "ro",
+        &reader,
+        "echo",
+        "e2",
+        "sk-not-stored-3333333333333333",
+    );
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     assert!(stderr(&o).contains("permission denied"), "{}", stderr(&o));
     assert!(stderr(&o).contains("hint:"), "{}", stderr(&o));
-    assert_eq!(ok(&run(omc(&home, "ro", &reader).args(["key", "e1"]))).trim(), CANARY);
-    assert_eq!(ok(&run(omc(&home, "ro", &reader).args(["key"]))).trim(), CANARY);
+    assert_eq!(
+        ok(&run(omc(&home, "ro", &reader).args(["key", "e1"]))).trim(),
+        CANARY
+    );
+    assert_eq!(
+        ok(&run(omc(&home, "ro", &reader).args(["key"]))).trim(),
+        CANARY
+    );
     let o = run_stdin(
         omc(&home, "ro", &reader).args(["rotate", "e1", "--key-stdin", "--no-validate"]),
         "sk-not-stored-4444444444444444",
     );
     assert_eq!(code(&o), 4);
-    assert_eq!(code(&run(omc(&home, "ro", &reader).args(["delete", "e1", "--yes"]))), 4);
+    assert_eq!(
+        code(&run(
+            omc(&home, "ro", &reader).args(["delete", "e1", "--yes"])
+        )),
+        4
+    );
 
     // Metadata only: list works, so it reads no secret; key is refused.
     let lister = bao.token_with_policy(
@@ -315,7 +397,9 @@ fn a_read_only_token_cannot_add_but_reads_and_a_list_only_token_reads_no_secret(
         path "secret/metadata/omc/ro"   { capabilities = ["read", "list"] }
         "#,
     );
-    let listed = json(&ok(&run(omc(&home, "ro", &lister).args(["list", "--json"]))));
+    let listed = json(&ok(
+        &run(omc(&home, "ro", &lister).args(["list", "--json"])),
+    ));
     assert_eq!(listed[0]["name"], "e1");
     assert_eq!(code(&run(omc(&home, "ro", &lister).args(["key", "e1"]))), 4);
 
@@ -328,7 +412,9 @@ fn a_read_only_token_cannot_add_but_reads_and_a_list_only_token_reads_no_secret(
 
 #[test]
 fn a_stopped_server_exits_6_within_the_timeout() {
-    let Some(mut bao) = OpenBao::start() else { return };
+    let Some(mut bao) = OpenBao::start() else {
+        return;
+    };
     let home = vault_home(&bao, "gone");
     ok(&add(&home, "gone", ROOT_TOKEN, "echo", "e1", CANARY));
     bao.stop();
@@ -351,13 +437,23 @@ fn a_stopped_server_exits_6_within_the_timeout() {
     });
     let home = Home::new();
     ok(&run(home.cmd().args([
-        "profile", "add", "far", "--backend", "vault", "--address", &address,
+        "profile",
+        "add",
+        "far",
+        "--backend",
+        "vault",
+        "--address",
+        &address,
     ])));
     let started = Instant::now();
     let o = run(omc(&home, "far", ROOT_TOKEN).args(["list"]));
     assert_eq!(code(&o), 6, "{}", stderr(&o));
     assert!(stderr(&o).contains("no answer within"), "{}", stderr(&o));
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -369,7 +465,11 @@ fn profile_login_stores_a_token_or_an_approle_login_sealed() {
     // No token anywhere: exit 4 naming the fix.
     let o = run(home.cmd().args(["--profile", "ci", "key", "e1"]));
     assert_eq!(code(&o), 4);
-    assert!(stderr(&o).contains("omc profile login ci"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("omc profile login ci"),
+        "{}",
+        stderr(&o)
+    );
 
     // A bad token is refused and not stored.
     let o = run_stdin(
@@ -383,36 +483,61 @@ fn profile_login_stores_a_token_or_an_approle_login_sealed() {
         path "secret/metadata/omc/ci/*" { capabilities = ["read", "list"] }
         path "secret/metadata/omc/ci"   { capabilities = ["read", "list"] }
     "#;
-    let out = bao.bao_as(ROOT_TOKEN, &["policy", "write", "omc-ci", "-"], Some(policy));
+    let out = bao.bao_as(
+        ROOT_TOKEN,
+        &["policy", "write", "omc-ci", "-"],
+        Some(policy),
+    );
     assert!(out.status.success());
     let token = bao.ok(&["token", "create", "-policy=omc-ci", "-field=token"]);
     ok(&run_stdin(
         home.cmd().args(["profile", "login", "ci", "--token-stdin"]),
         &token,
     ));
-    assert_eq!(ok(&run(home.cmd().args(["--profile", "ci", "key", "e1"]))).trim(), CANARY);
+    assert_eq!(
+        ok(&run(home.cmd().args(["--profile", "ci", "key", "e1"]))).trim(),
+        CANARY
+    );
     assert_nowhere_local(&home, &token);
 
     // AppRole: the secret id on stdin; omc logs in on each use.
     bao.ok(&["auth", "enable", "approle"]);
-    bao.ok(&["write", "auth/approle/role/omc-ci", "token_policies=omc-ci", "token_ttl=5m"]);
+    bao.ok(&[
+        "write",
+        "auth/approle/role/omc-ci",
+        "token_policies=omc-ci",
+        "token_ttl=5m",
+    ]);
     let role_id = bao.ok(&["read", "-field=role_id", "auth/approle/role/omc-ci/role-id"]);
-    let secret_id = bao.ok(&["write", "-f", "-field=secret_id", "auth/approle/role/omc-ci/secret-id"]);
+    let secret_id = bao.ok(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/omc-ci/secret-id",
+    ]);
     let o = run_stdin(
-        home.cmd().args(["profile", "login", "ci", "--role-id", &role_id]),
+        home.cmd()
+            .args(["profile", "login", "ci", "--role-id", &role_id]),
         "wrong-secret-id",
     );
     assert_eq!(code(&o), 4, "{}", stderr(&o));
     ok(&run_stdin(
-        home.cmd().args(["profile", "login", "ci", "--role-id", &role_id]),
+        home.cmd()
+            .args(["profile", "login", "ci", "--role-id", &role_id]),
         &secret_id,
     ));
-    assert_eq!(ok(&run(home.cmd().args(["--profile", "ci", "key", "e1"]))).trim(), CANARY);
+    assert_eq!(
+        ok(&run(home.cmd().args(["--profile", "ci", "key", "e1"]))).trim(),
+        CANARY
+    );
     assert_nowhere_local(&home, &secret_id);
 
     // The stored login is re-sealed when the master key rotates.
     let new_key = home.path().join("new.key");
-    ok(&run(home.cmd().args(["master", "rotate", "--new-key-file"]).arg(&new_key)));
+    ok(&run(home
+        .cmd()
+        .args(["master", "rotate", "--new-key-file"])
+        .arg(&new_key)));
     let new_identity = std::fs::read_to_string(&new_key).unwrap();
     let o = run(home
         .bare()

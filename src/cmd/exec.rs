@@ -6,9 +6,9 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Ctx;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::provider;
-use crate::creds::CredentialBackend;
 use crate::store::Credential;
 use crate::vault::master;
 

@@ -89,7 +89,9 @@ fn all_profiles(
         }
         store = Some(backend.into_store());
     }
-    creds.sort_by(|a, b| (&a.profile, &a.provider, &a.name).cmp(&(&b.profile, &b.provider, &b.name)));
+    creds.sort_by(|a, b| {
+        (&a.profile, &a.provider, &a.name).cmp(&(&b.profile, &b.provider, &b.name))
+    });
     Ok(creds)
 }
 
@@ -104,8 +106,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             if store.profile_id(ctx.profile())?.is_none() {
                 return Err(Error::not_found("profile", ctx.profile()));
             }
-            ctx.backend(store)?
-                .list(provider, args.include_deleted)?
+            ctx.backend(store)?.list(provider, args.include_deleted)?
         }
         None => Vec::new(),
     };

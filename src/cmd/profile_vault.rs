@@ -58,7 +58,12 @@ pub struct LoginArgs {
     pub role_id: Option<String>,
 
     /// Where the AppRole auth method is mounted
-    #[arg(long, value_name = "PATH", default_value = "approle", requires = "role_id")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "approle",
+        requires = "role_id"
+    )]
     pub approle_mount: String,
 }
 
@@ -121,15 +126,19 @@ pub fn add(ctx: &Ctx, store: &mut Store, name: &str, location: &Location) -> Res
 pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let mut store = ctx.store()?;
     ctx.check_env_key(&store)?;
-    let remote = store.remote_profile(&args.name)?.ok_or_else(|| {
-        match store.profile_id(&args.name) {
-            Ok(Some(_)) => Error::usage_hint(
-                format!("profile '{}' keeps its credentials in this store", args.name),
-                "log in applies to a profile added with --backend vault",
-            ),
-            _ => Error::not_found("profile", &args.name),
-        }
-    })?;
+    let remote =
+        store
+            .remote_profile(&args.name)?
+            .ok_or_else(|| match store.profile_id(&args.name) {
+                Ok(Some(_)) => Error::usage_hint(
+                    format!(
+                        "profile '{}' keeps its credentials in this store",
+                        args.name
+                    ),
+                    "log in applies to a profile added with --backend vault",
+                ),
+                _ => Error::not_found("profile", &args.name),
+            })?;
     let what = if args.role_id.is_some() {
         "AppRole secret id"
     } else {
@@ -152,7 +161,10 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
             }
         }
         None => {
-            let kv = Kv::new(remote.location.clone(), SecretString::from(secret.expose_secret().to_owned()))?;
+            let kv = Kv::new(
+                remote.location.clone(),
+                SecretString::from(secret.expose_secret().to_owned()),
+            )?;
             rt.block_on(kv.lookup_self())?;
             LoginKind::Token
         }
@@ -178,7 +190,7 @@ fn read_stdin(what: &str) -> Result<SecretString> {
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         return Err(Error::usage_hint(
             format!("the {what} is read from standard input"),
-            format!("pipe it in: printf %s \"$SECRET\" | omc profile login …"),
+            "pipe it in: printf %s \"$SECRET\" | omc profile login …",
         ));
     }
     let mut buf = zeroize::Zeroizing::new(String::new());

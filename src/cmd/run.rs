@@ -8,13 +8,13 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::config::Config;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{
     ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
     estimate_tokens,
 };
-use crate::creds::CredentialBackend;
 use crate::store::{Credential, RunEnd, RunStart};
 
 /// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.

@@ -79,8 +79,12 @@ pub trait CredentialBackend {
     -> Result<()>;
 
     /// Record that secrets were handed out (`key`, `exec`, `env`, `run`, `bench`).
-    fn mark_used(&mut self, creds: &[&Credential], action: &str, detail: Option<&str>)
-    -> Result<()>;
+    fn mark_used(
+        &mut self,
+        creds: &[&Credential],
+        action: &str,
+        detail: Option<&str>,
+    ) -> Result<()>;
 }
 
 /// What opening a backend needs besides the store: how to unlock the master key.

@@ -108,7 +108,11 @@ pub fn login_token(
     vault::seal(recipient, &login_binding(profile_id), secret)
 }
 
-fn login_open(identity: &age::x25519::Identity, profile_id: i64, sealed: &[u8]) -> Result<SecretString> {
+fn login_open(
+    identity: &age::x25519::Identity,
+    profile_id: i64,
+    sealed: &[u8],
+) -> Result<SecretString> {
     vault::open(identity, &login_binding(profile_id), sealed)
 }
 
@@ -146,7 +150,13 @@ impl Remote {
     }
 
     fn audit(&self, action: &str, cred: Option<(&str, &str)>, detail: Option<&str>) -> Result<()> {
-        audit_record(self.store.conn(), action, Some(&self.remote.profile), cred, detail)
+        audit_record(
+            self.store.conn(),
+            action,
+            Some(&self.remote.profile),
+            cred,
+            detail,
+        )
     }
 
     fn credential(&self, name: &str, meta: &Metadata) -> Credential {
@@ -228,7 +238,11 @@ impl Remote {
         }
     }
 
-    fn patch(&mut self, name: Option<&str>, fields: BTreeMap<String, Option<String>>) -> Result<()> {
+    fn patch(
+        &mut self,
+        name: Option<&str>,
+        fields: BTreeMap<String, Option<String>>,
+    ) -> Result<()> {
         let (rt, kv) = self.connect()?;
         rt.block_on(kv.patch_metadata(name, &fields))
     }
@@ -253,7 +267,8 @@ impl Remote {
 /// the oldest live credential (of the provider).
 fn mark_defaults(creds: &mut [Credential], prefix: &BTreeMap<String, String>) {
     let pick = |creds: &[Credential], key: &str, provider: Option<&str>| -> Option<usize> {
-        let fits = |c: &Credential| c.deleted_at.is_none() && provider.is_none_or(|p| c.provider == p);
+        let fits =
+            |c: &Credential| c.deleted_at.is_none() && provider.is_none_or(|p| c.provider == p);
         if let Some(named) = prefix.get(key)
             && let Some(i) = creds.iter().position(|c| &c.name == named && fits(c))
         {
@@ -283,7 +298,11 @@ fn set(fields: &mut BTreeMap<String, Option<String>>, k: &str, v: Option<impl To
     fields.insert(k.to_owned(), v.map(|v| v.to_string()));
 }
 
-fn validation_fields(fields: &mut BTreeMap<String, Option<String>>, validation: Option<(&str, i64)>, now: i64) {
+fn validation_fields(
+    fields: &mut BTreeMap<String, Option<String>>,
+    validation: Option<(&str, i64)>,
+    now: i64,
+) {
     set(fields, field::VALIDATED_AT, validation.map(|_| now));
     set(fields, field::VALIDATION, validation.map(|v| v.0));
     set(fields, field::VALIDATION_MS, validation.map(|v| v.1));
@@ -378,7 +397,11 @@ impl CredentialBackend for Remote {
         set(&mut fields, field::PROVIDER, Some(new.provider));
         set(&mut fields, field::MODEL, new.model);
         set(&mut fields, field::BASE_URL, new.base_url);
-        set(&mut fields, field::MASK, Some(crate::mask::mask(secret.expose_secret())));
+        set(
+            &mut fields,
+            field::MASK,
+            Some(crate::mask::mask(secret.expose_secret())),
+        );
         set(&mut fields, field::CREATED_AT, Some(now));
         set(&mut fields, field::CREATED_BY, Some(crate::store::actor()));
         set(&mut fields, field::UPDATED_AT, Some(now));
@@ -474,7 +497,11 @@ impl CredentialBackend for Remote {
         let (cred, _) = self.live(name)?;
         let mut fields = BTreeMap::new();
         set(&mut fields, field::DEFAULT, Some(name));
-        set(&mut fields, &format!("{}.{}", field::DEFAULT, cred.provider), Some(name));
+        set(
+            &mut fields,
+            &format!("{}.{}", field::DEFAULT, cred.provider),
+            Some(name),
+        );
         self.patch(None, fields)?;
         self.audit("default", Some((name, &cred.id)), None)
     }
@@ -490,8 +517,13 @@ impl CredentialBackend for Remote {
         // A token that may read but not write metadata can still validate: the result is
         // shown and audited here, just not shared.
         match self.patch(Some(&cred.name), fields) {
-            Err(Error::Engine { code: 4, message, .. }) => {
-                tracing::warn!("validation of '{}' not recorded in the engine: {message}", cred.name);
+            Err(Error::Engine {
+                code: 4, message, ..
+            }) => {
+                tracing::warn!(
+                    "validation of '{}' not recorded in the engine: {message}",
+                    cred.name
+                );
             }
             other => other?,
         }
@@ -517,7 +549,9 @@ impl CredentialBackend for Remote {
 fn taken(profile: &str, name: &str) -> Error {
     Error::conflict(
         format!("a credential named '{name}' already exists in profile '{profile}'"),
-        format!("choose another with --name, or replace its key: omc --profile {profile} rotate {name}"),
+        format!(
+            "choose another with --name, or replace its key: omc --profile {profile} rotate {name}"
+        ),
     )
 }
 
@@ -549,7 +583,11 @@ mod tests {
 
     #[test]
     fn defaults_fall_back_to_the_oldest_live_credential() {
-        let mut creds = vec![cred("a", "openai", 2), cred("b", "openai", 1), cred("c", "echo", 3)];
+        let mut creds = vec![
+            cred("a", "openai", 2),
+            cred("b", "openai", 1),
+            cred("c", "echo", 3),
+        ];
         creds[1].deleted_at = Some(5);
         let mut prefix = BTreeMap::new();
         prefix.insert("default".to_owned(), "b".to_owned());

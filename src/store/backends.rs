@@ -68,7 +68,11 @@ impl Store {
                 "profile-add",
                 Some(name),
                 None,
-                Some(&format!("vault {} {}", location.address, location.display())),
+                Some(&format!(
+                    "vault {} {}",
+                    location.address,
+                    location.display()
+                )),
             )
         })
     }
@@ -132,7 +136,12 @@ impl Store {
     }
 
     /// Store the sealed login of a remote profile, replacing any earlier one.
-    pub fn set_login(&mut self, profile: &RemoteProfile, kind: &LoginKind, sealed: &[u8]) -> Result<()> {
+    pub fn set_login(
+        &mut self,
+        profile: &RemoteProfile,
+        kind: &LoginKind,
+        sealed: &[u8],
+    ) -> Result<()> {
         let (kind_text, role_id) = match kind {
             LoginKind::Token => ("token".to_owned(), None),
             LoginKind::AppRole { mount, role_id } => {
@@ -145,7 +154,13 @@ impl Store {
                  WHERE profile_id = ?1",
                 rusqlite::params![profile.profile_id, kind_text, role_id, sealed],
             )?;
-            record(tx, "profile-login", Some(&profile.profile), None, Some(&kind_text))
+            record(
+                tx,
+                "profile-login",
+                Some(&profile.profile),
+                None,
+                Some(&kind_text),
+            )
         })
     }
 

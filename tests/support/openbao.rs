@@ -79,7 +79,10 @@ impl OpenBao {
             }
             server.stop();
         }
-        panic!("OpenBao dev server did not start (bao at {})", bin.display());
+        panic!(
+            "OpenBao dev server did not start (bao at {})",
+            bin.display()
+        );
     }
 
     fn wait_ready(&mut self, within: Duration) -> bool {
