@@ -545,3 +545,26 @@ fn profile_login_stores_a_token_or_an_approle_login_sealed() {
         .args(["--profile", "ci", "key", "e1"]));
     assert_eq!(ok(&o).trim(), CANARY);
 }
+
+/// The engine-level guarantee `add` and `rotate` rest on, without the name check `add` makes
+/// first: a second create and a stale rotation are refused by check-and-set.
+#[test]
+fn check_and_set_refuses_a_second_create_and_a_stale_rotation() {
+    use secrecy::{ExposeSecret, SecretString};
+    let Some(bao) = OpenBao::start() else { return };
+    let location = omc::kv::Location::new(&bao.address, "secret", "omc/cas", None).unwrap();
+    let kv = omc::kv::Kv::new(location, SecretString::from(ROOT_TOKEN.to_owned())).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let none = std::collections::BTreeMap::new();
+    let first = SecretString::from("sk-first-5555555555555555".to_owned());
+    let second = SecretString::from("sk-second-6666666666666666".to_owned());
+    assert!(rt.block_on(kv.write("a", &first, &none, 0)).unwrap());
+    assert!(!rt.block_on(kv.write("a", &second, &none, 0)).unwrap(), "second create");
+    assert!(!rt.block_on(kv.write("a", &second, &none, 7)).unwrap(), "stale version");
+    assert!(rt.block_on(kv.write("a", &second, &none, 1)).unwrap());
+    let read = rt.block_on(kv.read("a")).unwrap().unwrap();
+    assert_eq!(read.expose_secret(), "sk-second-6666666666666666");
+}
