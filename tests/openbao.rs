@@ -272,12 +272,39 @@ fn every_credential_command_works_on_a_vault_profile() {
     for o in &outputs {
         assert_not_in_output(o, CANARY);
     }
+    // Nor any log line, even while the key travels to and from the engine.
     for level in ["debug", "trace"] {
-        let o = run(omc(&home, "team", t).env("OMC_LOG", level).args(["list"]));
+        let o = run_stdin(
+            omc(&home, "team", t).env("OMC_LOG", level).args([
+                "add",
+                "echo",
+                "--name",
+                &format!("log-{level}"),
+                "--key-stdin",
+            ]),
+            CANARY,
+        );
         ok(&o);
         assert_not_in_output(&o, CANARY);
-        assert!(!contains(&o.stderr, ROOT_TOKEN), "token in the {level} log");
+        let o = run(omc(&home, "team", t)
+            .env("OMC_LOG", level)
+            .args(["key", &format!("log-{level}")]));
+        assert_eq!(ok(&o).trim(), CANARY);
+        assert!(!contains(&o.stderr, CANARY), "canary in the {level} log");
+        for o in [
+            &o,
+            &run(omc(&home, "team", t).env("OMC_LOG", level).args(["list"])),
+        ] {
+            assert!(!contains(&o.stderr, ROOT_TOKEN), "token in the {level} log");
+        }
+        ok(&run(omc(&home, "team", t).args([
+            "delete",
+            &format!("log-{level}"),
+            "--yes",
+            "--purge",
+        ])));
     }
+    assert_nowhere_local(&home, CANARY);
 }
 
 #[test]
@@ -388,6 +415,8 @@ fn a_read_only_token_cannot_add_but_reads_and_a_list_only_token_reads_no_secret(
         )),
         4
     );
+    // validate checks the key; the result cannot be shared, and that is not a failure.
+    ok(&run(omc(&home, "ro", &reader).args(["validate", "e1"])));
 
     // Metadata only: list works, so it reads no secret; key is refused.
     let lister = bao.token_with_policy(
@@ -562,9 +591,57 @@ fn check_and_set_refuses_a_second_create_and_a_stale_rotation() {
     let first = SecretString::from("sk-first-5555555555555555".to_owned());
     let second = SecretString::from("sk-second-6666666666666666".to_owned());
     assert!(rt.block_on(kv.write("a", &first, &none, 0)).unwrap());
-    assert!(!rt.block_on(kv.write("a", &second, &none, 0)).unwrap(), "second create");
-    assert!(!rt.block_on(kv.write("a", &second, &none, 7)).unwrap(), "stale version");
+    assert!(
+        !rt.block_on(kv.write("a", &second, &none, 0)).unwrap(),
+        "second create"
+    );
+    assert!(
+        !rt.block_on(kv.write("a", &second, &none, 7)).unwrap(),
+        "stale version"
+    );
     assert!(rt.block_on(kv.write("a", &second, &none, 1)).unwrap());
     let read = rt.block_on(kv.read("a")).unwrap().unwrap();
     assert_eq!(read.expose_secret(), "sk-second-6666666666666666");
+}
+
+/// Needs no server: bad flags fail before anything is stored.
+#[test]
+fn profile_add_checks_its_flags() {
+    let home = Home::new();
+    let o = run(home
+        .cmd()
+        .args(["profile", "add", "x", "--address", "http://127.0.0.1:1"]));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--backend vault"), "{}", stderr(&o));
+    let o = run(home
+        .cmd()
+        .args(["profile", "add", "x", "--backend", "vault"]));
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    for bad in [
+        &["--address", "vault.example.com:8200"][..],
+        &[
+            "--address",
+            "http://127.0.0.1:1",
+            "--prefix",
+            "omc/../other",
+        ],
+        &["--address", "http://127.0.0.1:1", "--mount", "se cret"],
+    ] {
+        let o = run(home
+            .cmd()
+            .args(["profile", "add", "x", "--backend", "vault"])
+            .args(bad));
+        assert_eq!(code(&o), 2, "{bad:?}: {}", stderr(&o));
+    }
+    // Nothing was created by the refusals.
+    let o = run(home.cmd().args(["profile", "list", "--json"]));
+    assert!(!stdout(&o).contains("\"x\""), "{}", stdout(&o));
+    // Logging in to a local profile is refused with the reason.
+    ok(&run(home.cmd().args(["profile", "add", "plain"])));
+    let o = run_stdin(
+        home.cmd()
+            .args(["profile", "login", "plain", "--token-stdin"]),
+        "s.whatever",
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
