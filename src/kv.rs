@@ -476,9 +476,11 @@ fn refused(
         401 | 403 => Error::Engine {
             message: format!("the secret engine at {at} refused the request: {message}"),
             hint: format!(
-                "log in again (omc profile login PROFILE --token-stdin, or set VAULT_TOKEN), and \
-                 check that the token's policy grants {}/data/{}/* and {}/metadata/{}/*",
-                location.mount, location.prefix, location.mount, location.prefix
+                "check the token (VAULT_TOKEN, BAO_TOKEN or `omc profile login`) and that its \
+                 policy grants what this needs on {m}/data/{p}/*, {m}/metadata/{p}/* and \
+                 {m}/metadata/{p} (README, \"Teams\", has a policy)",
+                m = location.mount,
+                p = location.prefix
             ),
             code: 4,
         },

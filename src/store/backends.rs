@@ -202,3 +202,43 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+/// Refuse to store a credential locally in a profile kept in OpenBao / Vault.
+pub(super) fn refuse_remote(conn: &rusqlite::Connection, profile: &str) -> Result<()> {
+    let remote: Option<String> = conn
+        .query_row(
+            "SELECT b.address FROM profile_backends b JOIN profiles p ON p.id = b.profile_id
+             WHERE p.name = ?1",
+            [profile],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match remote {
+        None => Ok(()),
+        Some(address) => Err(Error::conflict(
+            format!("profile '{profile}' keeps its credentials in the secret engine at {address}"),
+            "this operation only works on profiles kept in this store",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_local_credential_is_refused_in_a_vault_profile() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::migrate(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO profiles(id, name, created_at) VALUES (1, 'team', 0), (2, 'mine', 0);
+             INSERT INTO profile_backends(profile_id, kind, address, mount, prefix)
+                 VALUES (1, 'vault', 'http://127.0.0.1:8200', 'secret', 'omc/team');",
+        )
+        .unwrap();
+        let err = refuse_remote(&conn, "team").unwrap_err();
+        assert!(err.to_string().contains("secret engine"), "{err}");
+        refuse_remote(&conn, "mine").unwrap();
+        refuse_remote(&conn, "absent").unwrap();
+    }
+}
