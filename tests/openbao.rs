@@ -446,7 +446,28 @@ fn a_stopped_server_exits_6_within_the_timeout() {
     };
     let home = vault_home(&bao, "gone");
     ok(&add(&home, "gone", ROOT_TOKEN, "echo", "e1", CANARY));
+    let doctor = |home: &Home| {
+        let o = run(omc(home, "gone", ROOT_TOKEN).args(["doctor", "--json"]));
+        let report = json(&stdout(&o));
+        let checks = report["checks"].as_array().unwrap().clone();
+        checks
+            .into_iter()
+            .find(|c| c["check"] == "vault profile")
+            .expect("doctor checks the vault profile")
+    };
+    let up = doctor(&home);
+    assert_eq!(up["status"], "ok", "{up}");
+    assert!(
+        up["detail"].as_str().unwrap().contains("1 credential"),
+        "{up}"
+    );
     bao.stop();
+    let down = doctor(&home);
+    assert_eq!(down["status"], "warn", "{down}");
+    assert!(
+        down["detail"].as_str().unwrap().contains("cannot reach"),
+        "{down}"
+    );
     for args in [&["list"][..], &["key", "e1"], &["run", "hi"]] {
         let started = Instant::now();
         let o = run(omc(&home, "gone", ROOT_TOKEN).args(args));
