@@ -92,6 +92,8 @@ pub struct Metadata {
     /// The current version was deleted or destroyed (or there is none).
     pub deleted: bool,
     pub custom: BTreeMap<String, String>,
+    /// When the engine created the entry, in Unix milliseconds.
+    pub created_ms: Option<i64>,
 }
 
 /// A connection to one profile's location, with the token to present.
@@ -213,10 +215,17 @@ impl Kv {
                     .collect()
             })
             .unwrap_or_default();
+        let created_ms = data
+            .get("created_time")
+            .and_then(Value::as_str)
+            .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as i64);
         Ok(Some(Metadata {
             current_version,
             deleted,
             custom,
+            created_ms,
         }))
     }
 

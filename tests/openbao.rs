@@ -253,6 +253,21 @@ fn every_credential_command_works_on_a_vault_profile() {
     let gone = bao.bao(&["kv", "metadata", "get", "secret/omc/team/e1"]);
     assert!(!gone.status.success(), "metadata survived --purge");
 
+    // A secret written by another tool (no omc metadata) is listed with a warning, and can go.
+    bao.ok(&[
+        "kv",
+        "put",
+        "secret/omc/team/stray",
+        "key=sk-stray-7777777777777777",
+    ]);
+    let o = run(omc(&home, "team", t).args(["list"]));
+    assert!(stdout(&o).contains("stray"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("no omc metadata"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("sk-stray"), "list read the secret");
+    ok(&run(
+        omc(&home, "team", t).args(["delete", "stray", "--yes", "--purge"])
+    ));
+
     // The audit log records this machine's actions.
     let audit = ok(&run(
         omc(&home, "team", t).args(["audit", "--json", "--limit", "100"])

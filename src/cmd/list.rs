@@ -110,6 +110,15 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         }
         None => Vec::new(),
     };
+    // In a vault profile: a secret without omc's metadata (an add that stopped half-way, or
+    // one written by another tool) is shown, and said to be so.
+    for c in creds.iter().filter(|c| c.provider == "?") {
+        ctx.out.warn(format!(
+            "'{}' in profile '{}' has no omc metadata (an add that did not finish, or a secret \
+             written by another tool): `omc --profile {} delete {} --purge` removes it",
+            c.name, c.profile, c.profile, c.name
+        ));
+    }
     if ctx.global.json {
         let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
         return ctx.out.json(&views);

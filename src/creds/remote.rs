@@ -163,7 +163,7 @@ impl Remote {
         let c = &meta.custom;
         let text = |k: &str| c.get(k).filter(|v| !v.is_empty()).cloned();
         let num = |k: &str| c.get(k).and_then(|v| v.parse::<i64>().ok());
-        let created_at = num(field::CREATED_AT).unwrap_or(0);
+        let created_at = num(field::CREATED_AT).or(meta.created_ms).unwrap_or(0);
         let updated_at = num(field::UPDATED_AT).unwrap_or(created_at);
         Credential {
             id: text(field::ID).unwrap_or_else(|| format!("kv:{name}")),
