@@ -146,6 +146,15 @@ fn every_credential_command_works_on_a_vault_profile() {
     assert_eq!(listed[1]["model"], "m1");
     assert_eq!(listed[1]["base_url"], "http://127.0.0.1:9/v1");
 
+    // --all-profiles takes in the vault profile's credentials too.
+    let all = json(&ok(&run(omc(&home, "default", t).args([
+        "list",
+        "--all-profiles",
+        "--json",
+    ]))));
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+    assert_eq!(all[0]["profile"], "team");
+
     // key, env, exec hand the secret out, as they must.
     assert_eq!(
         ok(&run(omc(&home, "team", t).args(["key", "e1"]))).trim(),
