@@ -9,6 +9,8 @@ pub mod delete;
 pub mod doctor;
 pub mod env;
 pub mod exec;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod key;
 pub mod limit;
@@ -177,7 +179,7 @@ impl KeyInput {
 }
 
 /// Trim surrounding whitespace; refuse empty keys and keys with inner whitespace or controls.
-fn clean_key(raw: SecretString) -> Result<SecretString> {
+pub(crate) fn clean_key(raw: SecretString) -> Result<SecretString> {
     let trimmed = raw.expose_secret().trim();
     if trimmed.is_empty() {
         return Err(Error::usage("the key is empty"));
