@@ -690,3 +690,38 @@ fn profile_add_checks_its_flags() {
     );
     assert_eq!(code(&o), 2, "{}", stderr(&o));
 }
+
+/// `omc import` stores through the profile's backend: into the engine, never a local row.
+#[test]
+fn import_into_a_vault_profile_writes_to_the_engine() {
+    let Some(bao) = OpenBao::start() else { return };
+    let home = vault_home(&bao, "imp");
+    // The plaintext source lives outside omc's home, which is grepped below.
+    let source = tempfile::tempdir().unwrap();
+    let env_file = source.path().join("keys.env");
+    std::fs::write(
+        &env_file,
+        format!("export OPENAI_API_KEY=\"{CANARY}\"\nDEEPSEEK_API_KEY=sk-deep-8888888888888888\n"),
+    )
+    .unwrap();
+    let o = run(omc(&home, "imp", ROOT_TOKEN)
+        .args(["import", "dotenv", "--no-validate", "--json"])
+        .arg(&env_file));
+    ok(&o);
+    assert_not_in_output(&o, CANARY);
+    assert_eq!(
+        bao.ok(&["kv", "get", "-field=key", "secret/omc/imp/openai"]),
+        CANARY
+    );
+    let listed = json(&ok(&run(
+        omc(&home, "imp", ROOT_TOKEN).args(["list", "--json"])
+    )));
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    // A second import skips both: the names are taken in the engine.
+    let again = run(omc(&home, "imp", ROOT_TOKEN)
+        .args(["import", "dotenv", "--no-validate", "--json"])
+        .arg(&env_file));
+    let report = json(&ok(&again));
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 2, "{report}");
+    assert_nowhere_local(&home, CANARY);
+}

@@ -4,9 +4,9 @@ use clap::Args;
 use secrecy::SecretString;
 
 use super::{Ctx, KeyInput};
+use crate::creds::{CredentialBackend, NewCred};
 use crate::error::{Error, Result};
 use crate::provider::{self, ProviderSpec};
-use crate::creds::{CredentialBackend, NewCred};
 use crate::store::{Credential, Store};
 use crate::vault::{self, Binding};
 

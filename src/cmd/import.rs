@@ -11,9 +11,9 @@ use serde::Serialize;
 use super::Ctx;
 use super::add::{NewKey, check_base_url, open_or_create, store_key};
 use crate::bundle;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::import::{self, Found, Maps, aichat, dotenv, llm};
-use crate::creds::CredentialBackend;
 use crate::store::Store;
 
 #[derive(Debug, Args)]
