@@ -723,5 +723,30 @@ fn import_into_a_vault_profile_writes_to_the_engine() {
         .arg(&env_file));
     let report = json(&ok(&again));
     assert_eq!(report["skipped"].as_array().unwrap().len(), 2, "{report}");
-    assert_nowhere_local(&home, CANARY);
+
+    // export reads the keys from the engine; the bundle opens into a local profile.
+    let identity: age::x25519::Identity = home.master_key.parse().unwrap();
+    let bundle = source.path().join("team.age");
+    ok(&run(omc(&home, "imp", ROOT_TOKEN)
+        .args([
+            "export",
+            "openai",
+            "--recipient",
+            &identity.to_public().to_string(),
+            "--out",
+        ])
+        .arg(&bundle)));
+    ok(&run(home
+        .cmd()
+        .args(["--profile", "local", "import", "bundle", "--no-validate"])
+        .arg(&bundle)));
+    let key = ok(&run(home.cmd().args([
+        "--profile",
+        "local",
+        "key",
+        "openai",
+    ])));
+    assert_eq!(key.trim(), CANARY);
+    let audit = ok(&run(omc(&home, "imp", ROOT_TOKEN).args(["audit", "--json"])));
+    assert!(audit.contains("\"export\""), "{audit}");
 }
