@@ -2639,7 +2639,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__run)
-            opts="-m -s -q -v -h -V --credential --provider --model --system --temperature --max-tokens --no-stream --fallback --timeout --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-m -s -q -v -h -V --credential --provider --model --system --temperature --max-tokens --no-stream --fallback --timeout --raw --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

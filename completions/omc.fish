@@ -491,13 +491,14 @@ complete -c omc -n "__fish_omc_using_subcommand run" -s s -l system -d 'System p
 complete -c omc -n "__fish_omc_using_subcommand run" -l temperature -d 'Sampling temperature' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l max-tokens -d 'Most tokens to generate [default: 1024, or run.max_tokens in config.toml]' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l fallback -d 'Credentials to try in order when the first fails with 429/5xx after retries, a timeout, or an unknown model (each uses its own model)' -r
-complete -c omc -n "__fish_omc_using_subcommand run" -l timeout -d 'Give up on a request after this long, retries included (e.g. 60s)' -r
+complete -c omc -n "__fish_omc_using_subcommand run" -l timeout -d 'Give up on a request after this long, retries included (e.g. 60s) [default: 10m, or run.timeout in config.toml]' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l profile -d 'Profile to work in' -r
 complete -c omc -n "__fish_omc_using_subcommand run" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c omc -n "__fish_omc_using_subcommand run" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
 complete -c omc -n "__fish_omc_using_subcommand run" -l no-stream -d 'Wait for the whole answer instead of streaming it'
+complete -c omc -n "__fish_omc_using_subcommand run" -l raw -d 'On a terminal, pass escape sequences in the answer through to it (by default they are shown escaped; piped output is always byte-exact)'
 complete -c omc -n "__fish_omc_using_subcommand run" -l json -d 'Print one JSON document on stdout, nothing else there'
 complete -c omc -n "__fish_omc_using_subcommand run" -s q -l quiet -d 'Print less: errors only on stderr'
 complete -c omc -n "__fish_omc_using_subcommand run" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'

@@ -4,12 +4,14 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bounds;
 pub mod bundle;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod creds;
 pub mod error;
+pub mod hardening;
 pub mod import;
 pub mod kv;
 pub mod logging;
@@ -20,6 +22,7 @@ pub mod pricing;
 pub mod provider;
 pub mod runtime;
 pub mod store;
+pub mod terminal;
 pub mod time;
 pub mod ui;
 pub mod vault;

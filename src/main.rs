@@ -3,7 +3,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Freed memory is zeroed: copies of secrets made by std and other crates (the environment
+/// `Command` builds for `omc exec`'s child, request buffers holding keys) are wiped when freed,
+/// not only the ones omc holds in `SecretString`s.
+#[global_allocator]
+static ALLOC: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 fn main() -> ExitCode {
+    // Before anything is read: no core dump may ever hold a secret.
+    omc::hardening::harden();
     let cli = match omc::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -29,9 +38,20 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             use omc::output::{CYAN_BOLD, RED_BOLD, paint};
-            eprintln!("omc: {}: {e}", paint(stderr_color, RED_BOLD, "error"));
+            use omc::terminal::line;
+            // Messages quote provider replies and names from the command line: shown escaped.
+            let message = e.to_string();
+            eprintln!(
+                "omc: {}: {}",
+                paint(stderr_color, RED_BOLD, "error"),
+                line(&message)
+            );
             if let Some(hint) = e.hint() {
-                eprintln!("{}: {hint}", paint(stderr_color, CYAN_BOLD, "hint"));
+                eprintln!(
+                    "{}: {}",
+                    paint(stderr_color, CYAN_BOLD, "hint"),
+                    line(&hint)
+                );
             }
             ExitCode::from(e.exit_code())
         }

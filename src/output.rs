@@ -54,11 +54,12 @@ impl Output {
         }
     }
 
-    /// A warning on stderr, even with `-q`.
+    /// A warning on stderr, even with `-q`. It may quote a provider, so it is shown escaped.
     pub fn warn(&self, text: impl std::fmt::Display) {
         eprintln!(
-            "omc: {}: {text}",
-            paint(self.stderr_color, YELLOW_BOLD, "warning")
+            "omc: {}: {}",
+            paint(self.stderr_color, YELLOW_BOLD, "warning"),
+            crate::terminal::line(&text.to_string())
         );
     }
 

@@ -21,7 +21,7 @@ pub struct AddArgs {
     pub name: Option<String>,
 
     /// Model to use with this credential [default: the provider's default]
-    #[arg(long)]
+    #[arg(long, value_parser = crate::bounds::parse_model)]
     pub model: Option<String>,
 
     /// API base URL, as the provider's SDK takes it (required for openai-compatible)
@@ -175,12 +175,6 @@ pub fn check_base_url(spec: &ProviderSpec, url: Option<&str>) -> Result<Option<S
             "e.g. --base-url http://localhost:8000/v1",
         )),
         None => Ok(None),
-        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
-            Ok(Some(u.trim_end_matches('/').to_owned()))
-        }
-        Some(u) => Err(Error::usage_hint(
-            format!("invalid --base-url '{u}'"),
-            "give an http:// or https:// URL",
-        )),
+        Some(u) => crate::bounds::check_base_url(u).map(Some),
     }
 }

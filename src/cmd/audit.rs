@@ -5,6 +5,7 @@ use clap::Args;
 use super::Ctx;
 use crate::error::Result;
 use crate::store::Store;
+use crate::terminal::line;
 use crate::time::rfc3339;
 
 #[derive(Debug, Args)]
@@ -43,14 +44,17 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
     let mut table = ctx
         .out
         .table(&["WHEN", "ACTION", "PROFILE", "CREDENTIAL", "DETAIL", "WHO"]);
+    // The actor comes from $USER and the detail names the program `exec` ran: both are shown
+    // escaped, as is every stored field.
+    let cell = |s: Option<&str>| line(s.unwrap_or_default()).into_owned();
     for e in &entries {
         table.add_row(vec![
             rfc3339(e.at),
-            e.action.clone(),
-            e.profile.clone().unwrap_or_default(),
-            e.credential.clone().unwrap_or_default(),
-            e.detail.clone().unwrap_or_default(),
-            e.actor.clone(),
+            cell(Some(&e.action)),
+            cell(e.profile.as_deref()),
+            cell(e.credential.as_deref()),
+            cell(e.detail.as_deref()),
+            cell(Some(&e.actor)),
         ]);
     }
     ctx.out.print_table(&table)

@@ -49,8 +49,28 @@ pub fn line(shell: Shell, name: &str, value: &str) -> String {
             "set -gx {name} '{}'",
             value.replace('\\', r"\\").replace('\'', r"\'")
         ),
-        Shell::Powershell => format!("$env:{name} = '{}'", value.replace('\'', "''")),
+        Shell::Powershell => format!("$env:{name} = '{}'", powershell_quoted(value)),
     }
+}
+
+/// PowerShell's single-quote characters: ASCII `'` and U+2018–U+201B (‘ ’ ‚ ‛). Its tokenizer
+/// ends a single-quoted string at any of them, and reads any two in a row as the second one,
+/// literally (about_Quoting_Rules; PowerShell's `CodeGeneration.EscapeSingleQuotedStringContent`
+/// doubles each the same way).
+fn is_powershell_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}'..='\u{201b}')
+}
+
+/// The contents of a PowerShell single-quoted string that reads as `value`.
+fn powershell_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        if is_powershell_quote(c) {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -62,5 +82,53 @@ mod tests {
         assert_eq!(line(Shell::Sh, "K", "a'b"), r"export K='a'\''b'");
         assert_eq!(line(Shell::Fish, "K", r"a'b\c"), r"set -gx K 'a\'b\\c'");
         assert_eq!(line(Shell::Powershell, "K", "a'b"), "$env:K = 'a''b'");
+    }
+
+    /// PowerShell's tokenizer for a single-quoted string, as documented: the string ends at an
+    /// unpaired quote character (any of the five), and a pair reads as its second character.
+    /// Returns the value and whatever follows the closing quote.
+    fn powershell_parse(line: &str) -> (String, String) {
+        let body = line.split_once(" = ").expect("an assignment").1;
+        let mut chars = body.chars().peekable();
+        assert!(chars.next().is_some_and(is_powershell_quote), "{line}");
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            if is_powershell_quote(c) {
+                match chars.peek() {
+                    Some(&next) if is_powershell_quote(next) => {
+                        value.push(next);
+                        chars.next();
+                    }
+                    _ => return (value, chars.collect()),
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        panic!("unterminated string: {line}");
+    }
+
+    #[test]
+    fn powershell_reads_every_quote_character_literally() {
+        let table: &[(&str, &str)] = &[
+            ("plain", "'plain'"),
+            ("a'b", "'a''b'"),
+            ("\u{2018}", "'\u{2018}\u{2018}'"),
+            (
+                "x\u{2019};calc;\u{2019}",
+                "'x\u{2019}\u{2019};calc;\u{2019}\u{2019}'",
+            ),
+            ("\u{201a}\u{201b}", "'\u{201a}\u{201a}\u{201b}\u{201b}'"),
+            ("'\u{2019}", "'''\u{2019}\u{2019}'"),
+            ("$(calc) `n \"x\"", "'$(calc) `n \"x\"'"),
+            ("\u{201c}double\u{201d}", "'\u{201c}double\u{201d}'"),
+        ];
+        for (value, quoted) in table {
+            let line = line(Shell::Powershell, "K", value);
+            assert_eq!(line, format!("$env:K = {quoted}"), "{value:?}");
+            let (parsed, rest) = powershell_parse(&line);
+            assert_eq!(&parsed, value, "{line}");
+            assert_eq!(rest, "", "nothing runs after the string: {line}");
+        }
     }
 }

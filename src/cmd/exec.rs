@@ -126,7 +126,13 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     // Ctrl-C reaches the whole foreground process group: the child decides what it means, and
     // omc stays to report the child's exit code (as sudo and aws-vault do).
     let _guard = ignore_interrupts();
-    let status = cmd.status().map_err(|e| match e.kind() {
+    let spawned = cmd.spawn();
+    // The child has its copy. omc's copies go before the wait, which may last hours: the
+    // decrypted keys are wiped (SecretString zeroizes on drop), and so is the Command's copy of
+    // the environment, in plain strings, as it is freed (main's allocator zeroes freed memory).
+    drop(cmd);
+    drop(vars);
+    let mut child = spawned.map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Exit {
             message: format!("command not found: {program}"),
             code: 127,
@@ -136,7 +142,9 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
             code: 126,
         },
     })?;
-    drop(vars);
+    let status = child
+        .wait()
+        .map_err(|e| Error::io(format!("cannot wait for {program}"), e))?;
     Ok(exit_code(status))
 }
 

@@ -333,6 +333,9 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         };
         let checked = super::clean_key(secret).and_then(|secret| {
             crate::store::validate_name("credential", &row.name)?;
+            if let Some(model) = &row.model {
+                crate::bounds::check_model(model)?;
+            }
             if row.base_url.is_none() && spec.default_base.is_none() && spec.id != "echo" {
                 return Err(Error::usage(format!(
                     "provider '{}' needs a base URL, and the source gives none",

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::store::{Credential, Filter, Store};
+use crate::terminal::line;
 use crate::time::{ago, rfc3339};
 
 #[derive(Debug, Args)]
@@ -144,7 +145,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     for c in &creds {
         let mut row: Vec<String> = vec![];
         if args.all_profiles {
-            row.push(c.profile.clone());
+            row.push(line(&c.profile).into_owned());
         }
         let default = match (c.deleted_at, c.is_default, c.is_provider_default) {
             (Some(_), ..) => "deleted",
@@ -153,14 +154,20 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             _ => "",
         };
         row.extend([
-            c.name.clone(),
-            c.provider.clone(),
-            c.masked_key.clone(),
+            line(&c.name).into_owned(),
+            line(&c.provider).into_owned(),
+            line(&c.masked_key).into_owned(),
             default.into(),
-            c.model.clone().unwrap_or_else(|| "-".into()),
+            c.model
+                .as_deref()
+                .map_or("-".into(), |m| line(m).into_owned()),
         ]);
         if show_base {
-            row.push(c.base_url.clone().unwrap_or_else(|| "-".into()));
+            row.push(
+                c.base_url
+                    .as_deref()
+                    .map_or("-".into(), |u| line(u).into_owned()),
+            );
         }
         row.push(match (&c.validation_status, c.validated_at) {
             (Some(s), Some(at)) => {
@@ -170,7 +177,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
                     "invalid" => RED,
                     _ => YELLOW,
                 };
-                format!("{} {}", paint(ctx.out.color, sgr, s), ago(at))
+                format!("{} {}", paint(ctx.out.color, sgr, &line(s)), ago(at))
             }
             _ => "never".into(),
         });

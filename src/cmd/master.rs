@@ -109,7 +109,7 @@ fn status(ctx: &Ctx) -> Result<()> {
 
 /// A crash hook for tests: `OMC_TEST_CRASH_AT=point` aborts the process there, as a kill would.
 fn crash_point(point: &str) {
-    if std::env::var("OMC_TEST_CRASH_AT").is_ok_and(|p| p == point) {
+    if crate::hardening::test_hook("OMC_TEST_CRASH_AT").is_some_and(|p| p == point) {
         std::process::abort();
     }
 }

@@ -60,6 +60,7 @@ impl Ctx {
                 "create it, or leave out --config to use the default one",
             ));
         }
+        crate::vault::keyring::timeout()?;
         let paths = Paths::from_env(global.config.clone())?;
         let out = Output::new(&global);
         let ui = Interaction::detect(global.no_input);
@@ -154,11 +155,26 @@ pub struct KeyInput {
 impl KeyInput {
     pub fn read(&self, ui: Interaction, provider: &str) -> Result<SecretString> {
         let raw = if self.key_stdin {
-            let mut buf = String::new();
+            // Bounded: `--key-stdin < /dev/zero` must not grow omc's memory. The slack is for
+            // surrounding whitespace; a longer read is refused as too long by clean_key.
+            let cap = crate::bounds::MAX_KEY_BYTES as u64 + 4096;
+            let mut buf = zeroize::Zeroizing::new(Vec::new());
             std::io::stdin()
-                .read_to_string(&mut buf)
+                .take(cap + 1)
+                .read_to_end(&mut buf)
                 .map_err(|e| Error::io("cannot read the key from stdin", e))?;
-            SecretString::from(buf)
+            if buf.len() as u64 > cap {
+                return Err(Error::usage_hint(
+                    format!(
+                        "the key on stdin is longer than {} bytes",
+                        crate::bounds::MAX_KEY_BYTES
+                    ),
+                    "pipe exactly one key",
+                ));
+            }
+            let text = std::str::from_utf8(&buf)
+                .map_err(|_| Error::usage("the key on stdin is not UTF-8 text"))?;
+            SecretString::from(text.to_owned())
         } else if let Some(var) = &self.key_env {
             let value = std::env::var(var).map_err(|_| {
                 Error::usage_hint(
@@ -178,18 +194,14 @@ impl KeyInput {
     }
 }
 
-/// Trim surrounding whitespace; refuse empty keys and keys with inner whitespace or controls.
+/// Trim surrounding whitespace; refuse empty keys, over-long ones, and keys with inner
+/// whitespace, controls or invisible characters.
 pub(crate) fn clean_key(raw: SecretString) -> Result<SecretString> {
     let trimmed = raw.expose_secret().trim();
     if trimmed.is_empty() {
         return Err(Error::usage("the key is empty"));
     }
-    if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::usage_hint(
-            "the key contains whitespace or control characters",
-            "give exactly one key, on one line",
-        ));
-    }
+    crate::bounds::check_key(trimmed)?;
     Ok(SecretString::from(trimmed.to_owned()))
 }
 

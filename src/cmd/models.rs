@@ -36,8 +36,9 @@ pub fn run(ctx: &Ctx, args: &ModelsArgs) -> Result<()> {
     if ctx.global.json {
         return ctx.out.json(&models);
     }
-    for m in models {
-        ctx.out.line(m)?;
+    // Model ids are the provider's text: shown escaped.
+    for m in &models {
+        ctx.out.line(crate::terminal::line(m))?;
     }
     Ok(())
 }

@@ -17,6 +17,10 @@ use crate::provider::{
 };
 use crate::store::{Credential, RunEnd, RunStart};
 
+/// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
+/// must not hold a CI job forever.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 /// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.
 const DEFAULT_MAX_TOKENS: u32 = 1024;
 
@@ -34,7 +38,7 @@ pub struct RunArgs {
     pub provider: Option<String>,
 
     /// Model [default: the credential's model, else the provider's default]
-    #[arg(long, short)]
+    #[arg(long, short, value_parser = crate::bounds::parse_model)]
     pub model: Option<String>,
 
     /// System prompt
@@ -58,9 +62,15 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
     pub fallback: Vec<String>,
 
-    /// Give up on a request after this long, retries included (e.g. 60s)
+    /// Give up on a request after this long, retries included (e.g. 60s) [default: 10m, or
+    /// run.timeout in config.toml]
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+
+    /// On a terminal, pass escape sequences in the answer through to it (by default they are
+    /// shown escaped; piped output is always byte-exact)
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,12 +104,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .max_tokens
         .or(config.run.max_tokens)
         .unwrap_or(DEFAULT_MAX_TOKENS);
-    let timeout = match args.timeout.as_deref().or(config.run.timeout.as_deref()) {
-        Some(t) => Some(humantime::parse_duration(t).map_err(|_| {
-            Error::usage_hint(format!("invalid timeout '{t}'"), "use e.g. 30s or 2m")
-        })?),
-        None => None,
-    };
+    let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
 
     let mut creds = ctx.credentials()?;
     creds.store().ledger_durability()?;
@@ -108,13 +113,14 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
     });
     let client = Client::new(ClientOptions {
-        total_timeout: timeout,
+        total_timeout: Some(timeout),
         tls,
         ..ClientOptions::default()
     })
     .map_err(|e| e.into_error("omc"))?;
 
     let stream_to_stdout = !args.no_stream && !ctx.global.json;
+    let neutralise = neutralise(args);
     let mut failed: Vec<String> = Vec::new();
     for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
@@ -175,7 +181,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 partial.push_str(d.text);
                 if stream_to_stdout && write_error.is_none() {
                     let mut out = std::io::stdout().lock();
-                    if let Err(e) = out.write_all(d.text.as_bytes()).and_then(|_| out.flush()) {
+                    let shown = shown(neutralise, d.text);
+                    if let Err(e) = out.write_all(shown.as_bytes()).and_then(|_| out.flush()) {
                         write_error = Some(e);
                     }
                 }
@@ -249,6 +256,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                     failed.push(cred.name.clone());
                     continue;
                 }
+                if e.kind == crate::provider::ErrorKind::Timeout {
+                    return Err(e.into_error(spec.id).with_hint(format!(
+                        "the run's total limit is {}: raise it with --timeout or run.timeout \
+                         in config.toml",
+                        humantime::format_duration(timeout)
+                    )));
+                }
                 return Err(e.into_error(spec.id));
             }
         }
@@ -293,7 +307,7 @@ fn render(
     }
     let mut out = std::io::stdout().lock();
     if !streamed {
-        out.write_all(resp.text.as_bytes())
+        out.write_all(shown(neutralise(args), &resp.text).as_bytes())
             .map_err(crate::output::stdout_error)?;
     }
     // On a terminal, end the answer's line; in a pipe, the text stays exactly as sent.
@@ -301,8 +315,37 @@ fn render(
         writeln!(out).map_err(crate::output::stdout_error)?;
     }
     out.flush().map_err(crate::output::stdout_error)?;
-    let _ = args;
     Ok(())
+}
+
+/// Model output is untrusted (a prompt injection can make a model emit escape sequences): on a
+/// terminal it is shown escaped unless `--raw`; in a pipe it stays byte-exact.
+fn neutralise(args: &RunArgs) -> bool {
+    !args.raw && std::io::stdout().is_terminal()
+}
+
+fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
+    if neutralise {
+        crate::terminal::text(text)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The run's total limit: the one given, else [`DEFAULT_TIMEOUT`].
+fn total_limit(given: Option<&str>) -> Result<Duration> {
+    match given {
+        Some(t) => humantime::parse_duration(t)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                Error::usage_hint(
+                    format!("invalid timeout '{}'", crate::terminal::line(t)),
+                    "use e.g. 30s or 2m",
+                )
+            }),
+        None => Ok(DEFAULT_TIMEOUT),
+    }
 }
 
 /// The prompt from the argument and/or piped stdin.
@@ -343,4 +386,17 @@ fn candidates(creds: &mut dyn CredentialBackend, args: &RunArgs) -> Result<Vec<C
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_without_a_timeout_still_has_a_total_limit() {
+        assert_eq!(total_limit(None).unwrap(), Duration::from_secs(600));
+        assert_eq!(total_limit(Some("90s")).unwrap(), Duration::from_secs(90));
+        assert_eq!(total_limit(Some("soon")).unwrap_err().exit_code(), 2);
+        assert_eq!(total_limit(Some("0s")).unwrap_err().exit_code(), 2);
+    }
 }

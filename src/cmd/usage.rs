@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx, args: &UsageArgs) -> Result<()> {
             let t = total(&rows);
             for r in rows.iter().chain(std::iter::once(&t)) {
                 table.add_row(vec![
-                    r.group.clone(),
+                    crate::terminal::line(&r.group).into_owned(),
                     r.runs.to_string(),
                     r.errors.to_string(),
                     r.input_tokens.to_string(),

@@ -1,6 +1,6 @@
 //! `omc validate [NAME… | --all]`: live checks that spend no tokens (they list models).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use secrecy::SecretString;
@@ -10,6 +10,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
 use crate::store::{RunEnd, RunStart};
+use crate::terminal::line;
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -39,6 +40,16 @@ struct Checked {
     exit_code: u8,
 }
 
+/// The longest a live check may take, retries included: listing models takes a second or two,
+/// and a server that drips an endless reply must not hold `add` or `validate` forever.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn probe_timeout() -> Duration {
+    crate::hardening::test_hook("OMC_TEST_PROBE_TIMEOUT_MS")
+        .and_then(|ms| ms.parse().ok())
+        .map_or(PROBE_TIMEOUT, Duration::from_millis)
+}
+
 /// One live check: Ok with its latency, or the provider's error.
 pub fn probe(
     spec: &'static ProviderSpec,
@@ -47,6 +58,7 @@ pub fn probe(
 ) -> Result<(std::result::Result<Vec<String>, ProviderError>, i64)> {
     let client = Client::new(ClientOptions {
         tls: spec.needs_tls(base_url),
+        total_timeout: Some(probe_timeout()),
         ..ClientOptions::default()
     })
     .map_err(|e| e.into_error(spec.id))?;
@@ -154,14 +166,16 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             .out
             .table(&["NAME", "PROVIDER", "STATUS", "LATENCY", "DETAIL"]);
         for c in &checked {
+            // DETAIL quotes the provider's reply: shown escaped.
             table.add_row(vec![
-                c.name.clone(),
+                line(&c.name).into_owned(),
                 c.provider.clone(),
                 c.status.to_owned(),
                 format!("{} ms", c.latency_ms),
-                c.error
-                    .clone()
-                    .unwrap_or_else(|| format!("{} models", c.models.unwrap_or(0))),
+                c.error.as_deref().map_or_else(
+                    || format!("{} models", c.models.unwrap_or(0)),
+                    |e| line(e).into_owned(),
+                ),
             ]);
         }
         ctx.out.print_table(&table)?;

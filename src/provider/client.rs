@@ -3,7 +3,7 @@
 //! replies; this module does the I/O.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use eventsource_stream::{EventStreamError, Eventsource};
@@ -23,6 +23,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Provider messages shown to the user are cut to this many characters.
 const MAX_MESSAGE_CHARS: usize = 300;
+/// An unstreamed reply (a model list, a whole answer) larger than this is refused: an endless
+/// body must not grow omc's memory. OpenRouter's full model list is about 1 MiB.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+/// A streamed reply past this many bytes is cut off with an error, for the same reason.
+pub const MAX_STREAM_BYTES: usize = 64 * 1024 * 1024;
 
 /// How patient the client is.
 #[derive(Debug, Clone)]
@@ -179,7 +184,7 @@ impl Client {
         loop {
             let once = async {
                 let (resp, _) = self.send(family, &prepared, deadline).await?;
-                let body = resp.bytes().await.map_err(|e| transport(&e, false))?;
+                let body = read_body(resp, MAX_BODY).await?;
                 match family {
                     Family::OpenAi => openai::parse_models(&body),
                     Family::Anthropic => anthropic::parse_models(&body),
@@ -302,7 +307,7 @@ impl Client {
             read_stream(family, resp, started, &mut acc, &mut timing, on_delta).await?;
         } else {
             // A server that ignores `stream: true` and answers in one piece is still answered.
-            let body = resp.bytes().await.map_err(|e| transport(&e, false))?;
+            let body = read_body(resp, MAX_BODY).await?;
             let at = Instant::now();
             match family {
                 Family::OpenAi => openai::parse_reply(&body, &mut acc),
@@ -358,13 +363,27 @@ async fn read_stream(
     // split over several chunks carries the stamp of the chunk that completed it.
     let read_at = Arc::new(AtomicU64::new(0));
     let stamp = Arc::clone(&read_at);
-    let bytes = resp.bytes_stream().map(move |chunk| {
-        if chunk.is_ok() {
-            let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-            stamp.store(nanos, Ordering::Relaxed);
-        }
-        chunk
-    });
+    let mut total = 0usize;
+    let too_long = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&too_long);
+    let bytes = resp
+        .bytes_stream()
+        .map(move |chunk| {
+            if chunk.is_ok() {
+                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                stamp.store(nanos, Ordering::Relaxed);
+            }
+            chunk
+        })
+        // An endless stream (or one endless line, which the SSE parser would buffer) stops at
+        // the cap; `too_long` below says why.
+        .take_while(move |chunk| {
+            total = total.saturating_add(chunk.as_ref().map_or(0, |c| c.len()));
+            if total > MAX_STREAM_BYTES {
+                flag.store(true, Ordering::Relaxed);
+            }
+            std::future::ready(total <= MAX_STREAM_BYTES)
+        });
     let mut events = bytes.eventsource();
     while let Some(event) = events.next().await {
         let event = match event {
@@ -404,6 +423,16 @@ async fn read_stream(
                 at,
             });
         }
+    }
+    if too_long.load(Ordering::Relaxed) && !acc.done {
+        return Err(Failure::fatal(wire::error(
+            ErrorKind::Malformed,
+            None,
+            format!(
+                "the streamed reply passed {} MiB without ending; omc stopped reading",
+                MAX_STREAM_BYTES >> 20
+            ),
+        )));
     }
     if !acc.complete() {
         return Err(Failure::fatal(wire::error(
@@ -469,6 +498,26 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     out
+}
+
+/// A whole unstreamed body, refused past `cap` bytes rather than buffered without end. (The
+/// total timeout, when set, bounds how long this may take.)
+async fn read_body(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Failure> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e, false))? {
+        if body.len() + chunk.len() > cap {
+            return Err(Failure::fatal(wire::error(
+                ErrorKind::Malformed,
+                None,
+                format!(
+                    "the reply is larger than {} MiB; omc stopped reading",
+                    cap >> 20
+                ),
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {

@@ -38,8 +38,7 @@ fn live_status(stored: &str, heartbeat_at: Option<i64>, started_at: i64) -> Benc
     if status != BenchStatus::Running {
         return status;
     }
-    let stale_after = std::env::var("OMC_TEST_BENCH_STALE_MS")
-        .ok()
+    let stale_after = crate::hardening::test_hook("OMC_TEST_BENCH_STALE_MS")
         .and_then(|v| v.parse().ok())
         .unwrap_or(STALE_AFTER_MS);
     if now_ms() - heartbeat_at.unwrap_or(started_at) > stale_after {

@@ -25,12 +25,24 @@ pub enum KeyringError {
     BadEntry,
 }
 
-/// How long one keyring call may take: `OMC_KEYRING_TIMEOUT` (e.g. `2s`), default 5 s.
-pub fn timeout() -> Duration {
-    std::env::var("OMC_KEYRING_TIMEOUT")
-        .ok()
-        .and_then(|v| humantime::parse_duration(&v).ok())
-        .unwrap_or(DEFAULT_TIMEOUT)
+/// How long one keyring call may take: `OMC_KEYRING_TIMEOUT` (e.g. `2s`), default 5 s. A value
+/// that is not a duration is a usage error, not silently the default: every command checks it
+/// at start (`Ctx::new`).
+pub fn timeout() -> crate::error::Result<Duration> {
+    let Some(value) = std::env::var_os("OMC_KEYRING_TIMEOUT").filter(|v| !v.is_empty()) else {
+        return Ok(DEFAULT_TIMEOUT);
+    };
+    let text = value.to_string_lossy();
+    match humantime::parse_duration(text.trim()) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(crate::error::Error::usage_hint(
+            format!(
+                "OMC_KEYRING_TIMEOUT='{}' is not a duration above zero",
+                crate::terminal::line(&text)
+            ),
+            "use e.g. OMC_KEYRING_TIMEOUT=2s, or unset it for the default of 5s",
+        )),
+    }
 }
 
 /// The keyring account that holds a store's master key; `slot` separates a rotation's pending key.
@@ -114,7 +126,8 @@ impl std::error::Error for StoreInit {}
 fn call<T: Send + 'static>(
     op: impl FnOnce() -> Result<T, KrError> + Send + 'static,
 ) -> Result<T, KeyringError> {
-    let limit = timeout();
+    // Checked at start, so an invalid value never gets this far.
+    let limit = timeout().unwrap_or(DEFAULT_TIMEOUT);
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("omc-keyring".into())

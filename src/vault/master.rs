@@ -108,13 +108,7 @@ pub fn from_env() -> Result<Option<(Identity, Source)>> {
     }
     if let Some(path) = std::env::var_os(ENV_KEY_FILE).filter(|v| !v.is_empty()) {
         let path = PathBuf::from(path);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::master(
-                format!("cannot read OMC_MASTER_KEY_FILE {}: {e}", path.display()),
-                "point OMC_MASTER_KEY_FILE at a file holding an AGE-SECRET-KEY-1… line",
-            )
-        })?;
-        let text = SecretString::from(text);
+        let text = read_key_file(&path)?;
         let line = text
             .expose_secret()
             .lines()
@@ -124,6 +118,53 @@ pub fn from_env() -> Result<Option<(Identity, Source)>> {
         return Ok(Some((parse_identity(line)?, Source::EnvKeyFile)));
     }
     Ok(None)
+}
+
+/// The most omc reads of `OMC_MASTER_KEY_FILE`: an identity line is 74 bytes, and the file
+/// `age-keygen` writes, comments included, about 200.
+pub const MAX_KEY_FILE_BYTES: u64 = 8 * 1024;
+
+/// Read `OMC_MASTER_KEY_FILE`, at most [`MAX_KEY_FILE_BYTES`] of it (`/dev/zero` or a huge file
+/// must not grow omc's memory), warning once when group or others can read it.
+fn read_key_file(path: &Path) -> Result<SecretString> {
+    use std::io::Read;
+    let cannot = |e: &dyn std::fmt::Display| {
+        Error::master(
+            format!("cannot read OMC_MASTER_KEY_FILE {}: {e}", path.display()),
+            "point OMC_MASTER_KEY_FILE at a file holding an AGE-SECRET-KEY-1… line",
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    #[cfg(unix)]
+    if let Ok(meta) = file.metadata() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if meta.is_file() && mode & 0o044 != 0 {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                tracing::warn!(
+                    "OMC_MASTER_KEY_FILE {} is readable by others (mode {:04o}): chmod 600 it",
+                    path.display(),
+                    mode & 0o7777
+                );
+            });
+        }
+    }
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    file.take(MAX_KEY_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(&e))?;
+    if bytes.len() as u64 > MAX_KEY_FILE_BYTES {
+        return Err(Error::master(
+            format!(
+                "OMC_MASTER_KEY_FILE {} is larger than {MAX_KEY_FILE_BYTES} bytes: not an identity file",
+                path.display()
+            ),
+            "point OMC_MASTER_KEY_FILE at a file holding an AGE-SECRET-KEY-1… line",
+        ));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| cannot(&"not UTF-8 text"))?;
+    Ok(SecretString::from(text.to_owned()))
 }
 
 /// Find the master identity for this store, first match wins.

@@ -73,7 +73,7 @@ pub struct RunArgs {
 
     /// Models to ask each credential for, comma-separated or repeated; targets are
     /// credentials × models [default: each credential's model, else its provider's default]
-    #[arg(long, short, value_name = "MODEL,…", value_delimiter = ',')]
+    #[arg(long, short, value_name = "MODEL,…", value_delimiter = ',', value_parser = crate::bounds::parse_model)]
     pub model: Vec<String>,
 
     /// Built-in prompts of increasing complexity, comma-separated or repeated [default: short,

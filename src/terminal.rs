@@ -1,0 +1,93 @@
+//! Text from outside omc, made safe to show to a person on a terminal.
+//!
+//! Provider error messages, model names a server reports, stored fields (model, base URL, the
+//! audit trail's user and program) and names typed on the command line can all carry bytes a
+//! terminal obeys: `ESC ] 0 ; title BEL` renames the window, `ESC [ 2 J` clears the screen, C1
+//! controls (U+0080–U+009F) are escape sequences on some terminals, and bidi overrides
+//! (U+202A–U+202E, U+2066–U+2069) reorder what the eye reads. Every path that prints such text
+//! goes through [`line`] (or [`text`] for multi-line model output), which shows each of those
+//! characters as a visible escape (`\x1b`, `\u{202e}`) instead of sending it.
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// `s` for one line of output: every control character, newlines included, shown escaped.
+pub fn line(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+/// `s` as running text (model output on a terminal): newlines and tabs pass, every other
+/// control character, escape sequence introducer and bidi override is shown escaped.
+pub fn text(s: &str) -> Cow<'_, str> {
+    escape(s, true)
+}
+
+/// Whether a terminal could act on `c` rather than print it.
+fn unsafe_char(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'        // C0, ESC included
+        | '\u{7f}'                // DEL
+        | '\u{80}'..='\u{9f}'     // C1: CSI, OSC, … as single characters
+        | '\u{202a}'..='\u{202e}' // bidi embeddings and overrides
+        | '\u{2066}'..='\u{2069}' // bidi isolates
+    )
+}
+
+fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
+    let needs = |c: char| unsafe_char(c) && !(keep_lines && matches!(c, '\n' | '\t'));
+    if !s.chars().any(needs) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if !needs(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        let cases: &[(&str, &str)] = &[
+            ("plain text", "plain text"),
+            (
+                "caf\u{e9} \u{2014} \u{65e5}\u{672c}",
+                "caf\u{e9} \u{2014} \u{65e5}\u{672c}",
+            ),
+            ("\x1b]0;owned\x07\x1b[2J", "\\x1b]0;owned\\x07\\x1b[2J"),
+            ("a\nb\r\tc", "a\\nb\\r\\tc"),
+            ("del\x7f", "del\\x7f"),
+            ("c1 \u{9b}31m", "c1 \\u{9b}31m"),
+            ("\u{202e}txt.exe", "\\u{202e}txt.exe"),
+            ("\u{2066}x\u{2069}", "\\u{2066}x\\u{2069}"),
+            ("nul\0", "nul\\x00"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(line(input), *want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn running_text_keeps_its_lines() {
+        assert_eq!(text("one\ntwo\tthree"), "one\ntwo\tthree");
+        assert_eq!(text("x\x1b[31mred\r\n"), "x\\x1b[31mred\\r\n");
+        assert!(matches!(text("clean\n"), Cow::Borrowed(_)));
+    }
+}
