@@ -191,6 +191,10 @@ fn every_credential_command_works_on_a_vault_profile() {
     ]))));
     assert!(usage.to_string().contains("e1"), "{usage}");
 
+    // models lists with the key from the engine (echo's one model).
+    let models = ok(&run(omc(&home, "team", t).args(["models", "e1"])));
+    assert!(!models.trim().is_empty(), "{models}");
+
     // validate records in the engine.
     let o = run(omc(&home, "team", t).args(["validate", "e1"]));
     ok(&o);
