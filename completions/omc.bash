@@ -833,7 +833,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__doctor)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-q -v -h -V --deep --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -910,6 +910,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --deep 'Also unlock the master key and decrypt every stored key, naming any that no longer opens (nothing is printed but the names)'
             cand --json 'Print one JSON document on stdout, nothing else there'
             cand -q 'Print less: errors only on stderr'
             cand --quiet 'Print less: errors only on stderr'

@@ -699,6 +699,7 @@ complete -c omc -n "__fish_omc_using_subcommand doctor" -l color -d 'When to use
 always\t''
 never\t''"
 complete -c omc -n "__fish_omc_using_subcommand doctor" -l config -d 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]' -r -F
+complete -c omc -n "__fish_omc_using_subcommand doctor" -l deep -d 'Also unlock the master key and decrypt every stored key, naming any that no longer opens (nothing is printed but the names)'
 complete -c omc -n "__fish_omc_using_subcommand doctor" -l json -d 'Print one JSON document on stdout, nothing else there'
 complete -c omc -n "__fish_omc_using_subcommand doctor" -s q -l quiet -d 'Print less: errors only on stderr'
 complete -c omc -n "__fish_omc_using_subcommand doctor" -s v -l verbose -d 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'

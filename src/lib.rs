@@ -23,6 +23,7 @@ pub mod provider;
 pub mod runtime;
 pub mod store;
 pub mod terminal;
+pub mod testhook;
 pub mod time;
 pub mod ui;
 pub mod vault;

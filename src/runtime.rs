@@ -1,24 +1,41 @@
-//! The async runtime, built only by commands that talk to the network.
+//! The async runtime, built only by commands that talk to the network, and then once per
+//! process: a client's pooled connections belong to the runtime that opened them, so a command
+//! that makes several calls (a `run` falling back, `validate --all`) keeps them across calls.
 
 use std::future::Future;
+use std::sync::OnceLock;
+
+use tokio::runtime::{Builder, Runtime};
 
 use crate::error::{Error, Result};
 
-/// Run `fut` to completion on a single-threaded runtime.
+static SINGLE: OnceLock<Runtime> = OnceLock::new();
+static MULTI: OnceLock<Runtime> = OnceLock::new();
+
+fn shared(
+    cell: &'static OnceLock<Runtime>,
+    build: fn() -> std::io::Result<Runtime>,
+) -> Result<&'static Runtime> {
+    if let Some(rt) = cell.get() {
+        return Ok(rt);
+    }
+    let rt = build().map_err(|e| Error::io("cannot start the async runtime", e))?;
+    // Another thread may have won the race; either runtime will do, and the loser is dropped.
+    let _ = cell.set(rt);
+    Ok(cell.get().expect("set just above"))
+}
+
+/// Run `fut` to completion on the process's single-threaded runtime.
 pub fn block_on<F: Future>(fut: F) -> Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let rt = shared(&SINGLE, || {
+        Builder::new_current_thread().enable_all().build()
+    })?;
     Ok(rt.block_on(fut))
 }
 
-/// Run `fut` on a multi-threaded runtime with one worker per core (benchmarks).
+/// Run `fut` on the process's multi-threaded runtime, one worker per core (benchmarks).
 pub fn block_on_multi<F: Future>(fut: F) -> Result<F::Output> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("cannot start the async runtime", e))?;
+    let rt = shared(&MULTI, || Builder::new_multi_thread().enable_all().build())?;
     Ok(rt.block_on(fut))
 }
 

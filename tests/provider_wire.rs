@@ -31,12 +31,10 @@ fn client() -> Client {
 
 fn request(stream: bool) -> ChatRequest {
     ChatRequest {
-        model: "fake-model-1".into(),
-        system: Some("Be brief.".into()),
-        prompt: "Say hello".into(),
         temperature: Some(0.5),
         max_tokens: Some(64),
         stream,
+        ..ChatRequest::prompt("fake-model-1", Some("Be brief.".into()), "Say hello")
     }
 }
 
@@ -209,7 +207,7 @@ async fn anthropic_sends_a_default_max_tokens() {
     let fake = FakeProvider::start(Family::Anthropic).await;
     let mut req = request(false);
     req.max_tokens = None;
-    req.system = None;
+    req.conversation.system = None;
     chat_with(&client(), &fake, &req).await.0.expect("reply");
     let body = fake.requests()[0].json();
     assert_eq!(body["max_tokens"], 1024);

@@ -270,6 +270,41 @@ fn retries_stop_at_the_bound_with_the_right_exit_code() {
     }
 }
 
+/// `run` and `validate` once stored `ratelimited` where `bench` stored `rate_limited`: the
+/// ledger has one spelling now, the JSON name.
+#[test]
+fn the_ledger_spells_error_kinds_one_way() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server()
+        .set_default(Behaviour::rate_limited(family, Some("0")));
+    assert_eq!(code(&run(home.cmd().args(["run", "hi"]))), 7);
+    assert_eq!(code(&run(home.cmd().args(["validate", "openai"]))), 7);
+    fake.server()
+        .set_default(Behaviour::model_not_found(family, "nope"));
+    assert_eq!(code(&run(home.cmd().args(["run", "hi", "-m", "nope"]))), 6);
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    let rows: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT kind, status, error_kind FROM runs WHERE error_kind IS NOT NULL ORDER BY id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want = [
+        ("run", "error", "rate_limited"),
+        ("validate", "error", "rate_limited"),
+        ("run", "error", "model_not_found"),
+    ];
+    assert_eq!(
+        rows,
+        want.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    );
+}
+
 #[test]
 fn a_server_that_never_answers_times_out() {
     let family = Family::OpenAi;
@@ -327,6 +362,38 @@ fn fallback_moves_to_the_next_credential() {
         .set_default(Behaviour::auth_error(Family::OpenAi));
     let out = run(home.cmd().args(["run", "hi", "--fallback", "anthropic"]));
     assert_eq!(code(&out), 5);
+}
+
+/// One runtime per process: the client's pooled connection from the first call is still alive
+/// for the fallback's call (a runtime per call would have closed it with its reactor).
+#[test]
+fn a_fallback_reuses_the_connection_of_the_call_before() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server().accept_any_key();
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai",
+            "--name",
+            "backup",
+            "--base-url",
+            &fake.server().base_url(),
+            "--key-stdin",
+        ]),
+        "sk-openai-OTHERKEY-9d2e4f6a8b",
+    ));
+    let before = fake.server().connections();
+    for _ in 0..3 {
+        fake.server().push(Behaviour::server_error(family));
+    }
+    let out = run(home
+        .cmd()
+        .args(["run", "hi", "--json", "--fallback", "backup"]));
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert_eq!(v["credential"], "backup");
+    assert_eq!(fake.server().connections() - before, 1);
 }
 
 #[test]

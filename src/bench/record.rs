@@ -113,10 +113,7 @@ fn ms_between(from: Instant, to: Instant) -> f64 {
 
 /// The name an error kind has in JSON (`rate_limited`, `model_not_found`, …).
 pub fn error_kind_name(kind: ErrorKind) -> String {
-    match serde_json::to_value(kind) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => format!("{kind:?}").to_ascii_lowercase(),
-    }
+    kind.as_str().to_owned()
 }
 
 impl RequestRecord {

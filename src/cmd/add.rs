@@ -108,16 +108,16 @@ pub struct NewKey<'a> {
 }
 
 /// The one path every new key takes (`add`, `import`): a duplicate name or secret is refused
-/// before anything is sent, the key is checked live unless `validate` is off, then stored by
-/// the profile's backend (sealed to the store's recipient, or written to OpenBao / Vault) and
-/// recorded in the audit log.
+/// before anything is sent, the key is checked live unless `validate` is off, then sealed to
+/// the store's recipient and recorded in the audit log.
 pub fn store_key(
     ctx: &Ctx,
     creds: &mut dyn CredentialBackend,
     new: &NewKey<'_>,
 ) -> Result<Credential> {
     let (spec, secret) = (new.spec, new.secret);
-    // Before the live check: a duplicate is refused without sending its key anywhere.
+    // Before the live check: a duplicate, or a store whose recipient omc cannot vouch for, is
+    // refused without sending the key anywhere.
     creds.check_new(new.name, secret)?;
 
     let validation = if new.validate {

@@ -32,6 +32,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
                 serde_json::json!({
                     "at": rfc3339(e.at),
                     "actor": e.actor,
+                    "uid": e.uid,
                     "action": e.action,
                     "profile": e.profile,
                     "credential": e.credential,
@@ -54,7 +55,10 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
             cell(e.profile.as_deref()),
             cell(e.credential.as_deref()),
             cell(e.detail.as_deref()),
-            cell(Some(&e.actor)),
+            match e.uid {
+                Some(uid) => format!("{} uid {uid}", cell(Some(&e.actor))),
+                None => cell(Some(&e.actor)),
+            },
         ]);
     }
     ctx.out.print_table(&table)

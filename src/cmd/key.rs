@@ -17,6 +17,7 @@ pub struct KeyArgs {
 
 pub fn run(ctx: &Ctx, args: &KeyArgs) -> Result<()> {
     let mut creds = ctx.credentials()?;
+    crate::testhook::pause("key-after-open");
     let name = match &args.name {
         Some(n) => n.clone(),
         None => creds.default_name(None)?,

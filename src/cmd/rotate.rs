@@ -25,6 +25,7 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     let mut creds = ctx.backend(store)?;
     let cred = creds.get(&args.name)?;
     let spec = provider::require(&cred.provider)?;
+    creds.check_writable()?;
     let secret = args.key.read(ctx.ui, spec.id)?;
     let validation = if args.no_validate {
         None

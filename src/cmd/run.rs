@@ -15,7 +15,7 @@ use crate::provider::{
     ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
     estimate_tokens,
 };
-use crate::store::{Credential, RunEnd, RunStart};
+use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus};
 
 /// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
 /// must not hold a CI job forever.
@@ -91,7 +91,7 @@ struct RunOutput<'a> {
 }
 
 enum Outcome {
-    Done(ChatResponse),
+    Done(Box<ChatResponse>),
     Failed(ProviderError),
     Interrupted,
 }
@@ -132,12 +132,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 .unwrap_or_else(|| spec.default_model.to_owned()),
         };
         let request = ChatRequest {
-            model: model.clone(),
-            system: args.system.clone(),
-            prompt: prompt.clone(),
             temperature: args.temperature,
             max_tokens: Some(max_tokens),
             stream: !args.no_stream,
+            ..ChatRequest::prompt(model.clone(), args.system.clone(), prompt.clone())
         };
         let reserve = estimate_tokens(&prompt)
             + args.system.as_deref().map_or(0, estimate_tokens)
@@ -147,7 +145,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
             model: &model,
-            kind: "run",
+            kind: RunKind::Run,
             reserve_tokens: reserve,
         })?;
         if let Some(w) = warning {
@@ -157,13 +155,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let secret = match creds.reveal(cred) {
             Ok(s) => s,
             Err(e) => {
-                let _ = creds.store().finish_run(
-                    run_id,
-                    &RunEnd {
-                        status: "error",
-                        ..RunEnd::default()
-                    },
-                );
+                let _ = creds
+                    .store()
+                    .finish_run(run_id, &RunEnd::failed(FailKind::NotStarted));
                 return Err(e);
             }
         };
@@ -189,7 +183,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             };
             tokio::select! {
                 r = client.chat(&target, &request, &mut on_delta) => match r {
-                    Ok(resp) => Outcome::Done(resp),
+                    Ok(resp) => Outcome::Done(Box::new(resp)),
                     Err(e) => Outcome::Failed(e),
                 },
                 _ = crate::runtime::interrupted() => Outcome::Interrupted,
@@ -205,7 +199,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 creds.store().finish_run(
                     run_id,
                     &RunEnd {
-                        status: "ok",
+                        status: RunStatus::Ok,
                         model: Some(&resp.model),
                         input_tokens: resp.usage.input_tokens,
                         output_tokens: resp.usage.output_tokens,
@@ -223,7 +217,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 creds.store().finish_run(
                     run_id,
                     &RunEnd {
-                        status: "interrupted",
+                        status: RunStatus::Interrupted,
                         input_tokens: Some(estimate_tokens(&prompt)),
                         output_tokens: Some(out_tokens),
                         estimated: true,
@@ -236,15 +230,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 return Err(Error::Interrupted);
             }
             Outcome::Failed(e) => {
-                let kind = format!("{:?}", e.kind).to_lowercase();
-                creds.store().finish_run(
-                    run_id,
-                    &RunEnd {
-                        status: "error",
-                        error_kind: Some(&kind),
-                        ..RunEnd::default()
-                    },
-                )?;
+                creds
+                    .store()
+                    .finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
                 let more = i + 1 < candidates.len();
                 if e.falls_back() && more && partial.is_empty() {
                     let next = &candidates[i + 1].name;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
-use crate::store::{RunEnd, RunStart};
+use crate::store::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 use crate::terminal::line;
 
 #[derive(Debug, Args)]
@@ -91,29 +91,28 @@ pub fn check_key(
 
 pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
     let mut creds = ctx.credentials()?;
-    let names: Vec<String> = if args.all {
-        creds
-            .list(None, false)?
-            .into_iter()
-            .map(|c| c.name)
-            .collect()
+    let rows = if args.all {
+        creds.list(None, false)?
     } else if args.names.is_empty() {
-        vec![creds.default_name(None)?]
+        let name = creds.default_name(None)?;
+        vec![creds.get(&name)?]
     } else {
-        args.names.clone()
+        args.names
+            .iter()
+            .map(|name| creds.get(name))
+            .collect::<Result<Vec<_>>>()?
     };
     let mut checked = Vec::new();
-    for name in &names {
-        let cred = creds.get(name)?;
+    for cred in rows {
         let spec = crate::provider::require(&cred.provider)?;
-        let model = cred.model.as_deref().unwrap_or(spec.default_model);
         let secret = creds.reveal(&cred)?;
+        let model = cred.model.as_deref().unwrap_or(spec.default_model);
         let (run_id, _) = creds.store().begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
             model,
-            kind: "validate",
+            kind: RunKind::Validate,
             reserve_tokens: 0,
         })?;
         let (result, latency_ms) = probe(spec, cred.base_url.as_deref(), &secret)?;
@@ -136,12 +135,15 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             }
         };
         creds.record_validation(&cred, status, latency_ms)?;
-        let kind_text = kind.map(|k| format!("{k:?}").to_lowercase());
         creds.store().finish_run(
             run_id,
             &RunEnd {
-                status: if status == "valid" { "ok" } else { "error" },
-                error_kind: kind_text.as_deref(),
+                status: if status == "valid" {
+                    RunStatus::Ok
+                } else {
+                    RunStatus::Error
+                },
+                error_kind: kind.map(FailKind::Provider),
                 latency_ms: Some(latency_ms as f64),
                 input_tokens: Some(0),
                 output_tokens: Some(0),

@@ -1,40 +1,34 @@
-//! Credentials in this store's SQLite table, age-encrypted to the master recipient.
+//! Credentials in this store's SQLite table, age-encrypted to the master recipient. Rows are
+//! read in one snapshot with the recipient they are checked against, and keys are sealed only
+//! to a recipient the command has vouched for (see `Ctx::recipient_check`).
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{CredentialBackend, NewCred, Unlocker};
+use super::{CredentialBackend, NewCred};
+use crate::cmd::Ctx;
 use crate::error::{Error, Result};
 use crate::store::{Credential, Filter, NewCredential, Store};
 use crate::vault::master::MasterKey;
-use crate::vault::{self, Binding};
 
-pub struct Local {
+pub struct Local<'a> {
+    ctx: &'a Ctx,
     store: Store,
     profile: String,
-    unlocker: Unlocker,
     master: Option<MasterKey>,
 }
 
-impl Local {
-    pub fn new(store: Store, profile: &str, unlocker: Unlocker) -> Local {
+impl<'a> Local<'a> {
+    pub fn new(ctx: &'a Ctx, store: Store, profile: &str) -> Local<'a> {
         Local {
+            ctx,
             store,
             profile: profile.to_owned(),
-            unlocker,
             master: None,
         }
     }
 }
 
-fn binding(cred: &Credential) -> Binding<'_> {
-    Binding {
-        credential_id: &cred.id,
-        profile_id: cred.profile_id,
-        provider: &cred.provider,
-    }
-}
-
-impl CredentialBackend for Local {
+impl CredentialBackend for Local<'_> {
     fn profile(&self) -> &str {
         &self.profile
     }
@@ -48,16 +42,23 @@ impl CredentialBackend for Local {
     }
 
     fn list(&mut self, provider: Option<&str>, include_deleted: bool) -> Result<Vec<Credential>> {
-        self.store.require_profile(&self.profile)?;
-        self.store.list_credentials(&Filter {
-            profile: Some(&self.profile),
-            provider,
-            include_deleted,
+        let profile = self.profile.clone();
+        self.store.snapshot(|store| {
+            store.require_profile(&profile)?;
+            store.list_credentials(&Filter {
+                profile: Some(&profile),
+                provider,
+                include_deleted,
+            })
         })
     }
 
     fn get(&mut self, name: &str) -> Result<Credential> {
-        Ok(self.store.credential(&self.profile, name)?.0)
+        let profile = self.profile.clone();
+        Ok(self
+            .store
+            .snapshot(|store| store.credential(&profile, name))?
+            .0)
     }
 
     fn default_name(&mut self, provider: Option<&str>) -> Result<String> {
@@ -65,27 +66,39 @@ impl CredentialBackend for Local {
     }
 
     fn reveal(&mut self, cred: &Credential) -> Result<SecretString> {
-        let (row, ciphertext) = self.store.credential(&self.profile, &cred.name)?;
+        // The row and the recipient it is checked against come from one snapshot.
+        let profile = self.profile.clone();
+        let (row, ciphertext) = self
+            .store
+            .snapshot(|store| store.credential(&profile, &cred.name))?;
         if row.id != cred.id {
             return Err(Error::not_found("credential", &cred.name));
         }
         if self.master.is_none() {
-            self.master = Some(self.unlocker.unlock(&self.store)?);
+            self.master = Some(self.ctx.unlock(&self.store)?);
         }
         let master = self.master.as_ref().expect("unlocked above");
-        vault::open(&master.identity, &binding(&row), &ciphertext)
+        crate::cmd::decrypt(master, &row, &ciphertext)
     }
 
     fn check_new(&mut self, name: &str, secret: &SecretString) -> Result<()> {
         let fingerprint = self.store.meta.fingerprint(secret.expose_secret());
         self.store
-            .check_new_credential(&self.profile, name, &fingerprint)
+            .check_new_credential(&self.profile, name, &fingerprint)?;
+        // A store whose recipient omc cannot vouch for is refused before the key goes anywhere.
+        let verify = self.ctx.recipient_check(&self.store);
+        verify(&self.store.meta.recipient)
+    }
+
+    fn check_writable(&mut self) -> Result<()> {
+        let verify = self.ctx.recipient_check(&self.store);
+        verify(&self.store.meta.recipient)
     }
 
     fn add(&mut self, new: &NewCred<'_>, secret: &SecretString) -> Result<Credential> {
-        let recipient = vault::parse_recipient(&self.store.meta.recipient)?;
         let fingerprint = self.store.meta.fingerprint(secret.expose_secret());
         let mask = crate::mask::mask(secret.expose_secret());
+        let verify = self.ctx.recipient_check(&self.store);
         self.store.insert_credential(
             &NewCredential {
                 profile: &self.profile,
@@ -98,16 +111,9 @@ impl CredentialBackend for Local {
                 make_default: new.make_default,
                 validation: new.validation,
             },
-            |id, profile_id| {
-                vault::seal(
-                    &recipient,
-                    &Binding {
-                        credential_id: id,
-                        profile_id,
-                        provider: new.provider,
-                    },
-                    secret,
-                )
+            verify,
+            |recipient, id, profile_id| {
+                crate::cmd::add::seal(recipient, id, profile_id, new.provider, secret)
             },
         )
     }
@@ -118,12 +124,19 @@ impl CredentialBackend for Local {
         secret: &SecretString,
         validation: Option<(&str, i64)>,
     ) -> Result<String> {
-        let recipient = vault::parse_recipient(&self.store.meta.recipient)?;
-        let ciphertext = vault::seal(&recipient, &binding(cred), secret)?;
         let mask = crate::mask::mask(secret.expose_secret());
         let fingerprint = self.store.meta.fingerprint(secret.expose_secret());
-        self.store
-            .replace_secret(cred, &mask, &fingerprint, &ciphertext, validation)?;
+        let verify = self.ctx.recipient_check(&self.store);
+        self.store.replace_secret(
+            cred,
+            &mask,
+            &fingerprint,
+            verify,
+            |recipient| {
+                crate::cmd::add::seal(recipient, &cred.id, cred.profile_id, &cred.provider, secret)
+            },
+            validation,
+        )?;
         Ok(mask)
     }
 

@@ -8,10 +8,9 @@ mod remote;
 
 use secrecy::SecretString;
 
+use crate::cmd::Ctx;
 use crate::error::Result;
-use crate::paths::Paths;
 use crate::store::{Credential, Store};
-use crate::ui::Interaction;
 
 pub use remote::{login_token, resolve_token, runtime};
 
@@ -53,6 +52,12 @@ pub trait CredentialBackend {
     /// the key is sent anywhere for validation.
     fn check_new(&mut self, name: &str, secret: &SecretString) -> Result<()>;
 
+    /// Refuse before a new key is read or sent anywhere when it could not be stored (a local
+    /// store whose recipient omc cannot vouch for).
+    fn check_writable(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Store a new credential; two adders of one name: one wins, the other gets a conflict.
     fn add(&mut self, new: &NewCred<'_>, secret: &SecretString) -> Result<Credential>;
 
@@ -87,32 +92,16 @@ pub trait CredentialBackend {
     ) -> Result<()>;
 }
 
-/// What opening a backend needs besides the store: how to unlock the master key.
-#[derive(Clone)]
-pub struct Unlocker {
-    pub paths: Paths,
-    pub ui: Interaction,
-}
-
-impl Unlocker {
-    pub fn unlock(&self, store: &Store) -> Result<crate::vault::master::MasterKey> {
-        crate::vault::master::unlock(
-            &self.paths,
-            &crate::vault::master::StoreKeyInfo {
-                store_id: &store.meta.store_id,
-                recipient: &store.meta.recipient,
-                backend: store.meta.backend,
-            },
-            self.ui,
-        )
-    }
-}
-
 /// The backend that keeps `profile`'s credentials. A profile that does not exist opens as a
-/// local one, whose operations report it missing as before.
-pub fn open(store: Store, profile: &str, unlocker: Unlocker) -> Result<Box<dyn CredentialBackend>> {
+/// local one, whose operations report it missing as before. `ctx` unlocks the master key (with
+/// its recipient checks) when a secret or a stored login must be opened.
+pub fn open<'a>(
+    ctx: &'a Ctx,
+    store: Store,
+    profile: &str,
+) -> Result<Box<dyn CredentialBackend + 'a>> {
     match store.remote_profile(profile)? {
-        Some(remote) => Ok(Box::new(remote::Remote::new(store, remote, unlocker))),
-        None => Ok(Box::new(local::Local::new(store, profile, unlocker))),
+        Some(remote) => Ok(Box::new(remote::Remote::new(ctx, store, remote))),
+        None => Ok(Box::new(local::Local::new(ctx, store, profile))),
     }
 }

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use futures_util::{StreamExt, stream};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{CredentialBackend, NewCred, Unlocker};
+use super::{CredentialBackend, NewCred};
+use crate::cmd::Ctx;
 use crate::error::{Error, Result};
 use crate::kv::{Kv, Metadata};
 use crate::store::{Credential, LoginKind, RemoteProfile, Store, audit_record};
@@ -38,10 +39,10 @@ mod field {
     pub const DEFAULT: &str = "default";
 }
 
-pub struct Remote {
+pub struct Remote<'a> {
+    ctx: &'a Ctx,
     store: Store,
     remote: RemoteProfile,
-    unlocker: Unlocker,
     rt: Option<tokio::runtime::Runtime>,
     kv: Option<Kv>,
 }
@@ -51,7 +52,7 @@ pub struct Remote {
 pub fn resolve_token(
     store: &Store,
     remote: &RemoteProfile,
-    unlocker: &Unlocker,
+    unlock: &dyn Fn(&Store) -> Result<crate::vault::master::MasterKey>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<SecretString> {
     for var in ["VAULT_TOKEN", "BAO_TOKEN"] {
@@ -77,7 +78,7 @@ pub fn resolve_token(
             code: 4,
         });
     };
-    let master = unlocker.unlock(store)?;
+    let master = unlock(store)?;
     let secret = login_open(&master.identity, remote.profile_id, sealed)?;
     match kind {
         LoginKind::Token => {
@@ -125,12 +126,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(|e| Error::io("cannot start the async runtime", e))
 }
 
-impl Remote {
-    pub fn new(store: Store, remote: RemoteProfile, unlocker: Unlocker) -> Remote {
+impl<'a> Remote<'a> {
+    pub fn new(ctx: &'a Ctx, store: Store, remote: RemoteProfile) -> Remote<'a> {
         Remote {
+            ctx,
             store,
             remote,
-            unlocker,
             rt: None,
             kv: None,
         }
@@ -143,7 +144,8 @@ impl Remote {
         }
         let rt = self.rt.as_ref().expect("set above");
         if self.kv.is_none() {
-            let token = resolve_token(&self.store, &self.remote, &self.unlocker, rt)?;
+            let ctx = self.ctx;
+            let token = resolve_token(&self.store, &self.remote, &|s| ctx.unlock(s), rt)?;
             self.kv = Some(Kv::new(self.remote.location.clone(), token)?);
         }
         Ok((rt, self.kv.as_ref().expect("set above")))
@@ -308,7 +310,7 @@ fn validation_fields(
     set(fields, field::VALIDATION_MS, validation.map(|v| v.1));
 }
 
-impl CredentialBackend for Remote {
+impl CredentialBackend for Remote<'_> {
     fn profile(&self) -> &str {
         &self.remote.profile
     }

@@ -11,9 +11,12 @@ use futures_util::StreamExt;
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Timing, Usage};
-use super::wire::{self, Accum, Prepared};
-use super::{Family, ProviderSpec, anthropic, echo, gemini, openai, redact};
+use super::conversation::{Message, Part, Role};
+use super::types::{
+    ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Timing, Usage,
+};
+use super::wire::{self, Accum, Prepared, Wire};
+use super::{ProviderSpec, echo, redact};
 
 /// Longest wait a `Retry-After` can impose; a provider asking for minutes gets an error instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -121,14 +124,33 @@ impl Client {
 
     /// Sends one chat request. When `req.stream`, `on_delta` gets each non-empty piece of text as
     /// it arrives; otherwise it gets the whole text once. Timings describe the attempt that
-    /// succeeded.
+    /// succeeded. Tool calls are in the response; [`Client::converse`] also streams them.
     pub async fn chat(
         &self,
         target: &Target<'_>,
         req: &ChatRequest,
         on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
     ) -> Result<ChatResponse, ProviderError> {
-        let result = self.chat_inner(target, req, on_delta).await;
+        self.converse(target, req, &mut |e: Event<'_>| {
+            if let Event::Text(d) = e {
+                on_delta(d);
+            }
+        })
+        .await
+    }
+
+    /// Sends a conversation and the tools the model may call; `on_event` gets each piece of
+    /// text as it is read and each tool call once its arguments are complete (unstreamed: the
+    /// whole text once, then the calls). The response's `message` is the assistant turn to
+    /// append to the conversation. A conversation that breaks the tool rules
+    /// ([`super::Conversation::check`]) is refused before anything is sent.
+    pub async fn converse(
+        &self,
+        target: &Target<'_>,
+        req: &ChatRequest,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<ChatResponse, ProviderError> {
+        let result = self.chat_inner(target, req, on_event).await;
         match result {
             Ok(mut resp) => {
                 resp.request_id = scrub_id(resp.request_id, target.key);
@@ -148,20 +170,18 @@ impl Client {
         &self,
         target: &Target<'_>,
         req: &ChatRequest,
-        on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<ChatResponse, ProviderError> {
-        let family = target.spec.family;
-        let prepared = match family {
-            Family::Echo => return echo::chat(target.base_url, req, on_delta).await,
-            Family::OpenAi => openai::chat_request(base_url(target)?, target.key, req)?,
-            Family::Anthropic => anthropic::chat_request(base_url(target)?, target.key, req)?,
-            Family::Gemini => gemini::chat_request(base_url(target)?, target.key, req)?,
+        req.conversation.check()?;
+        let Some(wire) = target.spec.family.wire() else {
+            return echo::chat(target.base_url, req, on_event).await;
         };
+        let prepared = wire.chat_request(base_url(target)?, target.key, req)?;
         let deadline = self.opts.total_timeout.map(|t| Instant::now() + t);
         let mut attempt = 1;
         loop {
             match self
-                .chat_once(family, &prepared, req, deadline, on_delta)
+                .chat_once(wire, &prepared, req, deadline, on_event)
                 .await
             {
                 Ok(resp) => return Ok(resp),
@@ -172,25 +192,17 @@ impl Client {
     }
 
     async fn list_models_inner(&self, target: &Target<'_>) -> Result<Vec<String>, ProviderError> {
-        let family = target.spec.family;
-        let prepared = match family {
-            Family::Echo => return Ok(echo::MODELS.iter().map(|m| (*m).to_owned()).collect()),
-            Family::OpenAi => openai::models_request(base_url(target)?, target.key)?,
-            Family::Anthropic => anthropic::models_request(base_url(target)?, target.key)?,
-            Family::Gemini => gemini::models_request(base_url(target)?, target.key)?,
+        let Some(wire) = target.spec.family.wire() else {
+            return Ok(echo::MODELS.iter().map(|m| (*m).to_owned()).collect());
         };
+        let prepared = wire.models_request(base_url(target)?, target.key)?;
         let deadline = self.opts.total_timeout.map(|t| Instant::now() + t);
         let mut attempt = 1;
         loop {
             let once = async {
-                let (resp, _) = self.send(family, &prepared, deadline).await?;
+                let (resp, _) = self.send(wire, &prepared, deadline).await?;
                 let body = read_body(resp, MAX_BODY).await?;
-                match family {
-                    Family::OpenAi => openai::parse_models(&body),
-                    Family::Anthropic => anthropic::parse_models(&body),
-                    _ => gemini::parse_models(&body),
-                }
-                .map_err(Failure::fatal)
+                wire.parse_models(&body).map_err(Failure::fatal)
             };
             match once.await {
                 Ok(models) => return Ok(models),
@@ -238,7 +250,7 @@ impl Client {
     /// The second value is when the request was sent.
     async fn send(
         &self,
-        family: Family,
+        wire: &dyn Wire,
         p: &Prepared,
         deadline: Option<Instant>,
     ) -> Result<(reqwest::Response, Instant), Failure> {
@@ -276,11 +288,7 @@ impl Client {
         let retry_after = retry_after(resp.headers());
         let request_id = request_id(resp.headers());
         let body = read_capped(resp, MAX_ERROR_BODY).await;
-        let mut error = match family {
-            Family::Anthropic => anthropic::classify(status, &body),
-            Family::Gemini => gemini::classify(status, &body),
-            _ => openai::classify(status, &body),
-        };
+        let mut error = wire.classify(status, &body);
         error.request_id = request_id;
         tracing::trace!(status, kind = ?error.kind, "provider error reply");
         Err(Failure {
@@ -292,36 +300,35 @@ impl Client {
 
     async fn chat_once(
         &self,
-        family: Family,
+        wire: &dyn Wire,
         p: &Prepared,
         req: &ChatRequest,
         deadline: Option<Instant>,
-        on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<ChatResponse, Failure> {
-        let (resp, started) = self.send(family, p, deadline).await?;
+        let (resp, started) = self.send(wire, p, deadline).await?;
         let request_id = request_id(resp.headers());
         let streamed = req.stream && is_event_stream(&resp);
-        let mut acc = Accum::default();
+        let mut acc = Accum::new(req.conversation.messages.len());
         let mut timing = Timing::default();
         if streamed {
-            read_stream(family, resp, started, &mut acc, &mut timing, on_delta).await?;
+            read_stream(wire, resp, started, &mut acc, &mut timing, on_event).await?;
         } else {
             // A server that ignores `stream: true` and answers in one piece is still answered.
             let body = read_body(resp, MAX_BODY).await?;
             let at = Instant::now();
-            match family {
-                Family::OpenAi => openai::parse_reply(&body, &mut acc),
-                Family::Anthropic => anthropic::parse_reply(&body, &mut acc),
-                _ => gemini::parse_reply(&body, &mut acc),
-            }
-            .map_err(Failure::fatal)?;
-            if !acc.text.is_empty() {
+            wire.parse_reply(&body, &mut acc).map_err(Failure::fatal)?;
+            acc.finish_calls();
+            if !acc.text.is_empty() || acc.has_calls() {
                 timing.delta(at);
-                on_delta(Delta {
+            }
+            if !acc.text.is_empty() {
+                on_event(Event::Text(Delta {
                     text: &acc.text,
                     at,
-                });
+                }));
             }
+            emit_calls(&mut acc, at, on_event);
         }
         let finished = Instant::now();
         tracing::debug!(
@@ -331,10 +338,19 @@ impl Client {
             latency_ms = (finished - started).as_secs_f64() * 1e3,
             "provider reply complete"
         );
+        let finish = acc
+            .finish_reason
+            .as_deref()
+            .map(|raw| wire.finish_reason(raw, &acc));
         Ok(ChatResponse {
             usage: usage(&acc, req),
             model: acc.model.take().unwrap_or_else(|| req.model.clone()),
+            message: Message {
+                role: Role::Assistant,
+                parts: std::mem::take(&mut acc.parts),
+            },
             text: acc.text,
+            finish,
             finish_reason: acc.finish_reason,
             started,
             first_token: timing.first,
@@ -348,15 +364,25 @@ impl Client {
     }
 }
 
+/// Hands each tool call completed since the last look to `on_event`.
+fn emit_calls(acc: &mut Accum, at: Instant, on_event: &mut (dyn FnMut(Event<'_>) + Send)) {
+    for i in acc.take_completed() {
+        if let Some(Part::ToolCall(call)) = acc.parts.get(i) {
+            on_event(Event::ToolCall { call, at });
+        }
+    }
+}
+
 /// Reads a server-sent event stream to its end, folding events into `acc` and handing each
-/// non-empty piece of text to `on_delta`, stamped with when its bytes were read.
+/// non-empty piece of text and each completed tool call to `on_event`, stamped with when its
+/// bytes were read.
 async fn read_stream(
-    family: Family,
+    wire: &dyn Wire,
     resp: reqwest::Response,
     started: Instant,
     acc: &mut Accum,
     timing: &mut Timing,
-    on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<(), Failure> {
     // The stamp is taken as each chunk comes off the socket, before any parsing, so parse time
     // never counts as network time. Events parsed from a chunk carry that chunk's stamp; an event
@@ -385,6 +411,7 @@ async fn read_stream(
             std::future::ready(total <= MAX_STREAM_BYTES)
         });
     let mut events = bytes.eventsource();
+    let mut at = started;
     while let Some(event) = events.next().await {
         let event = match event {
             Ok(event) => event,
@@ -399,15 +426,11 @@ async fn read_stream(
             // Drained rather than dropped, so the connection goes back to the pool.
             continue;
         }
-        let at = started + Duration::from_nanos(read_at.load(Ordering::Relaxed));
+        at = started + Duration::from_nanos(read_at.load(Ordering::Relaxed));
         let before = acc.text.len();
-        let folded = match family {
-            Family::OpenAi => openai::on_event(&event.data, acc),
-            Family::Anthropic => anthropic::on_event(&event.data, acc),
-            _ => gemini::on_event(&event.data, acc),
-        };
-        if let Err(error) = folded {
-            // An error event before any text is as good as an error status: worth a retry.
+        let content = acc.content;
+        if let Err(error) = wire.on_event(&event.data, acc) {
+            // An error event before any content is as good as an error status: worth a retry.
             let retry = timing.chunks == 0
                 && matches!(error.kind, ErrorKind::Server | ErrorKind::RateLimited);
             return Err(Failure {
@@ -416,13 +439,16 @@ async fn read_stream(
                 retry_after: None,
             });
         }
-        if acc.text.len() > before {
+        if acc.content > content {
             timing.delta(at);
-            on_delta(Delta {
+        }
+        if acc.text.len() > before {
+            on_event(Event::Text(Delta {
                 text: &acc.text[before..],
                 at,
-            });
+            }));
         }
+        emit_calls(acc, at, on_event);
     }
     if too_long.load(Ordering::Relaxed) && !acc.done {
         return Err(Failure::fatal(wire::error(
@@ -435,12 +461,23 @@ async fn read_stream(
         )));
     }
     if !acc.complete() {
+        let message = match acc.open_calls().last() {
+            Some(c) => format!(
+                "stream ended inside tool call '{}' ({}): the connection closed before its arguments were complete",
+                c.name, c.id
+            ),
+            None => {
+                "stream ended early: the connection closed before the reply was complete".into()
+            }
+        };
         return Err(Failure::fatal(wire::error(
             ErrorKind::Connection,
             None,
-            "stream ended early: the connection closed before the reply was complete",
+            message,
         )));
     }
+    acc.finish_calls();
+    emit_calls(acc, at, on_event);
     Ok(())
 }
 
@@ -590,9 +627,16 @@ fn usage(acc: &Accum, req: &ChatRequest) -> Usage {
             Some(estimate_tokens(text))
         })
     };
-    let prompt_chars = req.system.as_deref().unwrap_or_default().to_owned() + &req.prompt;
+    let prompt_chars = req.conversation.text_for_estimate();
     let input_tokens = or_estimate(acc.input_tokens, &prompt_chars);
-    let output_tokens = or_estimate(acc.output_tokens, &acc.text);
+    let mut reply_chars = acc.text.clone();
+    for p in &acc.parts {
+        if let Part::ToolCall(c) = p {
+            reply_chars.push_str(&c.name);
+            reply_chars.push_str(&c.arguments_text());
+        }
+    }
+    let output_tokens = or_estimate(acc.output_tokens, &reply_chars);
     Usage {
         input_tokens,
         output_tokens,

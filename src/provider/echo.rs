@@ -5,6 +5,17 @@
 //! prompt words; output: the reply's words — and are not estimates, since echo *is* the provider.
 //! `max_tokens` caps the reply's words (finish reason `length`, else `stop`).
 //!
+//! # Tools
+//!
+//! Echo speaks tools deterministically, so an agent can be dry-run offline:
+//!
+//! - When the last message is a user message, each line `/call NAME ARGS` becomes a tool call
+//!   of `NAME` with arguments `ARGS` (a JSON object; empty: none; anything else: a malformed
+//!   call), id `echo_call_T_K` (`T` messages before the reply, `K`-th call from 0), streamed
+//!   as one piece each. The reply is only those calls (finish reason `tool_calls`).
+//! - When the last message holds tool results, the reply is `echo:` and, per result,
+//!   ` tool NAME returned: CONTENT` (`failed:` for an error), one line each.
+//!
 //! # Simulated latency
 //!
 //! `OMC_ECHO_DELAY`, or the credential's base URL as `echo:SPEC` / `echo://SPEC`, sets a delay
@@ -19,7 +30,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Timing, Usage};
+use super::conversation::{FinishReason, Message, Part, Role, ToolCall};
+use super::types::{
+    ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Timing, Usage,
+};
 use super::wire;
 
 pub const DELAY_VAR: &str = "OMC_ECHO_DELAY";
@@ -64,39 +78,106 @@ impl Delays {
     }
 }
 
+/// What echo says, in the pieces it streams.
+enum Piece {
+    Text(String),
+    Call(ToolCall),
+}
+
+/// The reply's pieces, its finish reason and its output token count, by the rules in the
+/// module's documentation.
+fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
+    let conv = &req.conversation;
+    let last = conv.messages.last();
+    if let Some(m) = last.filter(|m| m.role == Role::Tool) {
+        let turn = conv.messages.len() - 1;
+        let mut text = String::from("echo:");
+        for r in m.tool_results_iter() {
+            let name = conv
+                .find_call(&r.call_id, turn)
+                .map_or("?", |c| c.name.as_str());
+            let verb = if r.is_error { "failed" } else { "returned" };
+            text.push_str(&format!(" tool {name} {verb}: {}", r.content));
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        let text = text.trim_end().to_owned();
+        let words = count_words(&text);
+        // In pieces that end after whitespace, so together they are the text exactly.
+        let pieces = text
+            .split_inclusive(char::is_whitespace)
+            .map(|p| Piece::Text(p.to_owned()))
+            .collect();
+        return (pieces, "stop", words);
+    }
+    let prompt = last.map(Message::text).unwrap_or_default();
+    let calls: Vec<&str> = prompt
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("/call "))
+        .collect();
+    if !calls.is_empty() {
+        let turn = conv.messages.len();
+        let mut words = 0;
+        let pieces = calls
+            .iter()
+            .enumerate()
+            .map(|(k, line)| {
+                let line = line.trim();
+                let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+                words += 1 + count_words(args);
+                Piece::Call(ToolCall::from_raw(
+                    format!("echo_call_{turn}_{k}"),
+                    name,
+                    args.trim(),
+                ))
+            })
+            .collect();
+        return (pieces, "tool_calls", words);
+    }
+    let prompt = if prompt.trim().is_empty() {
+        LOREM
+    } else {
+        prompt.as_str()
+    };
+    let limit = req.max_tokens.map_or(usize::MAX, |n| n as usize);
+    let total = 1 + prompt.split_whitespace().count();
+    let finish = if total > limit { "length" } else { "stop" };
+    let pieces = std::iter::once("echo:")
+        .chain(prompt.split_whitespace())
+        .take(limit)
+        .enumerate()
+        .map(|(i, w)| {
+            Piece::Text(if i == 0 {
+                w.to_owned()
+            } else {
+                format!(" {w}")
+            })
+        })
+        .collect();
+    (pieces, finish, total.min(limit))
+}
+
 /// Answers `req` as the echo provider.
 pub(crate) async fn chat(
     base_url: Option<&str>,
     req: &ChatRequest,
-    on_delta: &mut (dyn FnMut(Delta<'_>) + Send),
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<ChatResponse, ProviderError> {
     let delays = Delays::from_env_or(base_url)?;
     let started = Instant::now();
+    let input_words = count_words(&req.conversation.text_for_estimate_spaced());
+    let (pieces, finish, output_words) = plan(req);
 
-    let prompt = if req.prompt.trim().is_empty() {
-        LOREM
-    } else {
-        req.prompt.as_str()
-    };
-    let input_words = req.system.as_deref().map_or(0, count_words) + count_words(&req.prompt);
-    let limit = req.max_tokens.map_or(usize::MAX, |n| n as usize);
-    let words = std::iter::once("echo:").chain(prompt.split_whitespace());
-    let total = 1 + prompt.split_whitespace().count();
-    let finish = if total > limit { "length" } else { "stop" };
-
-    let mut text = String::with_capacity(prompt.len() + 8);
+    let mut text = String::new();
+    let mut parts: Vec<Part> = Vec::new();
     let mut timing = Timing::default();
-    // When the first word went out: later ones are timed from it.
+    // When the first piece went out: later ones are timed from it.
     let mut first: Option<Instant> = None;
-    for (i, word) in words.take(limit).enumerate() {
-        let before = text.len();
-        if i > 0 {
-            text.push(' ');
-        }
-        text.push_str(word);
-        // Each word is due a whole number of token delays after the first, which is due `ttft`
-        // after the start: the timer's lateness (up to its 1 ms tick) delays one word, and does
-        // not add up over the reply.
+    for (i, piece) in pieces.into_iter().enumerate() {
+        // Each piece is due a whole number of token delays after the first, which is due `ttft`
+        // after the start: the timer's lateness (up to its 1 ms tick) delays one piece, and
+        // does not add up over the reply.
         let due = match first {
             None => started + delays.ttft,
             Some(first) => first + delays.token * i as u32,
@@ -106,29 +187,59 @@ pub(crate) async fn chat(
         }
         let at = Instant::now();
         first.get_or_insert(at);
-        // Unstreamed, the whole reply arrives when the last word would have.
-        if req.stream {
-            timing.delta(at);
-            on_delta(Delta {
-                text: &text[before..],
-                at,
-            });
+        match piece {
+            Piece::Text(t) => {
+                text.push_str(&t);
+                match parts.last_mut() {
+                    Some(Part::Text { text }) => text.push_str(&t),
+                    _ => parts.push(Part::text(t.as_str())),
+                }
+                // Unstreamed, the whole reply arrives when the last piece would have.
+                if req.stream {
+                    timing.delta(at);
+                    on_event(Event::Text(Delta { text: &t, at }));
+                }
+            }
+            Piece::Call(call) => {
+                if req.stream {
+                    timing.delta(at);
+                    on_event(Event::ToolCall { call: &call, at });
+                }
+                parts.push(Part::ToolCall(call));
+            }
         }
     }
-    if !req.stream && !text.is_empty() {
+    if !req.stream && !parts.is_empty() {
         let at = Instant::now();
         timing.delta(at);
-        on_delta(Delta { text: &text, at });
+        if !text.is_empty() {
+            on_event(Event::Text(Delta { text: &text, at }));
+        }
+        for p in &parts {
+            if let Part::ToolCall(call) = p {
+                on_event(Event::ToolCall { call, at });
+            }
+        }
     }
+    let finish_reason = match finish {
+        "tool_calls" => FinishReason::ToolCalls,
+        "length" => FinishReason::Length,
+        _ => FinishReason::Stop,
+    };
 
     Ok(ChatResponse {
         usage: Usage {
             input_tokens: Some(input_words as u64),
-            output_tokens: Some(total.min(limit) as u64),
+            output_tokens: Some(output_words as u64),
             estimated: false,
         },
         text,
+        message: Message {
+            role: Role::Assistant,
+            parts,
+        },
         model: req.model.clone(),
+        finish: Some(finish_reason),
         finish_reason: Some(finish.to_owned()),
         started,
         first_token: timing.first,
@@ -150,22 +261,27 @@ mod tests {
     use super::*;
 
     fn req(prompt: &str, stream: bool) -> ChatRequest {
-        ChatRequest {
-            model: "echo-1".into(),
-            system: None,
-            prompt: prompt.into(),
-            temperature: None,
-            max_tokens: None,
-            stream,
+        let mut r = ChatRequest::prompt("echo-1", None, prompt);
+        r.stream = stream;
+        r
+    }
+
+    fn texts(deltas: &mut Vec<String>) -> impl FnMut(Event<'_>) + Send + '_ {
+        move |e: Event<'_>| {
+            if let Event::Text(d) = e {
+                deltas.push(d.text.to_owned())
+            }
         }
     }
 
     #[tokio::test]
     async fn streams_the_prompt_back_word_by_word() {
         let mut deltas = Vec::new();
-        let r = chat(None, &req("hello  big world", true), &mut |d: Delta<'_>| {
-            deltas.push(d.text.to_owned())
-        })
+        let r = chat(
+            None,
+            &req("hello  big world", true),
+            &mut texts(&mut deltas),
+        )
         .await
         .unwrap();
         assert_eq!(deltas, ["echo:", " hello", " big", " world"]);
@@ -182,7 +298,7 @@ mod tests {
         let mut r = req("a b c d", false);
         r.max_tokens = Some(2);
         let mut n = 0;
-        let resp = chat(None, &r, &mut |_: Delta<'_>| n += 1).await.unwrap();
+        let resp = chat(None, &r, &mut |_: Event<'_>| n += 1).await.unwrap();
         assert_eq!(n, 1);
         assert_eq!(resp.text, "echo: a");
         assert_eq!(resp.finish_reason.as_deref(), Some("length"));
@@ -193,12 +309,62 @@ mod tests {
         let r = chat(
             Some("echo://ttft=30ms,token=1ms"),
             &req("x y", true),
-            &mut |_: Delta<'_>| {},
+            &mut |_: Event<'_>| {},
         )
         .await
         .unwrap();
         let ttft = r.ttft().unwrap();
         assert!(ttft >= Duration::from_millis(30), "{ttft:?}");
+    }
+
+    #[tokio::test]
+    async fn a_call_line_is_answered_with_that_tool_call_streamed() {
+        let r = req(
+            "/call weather {\"city\": \"Oslo\"}\n/call clock\n/call bad {oops",
+            true,
+        );
+        let mut seen = Vec::new();
+        let resp = chat(None, &r, &mut |e: Event<'_>| match e {
+            Event::ToolCall { call, .. } => seen.push(call.clone()),
+            Event::Text(d) => panic!("no text expected, got {:?}", d.text),
+        })
+        .await
+        .unwrap();
+        let calls: Vec<&ToolCall> = resp.tool_calls().collect();
+        assert_eq!(seen.len(), 3);
+        assert_eq!(calls[0], &seen[0]);
+        assert_eq!(
+            (calls[0].id.as_str(), calls[0].name.as_str()),
+            ("echo_call_1_0", "weather")
+        );
+        assert_eq!(calls[0].valid_arguments().unwrap()["city"], "Oslo");
+        assert!(calls[1].valid_arguments().unwrap().is_empty());
+        assert_eq!(
+            calls[2].valid_arguments().unwrap_err().kind,
+            ErrorKind::Malformed
+        );
+        assert_eq!(resp.finish, Some(FinishReason::ToolCalls));
+        assert_eq!(resp.text, "");
+        assert_eq!(resp.chunks, 3);
+    }
+
+    #[tokio::test]
+    async fn a_tool_result_is_answered_with_text_quoting_it() {
+        let mut r = req("/call weather {\"city\": \"Oslo\"}", false);
+        let first = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
+        let id = first.tool_calls().next().unwrap().id.clone();
+        r.conversation.push(first.message);
+        r.conversation.push(Message::tool_results(vec![
+            crate::provider::ToolResult::ok(&id, "rain,  4°C"),
+        ]));
+        r.stream = true;
+        let mut deltas = Vec::new();
+        let resp = chat(None, &r, &mut texts(&mut deltas)).await.unwrap();
+        assert_eq!(resp.text, "echo: tool weather returned: rain,  4°C");
+        assert_eq!(deltas.concat(), resp.text);
+        assert!(deltas.len() > 1);
+        assert_eq!(resp.finish, Some(FinishReason::Stop));
+        assert!(resp.tool_calls().next().is_none());
     }
 
     #[test]

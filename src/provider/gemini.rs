@@ -5,24 +5,155 @@
 //! Each streamed `data:` is a whole `GenerateContentResponse`; the last carries `finishReason`
 //! and the final `usageMetadata`.
 
+//!
+//! Tool calls are whole `functionCall` parts (`args` an object), never split; omc makes up an
+//! id where Gemini sends none. A `thoughtSignature` beside a call (on Gemini 3, only the first
+//! of parallel calls has one) is kept on that call; one on a text part, or on an empty part of
+//! its own late in a stream, is kept as an opaque part in place. Both go back only to Gemini.
+
 use std::borrow::Cow;
 
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::Family;
+use super::conversation::{FinishReason, Opaque, Part, Role, ToolCall, ToolChoice};
 use super::types::{ChatRequest, ErrorKind, ProviderError};
-use super::wire::{self, Accum, Prepared};
+use super::wire::{self, Accum, Prepared, Wire};
 
-pub(crate) fn chat_request(
-    base: &str,
-    key: &SecretString,
-    req: &ChatRequest,
-) -> Result<Prepared, ProviderError> {
-    let mut body = json!({"contents": [{"role": "user", "parts": [{"text": req.prompt}]}]});
-    if let Some(system) = &req.system {
+/// Gemini generateContent.
+pub(crate) struct Gemini;
+
+impl Wire for Gemini {
+    fn chat_request(
+        &self,
+        base: &str,
+        key: &SecretString,
+        req: &ChatRequest,
+    ) -> Result<Prepared, ProviderError> {
+        let body = chat_body(req)?;
+        // Users copy model names from the model list, which spells them `models/…`.
+        let model = req.model.strip_prefix("models/").unwrap_or(&req.model);
+        let model = encode_path_segment(model);
+        let url = if req.stream {
+            format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
+        } else {
+            format!("{base}/v1beta/models/{model}:generateContent")
+        };
+        Ok(Prepared::post_json(url, headers(key)?, &body))
+    }
+
+    fn on_event(&self, data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
+        let r: Response =
+            serde_json::from_str(data).map_err(|e| wire::malformed("stream event", e))?;
+        fold(r, acc)
+    }
+
+    fn parse_reply(&self, body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
+        let r: Response = serde_json::from_slice(body).map_err(|e| wire::malformed("reply", e))?;
+        fold(r, acc)
+    }
+
+    fn finish_reason(&self, raw: &str, acc: &Accum) -> FinishReason {
+        match raw {
+            // Gemini ends a turn of function calls with a plain STOP.
+            "STOP" if acc.has_calls() => FinishReason::ToolCalls,
+            "STOP" => FinishReason::Stop,
+            "MAX_TOKENS" => FinishReason::Length,
+            "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII"
+            | "IMAGE_SAFETY" => FinishReason::ContentFilter,
+            other => FinishReason::Other(other.to_owned()),
+        }
+    }
+
+    fn classify(&self, status: u16, body: &[u8]) -> ProviderError {
+        classify(status, body)
+    }
+
+    fn models_request(&self, base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
+        // The largest page the API allows, so one request lists everything.
+        Ok(Prepared::get(
+            format!("{base}/v1beta/models?pageSize=1000"),
+            headers(key)?,
+        ))
+    }
+
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<String>, ProviderError> {
+        parse_models(body)
+    }
+}
+
+fn chat_body(req: &ChatRequest) -> Result<Value, ProviderError> {
+    let conv = &req.conversation;
+    let mut contents: Vec<(&str, Vec<Value>)> = Vec::new();
+    for (i, m) in conv.messages.iter().enumerate() {
+        let role = match m.role {
+            Role::Assistant => "model",
+            Role::User | Role::Tool => "user",
+        };
+        let mut parts = Vec::with_capacity(m.parts.len());
+        for part in &m.parts {
+            match part {
+                Part::Text { text } if text.is_empty() => {}
+                Part::Text { text } => parts.push(json!({"text": text})),
+                Part::ToolCall(c) => parts.push(call_part(c)),
+                Part::ToolResult(r) => {
+                    // Checked before: every result answers an earlier call.
+                    let call = conv.find_call(&r.call_id, i).ok_or_else(|| {
+                        wire::error(
+                            ErrorKind::BadRequest,
+                            None,
+                            format!("a tool result answers unknown call id '{}'", r.call_id),
+                        )
+                    })?;
+                    let response = match serde_json::from_str::<Value>(&r.content) {
+                        _ if r.is_error => json!({"error": r.content}),
+                        Ok(Value::Object(o)) => Value::Object(o),
+                        _ => json!({"output": r.content}),
+                    };
+                    let mut fr = json!({"name": call.name, "response": response});
+                    if let Some(id) = call.opaque_for(Family::Gemini).and_then(|o| o.get("id")) {
+                        fr["id"] = id.clone();
+                    }
+                    parts.push(json!({"functionResponse": fr}));
+                }
+                Part::Opaque(o) if o.family == Family::Gemini => parts.push(o.data.clone()),
+                Part::Opaque(_) => {}
+            }
+        }
+        if parts.is_empty() {
+            continue;
+        }
+        match contents.last_mut() {
+            Some((last, prev)) if *last == role && role == "user" => prev.extend(parts),
+            _ => contents.push((role, parts)),
+        }
+    }
+    let contents: Vec<Value> = contents
+        .into_iter()
+        .map(|(role, parts)| json!({"role": role, "parts": parts}))
+        .collect();
+    let mut body = json!({"contents": contents});
+    if let Some(system) = &conv.system {
         body["systemInstruction"] = json!({"parts": [{"text": system}]});
+    }
+    if !req.tools.is_empty() {
+        let decls: Vec<Value> = req
+            .tools
+            .iter()
+            // `parametersJsonSchema` takes JSON Schema as is; `parameters` refuses much of it
+            // (`additionalProperties`, `$schema`), which MCP servers send.
+            .map(|t| json!({"name": t.name, "description": t.description, "parametersJsonSchema": t.parameters}))
+            .collect();
+        body["tools"] = json!([{"functionDeclarations": decls}]);
+        body["toolConfig"] = json!({"functionCallingConfig": match &req.tool_choice {
+            ToolChoice::Auto => json!({"mode": "AUTO"}),
+            ToolChoice::None => json!({"mode": "NONE"}),
+            ToolChoice::Required => json!({"mode": "ANY"}),
+            ToolChoice::Named(name) => json!({"mode": "ANY", "allowedFunctionNames": [name]}),
+        }});
     }
     let mut config = serde_json::Map::new();
     if let Some(t) = req.temperature {
@@ -34,23 +165,23 @@ pub(crate) fn chat_request(
     if !config.is_empty() {
         body["generationConfig"] = Value::Object(config);
     }
-    // Users copy model names from the model list, which spells them `models/…`.
-    let model = req.model.strip_prefix("models/").unwrap_or(&req.model);
-    let model = encode_path_segment(model);
-    let url = if req.stream {
-        format!("{base}/v1beta/models/{model}:streamGenerateContent?alt=sse")
-    } else {
-        format!("{base}/v1beta/models/{model}:generateContent")
-    };
-    Ok(Prepared::post_json(url, headers(key)?, &body))
+    Ok(body)
 }
 
-pub(crate) fn models_request(base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
-    // The largest page the API allows, so one request lists everything.
-    Ok(Prepared::get(
-        format!("{base}/v1beta/models?pageSize=1000"),
-        headers(key)?,
-    ))
+/// A call as Gemini sent it: its own id and signature only if it came from Gemini.
+fn call_part(c: &ToolCall) -> Value {
+    let mut fc = json!({"name": c.name, "args": c.arguments});
+    let mut part = json!({});
+    if let Some(o) = c.opaque_for(Family::Gemini) {
+        if let Some(id) = o.get("id") {
+            fc["id"] = id.clone();
+        }
+        if let Some(sig) = o.get("thoughtSignature") {
+            part["thoughtSignature"] = sig.clone();
+        }
+    }
+    part["functionCall"] = fc;
+    part
 }
 
 fn headers(key: &SecretString) -> Result<HeaderMap, ProviderError> {
@@ -77,7 +208,7 @@ fn encode_path_segment(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-pub(crate) fn parse_models(body: &[u8]) -> Result<Vec<String>, ProviderError> {
+fn parse_models(body: &[u8]) -> Result<Vec<String>, ProviderError> {
     let v: Value = serde_json::from_slice(body).map_err(|e| wire::malformed("model list", e))?;
     let models = v["models"]
         .as_array()
@@ -113,16 +244,27 @@ struct Candidate<'a> {
 #[derive(Deserialize)]
 struct Content<'a> {
     #[serde(default, borrow)]
-    parts: Vec<Part<'a>>,
+    parts: Vec<WirePart<'a>>,
 }
 
 #[derive(Deserialize)]
-struct Part<'a> {
+#[serde(rename_all = "camelCase")]
+struct WirePart<'a> {
     #[serde(borrow)]
     text: Option<Cow<'a, str>>,
     /// Thought summaries are not the answer.
     #[serde(default)]
     thought: bool,
+    function_call: Option<FunctionCall>,
+    thought_signature: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FunctionCall {
+    id: Option<String>,
+    #[serde(default)]
+    name: String,
+    args: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -146,9 +288,7 @@ fn fold(r: Response<'_>, acc: &mut Accum) -> Result<(), ProviderError> {
     }
     if let Some(c) = r.candidates.into_iter().next() {
         for part in c.content.into_iter().flat_map(|c| c.parts) {
-            if let Some(text) = part.text.filter(|_| !part.thought) {
-                acc.text.push_str(&text);
-            }
+            fold_part(part, acc);
         }
         if c.finish_reason.is_some() {
             acc.finish_reason = c.finish_reason;
@@ -172,21 +312,46 @@ fn fold(r: Response<'_>, acc: &mut Accum) -> Result<(), ProviderError> {
     Ok(())
 }
 
-pub(crate) fn parse_reply(body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
-    let r: Response = serde_json::from_slice(body).map_err(|e| wire::malformed("reply", e))?;
-    fold(r, acc)
-}
-
-/// One SSE event (a whole response) of a streamed reply, folded into `acc`. Usage counts are
-/// cumulative, so later events replace earlier ones.
-pub(crate) fn on_event(data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
-    let r: Response = serde_json::from_str(data).map_err(|e| wire::malformed("stream event", e))?;
-    fold(r, acc)
+fn fold_part(part: WirePart<'_>, acc: &mut Accum) {
+    if let Some(fc) = part.function_call {
+        let mut keep = Map::new();
+        let id = match fc.id.filter(|i| !i.is_empty()) {
+            Some(id) => {
+                keep.insert("id".into(), json!(id));
+                id
+            }
+            None => acc.fresh_id(),
+        };
+        if let Some(sig) = part.thought_signature {
+            keep.insert("thoughtSignature".into(), json!(sig));
+        }
+        let mut call = match fc.args {
+            Some(Value::Object(args)) => ToolCall::new(id, fc.name, args),
+            None | Some(Value::Null) => ToolCall::new(id, fc.name, Map::new()),
+            Some(other) => ToolCall::from_raw(id, fc.name, &other.to_string()),
+        };
+        if !keep.is_empty() {
+            call.opaque = Some(Opaque {
+                family: Family::Gemini,
+                data: Value::Object(keep),
+            });
+        }
+        acc.push_call(call);
+        return;
+    }
+    if let Some(text) = part.text.as_deref().filter(|_| !part.thought) {
+        acc.push_text(text);
+    }
+    if let Some(sig) = part.thought_signature {
+        // Replayed in place as a part of its own: `{"text": "", "thoughtSignature": …}` is
+        // how a stream delivers it, and Gemini takes it back so.
+        acc.push_opaque(Family::Gemini, json!({"text": "", "thoughtSignature": sig}));
+    }
 }
 
 /// An error reply: `{"error":{"code","message","status","details":[{"reason"}]}}`, sometimes
 /// wrapped in an array.
-pub(crate) fn classify(status: u16, body: &[u8]) -> ProviderError {
+fn classify(status: u16, body: &[u8]) -> ProviderError {
     let parsed = serde_json::from_slice::<Value>(body).ok().map(|v| match v {
         Value::Array(mut items) if !items.is_empty() => items.swap_remove(0),
         v => v,

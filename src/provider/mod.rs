@@ -2,10 +2,11 @@
 //!
 //! The table is data: adding an OpenAI-compatible provider is one entry, not a code branch.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod anthropic;
 pub mod client;
+pub mod conversation;
 pub mod echo;
 mod gemini;
 mod openai;
@@ -14,11 +15,15 @@ pub mod types;
 mod wire;
 
 pub use client::{Client, ClientOptions, Target, estimate_tokens};
+pub use conversation::{
+    Conversation, FinishReason, Malformed, Message, Opaque, Part, Role, ToolCall, ToolChoice,
+    ToolResult, ToolSpec,
+};
 pub use redact::redact;
-pub use types::{ChatRequest, ChatResponse, Delta, ErrorKind, ProviderError, Usage};
+pub use types::{ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Usage};
 
 /// The API family a provider speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Family {
     /// OpenAI Chat Completions: `{base}/chat/completions`, `{base}/models`, Bearer auth.

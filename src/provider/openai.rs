@@ -4,27 +4,123 @@
 //! Streaming is `data: {chunk}` lines ending with `data: [DONE]`. The first chunk carries only the
 //! role; with `stream_options.include_usage` the last carries only `usage` and no choices.
 
+//!
+//! Tool calls stream as `delta.tool_calls[]` fragments keyed by `index`: `id` and
+//! `function.name` first, then `function.arguments` in string pieces to concatenate. Ollama and
+//! some compatible servers reuse index 0 for parallel calls and tell them apart by `id`;
+//! llama.cpp repeats `id` and `name` on every fragment. A new `id` at an open index starts a new
+//! call; a repeated one continues it; a name is taken once.
+
 use std::borrow::Cow;
 
 use reqwest::header::HeaderMap;
 use secrecy::SecretString;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::conversation::{FinishReason, Role, ToolCall, ToolChoice};
 use super::types::{ChatRequest, ErrorKind, ProviderError};
-use super::wire::{self, Accum, Prepared};
+use super::wire::{self, Accum, Prepared, Wire};
 
-pub(crate) fn chat_request(
-    base: &str,
-    key: &SecretString,
-    req: &ChatRequest,
-) -> Result<Prepared, ProviderError> {
-    let mut messages = Vec::with_capacity(2);
-    if let Some(system) = &req.system {
+/// OpenAI Chat Completions.
+pub(crate) struct OpenAi;
+
+impl Wire for OpenAi {
+    fn chat_request(
+        &self,
+        base: &str,
+        key: &SecretString,
+        req: &ChatRequest,
+    ) -> Result<Prepared, ProviderError> {
+        let body = chat_body(req);
+        Ok(Prepared::post_json(
+            format!("{base}/chat/completions"),
+            headers(key)?,
+            &body,
+        ))
+    }
+
+    fn on_event(&self, data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
+        on_event(data, acc)
+    }
+
+    fn parse_reply(&self, body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
+        parse_reply(body, acc)
+    }
+
+    fn finish_reason(&self, raw: &str, acc: &Accum) -> FinishReason {
+        match raw {
+            "tool_calls" | "function_call" => FinishReason::ToolCalls,
+            // Older Ollama says `stop` after tool calls.
+            "stop" if acc.has_calls() => FinishReason::ToolCalls,
+            "stop" => FinishReason::Stop,
+            "length" => FinishReason::Length,
+            "content_filter" => FinishReason::ContentFilter,
+            other => FinishReason::Other(other.to_owned()),
+        }
+    }
+
+    fn classify(&self, status: u16, body: &[u8]) -> ProviderError {
+        classify(status, body)
+    }
+
+    fn models_request(&self, base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
+        Ok(Prepared::get(format!("{base}/models"), headers(key)?))
+    }
+
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<String>, ProviderError> {
+        parse_models(body)
+    }
+}
+
+fn chat_body(req: &ChatRequest) -> Value {
+    let conv = &req.conversation;
+    let mut messages = Vec::with_capacity(conv.messages.len() + 1);
+    if let Some(system) = &conv.system {
         messages.push(json!({"role": "system", "content": system}));
     }
-    messages.push(json!({"role": "user", "content": req.prompt}));
+    for m in &conv.messages {
+        match m.role {
+            Role::User => messages.push(json!({"role": "user", "content": m.text()})),
+            Role::Assistant => {
+                let calls: Vec<Value> = m.tool_calls().map(call_json).collect();
+                // `""`, not null or absent, when there is no text: llama.cpp's server answers
+                // 400 to null and 500 to a missing field.
+                let mut msg = json!({"role": "assistant", "content": m.text()});
+                if !calls.is_empty() {
+                    msg["tool_calls"] = Value::Array(calls);
+                }
+                messages.push(msg);
+            }
+            // One message per result, in the calls' order, right after the assistant turn.
+            Role::Tool => {
+                for r in m.tool_results_iter() {
+                    let content = if r.is_error {
+                        format!("Error: {}", r.content)
+                    } else {
+                        r.content.clone()
+                    };
+                    messages.push(
+                        json!({"role": "tool", "tool_call_id": r.call_id, "content": content}),
+                    );
+                }
+            }
+        }
+    }
     let mut body = json!({"model": req.model, "messages": messages, "stream": req.stream});
+    if !req.tools.is_empty() {
+        body["tools"] = req
+            .tools
+            .iter()
+            .map(|t| json!({"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}))
+            .collect();
+        body["tool_choice"] = match &req.tool_choice {
+            ToolChoice::Auto => json!("auto"),
+            ToolChoice::None => json!("none"),
+            ToolChoice::Required => json!("required"),
+            ToolChoice::Named(name) => json!({"type": "function", "function": {"name": name}}),
+        };
+    }
     if let Some(t) = req.temperature {
         body["temperature"] = json!(t);
     }
@@ -35,15 +131,13 @@ pub(crate) fn chat_request(
     if req.stream {
         body["stream_options"] = json!({"include_usage": true});
     }
-    Ok(Prepared::post_json(
-        format!("{base}/chat/completions"),
-        headers(key)?,
-        &body,
-    ))
+    body
 }
 
-pub(crate) fn models_request(base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
-    Ok(Prepared::get(format!("{base}/models"), headers(key)?))
+/// A call as the assistant message carries it: arguments as JSON text, exactly as the model
+/// sent them when they were malformed (the tool result says what was wrong).
+fn call_json(c: &ToolCall) -> Value {
+    json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_text()}})
 }
 
 fn headers(key: &SecretString) -> Result<HeaderMap, ProviderError> {
@@ -89,17 +183,47 @@ struct FullChoice<'a> {
 struct Message<'a> {
     #[serde(borrow)]
     content: Option<Cow<'a, str>>,
+    #[serde(default)]
+    tool_calls: Vec<FullCall>,
 }
 
-pub(crate) fn parse_reply(body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
+#[derive(Deserialize)]
+struct FullCall {
+    id: Option<String>,
+    function: Function,
+}
+
+#[derive(Deserialize)]
+struct Function {
+    #[serde(default)]
+    name: String,
+    /// JSON text by the spec; some compatible servers send the object itself.
+    arguments: Option<Value>,
+}
+
+fn parse_reply(body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
     let c: Completion = serde_json::from_slice(body).map_err(|e| wire::malformed("reply", e))?;
     let choice = c
         .choices
         .into_iter()
         .next()
         .ok_or_else(|| wire::malformed("reply", "no choices"))?;
-    if let Some(text) = choice.message.and_then(|m| m.content) {
-        acc.text.push_str(&text);
+    if let Some(m) = choice.message {
+        if let Some(text) = m.content {
+            acc.push_text(&text);
+        }
+        for c in m.tool_calls {
+            let id =
+                c.id.filter(|i| !i.is_empty())
+                    .unwrap_or_else(|| acc.fresh_id());
+            let call = match c.function.arguments {
+                Some(Value::Object(args)) => ToolCall::new(id, c.function.name, args),
+                Some(Value::String(raw)) => ToolCall::from_raw(id, c.function.name, &raw),
+                None | Some(Value::Null) => ToolCall::new(id, c.function.name, Map::new()),
+                Some(other) => ToolCall::from_raw(id, c.function.name, &other.to_string()),
+            };
+            acc.push_call(call);
+        }
     }
     acc.finish_reason = choice.finish_reason;
     acc.model = c.model.map(Cow::into_owned);
@@ -132,13 +256,69 @@ struct ChunkChoice<'a> {
 struct ChunkDelta<'a> {
     #[serde(borrow)]
     content: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    tool_calls: Vec<CallFragment<'a>>,
+}
+
+#[derive(Deserialize)]
+struct CallFragment<'a> {
+    index: Option<u64>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    function: Option<FunctionFragment<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FunctionFragment<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    /// A piece of JSON text; a whole object from servers that send calls in one fragment.
+    arguments: Option<Value>,
+}
+
+/// One fragment of a streamed tool call, folded into `acc`.
+fn fold_fragment(f: CallFragment<'_>, acc: &mut Accum) -> Result<(), ProviderError> {
+    // No index at all (a few servers): the newest open call, else the first.
+    let index = f.index.or_else(|| acc.newest_open_key()).unwrap_or(0);
+    let id = f.id.filter(|i| !i.is_empty());
+    let (name, args) = match f.function {
+        Some(func) => (func.name.filter(|n| !n.is_empty()), func.arguments),
+        None => (None, None),
+    };
+    let continues = match (acc.open_call(index), &id) {
+        // A different id at an open index: a new call (servers that reuse index 0), unless the
+        // open call had none yet (an id after the name).
+        (Some((open, _)), Some(id)) => open == id.as_ref() || acc.adopt_id(index, id),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if !continues {
+        acc.finish_call(index);
+        let id = id.map_or_else(|| acc.fresh_id(), Cow::into_owned);
+        acc.start_call(
+            index,
+            id,
+            name.map(Cow::into_owned).unwrap_or_default(),
+            None,
+        );
+    } else if let Some(name) = name {
+        // Repeated on every fragment by some servers: taken once, never concatenated.
+        acc.name_call(index, &name);
+    }
+    match args {
+        Some(Value::String(piece)) => acc.call_args(index, &piece),
+        Some(Value::Object(o)) => acc.call_args(index, &Value::Object(o).to_string()),
+        _ => Ok(()),
+    }
 }
 
 /// One SSE event of a streamed completion, folded into `acc`.
-pub(crate) fn on_event(data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
+fn on_event(data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
     let data = data.trim();
     if data == "[DONE]" {
         acc.done = true;
+        acc.finish_calls();
         return Ok(());
     }
     let chunk: Chunk =
@@ -151,11 +331,17 @@ pub(crate) fn on_event(data: &str, acc: &mut Accum) -> Result<(), ProviderError>
         acc.model = chunk.model.map(Cow::into_owned);
     }
     for choice in chunk.choices {
-        if let Some(text) = choice.delta.and_then(|d| d.content) {
-            acc.text.push_str(&text);
+        if let Some(delta) = choice.delta {
+            if let Some(text) = delta.content {
+                acc.push_text(&text);
+            }
+            for f in delta.tool_calls {
+                fold_fragment(f, acc)?;
+            }
         }
         if choice.finish_reason.is_some() {
             acc.finish_reason = choice.finish_reason;
+            acc.finish_calls();
         }
     }
     if let Some(u) = chunk.usage {
@@ -166,7 +352,7 @@ pub(crate) fn on_event(data: &str, acc: &mut Accum) -> Result<(), ProviderError>
 }
 
 /// An error reply: `{"error":{"message","type","code"}}`.
-pub(crate) fn classify(status: u16, body: &[u8]) -> ProviderError {
+fn classify(status: u16, body: &[u8]) -> ProviderError {
     let (kind, message) = match serde_json::from_slice::<Value>(body) {
         Ok(v) if v.get("error").is_some() => describe(Some(status), &v),
         _ => (
@@ -203,4 +389,63 @@ fn describe(status: Option<u16>, v: &Value) -> (ErrorKind, String) {
         None => ErrorKind::Server,
     };
     (kind, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fold(events: &[Value]) -> Accum {
+        let mut acc = Accum::new(4);
+        for e in events {
+            on_event(&e.to_string(), &mut acc).unwrap();
+        }
+        on_event("[DONE]", &mut acc).unwrap();
+        acc
+    }
+
+    fn frag(f: Value) -> Value {
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [f]}}]})
+    }
+
+    fn calls(acc: &Accum) -> Vec<(String, String, String)> {
+        acc.parts
+            .iter()
+            .filter_map(|p| match p {
+                super::super::Part::ToolCall(c) => {
+                    Some((c.id.clone(), c.name.clone(), c.arguments_text()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_id_after_the_name_is_the_same_call() {
+        let acc = fold(&[
+            frag(json!({"index": 0, "function": {"name": "t", "arguments": "{\"a\""}})),
+            frag(json!({"index": 0, "id": "late", "function": {"arguments": ": 1}"}})),
+        ]);
+        assert_eq!(
+            calls(&acc),
+            [("late".into(), "t".into(), r#"{"a":1}"#.into())]
+        );
+    }
+
+    #[test]
+    fn fragments_without_an_index_belong_to_the_newest_call() {
+        let acc = fold(&[
+            frag(json!({"id": "c1", "function": {"name": "t", "arguments": ""}})),
+            frag(json!({"function": {"arguments": "{}"}})),
+        ]);
+        assert_eq!(calls(&acc), [("c1".into(), "t".into(), "{}".into())]);
+    }
+
+    #[test]
+    fn a_call_with_no_id_gets_one_unique_in_the_conversation() {
+        let acc = fold(&[frag(
+            json!({"index": 0, "function": {"name": "t", "arguments": "{}"}}),
+        )]);
+        assert_eq!(calls(&acc)[0].0, "call_omc_4_0");
+    }
 }

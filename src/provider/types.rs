@@ -4,16 +4,45 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-/// One chat request, whatever the family.
+use super::conversation::{Conversation, FinishReason, Message, ToolCall, ToolChoice, ToolSpec};
+
+/// One chat request, whatever the family: a conversation, and the tools the model may call.
 #[derive(Debug, Clone)]
 pub struct ChatRequest {
     pub model: String,
-    pub system: Option<String>,
-    pub prompt: String,
+    pub conversation: Conversation,
+    /// Declared tools; none: the request says nothing about tools.
+    pub tools: Vec<ToolSpec>,
+    /// Sent only when there are tools.
+    pub tool_choice: ToolChoice,
     pub temperature: Option<f32>,
     /// `None`: the family's default (Anthropic requires one; omc sends 1024).
     pub max_tokens: Option<u32>,
     pub stream: bool,
+}
+
+impl ChatRequest {
+    /// A streamed request with no tools and the provider's default sampling.
+    pub fn new(model: impl Into<String>, conversation: Conversation) -> ChatRequest {
+        ChatRequest {
+            model: model.into(),
+            conversation,
+            tools: Vec::new(),
+            tool_choice: ToolChoice::Auto,
+            temperature: None,
+            max_tokens: None,
+            stream: true,
+        }
+    }
+
+    /// One user message after an optional system prompt (what `omc run` and benchmarks send).
+    pub fn prompt(
+        model: impl Into<String>,
+        system: Option<String>,
+        prompt: impl Into<String>,
+    ) -> ChatRequest {
+        ChatRequest::new(model, Conversation::prompt(system, prompt))
+    }
 }
 
 /// Token counts. `estimated` is true only where the provider reported none.
@@ -27,10 +56,17 @@ pub struct Usage {
 /// What a finished request produced, with its timings (monotonic clock).
 #[derive(Debug, Clone)]
 pub struct ChatResponse {
+    /// The reply's text parts, concatenated.
     pub text: String,
+    /// The assistant turn as it came: text, tool calls and opaque data, in order. Push it onto
+    /// the conversation as is.
+    pub message: Message,
     /// The model the provider says answered (may differ from the one asked for).
     pub model: String,
     pub usage: Usage,
+    /// Why the reply ended, in omc's terms.
+    pub finish: Option<FinishReason>,
+    /// The same as the provider spelled it (`end_turn`, `STOP`, …).
     pub finish_reason: Option<String>,
     /// When the request was sent.
     pub started: Instant,
@@ -54,6 +90,11 @@ pub struct ChatResponse {
 }
 
 impl ChatResponse {
+    /// The tool calls the model made, in order.
+    pub fn tool_calls(&self) -> impl Iterator<Item = &ToolCall> {
+        self.message.tool_calls()
+    }
+
     /// Time to first token; `None` for a reply that was not streamed.
     pub fn ttft(&self) -> Option<Duration> {
         self.first_token
@@ -93,6 +134,18 @@ pub struct Delta<'a> {
     pub at: Instant,
 }
 
+/// What a reply streams, as it is read: text in pieces, each tool call whole once its
+/// arguments are complete.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    Text(Delta<'a>),
+    ToolCall {
+        call: &'a ToolCall,
+        /// When the bytes completing the call were read.
+        at: Instant,
+    },
+}
+
 /// Why a provider call failed, in the terms CONTRACT.md's exit codes need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +166,22 @@ pub enum ErrorKind {
     ModelNotFound,
     /// Any other 4xx: the request itself was refused (exit 6).
     BadRequest,
+}
+
+impl ErrorKind {
+    /// The JSON name (`rate_limited`, `model_not_found`, …), also how records store it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Auth => "auth",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Connection => "connection",
+            ErrorKind::Malformed => "malformed",
+            ErrorKind::ModelNotFound => "model_not_found",
+            ErrorKind::BadRequest => "bad_request",
+        }
+    }
 }
 
 /// A failed provider call. `message` is the provider's own words, redacted of anything that

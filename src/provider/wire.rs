@@ -5,7 +5,11 @@ use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::types::{ErrorKind, ProviderError};
+use serde_json::Value;
+
+use super::Family;
+use super::conversation::{FinishReason, Opaque, Part, ToolCall};
+use super::types::{ChatRequest, ErrorKind, ProviderError};
 
 /// A request ready to send, built once and re-sent as is on each retry.
 #[derive(Debug, Clone)]
@@ -67,22 +71,253 @@ pub(crate) fn key_header(
     Ok(())
 }
 
-/// The reply as it is parsed, streamed or not.
+/// One API family's translation between omc's neutral types and its wire format. Pure: no I/O,
+/// no clock; the client does both. One implementation per family, chosen by [`Family::wire`].
+pub(crate) trait Wire: Sync {
+    /// The chat request for `req` (already checked with [`super::Conversation::check`]).
+    fn chat_request(
+        &self,
+        base: &str,
+        key: &SecretString,
+        req: &ChatRequest,
+    ) -> Result<Prepared, ProviderError>;
+    /// Folds one server-sent event's data into `acc`.
+    fn on_event(&self, data: &str, acc: &mut Accum) -> Result<(), ProviderError>;
+    /// Folds a whole (unstreamed) reply into `acc`.
+    fn parse_reply(&self, body: &[u8], acc: &mut Accum) -> Result<(), ProviderError>;
+    /// The neutral reason for the family's spelling; `acc` holds the whole reply.
+    fn finish_reason(&self, raw: &str, acc: &Accum) -> FinishReason;
+    /// The error an unsuccessful status and its body mean.
+    fn classify(&self, status: u16, body: &[u8]) -> ProviderError;
+    fn models_request(&self, base: &str, key: &SecretString) -> Result<Prepared, ProviderError>;
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<String>, ProviderError>;
+}
+
+impl Family {
+    /// The wire format this family speaks over HTTP; `None` for the offline echo provider.
+    pub(crate) fn wire(self) -> Option<&'static dyn Wire> {
+        match self {
+            Family::OpenAi => Some(&super::openai::OpenAi),
+            Family::Anthropic => Some(&super::anthropic::Anthropic),
+            Family::Gemini => Some(&super::gemini::Gemini),
+            Family::Echo => None,
+        }
+    }
+}
+
+/// How the ids omc makes up begin.
+const FRESH_PREFIX: &str = "call_omc_";
+
+/// The reply as it is parsed, streamed or not: text, tool calls and opaque parts in order.
 #[derive(Debug, Default)]
 pub(crate) struct Accum {
+    /// All text so far (the reply's text and what the client hands out as deltas).
     pub text: String,
+    /// The assistant turn so far. A call whose arguments are still streaming has its place here
+    /// already, as a [`Part::ToolCall`] with no arguments.
+    pub parts: Vec<Part>,
+    pending: Vec<Pending>,
+    /// Opaque parts still streaming (Anthropic thinking blocks): handle and place in `parts`.
+    open_opaque: Vec<(u64, usize)>,
+    /// Indexes into `parts` of calls completed since the client last looked.
+    completed: Vec<usize>,
+    /// Content pieces (text, call starts, argument pieces) so far: the client stamps timings
+    /// when it grows.
+    pub content: u32,
     pub model: Option<String>,
     pub finish_reason: Option<String>,
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
     /// The family's end-of-stream marker arrived (`[DONE]`, `message_stop`).
     pub done: bool,
+    /// Calls numbered so far, for the ids omc makes up.
+    calls: u32,
+    /// The number of messages before this reply, so made-up ids differ between turns.
+    turn: usize,
+}
+
+/// A streamed call whose arguments are not complete yet.
+#[derive(Debug)]
+struct Pending {
+    /// The family's handle for it: OpenAI's `index`, Anthropic's content block index.
+    key: u64,
+    /// Its place in [`Accum::parts`].
+    part: usize,
+    args: String,
 }
 
 impl Accum {
+    /// For the reply to a conversation of `turn` messages.
+    pub fn new(turn: usize) -> Accum {
+        Accum {
+            turn,
+            ..Accum::default()
+        }
+    }
+
     /// Whether a stream that ends now ended properly rather than being cut off.
     pub fn complete(&self) -> bool {
         self.done || self.finish_reason.is_some()
+    }
+
+    pub fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.content += 1;
+        self.text.push_str(text);
+        if let Some(Part::Text { text: last }) = self.parts.last_mut() {
+            last.push_str(text);
+        } else {
+            self.parts.push(Part::text(text));
+        }
+    }
+
+    pub fn push_opaque(&mut self, family: Family, data: Value) {
+        self.parts.push(Part::Opaque(Opaque { family, data }));
+    }
+
+    /// An opaque part that streams: filled through [`Accum::opaque_mut`] until
+    /// [`Accum::close_opaque`].
+    pub fn start_opaque(&mut self, key: u64, family: Family, data: Value) {
+        self.push_opaque(family, data);
+        self.open_opaque.push((key, self.parts.len() - 1));
+    }
+
+    pub fn opaque_mut(&mut self, key: u64) -> Option<&mut Value> {
+        let (_, part) = self.open_opaque.iter().rev().find(|(k, _)| *k == key)?;
+        match &mut self.parts[*part] {
+            Part::Opaque(o) => Some(&mut o.data),
+            _ => None,
+        }
+    }
+
+    pub fn close_opaque(&mut self, key: u64) {
+        self.open_opaque.retain(|(k, _)| *k != key);
+    }
+
+    /// An id for a call the provider gave none, unique in the conversation: `call_omc_`, the
+    /// number of messages before this reply, and the call's number in it.
+    pub fn fresh_id(&self) -> String {
+        format!("{FRESH_PREFIX}{}_{}", self.turn, self.calls)
+    }
+
+    /// A call that arrived whole (Gemini, unstreamed replies).
+    pub fn push_call(&mut self, call: ToolCall) {
+        self.calls += 1;
+        self.content += 1;
+        self.parts.push(Part::ToolCall(call));
+        self.completed.push(self.parts.len() - 1);
+    }
+
+    /// A streamed call begins; its arguments follow with [`Accum::call_args`].
+    pub fn start_call(&mut self, key: u64, id: String, name: String, opaque: Option<Opaque>) {
+        self.calls += 1;
+        self.content += 1;
+        let mut call = ToolCall::new(id, name, serde_json::Map::new());
+        call.opaque = opaque;
+        self.parts.push(Part::ToolCall(call));
+        self.pending.push(Pending {
+            key,
+            part: self.parts.len() - 1,
+            args: String::new(),
+        });
+    }
+
+    /// The open call with handle `key`, newest first: its id and name.
+    pub fn open_call(&self, key: u64) -> Option<(&str, &str)> {
+        let p = self.pending.iter().rev().find(|p| p.key == key)?;
+        match &self.parts[p.part] {
+            Part::ToolCall(c) => Some((&c.id, &c.name)),
+            _ => None,
+        }
+    }
+
+    /// The handle of the newest call still open.
+    pub fn newest_open_key(&self) -> Option<u64> {
+        self.pending.last().map(|p| p.key)
+    }
+
+    /// Gives the open call `key` the provider's id, when omc had to make one up for it.
+    pub fn adopt_id(&mut self, key: u64, id: &str) -> bool {
+        if let Some(p) = self.pending.iter().rev().find(|p| p.key == key)
+            && let Part::ToolCall(c) = &mut self.parts[p.part]
+            && c.id.starts_with(FRESH_PREFIX)
+        {
+            c.id = id.to_owned();
+            return true;
+        }
+        false
+    }
+
+    /// Names the open call `key` if it has no name yet.
+    pub fn name_call(&mut self, key: u64, name: &str) {
+        if let Some(p) = self.pending.iter().rev().find(|p| p.key == key)
+            && let Part::ToolCall(c) = &mut self.parts[p.part]
+            && c.name.is_empty()
+        {
+            c.name = name.to_owned();
+        }
+    }
+
+    /// The calls whose arguments are still streaming, oldest first.
+    pub fn open_calls(&self) -> Vec<&ToolCall> {
+        self.pending
+            .iter()
+            .filter_map(|p| match &self.parts[p.part] {
+                Part::ToolCall(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A piece of the arguments of the newest open call with handle `key`.
+    pub fn call_args(&mut self, key: u64, piece: &str) -> Result<(), ProviderError> {
+        let Some(p) = self.pending.iter_mut().rev().find(|p| p.key == key) else {
+            return Err(malformed(
+                "stream",
+                format!("arguments for tool call #{key}, which never started"),
+            ));
+        };
+        if !piece.is_empty() {
+            p.args.push_str(piece);
+            self.content += 1;
+        }
+        Ok(())
+    }
+
+    /// The open call with handle `key` is complete: its arguments are parsed.
+    pub fn finish_call(&mut self, key: u64) {
+        if let Some(i) = self.pending.iter().position(|p| p.key == key) {
+            let p = self.pending.remove(i);
+            self.close(p);
+        }
+    }
+
+    /// Every open call is complete (the reply ended).
+    pub fn finish_calls(&mut self) {
+        for p in std::mem::take(&mut self.pending) {
+            self.close(p);
+        }
+    }
+
+    fn close(&mut self, p: Pending) {
+        if let Part::ToolCall(call) = &mut self.parts[p.part] {
+            let parsed = ToolCall::from_raw(std::mem::take(&mut call.id), "", &p.args);
+            call.id = parsed.id;
+            call.arguments = parsed.arguments;
+            call.malformed = parsed.malformed;
+        }
+        self.completed.push(p.part);
+    }
+
+    /// Calls completed since the last look, as indexes into `parts`.
+    pub fn take_completed(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.completed)
+    }
+
+    pub fn has_calls(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::ToolCall(_)))
     }
 }
 

@@ -163,20 +163,20 @@ impl Store {
             )
         })
     }
+}
 
-    /// Every sealed login, for re-encryption under a new master key.
-    pub fn sealed_logins(&self) -> Result<Vec<SealedLogin>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT profile_id, login FROM profile_backends WHERE login IS NOT NULL")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(SealedLogin {
-                profile_id: r.get(0)?,
-                ciphertext: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
+/// Every sealed login, for re-encryption under a new master key (read inside the rotation's
+/// write transaction).
+pub fn sealed_logins(conn: &rusqlite::Connection) -> Result<Vec<SealedLogin>> {
+    let mut stmt =
+        conn.prepare("SELECT profile_id, login FROM profile_backends WHERE login IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SealedLogin {
+            profile_id: r.get(0)?,
+            ciphertext: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Replace a sealed login inside `master rotate`'s transaction.

@@ -5,6 +5,7 @@ mod audit;
 mod backends;
 mod bench;
 mod credentials;
+mod ledger;
 mod profiles;
 pub mod schema;
 mod usage;
@@ -16,14 +17,16 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use audit::{AuditEntry, actor, record as audit_record};
+pub use audit::{AuditEntry, Chain, actor, record as audit_record};
 pub use backends::{
     LOGIN_BINDING, LOGIN_PROVIDER, LoginKind, RemoteProfile, SealedLogin, reseal_login,
+    sealed_logins,
 };
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
-pub use credentials::{Credential, Filter, NewCredential};
+pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
+pub use ledger::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 pub use profiles::{Profile, validate_name};
-pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};
+pub use usage::{GroupBy, Limits, Today, UsageRow};
 
 use crate::error::{Error, Result};
 use crate::paths::{self, Paths};
@@ -143,6 +146,91 @@ impl Store {
         Ok(())
     }
 
+    /// Run `f` in an IMMEDIATE transaction that encrypts to the store's recipient, read under
+    /// the write lock, so a `master rotate` that commits while this command was busy (validating
+    /// a key, say) cannot leave a row sealed to the recipient it replaced.
+    ///
+    /// `verify` vouches for a recipient before anything is encrypted to it (against the master
+    /// identity where that is cheap, else the recipient pin). It runs outside the transaction:
+    /// when the recipient it vouched for is no longer the store's by the time the write lock is
+    /// held, the new one is verified in turn and the write redone against it.
+    pub fn write_sealed<T>(
+        &mut self,
+        verify: impl Fn(&str) -> Result<()>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
+    ) -> Result<T> {
+        let mut vouched = current_recipient(&self.conn)?;
+        verify(&vouched)?;
+        for _ in 0..3 {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = current_recipient(&tx)?;
+            if now != vouched {
+                // Rotated (or changed) since it was verified: verify the new one, then redo.
+                drop(tx);
+                verify(&now)?;
+                vouched = now;
+                continue;
+            }
+            let recipient = crate::vault::parse_recipient(&now)?;
+            let out = f(&tx, &recipient)?;
+            // Under the write lock nothing else can have changed it; checked anyway, since a
+            // row sealed to a stale recipient is a lost key.
+            if current_recipient(&tx)? != now {
+                return Err(Error::Other(
+                    "the store's recipient changed inside a write transaction; nothing was stored"
+                        .into(),
+                ));
+            }
+            tx.commit()?;
+            self.meta.recipient = now;
+            return Ok(out);
+        }
+        Err(Error::master(
+            "the store's master key kept changing while omc tried to store the key; nothing was stored",
+            "wait for `omc master rotate` to finish, then run the command again",
+        ))
+    }
+
+    /// Run `f` on one consistent snapshot of the store (one read transaction), with
+    /// `meta.recipient` read in the same snapshot: a credential row and the recipient it is
+    /// checked against never straddle a `master rotate`.
+    pub fn snapshot<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        self.meta.recipient = current_recipient(&tx)?;
+        let out = f(self)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Put the master key's recipient back after it was changed outside omc (only when every
+    /// live credential opens with that key). Audited.
+    pub fn restore_recipient(&self, from: &str, to: &str) -> Result<()> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE meta SET value = ?2 WHERE key = 'recipient' AND value = ?1",
+            (from, to),
+        )?;
+        if changed == 1 {
+            audit_record(
+                &tx,
+                "recipient-restored",
+                None,
+                None,
+                Some(&format!("had been changed to {from} outside omc")),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Re-read the recipient (after waiting on a lock, say).
+    pub fn refresh_recipient(&mut self) -> Result<()> {
+        self.meta.recipient = current_recipient(&self.conn)?;
+        Ok(())
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -248,6 +336,18 @@ fn migrate(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The recipient as the database holds it now.
+pub fn current_recipient(conn: &Connection) -> Result<String> {
+    conn.query_row("SELECT value FROM meta WHERE key = 'recipient'", [], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| Error::Store {
+        message: "the store's metadata is damaged (recipient)".into(),
+        hint: "restore omc.db from a backup".into(),
+    })
+}
+
 fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
     let get = |key: &str| -> Result<Option<String>> {
         Ok(conn
@@ -341,5 +441,55 @@ mod tests {
             )
             .unwrap();
         assert_eq!(row, (5.5, None, None));
+    }
+
+    #[test]
+    fn error_kinds_stored_in_the_old_spellings_are_renamed() {
+        let conn = Connection::open_in_memory().unwrap();
+        let before = schema::MIGRATIONS.len() - 1;
+        for (i, step) in schema::MIGRATIONS[..before].iter().enumerate() {
+            conn.execute_batch(step).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        for (id, kind) in [
+            (1, "ratelimited"),
+            (2, "rate_limited"),
+            (3, "modelnotfound"),
+            (4, "badrequest"),
+            (5, "server"),
+            (6, "not_started"),
+        ] {
+            conn.execute(
+                "INSERT INTO runs(id, at, profile_id, profile, provider, model, kind, status, error_kind)
+                 VALUES (?1, 0, 1, 'default', 'openai', 'm', 'run', 'error', ?2)",
+                (id, kind),
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO runs(id, at, profile_id, profile, provider, model, kind, status)
+             VALUES (7, 0, 1, 'default', 'openai', 'm', 'run', 'ok')",
+            [],
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let kinds: Vec<Option<String>> = conn
+            .prepare("SELECT error_kind FROM runs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        let want = [
+            Some("rate_limited"),
+            Some("rate_limited"),
+            Some("model_not_found"),
+            Some("bad_request"),
+            Some("server"),
+            Some("not_started"),
+            None,
+        ];
+        assert_eq!(kinds, want.map(|k| k.map(str::to_owned)));
     }
 }

@@ -137,7 +137,25 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE bench_requests ADD COLUMN max_gap_ms REAL;
     ALTER TABLE bench_runs ADD COLUMN heartbeat_at INTEGER;
     "#,
-    // 5: profiles whose credentials live in OpenBao / Vault KV v2, and the login that reaches
+    // 5: the audit trail as a hash chain (each row's hash covers the one before it), and the
+    // uid the OS gives the process beside the user name from the environment. Rows from before
+    // keep no hash: the chain starts at the first row written after this step.
+    r#"
+    ALTER TABLE audit ADD COLUMN uid INTEGER;
+    ALTER TABLE audit ADD COLUMN hash BLOB;
+    "#,
+    // 6: one spelling per error kind in the usage ledger. `run` and `validate` stored the kind's
+    // Rust name lower-cased (`ratelimited`, `modelnotfound`, `badrequest`), `bench` its JSON
+    // name (`rate_limited`); the JSON name is the one kept.
+    r#"
+    UPDATE runs SET error_kind = CASE error_kind
+        WHEN 'ratelimited' THEN 'rate_limited'
+        WHEN 'modelnotfound' THEN 'model_not_found'
+        WHEN 'badrequest' THEN 'bad_request'
+        ELSE error_kind END
+    WHERE error_kind IN ('ratelimited', 'modelnotfound', 'badrequest');
+    "#,
+    // 7: profiles whose credentials live in OpenBao / Vault KV v2, and the login that reaches
     // it (a token, or an AppRole secret id), sealed to the store's recipient like a key.
     r#"
     CREATE TABLE profile_backends (

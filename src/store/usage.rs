@@ -4,37 +4,10 @@ use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 use super::Store;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::time::now_ms;
 
 const DAY_MS: i64 = 86_400_000;
-
-/// A run about to start, reserved in the ledger so concurrent runs see each other.
-#[derive(Debug, Clone)]
-pub struct RunStart<'a> {
-    pub profile: &'a str,
-    pub credential: Option<(&'a str, &'a str)>,
-    pub provider: &'a str,
-    pub model: &'a str,
-    pub kind: &'a str,
-    /// Tokens this run may spend at most (prompt estimate + max tokens), counted against the
-    /// daily token limit until the real figures replace it.
-    pub reserve_tokens: u64,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, Default)]
-pub struct RunEnd<'a> {
-    pub status: &'a str,
-    pub error_kind: Option<&'a str>,
-    pub model: Option<&'a str>,
-    pub input_tokens: Option<u64>,
-    pub output_tokens: Option<u64>,
-    pub estimated: bool,
-    pub ttft_ms: Option<f64>,
-    pub latency_ms: Option<f64>,
-    pub cost_usd: Option<f64>,
-}
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct Limits {
@@ -77,7 +50,7 @@ fn day_start(now: i64) -> i64 {
     now - now.rem_euclid(DAY_MS)
 }
 
-fn today_tx(tx: &rusqlite::Connection, profile_id: i64) -> Result<Today> {
+pub(super) fn today_tx(tx: &rusqlite::Connection, profile_id: i64) -> Result<Today> {
     let (tokens, cost): (i64, f64) = tx.query_row(
         "SELECT COALESCE(SUM(CASE WHEN status = 'running' THEN reserved_tokens
                              ELSE COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0) END), 0),
@@ -92,7 +65,7 @@ fn today_tx(tx: &rusqlite::Connection, profile_id: i64) -> Result<Today> {
     })
 }
 
-fn limits_tx(tx: &rusqlite::Connection, profile_id: i64) -> Result<Limits> {
+pub(super) fn limits_tx(tx: &rusqlite::Connection, profile_id: i64) -> Result<Limits> {
     Ok(tx
         .query_row(
             "SELECT daily_tokens, daily_cost FROM limits WHERE profile_id = ?1",
@@ -109,97 +82,6 @@ fn limits_tx(tx: &rusqlite::Connection, profile_id: i64) -> Result<Limits> {
 }
 
 impl Store {
-    /// Check the profile's daily limits and reserve the run, in one transaction: two runs
-    /// started together cannot both slip under a limit. Returns the run id and a warning when
-    /// past 80% of a limit.
-    pub fn begin_run(&mut self, start: &RunStart<'_>) -> Result<(i64, Option<String>)> {
-        self.write(|tx| {
-            let profile_id = Store::ensure_profile(tx, start.profile)?;
-            let limits = limits_tx(tx, profile_id)?;
-            let today = today_tx(tx, profile_id)?;
-            let mut warning = None;
-            if let Some(max) = limits.daily_tokens {
-                if today.tokens + start.reserve_tokens > max {
-                    return Err(Error::Limit {
-                        message: format!(
-                            "profile '{}' has used {} of its {} daily tokens; this run may need {} more",
-                            start.profile, today.tokens, max, start.reserve_tokens
-                        ),
-                        hint: "raise it with `omc limit set --daily-tokens N`, lower --max-tokens, or wait until 00:00 UTC".into(),
-                    });
-                }
-                if (today.tokens + start.reserve_tokens) as f64 >= 0.8 * max as f64 {
-                    warning = Some(format!(
-                        "profile '{}' is past 80% of its daily token limit ({} of {max})",
-                        start.profile,
-                        today.tokens + start.reserve_tokens
-                    ));
-                }
-            }
-            if let Some(max) = limits.daily_cost {
-                if today.cost_usd >= max {
-                    return Err(Error::Limit {
-                        message: format!(
-                            "profile '{}' has spent ${} of its ${} daily budget",
-                            start.profile,
-                            crate::pricing::usd(today.cost_usd),
-                            crate::pricing::usd(max)
-                        ),
-                        hint: "raise it with `omc limit set --daily-cost USD`, or wait until 00:00 UTC".into(),
-                    });
-                }
-                if today.cost_usd >= 0.8 * max {
-                    warning = Some(format!(
-                        "profile '{}' is past 80% of its daily cost limit (${} of ${})",
-                        start.profile,
-                        crate::pricing::usd(today.cost_usd),
-                        crate::pricing::usd(max)
-                    ));
-                }
-            }
-            tx.execute(
-                "INSERT INTO runs(at, profile_id, profile, credential, credential_id, provider, model,
-                     kind, status, reserved_tokens)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9)",
-                rusqlite::params![
-                    now_ms(),
-                    profile_id,
-                    start.profile,
-                    start.credential.map(|c| c.0),
-                    start.credential.map(|c| c.1),
-                    start.provider,
-                    start.model,
-                    start.kind,
-                    start.reserve_tokens as i64
-                ],
-            )?;
-            Ok((tx.last_insert_rowid(), warning))
-        })
-    }
-
-    /// Record how a reserved run ended.
-    pub fn finish_run(&mut self, id: i64, end: &RunEnd<'_>) -> Result<()> {
-        self.conn.execute(
-            "UPDATE runs SET status = ?2, error_kind = ?3, model = COALESCE(?4, model),
-                 input_tokens = ?5, output_tokens = ?6, estimated = ?7, ttft_ms = ?8,
-                 latency_ms = ?9, cost_usd = ?10, reserved_tokens = 0
-             WHERE id = ?1",
-            rusqlite::params![
-                id,
-                end.status,
-                end.error_kind,
-                end.model,
-                end.input_tokens.map(|v| v as i64),
-                end.output_tokens.map(|v| v as i64),
-                end.estimated,
-                end.ttft_ms,
-                end.latency_ms,
-                end.cost_usd
-            ],
-        )?;
-        Ok(())
-    }
-
     pub fn limits(&self, profile: &str) -> Result<(Limits, Today)> {
         let id = self.require_profile(profile)?;
         Ok((limits_tx(&self.conn, id)?, today_tx(&self.conn, id)?))

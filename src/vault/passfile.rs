@@ -25,6 +25,12 @@ pub fn write(path: &Path, identity: &Identity, passphrase: &SecretString) -> Res
     let mut out = Vec::new();
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
     recipient.set_work_factor(WORK_FACTOR);
+    // Tests: a cheap work factor, so rotation races can loop. Never in a release build.
+    if let Some(log_n) =
+        crate::hardening::test_hook("OMC_TEST_SCRYPT_LOG_N").and_then(|v| v.parse().ok())
+    {
+        recipient.set_work_factor(log_n);
+    }
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             .map_err(|e| Error::Crypto(format!("cannot encrypt master.age: {e}")))?;

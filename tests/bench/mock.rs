@@ -125,6 +125,8 @@ impl Executor for MockExecutor {
                     estimated: false,
                 },
                 finish_reason: Some("stop".into()),
+                finish: None,
+                message: Default::default(),
                 started: started.into_std(),
                 first_token: Some(first.into_std()),
                 last_token: Some(last.into_std()),

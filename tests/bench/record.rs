@@ -17,6 +17,8 @@ fn response(t0: Instant, first: u64, last: u64, tokens: Option<u64>, chunks: u32
             estimated: true,
         },
         finish_reason: Some("stop".into()),
+        finish: None,
+        message: Default::default(),
         started: t0,
         first_token: Some(t0 + ms(first)),
         last_token: Some(t0 + ms(last)),

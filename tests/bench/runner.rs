@@ -302,6 +302,8 @@ impl omc::bench::Executor for Instant0 {
                 estimated: false,
             },
             finish_reason: None,
+            finish: None,
+            message: Default::default(),
             started: now,
             first_token: Some(now),
             last_token: Some(now),

@@ -95,6 +95,8 @@ fn ok_record(t0: Instant, ttft: u64, e2e: u64, tokens: u64, warmup: bool) -> Req
             estimated: false,
         },
         finish_reason: None,
+        finish: None,
+        message: Default::default(),
         started: t0,
         first_token: Some(t0 + ms(ttft)),
         last_token: Some(t0 + ms(e2e)),

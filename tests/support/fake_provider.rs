@@ -76,6 +76,83 @@ pub struct Reply {
     /// Delay before each later content event.
     pub token_delay: Duration,
     pub framing: Framing,
+    /// Tool calls after the text, in order.
+    pub calls: Vec<FakeCall>,
+    /// How an OpenAI-compatible server streams them.
+    pub call_style: CallStyle,
+    /// Anthropic: a thinking block (text, signature) before everything else.
+    pub thinking: Option<(String, String)>,
+    /// Gemini: a `{"text": "", "thoughtSignature": …}` part of its own after the calls.
+    pub late_signature: Option<String>,
+    /// The stream stops after the first argument piece of the last call.
+    pub cut_in_call: bool,
+}
+
+/// A tool call in a scripted reply.
+#[derive(Debug, Clone)]
+pub struct FakeCall {
+    /// `None`: no id sent (Gemini often sends none).
+    pub id: Option<String>,
+    pub name: String,
+    /// The arguments' JSON text in the pieces they stream in (OpenAI, Anthropic). Gemini sends
+    /// them whole, as the object they parse to.
+    pub pieces: Vec<String>,
+    /// Gemini: the `thoughtSignature` beside the call.
+    pub signature: Option<String>,
+}
+
+impl FakeCall {
+    /// Arguments streamed three characters at a time (so escapes and multi-byte characters
+    /// are cut wherever they fall).
+    pub fn new(id: &str, name: &str, args: &str) -> FakeCall {
+        let chars: Vec<char> = args.chars().collect();
+        FakeCall::pieces(
+            id,
+            name,
+            &chars
+                .chunks(3)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    pub fn pieces(id: &str, name: &str, pieces: &[&str]) -> FakeCall {
+        FakeCall {
+            id: (!id.is_empty()).then(|| id.to_owned()),
+            name: name.to_owned(),
+            pieces: pieces.iter().map(|p| (*p).to_owned()).collect(),
+            signature: None,
+        }
+    }
+
+    pub fn signature(mut self, sig: &str) -> FakeCall {
+        self.signature = Some(sig.to_owned());
+        self
+    }
+
+    pub fn args(&self) -> String {
+        self.pieces.concat()
+    }
+
+    /// The arguments as a JSON value (a string holding the text when it does not parse).
+    fn args_value(&self) -> Value {
+        serde_json::from_str(&self.args()).unwrap_or_else(|_| Value::String(self.args()))
+    }
+}
+
+/// How an OpenAI-compatible server streams tool calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CallStyle {
+    /// OpenAI's own: `index` per call, `id` and `name` in its first fragment only.
+    #[default]
+    Standard,
+    /// Ollama and others: every call at index 0, told apart by `id`.
+    ReuseIndex0,
+    /// llama.cpp's Python server: `id` and `name` repeated on every fragment.
+    RepeatIdName,
 }
 
 impl Reply {
@@ -87,7 +164,25 @@ impl Reply {
             ttft: Duration::ZERO,
             token_delay: Duration::ZERO,
             framing: Framing::default(),
+            calls: Vec::new(),
+            call_style: CallStyle::Standard,
+            thinking: None,
+            late_signature: None,
+            cut_in_call: false,
         }
+    }
+
+    /// Text (maybe none), then these calls.
+    pub fn calls(text: &[&str], calls: Vec<FakeCall>) -> Reply {
+        Reply {
+            calls,
+            ..Reply::text(text)
+        }
+    }
+
+    pub fn style(mut self, style: CallStyle) -> Reply {
+        self.call_style = style;
+        self
     }
 
     /// `n` tokens: `tok0`, ` tok1`, …
@@ -414,6 +509,11 @@ impl FakeProvider {
         *lock(&self.shared.key) = Some(key.to_owned());
     }
 
+    /// Any key (or none) is accepted again.
+    pub fn accept_any_key(&self) {
+        *lock(&self.shared.key) = None;
+    }
+
     /// Whether to keep every request for [`FakeProvider::requests`]; off for long benchmarks.
     pub fn record(&self, on: bool) {
         self.shared.record.store(on, Ordering::Relaxed);
@@ -596,10 +696,210 @@ fn decide(shared: &Shared, req: &Recorded) -> (Arc<Behaviour>, bool) {
             return (Arc::new(Behaviour::auth_error(shared.family)), false);
         }
     }
+    // A conversation with tools is held to the rules the real API enforces with a 400.
+    if req.method == "POST"
+        && (req.body.contains("\"tool") || req.body.contains("function"))
+        && let Err(why) = validate(shared.family, &req.json())
+    {
+        let body = match shared.family {
+            Family::OpenAi => {
+                json!({"error": {"message": why, "type": "invalid_request_error", "param": "messages", "code": null}})
+            }
+            Family::Anthropic => {
+                json!({"type": "error", "error": {"type": "invalid_request_error", "message": why}})
+            }
+            Family::Gemini => {
+                json!({"error": {"code": 400, "message": why, "status": "INVALID_ARGUMENT"}})
+            }
+        };
+        return (Arc::new(Behaviour::error(400, body.to_string())), false);
+    }
     if let Some(b) = lock(&shared.queue).pop_front() {
         return (Arc::new(b), false);
     }
     (Arc::clone(&lock(&shared.default)), true)
+}
+
+/// The tool rules of each API, as its documentation states them (and its servers answer with
+/// a 400): every call answered exactly once, right after it, in the family's shape; no other
+/// family's fields.
+pub fn validate(family: Family, body: &Value) -> Result<(), String> {
+    let text = body.to_string();
+    let foreign: &[&str] = match family {
+        Family::OpenAi => &[
+            "thoughtSignature",
+            "\"signature\"",
+            "tool_use",
+            "functionCall",
+        ],
+        Family::Anthropic => &["thoughtSignature", "functionCall", "tool_call_id"],
+        Family::Gemini => &["\"signature\"", "tool_use", "tool_call_id"],
+    };
+    if let Some(f) = foreign.iter().find(|f| text.contains(*f)) {
+        return Err(format!("unknown field {f}"));
+    }
+    match family {
+        Family::OpenAi => {
+            let msgs = body["messages"]
+                .as_array()
+                .ok_or("messages: not an array")?;
+            let mut open: Vec<String> = Vec::new();
+            for m in msgs {
+                let role = m["role"].as_str().unwrap_or_default();
+                if role == "tool" {
+                    let id = m["tool_call_id"]
+                        .as_str()
+                        .ok_or("tool message without tool_call_id")?;
+                    let at = open
+                        .iter()
+                        .position(|o| o == id)
+                        .ok_or_else(|| format!("tool_call_id {id} answers no open call"))?;
+                    open.remove(at);
+                    if !m["content"].is_string() {
+                        return Err("tool message content must be a string".into());
+                    }
+                    continue;
+                }
+                if !open.is_empty() {
+                    return Err(format!(
+                        "tool_calls {open:?} must be followed by tool messages answering each"
+                    ));
+                }
+                if role == "assistant" {
+                    // llama.cpp: 400 to null, 500 to a missing field.
+                    if !m["content"].is_string() {
+                        return Err("assistant content must be a string".into());
+                    }
+                    for c in m["tool_calls"].as_array().into_iter().flatten() {
+                        if c["type"] != "function"
+                            || !c["function"]["arguments"].is_string()
+                            || c["function"]["name"].as_str().is_none_or(str::is_empty)
+                        {
+                            return Err(format!("bad tool call {c}"));
+                        }
+                        open.push(c["id"].as_str().ok_or("tool call without id")?.to_owned());
+                    }
+                }
+            }
+            if !open.is_empty() {
+                return Err(format!("tool_calls {open:?} are not answered"));
+            }
+        }
+        Family::Anthropic => {
+            let msgs = body["messages"]
+                .as_array()
+                .ok_or("messages: not an array")?;
+            let mut open: Vec<String> = Vec::new();
+            for m in msgs {
+                let blocks: Vec<Value> = match &m["content"] {
+                    Value::String(s) if s.is_empty() => return Err("empty content".into()),
+                    Value::String(_) => Vec::new(),
+                    Value::Array(b) => b.clone(),
+                    _ => return Err("content must be a string or blocks".into()),
+                };
+                if !open.is_empty() {
+                    // The results come first, all of them in this one user message.
+                    if m["role"] != "user" {
+                        return Err(
+                            "tool_use blocks must be answered in the next (user) message".into(),
+                        );
+                    }
+                    let results: Vec<&Value> = blocks
+                        .iter()
+                        .take_while(|b| b["type"] == "tool_result")
+                        .collect();
+                    let answered: Vec<String> = results
+                        .iter()
+                        .filter_map(|b| b["tool_use_id"].as_str().map(str::to_owned))
+                        .collect();
+                    let mut want = open.clone();
+                    want.sort();
+                    let mut got = answered.clone();
+                    got.sort();
+                    if want != got {
+                        return Err(format!(
+                            "tool_use ids {open:?} were answered by {answered:?} at the start of the next message"
+                        ));
+                    }
+                    open.clear();
+                }
+                for b in &blocks {
+                    match b["type"].as_str().unwrap_or_default() {
+                        "text" if b["text"].as_str().is_none_or(str::is_empty) => {
+                            return Err("text blocks must be non-empty".into());
+                        }
+                        "tool_use" if m["role"] == "assistant" => {
+                            if !b["input"].is_object() {
+                                return Err("tool_use input must be an object".into());
+                            }
+                            open.push(b["id"].as_str().ok_or("tool_use without id")?.to_owned());
+                        }
+                        "thinking" if b["signature"].as_str().is_none_or(str::is_empty) => {
+                            return Err("thinking block without signature".into());
+                        }
+                        "tool_result" if m["role"] != "user" => {
+                            return Err("tool_result outside a user message".into());
+                        }
+                        "tool_result" if !b["content"].is_string() && !b["content"].is_array() => {
+                            return Err("bad tool_result content".into());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if !open.is_empty() {
+                return Err(format!("tool_use ids {open:?} are not answered"));
+            }
+        }
+        Family::Gemini => {
+            let contents = body["contents"]
+                .as_array()
+                .ok_or("contents: not an array")?;
+            let mut open: Vec<String> = Vec::new();
+            for c in contents {
+                let parts = c["parts"].as_array().ok_or("parts: not an array")?;
+                if parts.is_empty() {
+                    return Err("content with no parts".into());
+                }
+                let role = c["role"].as_str().unwrap_or_default();
+                if !matches!(role, "user" | "model") {
+                    return Err(format!("role {role}"));
+                }
+                if !open.is_empty() {
+                    let names: Vec<String> = parts
+                        .iter()
+                        .filter_map(|p| p["functionResponse"]["name"].as_str().map(str::to_owned))
+                        .collect();
+                    if role != "user" || names != open {
+                        return Err(format!("function calls {open:?} answered by {names:?}"));
+                    }
+                    open.clear();
+                }
+                for p in parts {
+                    if let Some(fc) = p.get("functionCall") {
+                        if role != "model" || !fc["args"].is_object() {
+                            return Err(format!("bad functionCall {fc}"));
+                        }
+                        open.push(
+                            fc["name"]
+                                .as_str()
+                                .ok_or("functionCall without name")?
+                                .to_owned(),
+                        );
+                    }
+                    if let Some(fr) = p.get("functionResponse")
+                        && !fr["response"].is_object()
+                    {
+                        return Err("functionResponse.response must be an object".into());
+                    }
+                }
+            }
+            if !open.is_empty() {
+                return Err(format!("function calls {open:?} are not answered"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The whole encoded answer when `behaviour` is an immediate reply (no delays, no split writes),
@@ -729,6 +1029,10 @@ async fn respond(
         },
         Behaviour::Reply(reply) => match route {
             Route::Models => {
+                // A reply's time to first token delays a model list too: a slow live check.
+                if !reply.ttft.is_zero() {
+                    sleep_until_precise(start + reply.ttft).await;
+                }
                 write_json(wr, (request, family), 200, &models_body(family), &[]).await?;
                 Ok(true)
             }
@@ -881,6 +1185,9 @@ fn full_body(family: Family, r: &Reply) -> String {
             "modelVersion": r.model, "responseId": "fake"
         }),
     };
+    if !r.calls.is_empty() || r.thinking.is_some() || r.late_signature.is_some() {
+        with_calls(family, r, &mut v);
+    }
     if r.usage.is_none() {
         for k in ["usage", "usageMetadata"] {
             if let Some(o) = v.as_object_mut() {
@@ -891,7 +1198,237 @@ fn full_body(family: Family, r: &Reply) -> String {
     v.to_string()
 }
 
+/// A whole reply's body with the reply's calls (and thinking, and signatures) in it.
+fn with_calls(family: Family, r: &Reply, v: &mut Value) {
+    let text = r.full_text();
+    match family {
+        Family::OpenAi => {
+            let m = &mut v["choices"][0]["message"];
+            // OpenAI sends null content beside tool calls.
+            m["content"] = if text.is_empty() {
+                Value::Null
+            } else {
+                json!(text)
+            };
+            m["tool_calls"] = r
+                .calls
+                .iter()
+                .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.args()}}))
+                .collect();
+            v["choices"][0]["finish_reason"] = json!("tool_calls");
+        }
+        Family::Anthropic => {
+            let mut content = Vec::new();
+            if let Some((thinking, sig)) = &r.thinking {
+                content.push(json!({"type": "thinking", "thinking": thinking, "signature": sig}));
+            }
+            if !text.is_empty() {
+                content.push(json!({"type": "text", "text": text}));
+            }
+            for c in &r.calls {
+                content.push(json!({"type": "tool_use", "id": c.id, "name": c.name, "input": c.args_value()}));
+            }
+            v["content"] = Value::Array(content);
+            if !r.calls.is_empty() {
+                v["stop_reason"] = json!("tool_use");
+            }
+        }
+        Family::Gemini => {
+            let mut parts = Vec::new();
+            if !text.is_empty() {
+                parts.push(json!({"text": text}));
+            }
+            for c in &r.calls {
+                parts.push(gemini_call_part(c));
+            }
+            if let Some(sig) = &r.late_signature {
+                parts.push(json!({"text": "", "thoughtSignature": sig}));
+            }
+            v["candidates"][0]["content"]["parts"] = Value::Array(parts);
+        }
+    }
+}
+
+fn gemini_call_part(c: &FakeCall) -> Value {
+    let mut fc = json!({"name": c.name, "args": c.args_value()});
+    if let Some(id) = &c.id {
+        fc["id"] = json!(id);
+    }
+    let mut part = json!({"functionCall": fc});
+    if let Some(sig) = &c.signature {
+        part["thoughtSignature"] = json!(sig);
+    }
+    part
+}
+
+/// A streamed reply with calls: text first, then each call as the family streams one.
+fn call_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
+    let mut out = Vec::new();
+    let usage = r.usage.filter(|_| include_usage);
+    // Where to cut for `cut_in_call`: after the last call's first argument piece.
+    let mut cut = None;
+    match family {
+        Family::OpenAi => {
+            let chunk = |delta: Value, finish: Value| {
+                json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": r.model, "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]}).to_string()
+            };
+            out.push(Event::data(
+                chunk(json!({"role": "assistant", "content": null}), Value::Null),
+                false,
+            ));
+            for t in &r.tokens {
+                out.push(Event::data(chunk(json!({"content": t}), Value::Null), true));
+            }
+            for (k, c) in r.calls.iter().enumerate() {
+                let index = match r.call_style {
+                    CallStyle::ReuseIndex0 => 0,
+                    _ => k,
+                };
+                let head = json!({"index": index, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": ""}});
+                out.push(Event::data(
+                    chunk(json!({"tool_calls": [head]}), Value::Null),
+                    true,
+                ));
+                for (n, piece) in c.pieces.iter().enumerate() {
+                    let frag = match r.call_style {
+                        CallStyle::RepeatIdName => {
+                            json!({"index": index, "id": c.id, "type": "function", "function": {"name": c.name, "arguments": piece}})
+                        }
+                        _ => json!({"index": index, "function": {"arguments": piece}}),
+                    };
+                    out.push(Event::data(
+                        chunk(json!({"tool_calls": [frag]}), Value::Null),
+                        true,
+                    ));
+                    if n == 0 && k + 1 == r.calls.len() {
+                        cut = Some(out.len());
+                    }
+                }
+            }
+            out.push(Event::data(chunk(json!({}), json!("tool_calls")), false));
+            if let Some((i, o)) = usage {
+                out.push(Event::data(json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": r.model, "choices": [], "usage": {"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o}}).to_string(), false));
+            }
+            out.push(Event::data("[DONE]".into(), false));
+        }
+        Family::Anthropic => {
+            let (i, o) = usage.unwrap_or_default();
+            out.push(Event::named("message_start", json!({"type": "message_start", "message": {"id": "msg_fake", "type": "message", "role": "assistant", "model": r.model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": i, "output_tokens": 1}}}), false));
+            let mut index = 0;
+            let ping = || Event::named("ping", json!({"type": "ping"}), false);
+            let delta = |index: usize, d: Value| {
+                Event::named(
+                    "content_block_delta",
+                    json!({"type": "content_block_delta", "index": index, "delta": d}),
+                    true,
+                )
+            };
+            let stop = |index: usize| {
+                Event::named(
+                    "content_block_stop",
+                    json!({"type": "content_block_stop", "index": index}),
+                    false,
+                )
+            };
+            if let Some((thinking, sig)) = &r.thinking {
+                out.push(Event::named("content_block_start", json!({"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}), false));
+                let mid = thinking.len() / 2;
+                let mid = (mid..=thinking.len())
+                    .find(|m| thinking.is_char_boundary(*m))
+                    .unwrap_or(0);
+                out.push(delta(
+                    index,
+                    json!({"type": "thinking_delta", "thinking": &thinking[..mid]}),
+                ));
+                out.push(ping());
+                out.push(delta(
+                    index,
+                    json!({"type": "thinking_delta", "thinking": &thinking[mid..]}),
+                ));
+                out.push(delta(
+                    index,
+                    json!({"type": "signature_delta", "signature": sig}),
+                ));
+                out.push(stop(index));
+                index += 1;
+            }
+            if !r.tokens.is_empty() {
+                out.push(Event::named("content_block_start", json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}), false));
+                for t in &r.tokens {
+                    out.push(delta(index, json!({"type": "text_delta", "text": t})));
+                }
+                out.push(stop(index));
+                index += 1;
+            }
+            for (k, c) in r.calls.iter().enumerate() {
+                out.push(Event::named("content_block_start", json!({"type": "content_block_start", "index": index, "content_block": {"type": "tool_use", "id": c.id, "name": c.name, "input": {}}}), true));
+                // The first piece is empty, as the API sends it.
+                out.push(delta(
+                    index,
+                    json!({"type": "input_json_delta", "partial_json": ""}),
+                ));
+                for (n, piece) in c.pieces.iter().enumerate() {
+                    out.push(ping());
+                    out.push(delta(
+                        index,
+                        json!({"type": "input_json_delta", "partial_json": piece}),
+                    ));
+                    if n == 0 && k + 1 == r.calls.len() {
+                        cut = Some(out.len());
+                    }
+                }
+                out.push(stop(index));
+                index += 1;
+            }
+            let reason = if r.calls.is_empty() {
+                "end_turn"
+            } else {
+                "tool_use"
+            };
+            out.push(Event::named("message_delta", json!({"type": "message_delta", "delta": {"stop_reason": reason, "stop_sequence": null}, "usage": {"output_tokens": o}}), false));
+            out.push(Event::named(
+                "message_stop",
+                json!({"type": "message_stop"}),
+                false,
+            ));
+        }
+        Family::Gemini => {
+            let event = |parts: Value| json!({"candidates": [{"content": {"parts": parts, "role": "model"}, "index": 0}], "modelVersion": r.model, "responseId": "fake"});
+            for t in &r.tokens {
+                out.push(Event::data(event(json!([{"text": t}])).to_string(), true));
+            }
+            for c in &r.calls {
+                out.push(Event::data(
+                    event(json!([gemini_call_part(c)])).to_string(),
+                    true,
+                ));
+            }
+            if r.cut_in_call {
+                cut = Some(out.len());
+            }
+            let mut last = event(json!([{"text": ""}]));
+            if let Some(sig) = &r.late_signature {
+                last = event(json!([{"text": "", "thoughtSignature": sig}]));
+            }
+            last["candidates"][0]["finishReason"] = json!("STOP");
+            if let Some((i, o)) = usage {
+                last["usageMetadata"] = json!({"promptTokenCount": i, "candidatesTokenCount": o, "totalTokenCount": i + o});
+            }
+            out.push(Event::data(last.to_string(), false));
+        }
+    }
+    if r.cut_in_call
+        && let Some(cut) = cut
+    {
+        out.truncate(cut);
+    }
+    out
+}
+
 fn stream_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
+    if !r.calls.is_empty() || r.thinking.is_some() || r.late_signature.is_some() {
+        return call_events(family, r, include_usage);
+    }
     let mut out = Vec::with_capacity(r.tokens.len() + 8);
     let usage = r.usage.filter(|_| include_usage);
     match family {
@@ -1121,6 +1658,10 @@ async fn write_stream(
             let mut cuts = vec![bytes.len() / 2];
             if let Some(cr) = bytes.iter().position(|b| *b == b'\r') {
                 cuts.push(cr + 1);
+            }
+            // Inside the first multi-byte character, between its lead byte and the next.
+            if let Some(lead) = bytes.iter().position(|b| *b >= 0xC0) {
+                cuts.push(lead + 1);
             }
             cuts.sort_unstable();
             cuts.dedup();

@@ -21,7 +21,9 @@ use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{ChatRequest, Client, ClientOptions};
-use crate::store::{BenchStatus, Credential, RunEnd, RunStart, Store};
+use crate::store::{
+    BenchStatus, Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus, Store,
+};
 
 /// What the usage ledger gets per target: everything spent, warmups and failures included.
 #[derive(Debug, Default, Clone, Copy)]
@@ -134,7 +136,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             credential: Some((&t.cred.name, &t.cred.id)),
             provider: &t.spec.provider,
             model: &t.spec.model,
-            kind: "bench",
+            kind: RunKind::Bench,
             reserve_tokens: 1,
         })?;
         if let Some(w) = warning {
@@ -175,12 +177,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             prompts
                 .iter()
                 .map(|p| ChatRequest {
-                    model: t.spec.model.clone(),
-                    system: p.system.clone(),
-                    prompt: p.text.clone(),
-                    temperature: None,
                     max_tokens: Some(max_tokens(p, args)),
                     stream: !args.no_stream,
+                    ..ChatRequest::prompt(t.spec.model.clone(), p.system.clone(), p.text.clone())
                 })
                 .collect()
         })
@@ -245,7 +244,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         (Ok(o), Ok(_)) => o,
         (Err(e), _) | (Ok(_), Err(e)) => {
             let _ = store.finish_bench(run_id, None, BenchStatus::Failed);
-            finish_ledger(&mut store, &ledger, &spend, &prices_of(&targets), "error")?;
+            finish_ledger(
+                &mut store,
+                &ledger,
+                &spend,
+                &prices_of(&targets),
+                RunStatus::Error,
+            )?;
             return Err(e);
         }
     };
@@ -277,9 +282,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
     store.finish_bench(run_id, Some(&json), status)?;
     let ledger_status = if report.interrupted {
-        "interrupted"
+        RunStatus::Interrupted
     } else {
-        "ok"
+        RunStatus::Ok
     };
     finish_ledger(
         &mut store,
@@ -495,11 +500,11 @@ fn finish_ledger(
     ledger: &[i64],
     spend: &[Spend],
     prices: &[Option<Price>],
-    status: &str,
+    status: RunStatus,
 ) -> Result<()> {
     for ((id, s), price) in ledger.iter().zip(spend).zip(prices) {
-        let status = if status == "ok" && s.requests > 0 && s.failed == s.requests {
-            "error"
+        let status = if status == RunStatus::Ok && s.requests > 0 && s.failed == s.requests {
+            RunStatus::Error
         } else {
             status
         };
@@ -524,11 +529,9 @@ fn abandon_ledger(store: &mut Store, ledger: &[i64]) {
         let _ = store.finish_run(
             *id,
             &RunEnd {
-                status: "error",
-                error_kind: Some("not_started"),
                 input_tokens: Some(0),
                 output_tokens: Some(0),
-                ..RunEnd::default()
+                ..RunEnd::failed(FailKind::NotStarted)
             },
         );
     }
