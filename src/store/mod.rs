@@ -446,7 +446,8 @@ mod tests {
     #[test]
     fn error_kinds_stored_in_the_old_spellings_are_renamed() {
         let conn = Connection::open_in_memory().unwrap();
-        let before = schema::MIGRATIONS.len() - 1;
+        // A store from before migration 6, the rename.
+        let before = 5;
         for (i, step) in schema::MIGRATIONS[..before].iter().enumerate() {
             conn.execute_batch(step).unwrap();
             conn.pragma_update(None, "user_version", i as i64 + 1)
