@@ -91,6 +91,15 @@ pub enum Error {
     #[error("{0}")]
     Other(String),
 
+    /// OpenBao / Vault refused the token (exit 4), could not be reached or failed (exit 6), or
+    /// refused the request for another reason (exit 1).
+    #[error("{message}")]
+    Engine {
+        message: String,
+        hint: String,
+        code: u8,
+    },
+
     /// Another error, with the hint that fits where it happened.
     #[error("{source}")]
     Hinted { source: Box<Error>, hint: String },
@@ -167,7 +176,7 @@ impl Error {
             Error::Gate(_) => 9,
             Error::AgentStopped { .. } => 10,
             Error::Interrupted => 130,
-            Error::Exit { code, .. } => *code,
+            Error::Exit { code, .. } | Error::Engine { code, .. } => *code,
             Error::Hinted { source, .. } => source.exit_code(),
             Error::Conflict { .. }
             | Error::Store { .. }
@@ -195,6 +204,7 @@ impl Error {
             | Error::Store { hint, .. }
             | Error::Limit { hint, .. }
             | Error::AgentStopped { hint, .. }
+            | Error::Engine { hint, .. }
             | Error::Missing { hint, .. } => {
                 Some(hint.clone())
             }

@@ -20,10 +20,13 @@ use crate::vault::master;
 const STDERR_TAIL: usize = 2048;
 
 /// Environment variables no tool ever sees.
-pub const WITHHELD: [&str; 3] = [
+pub const WITHHELD: [&str; 5] = [
     master::ENV_KEY,
     master::ENV_KEY_FILE,
     master::ENV_PASSPHRASE,
+    // A vault profile's engine token opens every key under the profile's prefix.
+    crate::creds::remote::TOKEN_VARS[0],
+    crate::creds::remote::TOKEN_VARS[1],
 ];
 
 /// The argv for a call: `{param}` replaced by the argument's text (a string as is, anything

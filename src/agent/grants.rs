@@ -1,22 +1,21 @@
 //! Credentials granted to tools: decrypted once per run, each one only into the processes of
 //! the tools that name it, each use audited.
 
-use secrecy::SecretString;
-
 use super::Agent;
 use super::file::McpTransport;
 use super::tools::Grants;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
-use crate::store::{Credential, Store};
-use crate::vault::master::MasterKey;
+use crate::store::Credential;
 
-/// Check that every credential the agent's tools name exists in `profile` (for `check`).
-pub fn check(store: &Store, profile: &str, agent: &Agent) -> Result<Vec<Credential>> {
+/// Check that every credential the agent's tools name exists in the profile (for `check`).
+pub fn check(creds: &mut dyn CredentialBackend, agent: &Agent) -> Result<Vec<Credential>> {
+    let profile = creds.profile().to_owned();
     agent
         .granted_credentials()
         .iter()
         .map(|name| {
-            store.credential(profile, name).map(|(c, _)| c).map_err(|e| match e {
+            creds.get(name).map_err(|e| match e {
                 Error::NotFound { .. } => Error::Missing {
                     message: format!(
                         "agent '{}' grants credential '{name}' to a tool, and profile '{profile}' has none by that name",
@@ -31,7 +30,7 @@ pub fn check(store: &Store, profile: &str, agent: &Agent) -> Result<Vec<Credenti
 }
 
 /// Decrypt the credentials the agent grants its tools.
-pub fn decrypt(store: &Store, key: &MasterKey, profile: &str, agent: &Agent) -> Result<Grants> {
+pub fn decrypt(creds: &mut dyn CredentialBackend, agent: &Agent) -> Result<Grants> {
     let mut grants = Grants::default();
     let bearers: Vec<&String> = agent
         .mcp
@@ -41,10 +40,9 @@ pub fn decrypt(store: &Store, key: &MasterKey, profile: &str, agent: &Agent) -> 
             McpTransport::Stdio { .. } => None,
         })
         .collect();
-    check(store, profile, agent)?;
-    for name in agent.granted_credentials() {
-        let (cred, ciphertext) = store.credential(profile, &name)?;
-        let secret: SecretString = crate::cmd::decrypt(key, &cred, &ciphertext)?;
+    for cred in check(creds, agent)? {
+        let name = cred.name.clone();
+        let secret = creds.reveal(&cred)?;
         if bearers.contains(&&name) {
             grants.bearer.insert(name.clone(), secret.clone());
         }

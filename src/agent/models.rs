@@ -1,17 +1,17 @@
 //! Model preferences: `CREDENTIAL[/MODEL]` or `PROVIDER[/MODEL]`, split at the first `/`, a
 //! credential name winning over a provider id. Each resolves to a stored credential and a model.
 
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::provider::{self, ProviderSpec};
-use crate::store::{Credential, Store};
+use crate::store::Credential;
 
-/// A preference that resolved: the credential (with its ciphertext) and the model to ask for.
+/// A preference that resolved: the credential and the model to ask for.
 #[derive(Debug, Clone)]
 pub struct Resolved {
     /// The preference as written.
     pub preference: String,
     pub credential: Credential,
-    pub ciphertext: Vec<u8>,
     pub spec: &'static ProviderSpec,
     pub model: String,
 }
@@ -27,9 +27,9 @@ pub fn split(pref: &str) -> (&str, Option<&str>) {
 
 /// Resolve one preference in `profile`. `Ok(None)` when the profile has nothing for it (the
 /// next preference is tried); an error only for a broken store or an unknown provider.
-pub fn resolve(store: &Store, profile: &str, pref: &str) -> Result<Option<Resolved>> {
+pub fn resolve(creds: &mut dyn CredentialBackend, pref: &str) -> Result<Option<Resolved>> {
     let (head, model) = split(pref);
-    let (cred, ciphertext) = match store.credential(profile, head) {
+    let cred = match creds.get(head) {
         Ok(found) => found,
         Err(Error::NotFound {
             what: "credential", ..
@@ -37,9 +37,10 @@ pub fn resolve(store: &Store, profile: &str, pref: &str) -> Result<Option<Resolv
             let Some(spec) = provider::lookup(head) else {
                 return Ok(None);
             };
-            match store.default_credential(profile, Some(spec.id))? {
-                Some(name) => store.credential(profile, &name)?,
-                None => return Ok(None),
+            match creds.default_name(Some(spec.id)) {
+                Ok(name) => creds.get(&name)?,
+                Err(Error::Missing { .. }) => return Ok(None),
+                Err(e) => return Err(e),
             }
         }
         Err(e) => return Err(e),
@@ -52,7 +53,6 @@ pub fn resolve(store: &Store, profile: &str, pref: &str) -> Result<Option<Resolv
     Ok(Some(Resolved {
         preference: pref.to_owned(),
         credential: cred,
-        ciphertext,
         spec,
         model,
     }))
@@ -61,25 +61,26 @@ pub fn resolve(store: &Store, profile: &str, pref: &str) -> Result<Option<Resolv
 /// Every preference that resolves, in order, with the ones that did not (for a warning).
 /// With no preferences at all, the profile's default credential.
 pub fn resolve_all(
-    store: &Store,
-    profile: &str,
+    creds: &mut dyn CredentialBackend,
     prefs: &[String],
 ) -> Result<(Vec<Resolved>, Vec<String>)> {
+    let profile = creds.profile().to_owned();
     if prefs.is_empty() {
-        let name = store.require_default(profile, None)?;
-        let r = resolve(store, profile, &name)?.expect("the default credential exists");
+        let name = creds.default_name(None)?;
+        let Some(r) = resolve(creds, &name)? else {
+            return Err(Error::not_found("credential", name));
+        };
         return Ok((vec![r], vec![]));
     }
     let mut ok = Vec::new();
     let mut missing = Vec::new();
     for p in prefs {
-        match resolve(store, profile, p)? {
+        match resolve(creds, p)? {
             Some(r) => ok.push(r),
             None => missing.push(p.clone()),
         }
     }
     if ok.is_empty() {
-        store.require_profile(profile)?;
         return Err(Error::Missing {
             message: format!(
                 "none of the agent's models is usable in profile '{profile}': {}",

@@ -1,12 +1,13 @@
 //! `omc add PROVIDER`: store an API key, encrypted to the store's recipient.
 
 use clap::Args;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::{Ctx, KeyInput};
+use crate::creds::{CredentialBackend, NewCred};
 use crate::error::{Error, Result};
 use crate::provider::{self, ProviderSpec};
-use crate::store::{Credential, NewCredential, Store};
+use crate::store::{Credential, Store};
 use crate::vault::{self, Binding};
 
 #[derive(Debug, Args)]
@@ -46,24 +47,27 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let name = args.name.as_deref().unwrap_or(spec.id);
     crate::store::validate_name("credential", name)?;
     let secret = args.key.read(ctx.ui, spec.id)?;
-    let mut store = open_or_create(ctx)?;
+    let mut creds = ctx.backend(open_or_create(ctx)?)?;
     // `echo` is a stand-in for trying omc out: the first real credential takes over as the
     // default, so `omc run` after `omc add openai` does not keep answering offline.
     let replaces_echo = if args.default || spec.id == "echo" {
         None
     } else {
-        store
-            .list_credentials(&crate::store::Filter {
-                profile: Some(ctx.profile()),
-                ..Default::default()
-            })?
+        let listed = match creds.list(None, false) {
+            // `add` creates a profile that does not exist yet.
+            Err(Error::NotFound {
+                what: "profile", ..
+            }) => Vec::new(),
+            r => r?,
+        };
+        listed
             .into_iter()
             .find(|c| c.is_default && c.provider == "echo")
             .map(|c| c.name)
     };
     let cred = store_key(
         ctx,
-        &mut store,
+        creds.as_mut(),
         &NewKey {
             spec,
             name,
@@ -131,14 +135,15 @@ pub struct NewKey<'a> {
 /// The one path every new key takes (`add`, `import`): a duplicate name or secret is refused
 /// before anything is sent, the key is checked live unless `validate` is off, then sealed to
 /// the store's recipient and recorded in the audit log.
-pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Credential> {
+pub fn store_key(
+    ctx: &Ctx,
+    creds: &mut dyn CredentialBackend,
+    new: &NewKey<'_>,
+) -> Result<Credential> {
     let (spec, secret) = (new.spec, new.secret);
     // Before the live check: a duplicate, or a store whose recipient omc cannot vouch for, is
     // refused without sending the key anywhere.
-    let fingerprint = store.meta.fingerprint(secret.expose_secret());
-    store.check_new_credential(ctx.profile(), new.name, &fingerprint)?;
-    let verify = ctx.recipient_check(store);
-    verify(&store.meta.recipient)?;
+    creds.check_new(new.name, secret)?;
 
     let validation = if new.validate {
         super::validate::check_key(ctx, spec, new.base_url, secret)
@@ -147,21 +152,16 @@ pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Crede
         None
     };
 
-    let mask = crate::mask::mask(secret.expose_secret());
-    store.insert_credential(
-        &NewCredential {
-            profile: ctx.profile(),
+    creds.add(
+        &NewCred {
             name: new.name,
             provider: spec.id,
             model: new.model,
             base_url: new.base_url,
-            mask: &mask,
-            fingerprint: &fingerprint,
             make_default: new.make_default,
             validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
         },
-        verify,
-        |recipient, id, profile_id| seal(recipient, id, profile_id, spec.id, secret),
+        secret,
     )
 }
 

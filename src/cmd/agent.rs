@@ -11,6 +11,7 @@ use crate::agent::file::McpTransport;
 use crate::agent::tools::Registry;
 use crate::agent::transcript::Transcript;
 use crate::agent::{self, Agent, Dirs, Found, Origin};
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::time::rfc3339;
@@ -228,11 +229,9 @@ fn live_registry(ctx: &Ctx, found: &Found, agent: &Agent) -> Result<(Registry, O
     let grants = if agent.granted_credentials().is_empty() || agent.mcp.is_empty() {
         Default::default()
     } else {
-        let store = store
-            .as_ref()
-            .ok_or_else(|| Error::not_found("store", ctx.paths.db().display().to_string()))?;
-        let key = ctx.unlock(store)?;
-        agent::grants::decrypt(store, &key, ctx.profile(), agent)?
+        let store =
+            store.ok_or_else(|| Error::not_found("store", ctx.paths.db().display().to_string()))?;
+        agent::grants::decrypt(ctx.backend(store)?.as_mut(), agent)?
     };
     let mut reg = Registry::new(agent.clone(), grants, base);
     let err = crate::runtime::block_on(async {
@@ -465,7 +464,11 @@ struct CheckResult {
     tools: Vec<String>,
 }
 
-fn check_one(ctx: &Ctx, store: Option<&Store>, found: &Found) -> CheckResult {
+fn check_one(
+    ctx: &Ctx,
+    creds: Option<&mut dyn CredentialBackend>,
+    found: &Found,
+) -> CheckResult {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     let mut tools = Vec::new();
@@ -473,18 +476,17 @@ fn check_one(ctx: &Ctx, store: Option<&Store>, found: &Found) -> CheckResult {
     match Agent::load(&found.name, &found.path) {
         Err(e) => problems.push(e.to_string()),
         Ok(agent) => {
-            if let Some(store) = store {
-                if let Err(e) = agent::trust::check(store, found) {
+            if let Some(creds) = creds {
+                if let Err(e) = agent::trust::check(creds.store(), found) {
                     problems.push(e.to_string());
                 }
-                let (ok, missing) =
-                    match agent::models::resolve_all(store, ctx.profile(), &agent.models) {
-                        Ok((ok, missing)) => (!ok.is_empty(), missing),
-                        Err(e) => {
-                            problems.push(e.to_string());
-                            (true, vec![])
-                        }
-                    };
+                let (ok, missing) = match agent::models::resolve_all(creds, &agent.models) {
+                    Ok((ok, missing)) => (!ok.is_empty(), missing),
+                    Err(e) => {
+                        problems.push(e.to_string());
+                        (true, vec![])
+                    }
+                };
                 if ok && !missing.is_empty() {
                     notes.push(format!(
                         "model preferences not usable in profile '{}': {}",
@@ -492,7 +494,7 @@ fn check_one(ctx: &Ctx, store: Option<&Store>, found: &Found) -> CheckResult {
                         missing.join(", ")
                     ));
                 }
-                if let Err(e) = agent::grants::check(store, ctx.profile(), &agent) {
+                if let Err(e) = agent::grants::check(creds, &agent) {
                     problems.push(e.to_string());
                 }
             } else if !agent.granted_credentials().is_empty() || found.origin == Origin::Project {
@@ -540,11 +542,18 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
             hint: "create one with `omc agent new NAME`".into(),
         });
     }
-    let store = Store::open(&ctx.paths)?;
-    let results: Vec<CheckResult> = found
-        .iter()
-        .map(|f| check_one(ctx, store.as_ref(), f))
-        .collect();
+    let mut creds = match Store::open(&ctx.paths)? {
+        Some(store) => Some(ctx.backend(store)?),
+        None => None,
+    };
+    let mut results: Vec<CheckResult> = Vec::with_capacity(found.len());
+    for f in &found {
+        let creds: Option<&mut dyn CredentialBackend> = match &mut creds {
+            Some(c) => Some(c.as_mut()),
+            None => None,
+        };
+        results.push(check_one(ctx, creds, f));
+    }
     let failed = results.iter().filter(|r| !r.ok).count();
     if ctx.global.json {
         ctx.out.json(&results)?;

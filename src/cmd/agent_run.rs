@@ -4,7 +4,6 @@
 use std::io::{IsTerminal, Write};
 
 use clap::Args;
-use secrecy::SecretString;
 
 use super::Ctx;
 use super::run::RunArgs;
@@ -262,22 +261,21 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         None => None,
     };
 
-    let mut store = ctx.store()?;
-    store.ledger_durability()?;
-    agent::trust::check(&store, &found)?;
+    let mut creds = ctx.credentials()?;
+    creds.store().ledger_durability()?;
+    agent::trust::check(creds.store(), &found)?;
     let prefs = preferences(args, &agent);
-    let (resolved, missing) = models::resolve_all(&store, ctx.profile(), &prefs)?;
+    let (resolved, missing) = models::resolve_all(creds.as_mut(), &prefs)?;
     for m in &missing {
         ctx.out.warn(format!(
             "model preference '{m}' has no credential in profile '{}'; skipped",
             ctx.profile()
         ));
     }
-    let key = ctx.unlock(&store)?;
     let candidates: Vec<Candidate> = resolved
         .into_iter()
         .map(|r: Resolved| {
-            let secret: SecretString = super::decrypt(&key, &r.credential, &r.ciphertext)?;
+            let secret = creds.reveal(&r.credential)?;
             Ok(Candidate {
                 resolved: r,
                 key: secret,
@@ -286,8 +284,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .collect::<Result<_>>()?;
     let used: Vec<&crate::store::Credential> =
         candidates.iter().map(|c| &c.resolved.credential).collect();
-    store.mark_used(&used, "run", Some(&format!("agent {}", agent.name)))?;
-    let grants = agent::grants::decrypt(&store, &key, ctx.profile(), &agent)?;
+    creds.mark_used(&used, "run", Some(&format!("agent {}", agent.name)))?;
+    let grants = agent::grants::decrypt(creds.as_mut(), &agent)?;
+    let mut store = creds.into_store();
     let recipient = crate::vault::parse_recipient(&store.meta.recipient)?;
     let tls = candidates.iter().any(|c| {
         c.resolved

@@ -13,8 +13,7 @@ pub struct DefaultArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &DefaultArgs) -> Result<()> {
-    let mut store = ctx.store()?;
-    store.set_default(ctx.profile(), &args.name)?;
+    ctx.credentials()?.set_default(&args.name)?;
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({
             "profile": ctx.profile(),

@@ -21,14 +21,12 @@ pub struct DeleteArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
-    let mut store = ctx.store()?;
-    let cred = match store.credential(ctx.profile(), &args.name) {
-        Ok((cred, _)) => cred,
+    let mut creds = ctx.credentials()?;
+    let cred = match creds.get(&args.name) {
+        Ok(cred) => cred,
         // `--purge` after a plain delete: the tombstones go.
-        Err(Error::NotFound { .. })
-            if args.purge && store.tombstones(ctx.profile(), &args.name)? > 0 =>
-        {
-            return purge_tombstones(ctx, &mut store, args);
+        Err(Error::NotFound { .. }) if args.purge && creds.tombstones(&args.name)? > 0 => {
+            return purge_tombstones(ctx, creds.as_mut(), args);
         }
         Err(e) => return Err(e),
     };
@@ -44,7 +42,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
             return Err(Error::Other("not deleted".into()));
         }
     }
-    store.delete_credential(ctx.profile(), &args.name, args.purge)?;
+    creds.delete(&args.name, args.purge)?;
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({
             "deleted": args.name,
@@ -61,8 +59,12 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     Ok(())
 }
 
-fn purge_tombstones(ctx: &Ctx, store: &mut crate::store::Store, args: &DeleteArgs) -> Result<()> {
-    let n = store.tombstones(ctx.profile(), &args.name)?;
+fn purge_tombstones(
+    ctx: &Ctx,
+    creds: &mut dyn crate::creds::CredentialBackend,
+    args: &DeleteArgs,
+) -> Result<()> {
+    let n = creds.tombstones(&args.name)?;
     if !args.yes {
         let question = format!(
             "Purge the {n} deleted record(s) of '{}' from profile '{}'? The audit log keeps its entries.",
@@ -73,7 +75,7 @@ fn purge_tombstones(ctx: &Ctx, store: &mut crate::store::Store, args: &DeleteArg
             return Err(Error::Other("not purged".into()));
         }
     }
-    let purged = store.purge_tombstones(ctx.profile(), &args.name)?;
+    let purged = creds.purge_tombstones(&args.name)?;
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({
             "deleted": args.name,

@@ -237,6 +237,18 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
                     }
                 }
             }
+            // A vault profile that cannot be reached is the engine's state, not this store's:
+            // a warning.
+            for (name, result) in vault_profiles(ctx, &store) {
+                match result {
+                    Ok(detail) => add("vault profile", Level::Ok, format!("{name}: {detail}")),
+                    Err(e) => add(
+                        "vault profile",
+                        Level::Warn,
+                        format!("{name}: {}", error_text(&e)),
+                    ),
+                }
+            }
         }
     }
 
@@ -308,6 +320,34 @@ fn deep(store: &Store, key: &master::MasterKey) -> (&'static str, Level, String)
             ),
         )
     }
+}
+
+/// Each vault profile: its engine reachable and the token accepted, with the credentials seen.
+fn vault_profiles(ctx: &Ctx, store: &Store) -> Vec<(String, Result<String>)> {
+    let names = match store.remote_profile_names() {
+        Ok(n) => n,
+        Err(e) => return vec![("?".into(), Err(e))],
+    };
+    names
+        .into_iter()
+        .map(|name| {
+            let result = (|| {
+                let remote = store
+                    .remote_profile(&name)?
+                    .ok_or_else(|| Error::not_found("profile", &name))?;
+                let rt = crate::creds::runtime()?;
+                let token = crate::creds::resolve_token(store, &remote, &|s| ctx.unlock(s), &rt)?;
+                let kv = crate::kv::Kv::new(remote.location.clone(), token)?;
+                let n = rt.block_on(kv.list())?.len();
+                Ok(format!(
+                    "{} at {}: token accepted, {n} credential(s) listed",
+                    remote.location.display(),
+                    remote.location.address
+                ))
+            })();
+            (name, result)
+        })
+        .collect()
 }
 
 fn error_text(e: &Error) -> String {

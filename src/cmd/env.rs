@@ -25,8 +25,8 @@ pub struct EnvArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &EnvArgs) -> Result<()> {
-    let mut store = ctx.store()?;
-    let vars = super::exec::variables(ctx, &mut store, &args.selection, "env", None)?;
+    let mut creds = ctx.credentials()?;
+    let vars = super::exec::variables(creds.as_mut(), &args.selection, "env", None)?;
     if ctx.global.json {
         let map: serde_json::Map<String, serde_json::Value> = vars
             .iter()

@@ -6,9 +6,10 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::Ctx;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::provider;
-use crate::store::{Credential, Filter, Store};
+use crate::store::Credential;
 use crate::vault::master;
 
 #[derive(Debug, Args)]
@@ -40,25 +41,22 @@ pub struct Var {
 
 /// The selected credentials, decrypted into the variables their providers' tools read.
 pub fn variables(
-    ctx: &Ctx,
-    store: &mut Store,
+    backend: &mut dyn CredentialBackend,
     selection: &Selection,
     action: &str,
     detail: Option<&str>,
 ) -> Result<Vec<Var>> {
-    // The rows and the recipient they are checked against come from one snapshot.
-    let creds = store.snapshot(|store| select(ctx, store, selection))?;
+    let creds = select(backend, selection)?;
     if creds.is_empty() {
         return Err(Error::not_found("credential", "(any provider default)"));
     }
-    let key = ctx.unlock(store)?;
     let mut vars = Vec::new();
-    for (cred, ciphertext) in &creds {
-        let secret = super::decrypt(&key, cred, ciphertext)?;
+    for cred in &creds {
+        let secret = backend.reveal(cred)?;
         vars.extend(credential_vars(cred, &secret)?);
     }
-    let used: Vec<&Credential> = creds.iter().map(|(c, _)| c).collect();
-    store.mark_used(&used, action, detail)?;
+    let used: Vec<&Credential> = creds.iter().collect();
+    backend.mark_used(&used, action, detail)?;
     Ok(vars)
 }
 
@@ -82,36 +80,32 @@ pub fn credential_vars(cred: &Credential, secret: &SecretString) -> Result<Vec<V
     Ok(vars)
 }
 
-fn select(ctx: &Ctx, store: &Store, sel: &Selection) -> Result<Vec<(Credential, Vec<u8>)>> {
-    let profile = ctx.profile();
+fn select(backend: &mut dyn CredentialBackend, sel: &Selection) -> Result<Vec<Credential>> {
     let mut names: Vec<String> = sel.credentials.clone();
     for p in &sel.providers {
         let spec = provider::require(p)?;
-        names.push(store.require_default(profile, Some(spec.id))?);
+        names.push(backend.default_name(Some(spec.id))?);
     }
     if sel.credentials.is_empty() && sel.providers.is_empty() {
-        store.require_profile(profile)?;
-        names = store
-            .list_credentials(&Filter {
-                profile: Some(profile),
-                ..Filter::default()
-            })?
+        // Listed credentials are live already: no need to fetch each again.
+        let defaults = backend
+            .list(None, false)?
             .into_iter()
             .filter(|c| c.is_provider_default)
-            .map(|c| c.name)
-            .collect();
-        if names.is_empty() {
+            .collect::<Vec<_>>();
+        if defaults.is_empty() {
             // Running the command with no key set would only fail later, less clearly.
-            store.require_default(profile, None)?;
+            backend.default_name(None)?;
         }
+        return Ok(defaults);
     }
-    let mut out: Vec<(Credential, Vec<u8>)> = Vec::new();
+    let mut out: Vec<Credential> = Vec::new();
     for name in names {
-        if out.iter().any(|(c, _)| c.name == name) {
+        if out.iter().any(|c| c.name == name) {
             continue;
         }
-        let (cred, ct) = store.credential(profile, &name)?;
-        if let Some((other, _)) = out.iter().find(|(c, _)| c.provider == cred.provider) {
+        let cred = backend.get(&name)?;
+        if let Some(other) = out.iter().find(|c| c.provider == cred.provider) {
             return Err(Error::usage_hint(
                 format!(
                     "'{}' and '{}' are both {} credentials: they would set the same variables",
@@ -120,16 +114,16 @@ fn select(ctx: &Ctx, store: &Store, sel: &Selection) -> Result<Vec<(Credential, 
                 "select one credential per provider",
             ));
         }
-        out.push((cred, ct));
+        out.push(cred);
     }
     Ok(out)
 }
 
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
-    let mut store = ctx.store()?;
+    let mut backend = ctx.credentials()?;
     let program = &args.command[0];
-    let vars = variables(ctx, &mut store, &args.selection, "exec", Some(program))?;
-    drop(store);
+    let vars = variables(backend.as_mut(), &args.selection, "exec", Some(program))?;
+    drop(backend);
     let mut cmd = Command::new(program);
     cmd.args(&args.command[1..]);
     for var in [

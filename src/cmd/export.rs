@@ -11,7 +11,7 @@ use super::Ctx;
 use crate::bundle::{self, Entry, Recipient};
 use crate::error::{Error, Result};
 use crate::output::stdout_error;
-use crate::store::{Filter, audit_record};
+use crate::store::audit_record;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -91,43 +91,34 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         }
     }
 
-    let mut store = ctx.store()?;
-    // The rows and the recipient they are checked against come from one snapshot.
-    let creds = store.snapshot(|store| {
-        Ok(if args.all {
-            store.require_profile(ctx.profile())?;
-            let all = store.list_credentials(&Filter {
-                profile: Some(ctx.profile()),
-                ..Filter::default()
-            })?;
-            if all.is_empty() {
-                return Err(Error::Missing {
-                    message: format!("profile '{}' has no credentials to export", ctx.profile()),
-                    hint: "add one: omc add PROVIDER".into(),
-                });
+    // The profile's backend: this store, or OpenBao / Vault for a vault profile.
+    let mut backend = ctx.credentials()?;
+    let creds = if args.all {
+        let all = backend.list(None, false)?;
+        if all.is_empty() {
+            return Err(Error::Missing {
+                message: format!("profile '{}' has no credentials to export", ctx.profile()),
+                hint: "add one: omc add PROVIDER".into(),
+            });
+        }
+        all
+    } else {
+        let mut creds: Vec<crate::store::Credential> = Vec::new();
+        for name in &args.names {
+            if !creds.iter().any(|c| c.name == *name) {
+                creds.push(backend.get(name)?);
             }
-            all.iter()
-                .map(|c| store.credential(ctx.profile(), &c.name))
-                .collect::<Result<Vec<_>>>()?
-        } else {
-            let mut creds: Vec<(crate::store::Credential, Vec<u8>)> = Vec::new();
-            for name in &args.names {
-                if !creds.iter().any(|(c, _)| c.name == *name) {
-                    creds.push(store.credential(ctx.profile(), name)?);
-                }
-            }
-            creds
-        })
-    })?;
-    let master = ctx.unlock(&store)?;
+        }
+        creds
+    };
     let mut entries = Vec::with_capacity(creds.len());
-    for (cred, ciphertext) in &creds {
+    for cred in &creds {
         entries.push(Entry {
             name: cred.name.clone(),
             provider: cred.provider.clone(),
             model: cred.model.clone(),
             base_url: cred.base_url.clone(),
-            key: super::decrypt(&master, cred, ciphertext)?,
+            key: backend.reveal(cred)?,
         });
     }
     let sealed = bundle::seal(&entries, &recipients, args.armor)?;
@@ -137,8 +128,8 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
     let detail = format!("bundle to {}", described.join(", "));
     // The audit rows and the file go together: if the file cannot be written, no row says
     // the keys left.
-    store.write(|tx| {
-        for (cred, _) in &creds {
+    backend.store().write(|tx| {
+        for cred in &creds {
             audit_record(
                 tx,
                 "export",
@@ -164,7 +155,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
             armor: args.armor,
             credentials: creds
                 .iter()
-                .map(|(c, _)| ExportedCredential {
+                .map(|c| ExportedCredential {
                     name: &c.name,
                     provider: &c.provider,
                 })
@@ -178,7 +169,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<()> {
         if creds.len() == 1 { "" } else { "s" },
         creds
             .iter()
-            .map(|(c, _)| c.name.as_str())
+            .map(|c| c.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
         args.out

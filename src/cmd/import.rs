@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::Ctx;
 use super::add::{NewKey, check_base_url, open_or_create, store_key};
 use crate::bundle;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::import::{self, Found, Maps, aichat, dotenv, llm};
 use crate::store::Store;
@@ -282,17 +283,20 @@ fn gather<'a>(
 
 /// Store (or, in a dry run, check) each key found, in order.
 fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result<Vec<Row>> {
-    let mut store: Option<Store> = if common.dry_run {
-        let store = Store::open(&ctx.paths)?;
-        if let Some(store) = &store {
-            ctx.check_env_key(store)?;
+    // The profile's backend: this store, or OpenBao / Vault for a vault profile.
+    let mut store: Option<Box<dyn CredentialBackend>> = if common.dry_run {
+        match Store::open(&ctx.paths)? {
+            Some(store) => {
+                ctx.check_env_key(&store)?;
+                Some(ctx.backend(store)?)
+            }
+            None => None,
         }
-        store
     } else if found
         .iter()
         .any(|f| f.provider.is_ok() && f.secret.is_some())
     {
-        Some(open_or_create(ctx)?)
+        Some(ctx.backend(open_or_create(ctx)?)?)
     } else {
         None
     };
@@ -350,15 +354,12 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         };
         row.base_url.clone_from(&base_url);
         if common.dry_run {
-            let clash = match &store {
-                Some(store) => store
-                    .check_new_credential(
-                        ctx.profile(),
-                        &row.name,
-                        &store.meta.fingerprint(secret.expose_secret()),
-                    )
-                    .err()
-                    .map(|e| e.to_string()),
+            let clash = match &mut store {
+                Some(store) => match store.check_new(&row.name, &secret) {
+                    Ok(()) => None,
+                    Err(e @ Error::Conflict { .. }) => Some(e.to_string()),
+                    Err(e) => return Err(e),
+                },
                 None => None,
             }
             .or_else(|| {
@@ -385,7 +386,7 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         let store = store.as_mut().expect("opened when there is a key to store");
         let stored = store_key(
             ctx,
-            store,
+            store.as_mut(),
             &NewKey {
                 spec,
                 name: &row.name,
@@ -398,7 +399,7 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
         );
         match stored {
             Ok(cred) => {
-                store.audit(
+                store.store().audit(
                     "import",
                     Some(ctx.profile()),
                     Some((&cred.name, &cred.id)),

@@ -66,24 +66,60 @@ impl<'a> From<&'a Credential> for View<'a> {
     }
 }
 
+/// This store's credentials, then each OpenBao / Vault profile's (one that cannot be read is
+/// reported and skipped, so one unreachable engine does not hide the rest).
+fn all_profiles(
+    ctx: &Ctx,
+    store: Store,
+    provider: Option<&str>,
+    args: &ListArgs,
+) -> Result<Vec<Credential>> {
+    let mut creds = store.list_credentials(&Filter {
+        profile: None,
+        provider,
+        include_deleted: args.include_deleted,
+    })?;
+    let remote = store.remote_profile_names()?;
+    let mut store = Some(store);
+    for name in remote {
+        let Some(s) = store.take() else { break };
+        let mut backend = crate::creds::open(ctx, s, &name)?;
+        match backend.list(provider, args.include_deleted) {
+            Ok(found) => creds.extend(found),
+            Err(e) => ctx.out.warn(format!("profile '{name}' skipped: {e}")),
+        }
+        store = Some(backend.into_store());
+    }
+    creds.sort_by(|a, b| {
+        (&a.profile, &a.provider, &a.name).cmp(&(&b.profile, &b.provider, &b.name))
+    });
+    Ok(creds)
+}
+
 pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     let provider = match &args.provider {
         Some(p) => Some(crate::provider::require(p)?.id),
         None => None,
     };
     let creds = match Store::open(&ctx.paths)? {
+        Some(store) if args.all_profiles => all_profiles(ctx, store, provider, args)?,
         Some(store) => {
-            if !args.all_profiles && store.profile_id(ctx.profile())?.is_none() {
+            if store.profile_id(ctx.profile())?.is_none() {
                 return Err(Error::not_found("profile", ctx.profile()));
             }
-            store.list_credentials(&Filter {
-                profile: (!args.all_profiles).then(|| ctx.profile()),
-                provider,
-                include_deleted: args.include_deleted,
-            })?
+            ctx.backend(store)?.list(provider, args.include_deleted)?
         }
         None => Vec::new(),
     };
+    // In a vault profile: a secret without omc's metadata (an add that stopped half-way, or
+    // one written by another tool) is shown, and said to be so.
+    for c in creds.iter().filter(|c| c.provider == "?") {
+        ctx.out.warn(format!(
+            "'{}' in profile '{}' has no omc metadata (an add that did not finish, or a secret \
+             written by another tool): `omc --profile {} delete {} --purge` removes it",
+            c.name, c.profile, c.profile, c.name
+        ));
+    }
     if ctx.global.json {
         let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
         return ctx.out.json(&views);

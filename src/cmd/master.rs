@@ -204,6 +204,17 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
                 crash_point("rotate-mid-reencrypt");
             }
         }
+        // Vault profiles' stored logins are sealed to the master key too.
+        for login in crate::store::sealed_logins(tx)? {
+            let binding = Binding {
+                credential_id: crate::store::LOGIN_BINDING,
+                profile_id: login.profile_id,
+                provider: crate::store::LOGIN_PROVIDER,
+            };
+            let secret = vault::open(&old.identity, &binding, &login.ciphertext)?;
+            let sealed = vault::seal(&recipient, &binding, &secret)?;
+            crate::store::reseal_login(tx, login.profile_id, &sealed)?;
+        }
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'recipient'",
             [&new_recipient],

@@ -21,6 +21,7 @@ pub mod man;
 pub mod master;
 pub mod models;
 pub mod profile;
+pub mod profile_vault;
 pub mod rotate;
 pub mod run;
 pub mod usage;
@@ -32,6 +33,7 @@ use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::cli::GlobalArgs;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::output::Output;
 use crate::paths::Paths;
@@ -79,6 +81,18 @@ impl Ctx {
     /// The existing store, or "not found" with the command that creates one.
     pub fn store(&self) -> Result<Store> {
         Store::open_existing(&self.paths)
+    }
+
+    /// The credentials of the current profile, wherever they live (this store, or OpenBao /
+    /// Vault for a profile added with `--backend vault`).
+    pub fn credentials(&self) -> Result<Box<dyn CredentialBackend + '_>> {
+        let store = self.store()?;
+        self.backend(store)
+    }
+
+    /// [`Ctx::credentials`] on a store already open.
+    pub fn backend(&self, store: Store) -> Result<Box<dyn CredentialBackend + '_>> {
+        crate::creds::open(self, store, self.profile())
     }
 
     /// The store's master key, from the first source that has it. When that key is this

@@ -17,22 +17,19 @@ pub struct ModelsArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &ModelsArgs) -> Result<()> {
-    let mut store = ctx.store()?;
-    let (cred, ciphertext) = store.snapshot(|store| {
-        let name = match (&args.name, &args.provider) {
-            (Some(n), _) => n.clone(),
-            (None, Some(p)) => {
-                let spec = crate::provider::require(p)?;
-                store.require_default(ctx.profile(), Some(spec.id))?
-            }
-            (None, None) => store.require_default(ctx.profile(), None)?,
-        };
-        store.credential(ctx.profile(), &name)
-    })?;
+    let mut creds = ctx.credentials()?;
+    let name = match (&args.name, &args.provider) {
+        (Some(n), _) => n.clone(),
+        (None, Some(p)) => {
+            let spec = crate::provider::require(p)?;
+            creds.default_name(Some(spec.id))?
+        }
+        (None, None) => creds.default_name(None)?,
+    };
+    let cred = creds.get(&name)?;
     let spec = crate::provider::require(&cred.provider)?;
-    let key = ctx.unlock(&store)?;
-    let secret = super::decrypt(&key, &cred, &ciphertext)?;
-    store.mark_used(&[&cred], "models", None)?;
+    let secret = creds.reveal(&cred)?;
+    creds.mark_used(&[&cred], "models", None)?;
     let (result, _) = super::validate::probe(spec, cred.base_url.as_deref(), &secret)?;
     let models = result.map_err(|e| e.into_error(spec.id))?;
     if ctx.global.json {

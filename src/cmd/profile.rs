@@ -1,4 +1,4 @@
-//! `omc profile list | add | remove | rename`.
+//! `omc profile list | add | remove | rename | login`.
 
 use clap::Subcommand;
 
@@ -12,8 +12,8 @@ pub enum ProfileCommand {
     /// List profiles and how many credentials each holds
     #[command(visible_alias = "ls")]
     List,
-    /// Create an empty profile
-    Add { name: String },
+    /// Create an empty profile, here or in OpenBao / Vault (--backend vault)
+    Add(super::profile_vault::AddArgs),
     /// Remove a profile that holds no credentials
     #[command(visible_alias = "rm")]
     Remove {
@@ -26,24 +26,42 @@ pub enum ProfileCommand {
         old: String,
         new: String,
     },
+    /// Store the OpenBao / Vault token (or AppRole login) of a vault profile, encrypted
+    Login(super::profile_vault::LoginArgs),
 }
 
 pub fn run(ctx: &Ctx, cmd: &ProfileCommand) -> Result<()> {
     match cmd {
         ProfileCommand::List => list(ctx),
-        ProfileCommand::Add { name } => {
+        ProfileCommand::Login(args) => super::profile_vault::login(ctx, args),
+        ProfileCommand::Add(args) => {
+            let name = &args.name;
+            let location = super::profile_vault::location(args)?;
             let mut store = match Store::open(&ctx.paths)? {
                 Some(s) => s,
                 None => super::init::create(ctx, None)?.0,
             };
+            if let Some(location) = location {
+                return super::profile_vault::add(ctx, &mut store, name, &location);
+            }
             store.add_profile(name)?;
             store.audit("profile-add", Some(name), None, None)?;
             done(ctx, "added", name)
         }
         ProfileCommand::Remove { name } => {
             let mut store = ctx.store()?;
+            let remote = store.remote_profile(name)?;
             store.remove_profile(name)?;
             store.audit("profile-remove", Some(name), None, None)?;
+            if let Some(r) = remote
+                && !ctx.global.json
+            {
+                ctx.out.note(format!(
+                    "Its credentials stay in {} at {}; omc forgot the location and its login",
+                    r.location.display(),
+                    r.location.address
+                ));
+            }
             done(ctx, "removed", name)
         }
         ProfileCommand::Rename { old, new } => {
@@ -81,17 +99,30 @@ fn done(ctx: &Ctx, what: &str, name: &str) -> Result<()> {
 }
 
 fn list(ctx: &Ctx) -> Result<()> {
+    let mut remote = std::collections::HashMap::new();
     let profiles: Vec<Profile> = match Store::open(&ctx.paths)? {
-        Some(store) => store.profiles()?,
+        Some(store) => {
+            for name in store.remote_profile_names()? {
+                if let Some(r) = store.remote_profile(&name)? {
+                    remote.insert(name, r.location);
+                }
+            }
+            store.profiles()?
+        }
         None => Vec::new(),
     };
     if ctx.global.json {
         let views: Vec<_> = profiles
             .iter()
             .map(|p| {
+                let location = remote.get(&p.name);
                 serde_json::json!({
                     "name": p.name,
-                    "credentials": p.credentials,
+                    "backend": if location.is_some() { "vault" } else { "local" },
+                    "address": location.map(|l| &l.address),
+                    "path": location.map(|l| l.display()),
+                    // A vault profile's credentials are counted in the engine, not here.
+                    "credentials": location.is_none().then_some(p.credentials),
                     "current": p.name == ctx.profile(),
                     "created_at": rfc3339(p.created_at),
                 })
@@ -99,14 +130,26 @@ fn list(ctx: &Ctx) -> Result<()> {
             .collect();
         return ctx.out.json(&views);
     }
-    let mut table = ctx.out.table(&["", "PROFILE", "CREDENTIALS"]);
+    let mut header = vec!["", "PROFILE", "CREDENTIALS"];
+    if !remote.is_empty() {
+        header.push("KEPT IN");
+    }
+    let mut table = ctx.out.table(&header);
     for p in &profiles {
         let current = if p.name == ctx.profile() { "*" } else { "" };
-        table.add_row(vec![
+        let location = remote.get(&p.name);
+        let mut row = vec![
             current.to_owned(),
             p.name.clone(),
-            p.credentials.to_string(),
-        ]);
+            location.map_or_else(|| p.credentials.to_string(), |_| "-".into()),
+        ];
+        if !remote.is_empty() {
+            row.push(location.map_or_else(
+                || "this store".into(),
+                |l| format!("vault {} {}", l.address, l.display()),
+            ));
+        }
+        table.add_row(row);
     }
     ctx.out.print_table(&table)
 }

@@ -1,7 +1,6 @@
 //! `omc rotate NAME`: replace a credential's key (checked with the provider first).
 
 use clap::Args;
-use secrecy::ExposeSecret;
 
 use super::{Ctx, KeyInput};
 use crate::error::Result;
@@ -22,12 +21,12 @@ pub struct RotateArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
-    let mut store = ctx.store()?;
+    let store = ctx.store()?;
     ctx.check_env_key(&store)?;
-    let (cred, _) = store.credential(ctx.profile(), &args.name)?;
+    let mut creds = ctx.backend(store)?;
+    let cred = creds.get(&args.name)?;
     let spec = provider::require(&cred.provider)?;
-    let verify = ctx.recipient_check(&store);
-    verify(&store.meta.recipient)?;
+    creds.check_writable()?;
     let secret = args.key.read(ctx.ui, spec.id)?;
     let validation = if args.no_validate {
         None
@@ -35,22 +34,9 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
         super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)
             .map_err(|e| super::add::unvalidated_hint(e, "changed"))?
     };
-    let mask = crate::mask::mask(secret.expose_secret());
-    let fingerprint = store.meta.fingerprint(secret.expose_secret());
-    store.replace_secret(
+    let mask = creds.rotate(
         &cred,
-        &mask,
-        &fingerprint,
-        verify,
-        |recipient| {
-            super::add::seal(
-                recipient,
-                &cred.id,
-                cred.profile_id,
-                &cred.provider,
-                &secret,
-            )
-        },
+        &secret,
         validation.as_ref().map(|v| (v.status, v.latency_ms)),
     )?;
     if ctx.global.json {

@@ -8,13 +8,14 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::config::Config;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{
     ChatRequest, ChatResponse, Client, ClientOptions, Delta, ProviderError, Target, Usage,
     estimate_tokens,
 };
-use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus, Store};
+use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus};
 
 /// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
 /// must not hold a CI job forever.
@@ -110,11 +111,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         .unwrap_or(DEFAULT_MAX_TOKENS);
     let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
 
-    let mut store = ctx.store()?;
-    store.ledger_durability()?;
-    let candidates = store.snapshot(|store| candidates(ctx, store, args))?;
-    let key = ctx.unlock(&store)?;
-    let tls = candidates.iter().any(|(c, _)| {
+    let mut creds = ctx.credentials()?;
+    creds.store().ledger_durability()?;
+    let candidates = candidates(creds.as_mut(), args)?;
+    let tls = candidates.iter().any(|c| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
     });
     let client = Client::new(ClientOptions {
@@ -127,7 +127,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let stream_to_stdout = !args.no_stream && !ctx.global.json;
     let neutralise = neutralise(args);
     let mut failed: Vec<String> = Vec::new();
-    for (i, (cred, ciphertext)) in candidates.iter().enumerate() {
+    for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
         let model = match (i, &args.model) {
             (0, Some(m)) => m.clone(),
@@ -145,7 +145,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let reserve = estimate_tokens(&prompt)
             + args.system.as_deref().map_or(0, estimate_tokens)
             + u64::from(max_tokens);
-        let (run_id, warning) = store.begin_run(&RunStart {
+        let (run_id, warning) = creds.store().begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
@@ -156,8 +156,17 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         if let Some(w) = warning {
             ctx.out.warn(w);
         }
-        let secret = super::decrypt(&key, cred, ciphertext)?;
-        store.mark_used(&[cred], "run", Some(&model))?;
+        // A key that cannot be had (master key locked, engine unreachable) ends the ledger row.
+        let secret = match creds.reveal(cred) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = creds
+                    .store()
+                    .finish_run(run_id, &RunEnd::failed(FailKind::NotStarted));
+                return Err(e);
+            }
+        };
+        creds.mark_used(&[cred], "run", Some(&model))?;
         let target = Target {
             spec,
             base_url: cred.base_url.as_deref(),
@@ -192,7 +201,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         match outcome {
             Outcome::Done(resp) => {
                 let cost = cost(&prices, spec.id, &resp, &model);
-                store.finish_run(
+                creds.store().finish_run(
                     run_id,
                     &RunEnd {
                         status: RunStatus::Ok,
@@ -210,7 +219,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             }
             Outcome::Interrupted => {
                 let out_tokens = estimate_tokens(&partial);
-                store.finish_run(
+                creds.store().finish_run(
                     run_id,
                     &RunEnd {
                         status: RunStatus::Interrupted,
@@ -226,10 +235,12 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 return Err(Error::Interrupted);
             }
             Outcome::Failed(e) => {
-                store.finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
+                creds
+                    .store()
+                    .finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
                 let more = i + 1 < candidates.len();
                 if e.falls_back() && more && partial.is_empty() {
-                    let next = &candidates[i + 1].0.name;
+                    let next = &candidates[i + 1].name;
                     ctx.out.warn(format!(
                         "{} failed ({}); falling back to {next}",
                         cred.name,
@@ -352,20 +363,19 @@ pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
 }
 
 /// The credential to use, then the `--fallback` ones, each with its ciphertext.
-fn candidates(ctx: &Ctx, store: &Store, args: &RunArgs) -> Result<Vec<(Credential, Vec<u8>)>> {
-    let profile = ctx.profile();
+fn candidates(creds: &mut dyn CredentialBackend, args: &RunArgs) -> Result<Vec<Credential>> {
     let first = match (&args.credential, &args.provider) {
         (Some(n), _) => n.clone(),
         (None, Some(p)) => {
             let spec = crate::provider::require(p)?;
-            store.require_default(profile, Some(spec.id))?
+            creds.default_name(Some(spec.id))?
         }
-        (None, None) => store.require_default(profile, None)?,
+        (None, None) => creds.default_name(None)?,
     };
-    let mut out = vec![store.credential(profile, &first)?];
+    let mut out = vec![creds.get(&first)?];
     for name in &args.fallback {
-        if out.iter().all(|(c, _)| &c.name != name) {
-            out.push(store.credential(profile, name)?);
+        if out.iter().all(|c| &c.name != name) {
+            out.push(creds.get(name)?);
         }
     }
     Ok(out)

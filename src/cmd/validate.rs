@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
-use crate::store::{FailKind, Filter, RunEnd, RunKind, RunStart, RunStatus};
+use crate::store::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 use crate::terminal::line;
 
 #[derive(Debug, Args)]
@@ -91,35 +91,24 @@ pub fn check_key(
 }
 
 pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
-    let mut store = ctx.store()?;
-    let names: Vec<String> = if args.all {
-        store.require_profile(ctx.profile())?;
-        store
-            .list_credentials(&Filter {
-                profile: Some(ctx.profile()),
-                ..Filter::default()
-            })?
-            .into_iter()
-            .map(|c| c.name)
-            .collect()
+    let mut creds = ctx.credentials()?;
+    let rows = if args.all {
+        creds.list(None, false)?
     } else if args.names.is_empty() {
-        vec![store.require_default(ctx.profile(), None)?]
+        let name = creds.default_name(None)?;
+        vec![creds.get(&name)?]
     } else {
-        args.names.clone()
-    };
-    let rows = store.snapshot(|store| {
-        names
+        args.names
             .iter()
-            .map(|name| store.credential(ctx.profile(), name))
-            .collect::<Result<Vec<_>>>()
-    })?;
-    let key = ctx.unlock(&store)?;
+            .map(|name| creds.get(name))
+            .collect::<Result<Vec<_>>>()?
+    };
     let mut checked = Vec::new();
-    for (cred, ciphertext) in rows {
+    for cred in rows {
         let spec = crate::provider::require(&cred.provider)?;
-        let secret = super::decrypt(&key, &cred, &ciphertext)?;
+        let secret = creds.reveal(&cred)?;
         let model = cred.model.as_deref().unwrap_or(spec.default_model);
-        let (run_id, _) = store.begin_run(&RunStart {
+        let (run_id, _) = creds.store().begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&cred.name, &cred.id)),
             provider: spec.id,
@@ -146,8 +135,8 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
                 )
             }
         };
-        store.record_validation(&cred, status, latency_ms)?;
-        store.finish_run(
+        creds.record_validation(&cred, status, latency_ms)?;
+        creds.store().finish_run(
             run_id,
             &RunEnd {
                 status: if status == "valid" {

@@ -470,6 +470,8 @@ fn set_default_tx(
 }
 
 fn check_new(conn: &Connection, profile: &str, name: &str, fingerprint: &[u8]) -> Result<()> {
+    // A vault profile's credentials live in the engine: a local row there would be invisible.
+    super::backends::refuse_remote(conn, profile)?;
     let live = "FROM credentials c JOIN profiles p ON p.id = c.profile_id
                 WHERE p.name = ?1 AND c.deleted_at IS NULL";
     let taken: Option<i64> = conn

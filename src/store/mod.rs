@@ -3,6 +3,7 @@
 
 mod agents;
 mod audit;
+mod backends;
 mod bench;
 mod credentials;
 mod ledger;
@@ -19,7 +20,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 pub use agents::{AgentRunRow, AgentRunUpdate};
-pub use audit::{AuditEntry, Chain, record as audit_record};
+pub use audit::{AuditEntry, Chain, actor, record as audit_record};
+pub use backends::{
+    LOGIN_BINDING, LOGIN_PROVIDER, LoginKind, RemoteProfile, SealedLogin, reseal_login,
+    sealed_logins,
+};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
 pub use ledger::{FailKind, RunEnd, RunKind, RunStart, RunStatus};

@@ -183,4 +183,19 @@ pub const MIGRATIONS: &[&str] = &[
 
     ALTER TABLE runs ADD COLUMN agent TEXT;
     "#,
+    // 8: profiles whose credentials live in OpenBao / Vault KV v2, and the login that reaches
+    // it (a token, or an AppRole secret id), sealed to the store's recipient like a key.
+    r#"
+    CREATE TABLE profile_backends (
+        profile_id INTEGER PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL,
+        address    TEXT NOT NULL,
+        mount      TEXT NOT NULL,
+        prefix     TEXT NOT NULL,
+        namespace  TEXT,
+        login_kind TEXT,
+        role_id    TEXT,
+        login      BLOB
+    ) STRICT;
+    "#,
 ];

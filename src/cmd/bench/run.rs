@@ -17,6 +17,7 @@ use crate::bench::{
 };
 use crate::cmd::Ctx;
 use crate::config::Config;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{ChatRequest, Client, ClientOptions};
@@ -53,7 +54,6 @@ impl Spend {
 /// A resolved target: the credential, the model, and the model's price.
 struct Resolved {
     cred: Credential,
-    ciphertext: Vec<u8>,
     spec: TargetSpec,
     price: Option<Price>,
 }
@@ -79,8 +79,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let config_file = Config::load(&ctx.paths.config_file)?;
     let prices = Prices::load(&config_file.prices)?;
 
-    let mut store = ctx.store()?;
-    let targets = store.snapshot(|store| resolve_targets(ctx, store, args, &prices))?;
+    let mut creds = ctx.credentials()?;
+    let targets = resolve_targets(creds.as_mut(), args, &prices)?;
     let config = BenchConfig {
         targets: targets.iter().map(|t| t.spec.clone()).collect(),
         prompts: prompts
@@ -118,7 +118,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
     config.validate()?;
     let config_hash = config.hash();
-    let baseline = resolve_baseline(ctx, &store, args, &config_hash)?;
+    let baseline = resolve_baseline(ctx, creds.store(), args, &config_hash)?;
     // Output files are created before anything is spent or recorded: a path that cannot be
     // written is a usage error now, not a finished run thrown away at the end.
     let mut out_file = args
@@ -136,7 +136,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     // one reserved token makes "at the limit" count as over: any request would pass it.
     let mut ledger = Vec::with_capacity(targets.len());
     for t in &targets {
-        let (id, warning) = store.begin_run(&RunStart {
+        let (id, warning) = creds.store().begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&t.cred.name, &t.cred.id)),
             provider: &t.spec.provider,
@@ -150,13 +150,12 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         ledger.push(id);
     }
     let result = (|| {
-        let key = ctx.unlock(&store)?;
         let mut endpoints = Vec::with_capacity(targets.len());
         for t in &targets {
             endpoints.push(Endpoint {
                 spec: crate::provider::require(&t.spec.provider)?,
                 base_url: t.cred.base_url.clone(),
-                key: crate::cmd::decrypt(&key, &t.cred, &t.ciphertext)?,
+                key: creds.reveal(&t.cred)?,
             });
         }
         let mut used: Vec<&Credential> = Vec::new();
@@ -165,9 +164,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 used.push(&t.cred);
             }
         }
-        store.mark_used(&used, "bench", Some(&config_hash[..12]))?;
+        creds.mark_used(&used, "bench", Some(&config_hash[..12]))?;
         Ok(endpoints)
     })();
+    let mut store = creds.into_store();
     let endpoints = match result {
         Ok(e) => e,
         Err(e) => {
@@ -380,24 +380,22 @@ fn prices_of(targets: &[Resolved]) -> Vec<Option<Price>> {
 
 /// Credentials × models, in the order given, without duplicates.
 fn resolve_targets(
-    ctx: &Ctx,
-    store: &Store,
+    creds: &mut dyn CredentialBackend,
     args: &RunArgs,
     prices: &Prices,
 ) -> Result<Vec<Resolved>> {
-    let profile = ctx.profile();
     let mut names: Vec<String> = args.credential.clone();
     for p in &args.provider {
         let spec = crate::provider::require(p)?;
-        let name = store.require_default(profile, Some(spec.id))?;
+        let name = creds.default_name(Some(spec.id))?;
         names.push(name);
     }
     if names.is_empty() {
-        names.push(store.require_default(profile, None)?);
+        names.push(creds.default_name(None)?);
     }
     let mut out: Vec<Resolved> = Vec::new();
     for name in names {
-        let (cred, ciphertext) = store.credential(profile, &name)?;
+        let cred = creds.get(&name)?;
         let spec = crate::provider::require(&cred.provider)?;
         let models = if args.model.is_empty() {
             vec![
@@ -425,7 +423,6 @@ fn resolve_targets(
                     credential: cred.name.clone(),
                 },
                 cred: cred.clone(),
-                ciphertext: ciphertext.clone(),
                 price,
             });
         }

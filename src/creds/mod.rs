@@ -1,0 +1,107 @@
+//! Where a profile's credentials live, behind one trait the credential commands call: this
+//! store's SQLite table ([`local::Local`]) or an OpenBao / Vault KV v2 engine
+//! ([`remote::Remote`]). The local store stays open either way: it holds the audit log, the
+//! usage ledger, limits and benchmark history, which are this machine's.
+
+mod local;
+pub mod remote;
+
+use secrecy::SecretString;
+
+use crate::cmd::Ctx;
+use crate::error::Result;
+use crate::store::{Credential, Store};
+
+pub use remote::{login_token, resolve_token, runtime};
+
+/// What `add` stores, besides the secret.
+pub struct NewCred<'a> {
+    pub name: &'a str,
+    pub provider: &'a str,
+    pub model: Option<&'a str>,
+    pub base_url: Option<&'a str>,
+    pub make_default: bool,
+    pub validation: Option<(&'a str, i64)>,
+}
+
+/// The credential operations, whatever keeps the credentials. Every method works on the
+/// backend's one profile.
+pub trait CredentialBackend {
+    /// The profile these credentials belong to.
+    fn profile(&self) -> &str;
+
+    /// The local store (audit, usage ledger, limits, benchmark history).
+    fn store(&mut self) -> &mut Store;
+
+    /// Give the local store back (for commands that hand it to a writer thread).
+    fn into_store(self: Box<Self>) -> Store;
+
+    /// Credentials, keys masked; never reads a secret.
+    fn list(&mut self, provider: Option<&str>, include_deleted: bool) -> Result<Vec<Credential>>;
+
+    /// One live credential, without its secret.
+    fn get(&mut self, name: &str) -> Result<Credential>;
+
+    /// The name of the profile's default credential, or `provider`'s default.
+    fn default_name(&mut self, provider: Option<&str>) -> Result<String>;
+
+    /// The credential's secret.
+    fn reveal(&mut self, cred: &Credential) -> Result<SecretString>;
+
+    /// Refuse a name that is taken (and, where it can be told, a secret stored twice) before
+    /// the key is sent anywhere for validation.
+    fn check_new(&mut self, name: &str, secret: &SecretString) -> Result<()>;
+
+    /// Refuse before a new key is read or sent anywhere when it could not be stored (a local
+    /// store whose recipient omc cannot vouch for).
+    fn check_writable(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Store a new credential; two adders of one name: one wins, the other gets a conflict.
+    fn add(&mut self, new: &NewCred<'_>, secret: &SecretString) -> Result<Credential>;
+
+    /// Replace the secret; returns the new mask.
+    fn rotate(
+        &mut self,
+        cred: &Credential,
+        secret: &SecretString,
+        validation: Option<(&str, i64)>,
+    ) -> Result<String>;
+
+    /// Delete a live credential (`purge`: leave nothing behind).
+    fn delete(&mut self, name: &str, purge: bool) -> Result<()>;
+
+    /// How many deleted records of `name` remain (for `delete --purge` after a `delete`).
+    fn tombstones(&mut self, name: &str) -> Result<i64>;
+
+    /// Remove the deleted records of `name`; returns how many.
+    fn purge_tombstones(&mut self, name: &str) -> Result<usize>;
+
+    fn set_default(&mut self, name: &str) -> Result<()>;
+
+    fn record_validation(&mut self, cred: &Credential, status: &str, latency_ms: i64)
+    -> Result<()>;
+
+    /// Record that secrets were handed out (`key`, `exec`, `env`, `run`, `bench`).
+    fn mark_used(
+        &mut self,
+        creds: &[&Credential],
+        action: &str,
+        detail: Option<&str>,
+    ) -> Result<()>;
+}
+
+/// The backend that keeps `profile`'s credentials. A profile that does not exist opens as a
+/// local one, whose operations report it missing as before. `ctx` unlocks the master key (with
+/// its recipient checks) when a secret or a stored login must be opened.
+pub fn open<'a>(
+    ctx: &'a Ctx,
+    store: Store,
+    profile: &str,
+) -> Result<Box<dyn CredentialBackend + 'a>> {
+    match store.remote_profile(profile)? {
+        Some(remote) => Ok(Box::new(remote::Remote::new(ctx, store, remote))),
+        None => Ok(Box::new(local::Local::new(ctx, store, profile))),
+    }
+}
