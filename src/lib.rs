@@ -16,6 +16,7 @@ pub mod pricing;
 pub mod provider;
 pub mod runtime;
 pub mod store;
+pub mod testhook;
 pub mod time;
 pub mod ui;
 pub mod vault;

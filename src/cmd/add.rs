@@ -64,9 +64,12 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         }
     };
 
-    // Before the live check: a duplicate is refused without sending its key anywhere.
+    // Before the live check: a duplicate, or a store whose recipient omc cannot vouch for, is
+    // refused without sending the key anywhere.
     let fingerprint = store.meta.fingerprint(secret.expose_secret());
     store.check_new_credential(ctx.profile(), name, &fingerprint)?;
+    let verify = ctx.recipient_check(&store);
+    verify(&store.meta.recipient)?;
 
     let validation = if args.no_validate {
         None
@@ -84,7 +87,6 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         })?
     };
 
-    let recipient = vault::parse_recipient(&store.meta.recipient)?;
     let mask = crate::mask::mask(secret.expose_secret());
     let cred = store.insert_credential(
         &NewCredential {
@@ -98,7 +100,8 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
             make_default: args.default,
             validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
         },
-        |id, profile_id| seal(&recipient, id, profile_id, spec.id, &secret),
+        verify,
+        |recipient, id, profile_id| seal(recipient, id, profile_id, spec.id, &secret),
     )?;
     if ctx.global.json {
         return ctx.out.json(&super::list::View::from(&cred));

@@ -31,6 +31,7 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
                 serde_json::json!({
                     "at": rfc3339(e.at),
                     "actor": e.actor,
+                    "uid": e.uid,
                     "action": e.action,
                     "profile": e.profile,
                     "credential": e.credential,
@@ -50,7 +51,10 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
             e.profile.clone().unwrap_or_default(),
             e.credential.clone().unwrap_or_default(),
             e.detail.clone().unwrap_or_default(),
-            e.actor.clone(),
+            match e.uid {
+                Some(uid) => format!("{} uid {uid}", e.actor),
+                None => e.actor.clone(),
+            },
         ]);
     }
     ctx.out.print_table(&table)

@@ -6,13 +6,18 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::paths::mode_of;
-use crate::store::Store;
+use crate::store::{Chain, Store};
 use crate::ui::Interaction;
-use crate::vault::keyring;
+use crate::vault::{self, Binding, keyring, pin};
 use crate::vault::master::{self, Backend};
 
 #[derive(Debug, Args)]
-pub struct DoctorArgs {}
+pub struct DoctorArgs {
+    /// Also unlock the master key and decrypt every stored key, naming any that no longer opens
+    /// (nothing is printed but the names)
+    #[arg(long)]
+    pub deep: bool,
+}
 
 #[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -29,7 +34,7 @@ struct Check {
     detail: String,
 }
 
-pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
     let mut checks = Vec::new();
     let mut add = |check, status, detail: String| {
         checks.push(Check {
@@ -138,13 +143,84 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
                 recipient: &store.meta.recipient,
                 backend: store.meta.backend,
             };
-            match master::unlock(&ctx.paths, &info, Interaction { allowed: false }) {
-                Ok(k) => add(
-                    "master key",
+            match store.verify_audit_chain() {
+                Ok(Chain::Intact { chained, legacy }) => add(
+                    "audit chain",
                     Level::Ok,
-                    format!("unlocks this store, from {}", k.source.describe()),
+                    if legacy > 0 {
+                        format!("{chained} rows chained ({legacy} older rows from before the chain)")
+                    } else {
+                        format!("{chained} rows chained")
+                    },
                 ),
-                Err(e) => add("master key", Level::Fail, error_text(&e)),
+                Ok(Chain::Broken { at_row, reason }) => add(
+                    "audit chain",
+                    Level::Fail,
+                    format!("breaks at row {at_row}: {reason}"),
+                ),
+                Err(e) => add("audit chain", Level::Fail, error_text(&e)),
+            }
+            match pin::read(&ctx.paths) {
+                Ok(Some(p)) if p.allows(&store.meta.recipient) => add(
+                    "recipient pin",
+                    Level::Ok,
+                    "omc.db's recipient is the one omc pinned".into(),
+                ),
+                Ok(Some(p)) => add(
+                    "recipient pin",
+                    Level::Fail,
+                    format!(
+                        "omc.db names recipient {}, but omc pinned {}: omc.db was changed outside \
+                         omc, and `add` refuses to encrypt to it (see `omc doctor --deep`)",
+                        store.meta.recipient, p.current
+                    ),
+                ),
+                Ok(None) => add(
+                    "recipient pin",
+                    Level::Warn,
+                    "none yet: written on the next unlock with the master key".into(),
+                ),
+                Err(e) => add("recipient pin", Level::Fail, error_text(&e)),
+            }
+            // --deep may prompt for master.age's passphrase: the user asked for the check.
+            let ui = if args.deep {
+                ctx.ui
+            } else {
+                Interaction { allowed: false }
+            };
+            match master::find(&ctx.paths, &info, ui) {
+                Ok(Ok(k)) => {
+                    add(
+                        "master key",
+                        Level::Ok,
+                        format!("unlocks this store, from {}", k.source.describe()),
+                    );
+                    if args.deep {
+                        let (check, status, detail) = deep(&store, &k);
+                        add(check, status, detail);
+                    }
+                }
+                Ok(Err(k)) => {
+                    add(
+                        "master key",
+                        Level::Fail,
+                        error_text(&master::mismatch(k.source, &store.meta.recipient)),
+                    );
+                    if args.deep {
+                        let (check, status, detail) = deep(&store, &k);
+                        add(check, status, detail);
+                    }
+                }
+                Err(e) => {
+                    add("master key", Level::Fail, error_text(&e));
+                    if args.deep {
+                        add(
+                            "credentials",
+                            Level::Fail,
+                            "not checked: the master key is unavailable".into(),
+                        );
+                    }
+                }
             }
         }
     }
@@ -174,6 +250,49 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<()> {
         return Err(Error::Other(format!("{failed} check(s) failed")));
     }
     Ok(())
+}
+
+/// `--deep`: decrypt every live ciphertext with the master identity (age X25519 stanzas name no
+/// recipient, so only the identity can tell which rows no longer open).
+fn deep(store: &Store, key: &master::MasterKey) -> (&'static str, Level, String) {
+    let rows = match crate::store::all_ciphertexts(store.conn()) {
+        Ok(rows) => rows,
+        Err(e) => return ("credentials", Level::Fail, error_text(&e)),
+    };
+    let bad: Vec<String> = rows
+        .iter()
+        .filter_map(|row| {
+            vault::open(
+                &key.identity,
+                &Binding {
+                    credential_id: &row.id,
+                    profile_id: row.profile_id,
+                    provider: &row.provider,
+                },
+                &row.ciphertext,
+            )
+            .err()
+            .map(|_| format!("{} (profile {})", row.name, row.profile))
+        })
+        .collect();
+    if bad.is_empty() {
+        (
+            "credentials",
+            Level::Ok,
+            format!("all {} open with the master key", rows.len()),
+        )
+    } else {
+        (
+            "credentials",
+            Level::Fail,
+            format!(
+                "{} of {} do not open with the master key: {}",
+                bad.len(),
+                rows.len(),
+                bad.join(", ")
+            ),
+        )
+    }
 }
 
 fn error_text(e: &Error) -> String {

@@ -46,7 +46,8 @@ pub fn variables(
     action: &str,
     detail: Option<&str>,
 ) -> Result<Vec<Var>> {
-    let creds = select(ctx, store, selection)?;
+    // The rows and the recipient they are checked against come from one snapshot.
+    let creds = store.snapshot(|store| select(ctx, store, selection))?;
     if creds.is_empty() {
         return Err(Error::not_found("credential", "(any provider default)"));
     }

@@ -17,11 +17,15 @@ pub struct KeyArgs {
 
 pub fn run(ctx: &Ctx, args: &KeyArgs) -> Result<()> {
     let mut store = ctx.store()?;
-    let name = match &args.name {
-        Some(n) => n.clone(),
-        None => store.require_default(ctx.profile(), None)?,
-    };
-    let (cred, ciphertext) = store.credential(ctx.profile(), &name)?;
+    crate::testhook::pause("key-after-open");
+    // The row and the recipient it is checked against come from one snapshot.
+    let (cred, ciphertext) = store.snapshot(|store| {
+        let name = match &args.name {
+            Some(n) => n.clone(),
+            None => store.require_default(ctx.profile(), None)?,
+        };
+        store.credential(ctx.profile(), &name)
+    })?;
     let master = ctx.unlock(&store)?;
     let secret = super::decrypt(&master, &cred, &ciphertext)?;
     store.mark_used(&[&cred], "key", None)?;

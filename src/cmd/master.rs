@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::store::audit_record;
+use crate::store::{all_ciphertexts, audit_record, current_recipient};
 use crate::time::rfc3339;
 use crate::ui::Interaction;
 use crate::vault::master::{self, Backend};
-use crate::vault::{self, Binding, recipient_string};
+use crate::vault::{self, Binding, pin, recipient_string};
 
 #[derive(Debug, Subcommand)]
 pub enum MasterCommand {
@@ -108,9 +108,25 @@ fn status(ctx: &Ctx) -> Result<()> {
 }
 
 /// A crash hook for tests: `OMC_TEST_CRASH_AT=point` aborts the process there, as a kill would.
+/// Debug builds only.
 fn crash_point(point: &str) {
+    #[cfg(debug_assertions)]
     if std::env::var("OMC_TEST_CRASH_AT").is_ok_and(|p| p == point) {
         std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = point;
+}
+
+/// `--new-key-file` until the rotation has committed: removed if the rotation fails, so no file
+/// is left holding a key that opens nothing.
+struct NewKeyFile<'a>(Option<&'a std::path::Path>);
+
+impl Drop for NewKeyFile<'_> {
+    fn drop(&mut self) {
+        if let Some(path) = self.0 {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -123,22 +139,43 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
             "pass --new-key-file FILE, then set OMC_MASTER_KEY from it",
         ));
     }
+    // One rotation at a time, from before the new key is stashed until it is promoted: two at
+    // once would each replace the other's pending key.
+    let _lock = master::lock_rotation(&ctx.paths)?;
+    crate::testhook::pause("rotate-locked");
+    // Another rotation may have finished while this one opened the store.
+    store.refresh_recipient()?;
     let old = ctx.unlock(&store)?;
+    let old_recipient = store.meta.recipient.clone();
     let new = Identity::generate();
     let new_recipient = recipient_string(&new);
     let store_id = store.meta.store_id.clone();
 
+    let mut new_key_file = NewKeyFile(None);
     if let Some(path) = &args.new_key_file {
         write_new_key_file(path, &new)?;
+        new_key_file.0 = Some(path);
     }
     master::discard_pending(backend, &ctx.paths, &store_id);
     master::stash_pending(&old, backend, &ctx.paths, &store_id, &new)?;
+    // The pin vouches for the new recipient from now on, so an `add` whose write lands after
+    // the commit below encrypts to it instead of being refused.
+    let mut pin = pin::Pin::new(&store_id, &old_recipient);
+    pin.pending = Some(new_recipient.clone());
+    pin::write(&ctx.paths, &pin)?;
     crash_point("rotate-after-stash");
 
-    let rows = store.all_ciphertexts()?;
-    let old_recipient = store.meta.recipient.clone();
-    let count = rows.len();
-    store.write(|tx| {
+    let reencrypt = |tx: &rusqlite::Transaction<'_>| {
+        // Read under the write lock: a row added or rotated while this command waited for it
+        // is re-encrypted too, never left sealed to the old recipient.
+        if current_recipient(tx)? != old_recipient {
+            return Err(Error::master(
+                "the store's master key changed while this rotation waited for the database",
+                "nothing was changed by this rotation; run `omc master rotate` again",
+            ));
+        }
+        let rows = all_ciphertexts(tx)?;
+        let count = rows.len();
         let recipient = new.to_public();
         for (i, row) in rows.iter().enumerate() {
             let binding = Binding {
@@ -146,7 +183,17 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
                 profile_id: row.profile_id,
                 provider: &row.provider,
             };
-            let secret = vault::open(&old.identity, &binding, &row.ciphertext)?;
+            let secret = vault::open(&old.identity, &binding, &row.ciphertext).map_err(|e| {
+                Error::Store {
+                    message: format!(
+                        "credential '{}' (profile {}) does not open with the master key: {e}",
+                        row.name, row.profile
+                    ),
+                    hint: "nothing was changed; `omc doctor --deep` lists every credential that \
+                           does not open, and `omc delete NAME` removes one"
+                        .into(),
+                }
+            })?;
             let sealed = vault::seal(&recipient, &binding, &secret)?;
             tx.execute(
                 "UPDATE credentials SET ciphertext = ?2 WHERE id = ?1",
@@ -171,10 +218,22 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
             None,
             None,
             Some(&format!("{count} credentials")),
-        )
-    })?;
+        )?;
+        Ok(count)
+    };
+    let count = match store.write(reencrypt) {
+        Ok(count) => count,
+        Err(e) => {
+            master::discard_pending(backend, &ctx.paths, &store_id);
+            let _ = pin::write(&ctx.paths, &pin::Pin::new(&store_id, &old_recipient));
+            return Err(e);
+        }
+    };
+    // Committed: the new key is the only one that opens the store now.
+    new_key_file.0 = None;
     crash_point("rotate-after-commit");
     master::promote_pending(backend, &ctx.paths, &store_id, &new)?;
+    pin::write(&ctx.paths, &pin::Pin::new(&store_id, &new_recipient))?;
 
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({

@@ -76,17 +76,51 @@ impl Ctx {
         Store::open_existing(&self.paths)
     }
 
-    /// The store's master key, from the first source that has it.
+    /// The store's master key, from the first source that has it. When that key is this
+    /// store's own but `omc.db` names another recipient, says what happened and which
+    /// credentials were exposed (see [`recipient_changed`]).
     pub fn unlock(&self, store: &Store) -> Result<vault_master::MasterKey> {
-        vault_master::unlock(
-            &self.paths,
-            &vault_master::StoreKeyInfo {
-                store_id: &store.meta.store_id,
-                recipient: &store.meta.recipient,
-                backend: store.meta.backend,
-            },
-            self.ui,
-        )
+        let info = vault_master::StoreKeyInfo {
+            store_id: &store.meta.store_id,
+            recipient: &store.meta.recipient,
+            backend: store.meta.backend,
+        };
+        match vault_master::find(&self.paths, &info, self.ui)? {
+            Ok(key) => {
+                // Proven: the identity is the recipient's. Pin it, unless a rotation has
+                // committed since this command read the recipient.
+                if crate::store::current_recipient(store.conn())
+                    .is_ok_and(|r| r == store.meta.recipient)
+                {
+                    vault::pin::record_verified(
+                        &self.paths,
+                        &store.meta.store_id,
+                        &store.meta.recipient,
+                    );
+                }
+                Ok(key)
+            }
+            Err(key) => recipient_changed(self, store, key),
+        }
+    }
+
+    /// Vouches for a recipient read from `omc.db` before a key is encrypted to it.
+    pub fn recipient_check(&self, store: &Store) -> impl Fn(&str) -> Result<()> + use<> {
+        let (paths, store_id, backend) = (
+            self.paths.clone(),
+            store.meta.store_id.clone(),
+            store.meta.backend,
+        );
+        move |recipient: &str| {
+            vault_master::verify_recipient(
+                &paths,
+                &vault_master::StoreKeyInfo {
+                    store_id: &store_id,
+                    recipient,
+                    backend,
+                },
+            )
+        }
     }
 
     /// When `OMC_MASTER_KEY`/`_FILE` is set it must be this store's, even for commands that only
@@ -97,6 +131,71 @@ impl Ctx {
         }
         Ok(())
     }
+}
+
+/// The master identity found is not the one `omc.db` names. Either it is the wrong key (another
+/// store's), or it is this store's own and the recipient in `omc.db` was replaced: then keys
+/// added since were encrypted to someone else's recipient. Told apart by the recipient pin and
+/// by which ciphertexts the identity opens.
+fn recipient_changed(
+    ctx: &Ctx,
+    store: &Store,
+    key: vault_master::MasterKey,
+) -> Result<vault_master::MasterKey> {
+    let stored = &store.meta.recipient;
+    let wrong_key = || vault_master::mismatch(key.source, stored);
+    let pin = vault::pin::read(&ctx.paths).ok().flatten();
+    if pin.as_ref().is_some_and(|p| p.allows(stored)) {
+        // omc put this recipient there itself: the key is the one that is wrong.
+        return Err(wrong_key());
+    }
+    let ours = vault::recipient_string(&key.identity);
+    let (opened, closed): (Vec<_>, Vec<_>) = crate::store::all_ciphertexts(store.conn())?
+        .into_iter()
+        .partition(|row| {
+            vault::open(
+                &key.identity,
+                &Binding {
+                    credential_id: &row.id,
+                    profile_id: row.profile_id,
+                    provider: &row.provider,
+                },
+                &row.ciphertext,
+            )
+            .is_ok()
+        });
+    let pinned_ours = pin.as_ref().is_some_and(|p| p.current == ours);
+    if opened.is_empty() && !pinned_ours {
+        return Err(wrong_key());
+    }
+    if closed.is_empty() {
+        // Nothing was encrypted to the stranger's recipient: put ours back.
+        store.restore_recipient(stored, &ours)?;
+        vault::pin::write(
+            &ctx.paths,
+            &vault::pin::Pin::new(&store.meta.store_id, &ours),
+        )?;
+        ctx.out.warn(format!(
+            "the store's recipient had been changed to {stored} outside omc; no credential was \
+             encrypted to it, and it is now your master key's again"
+        ));
+        return Ok(key);
+    }
+    let since = closed.iter().map(|r| r.updated_at).min().unwrap_or(0);
+    let names: Vec<String> = closed
+        .iter()
+        .map(|r| format!("{} (profile {})", r.name, r.profile))
+        .collect();
+    Err(Error::master(
+        format!(
+            "the store's recipient was changed: credentials added since {} may be readable by \
+             someone else — rotate them at the provider: {}",
+            crate::time::rfc3339(since),
+            names.join(", ")
+        ),
+        "then remove them here with `omc delete NAME` (no master key needed); once every \
+         credential left opens with your master key, omc puts its recipient back",
+    ))
 }
 
 /// Open a credential's ciphertext with the master key.

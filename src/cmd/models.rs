@@ -18,15 +18,17 @@ pub struct ModelsArgs {
 
 pub fn run(ctx: &Ctx, args: &ModelsArgs) -> Result<()> {
     let mut store = ctx.store()?;
-    let name = match (&args.name, &args.provider) {
-        (Some(n), _) => n.clone(),
-        (None, Some(p)) => {
-            let spec = crate::provider::require(p)?;
-            store.require_default(ctx.profile(), Some(spec.id))?
-        }
-        (None, None) => store.require_default(ctx.profile(), None)?,
-    };
-    let (cred, ciphertext) = store.credential(ctx.profile(), &name)?;
+    let (cred, ciphertext) = store.snapshot(|store| {
+        let name = match (&args.name, &args.provider) {
+            (Some(n), _) => n.clone(),
+            (None, Some(p)) => {
+                let spec = crate::provider::require(p)?;
+                store.require_default(ctx.profile(), Some(spec.id))?
+            }
+            (None, None) => store.require_default(ctx.profile(), None)?,
+        };
+        store.credential(ctx.profile(), &name)
+    })?;
     let spec = crate::provider::require(&cred.provider)?;
     let key = ctx.unlock(&store)?;
     let secret = super::decrypt(&key, &cred, &ciphertext)?;

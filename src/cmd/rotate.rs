@@ -6,7 +6,6 @@ use secrecy::ExposeSecret;
 use super::{Ctx, KeyInput};
 use crate::error::Result;
 use crate::provider;
-use crate::vault;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -26,27 +25,30 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     ctx.check_env_key(&store)?;
     let (cred, _) = store.credential(ctx.profile(), &args.name)?;
     let spec = provider::require(&cred.provider)?;
+    let verify = ctx.recipient_check(&store);
+    verify(&store.meta.recipient)?;
     let secret = args.key.read(ctx.ui, spec.id)?;
     let validation = if args.no_validate {
         None
     } else {
         super::validate::check_key(ctx, spec, cred.base_url.as_deref(), &secret)?
     };
-    let recipient = vault::parse_recipient(&store.meta.recipient)?;
-    let ciphertext = super::add::seal(
-        &recipient,
-        &cred.id,
-        cred.profile_id,
-        &cred.provider,
-        &secret,
-    )?;
     let mask = crate::mask::mask(secret.expose_secret());
     let fingerprint = store.meta.fingerprint(secret.expose_secret());
     store.replace_secret(
         &cred,
         &mask,
         &fingerprint,
-        &ciphertext,
+        verify,
+        |recipient| {
+            super::add::seal(
+                recipient,
+                &cred.id,
+                cred.profile_id,
+                &cred.provider,
+                &secret,
+            )
+        },
         validation.as_ref().map(|v| (v.status, v.latency_ms)),
     )?;
     if ctx.global.json {

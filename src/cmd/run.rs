@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 
     let mut store = ctx.store()?;
     store.ledger_durability()?;
-    let candidates = candidates(ctx, &store, args)?;
+    let candidates = store.snapshot(|store| candidates(ctx, store, args))?;
     let key = ctx.unlock(&store)?;
     let tls = candidates.iter().any(|(c, _)| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))

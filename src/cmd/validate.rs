@@ -94,10 +94,15 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
     } else {
         args.names.clone()
     };
+    let rows = store.snapshot(|store| {
+        names
+            .iter()
+            .map(|name| store.credential(ctx.profile(), name))
+            .collect::<Result<Vec<_>>>()
+    })?;
     let key = ctx.unlock(&store)?;
     let mut checked = Vec::new();
-    for name in &names {
-        let (cred, ciphertext) = store.credential(ctx.profile(), name)?;
+    for (cred, ciphertext) in rows {
         let spec = crate::provider::require(&cred.provider)?;
         let secret = super::decrypt(&key, &cred, &ciphertext)?;
         let model = cred.model.as_deref().unwrap_or(spec.default_model);

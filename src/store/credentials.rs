@@ -76,6 +76,10 @@ pub struct Sealed {
     pub profile_id: i64,
     pub provider: String,
     pub ciphertext: Vec<u8>,
+    pub name: String,
+    pub profile: String,
+    /// When its secret was last written (added or rotated).
+    pub updated_at: i64,
 }
 
 /// Which credentials `list` shows.
@@ -100,18 +104,21 @@ impl Store {
         check_new(&self.conn, profile, name, fingerprint)
     }
 
+    /// Insert a credential; `seal(recipient, id, profile_id)` returns its ciphertext, sealed
+    /// to the recipient read under the write lock (see [`Store::write_sealed`]).
     pub fn insert_credential(
         &mut self,
         new: &NewCredential<'_>,
-        seal: impl FnOnce(&str, i64) -> Result<Vec<u8>>,
+        verify: impl Fn(&str) -> Result<()>,
+        seal: impl FnOnce(&age::x25519::Recipient, &str, i64) -> Result<Vec<u8>>,
     ) -> Result<Credential> {
         validate_name("credential", new.name)?;
-        let id = self.write(|tx| {
+        let id = self.write_sealed(verify, |tx, recipient| {
             let profile_id = Store::ensure_profile(tx, new.profile)?;
             // Checked again here, in the write transaction, against a concurrent `add`.
             check_new(tx, new.profile, new.name, new.fingerprint)?;
             let id = new_id();
-            let ciphertext = seal(&id, profile_id)?;
+            let ciphertext = seal(recipient, &id, profile_id)?;
             let now = now_ms();
             let (status, latency) = new.validation.map_or((None, None), |(s, l)| (Some(s), Some(l)));
             tx.execute(
@@ -329,16 +336,18 @@ impl Store {
         })
     }
 
-    /// Replace a credential's secret (rotate).
+    /// Replace a credential's secret (rotate), sealed by `seal` to the recipient read under
+    /// the write lock (see [`Store::write_sealed`]).
     pub fn replace_secret(
         &mut self,
         cred: &Credential,
         mask: &str,
         fingerprint: &[u8],
-        ciphertext: &[u8],
+        verify: impl Fn(&str) -> Result<()>,
+        seal: impl FnOnce(&age::x25519::Recipient) -> Result<Vec<u8>>,
         validation: Option<(&str, i64)>,
     ) -> Result<()> {
-        self.write(|tx| {
+        self.write_sealed(verify, |tx, recipient| {
             let clash: Option<String> = tx
                 .query_row(
                     "SELECT name FROM credentials WHERE profile_id = ?1 AND fingerprint = ?2
@@ -353,16 +362,21 @@ impl Store {
                     "the same secret is stored once per profile",
                 ));
             }
+            let ciphertext = seal(recipient)?;
             let now = now_ms();
             let (status, latency) = validation.map_or((None, None), |(s, l)| (Some(s), Some(l)));
-            tx.execute(
+            let changed = tx.execute(
                 "UPDATE credentials SET ciphertext = ?2, mask = ?3, fingerprint = ?4, updated_at = ?5,
                      validated_at = ?6, validation_status = ?7, validation_latency_ms = ?8
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND deleted_at IS NULL",
                 rusqlite::params![
                     cred.id, ciphertext, mask, fingerprint, now, status.map(|_| now), status, latency
                 ],
             )?;
+            if changed == 0 {
+                // Deleted by another command while this one validated the new key.
+                return Err(Error::not_found("credential", &cred.name));
+            }
             record(tx, "rotate", Some(&cred.profile), Some((&cred.name, &cred.id)), None)
         })?;
         let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -407,19 +421,30 @@ impl Store {
 
     /// Every live ciphertext with the row it is bound to.
     pub fn all_ciphertexts(&self) -> Result<Vec<Sealed>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, profile_id, provider, ciphertext FROM credentials WHERE deleted_at IS NULL",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Sealed {
-                id: r.get(0)?,
-                profile_id: r.get(1)?,
-                provider: r.get(2)?,
-                ciphertext: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        all_ciphertexts(&self.conn)
     }
+}
+
+/// Every live ciphertext with the row it is bound to, read on `conn` (inside the caller's
+/// transaction when it has one), oldest change first.
+pub fn all_ciphertexts(conn: &Connection) -> Result<Vec<Sealed>> {
+    let mut stmt = conn.prepare(
+        "SELECT c.id, c.profile_id, c.provider, c.ciphertext, c.name, p.name, c.updated_at
+         FROM credentials c JOIN profiles p ON p.id = c.profile_id
+         WHERE c.deleted_at IS NULL ORDER BY c.updated_at, c.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Sealed {
+            id: r.get(0)?,
+            profile_id: r.get(1)?,
+            provider: r.get(2)?,
+            ciphertext: r.get(3)?,
+            name: r.get(4)?,
+            profile: r.get(5)?,
+            updated_at: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 fn set_default_tx(

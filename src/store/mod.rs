@@ -15,9 +15,9 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use audit::{AuditEntry, record as audit_record};
+pub use audit::{AuditEntry, Chain, record as audit_record};
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
-pub use credentials::{Credential, Filter, NewCredential};
+pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
 pub use profiles::{Profile, validate_name};
 pub use usage::{GroupBy, Limits, RunEnd, RunStart, Today, UsageRow};
 
@@ -139,6 +139,91 @@ impl Store {
         Ok(())
     }
 
+    /// Run `f` in an IMMEDIATE transaction that encrypts to the store's recipient, read under
+    /// the write lock, so a `master rotate` that commits while this command was busy (validating
+    /// a key, say) cannot leave a row sealed to the recipient it replaced.
+    ///
+    /// `verify` vouches for a recipient before anything is encrypted to it (against the master
+    /// identity where that is cheap, else the recipient pin). It runs outside the transaction:
+    /// when the recipient it vouched for is no longer the store's by the time the write lock is
+    /// held, the new one is verified in turn and the write redone against it.
+    pub fn write_sealed<T>(
+        &mut self,
+        verify: impl Fn(&str) -> Result<()>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
+    ) -> Result<T> {
+        let mut vouched = current_recipient(&self.conn)?;
+        verify(&vouched)?;
+        for _ in 0..3 {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = current_recipient(&tx)?;
+            if now != vouched {
+                // Rotated (or changed) since it was verified: verify the new one, then redo.
+                drop(tx);
+                verify(&now)?;
+                vouched = now;
+                continue;
+            }
+            let recipient = crate::vault::parse_recipient(&now)?;
+            let out = f(&tx, &recipient)?;
+            // Under the write lock nothing else can have changed it; checked anyway, since a
+            // row sealed to a stale recipient is a lost key.
+            if current_recipient(&tx)? != now {
+                return Err(Error::Other(
+                    "the store's recipient changed inside a write transaction; nothing was stored"
+                        .into(),
+                ));
+            }
+            tx.commit()?;
+            self.meta.recipient = now;
+            return Ok(out);
+        }
+        Err(Error::master(
+            "the store's master key kept changing while omc tried to store the key; nothing was stored",
+            "wait for `omc master rotate` to finish, then run the command again",
+        ))
+    }
+
+    /// Run `f` on one consistent snapshot of the store (one read transaction), with
+    /// `meta.recipient` read in the same snapshot: a credential row and the recipient it is
+    /// checked against never straddle a `master rotate`.
+    pub fn snapshot<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction()?;
+        self.meta.recipient = current_recipient(&tx)?;
+        let out = f(self)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Put the master key's recipient back after it was changed outside omc (only when every
+    /// live credential opens with that key). Audited.
+    pub fn restore_recipient(&self, from: &str, to: &str) -> Result<()> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let changed = tx.execute(
+            "UPDATE meta SET value = ?2 WHERE key = 'recipient' AND value = ?1",
+            (from, to),
+        )?;
+        if changed == 1 {
+            audit_record(
+                &tx,
+                "recipient-restored",
+                None,
+                None,
+                Some(&format!("had been changed to {from} outside omc")),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Re-read the recipient (after waiting on a lock, say).
+    pub fn refresh_recipient(&mut self) -> Result<()> {
+        self.meta.recipient = current_recipient(&self.conn)?;
+        Ok(())
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -242,6 +327,18 @@ fn migrate(conn: &Connection) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The recipient as the database holds it now.
+pub fn current_recipient(conn: &Connection) -> Result<String> {
+    conn.query_row("SELECT value FROM meta WHERE key = 'recipient'", [], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| Error::Store {
+        message: "the store's metadata is damaged (recipient)".into(),
+        hint: "restore omc.db from a backup".into(),
+    })
 }
 
 fn read_meta(conn: &Connection) -> Result<Option<Meta>> {

@@ -137,4 +137,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE bench_requests ADD COLUMN max_gap_ms REAL;
     ALTER TABLE bench_runs ADD COLUMN heartbeat_at INTEGER;
     "#,
+    // 5: the audit trail as a hash chain (each row's hash covers the one before it), and the
+    // uid the OS gives the process beside the user name from the environment. Rows from before
+    // keep no hash: the chain starts at the first row written after this step.
+    r#"
+    ALTER TABLE audit ADD COLUMN uid INTEGER;
+    ALTER TABLE audit ADD COLUMN hash BLOB;
+    "#,
 ];

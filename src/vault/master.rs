@@ -128,12 +128,30 @@ pub fn from_env() -> Result<Option<(Identity, Source)>> {
 
 /// Find the master identity for this store, first match wins.
 pub fn unlock(paths: &Paths, info: &StoreKeyInfo<'_>, ui: Interaction) -> Result<MasterKey> {
+    match find(paths, info, ui)? {
+        Ok(key) => Ok(key),
+        Err(key) => Err(mismatch(key.source, info.recipient)),
+    }
+}
+
+/// The master identity from the first source that has one: `Ok` when it is the key of the
+/// store's recipient, `Err` with the identity found when it is not (the caller decides whether
+/// that is the wrong key or a store whose recipient was changed).
+pub fn find(
+    paths: &Paths,
+    info: &StoreKeyInfo<'_>,
+    ui: Interaction,
+) -> Result<std::result::Result<MasterKey, MasterKey>> {
     if let Some((identity, source)) = from_env()? {
-        check_matches(&identity, info.recipient, source)?;
-        return Ok(MasterKey {
+        let key = MasterKey {
             identity,
             source,
             passphrase: None,
+        };
+        return Ok(if recipient_string(&key.identity) == info.recipient {
+            Ok(key)
+        } else {
+            Err(key)
         });
     }
     match info.backend {
@@ -146,17 +164,21 @@ pub fn unlock(paths: &Paths, info: &StoreKeyInfo<'_>, ui: Interaction) -> Result
     }
 }
 
-fn unlock_keyring(info: &StoreKeyInfo<'_>) -> Result<MasterKey> {
+fn unlock_keyring(info: &StoreKeyInfo<'_>) -> Result<std::result::Result<MasterKey, MasterKey>> {
+    let keyring_key = |identity| MasterKey {
+        identity,
+        source: Source::Keyring,
+        passphrase: None,
+    };
     let current = kr::load(&kr::account(info.store_id, Slot::Current)).map_err(keyring_error)?;
-    if let Some(secret) = &current {
-        let identity = parse_identity(secret.expose_secret())?;
-        if recipient_string(&identity) == info.recipient {
-            return Ok(MasterKey {
-                identity,
-                source: Source::Keyring,
-                passphrase: None,
-            });
-        }
+    let current = match &current {
+        Some(secret) => Some(parse_identity(secret.expose_secret())?),
+        None => None,
+    };
+    if let Some(identity) = &current
+        && recipient_string(identity) == info.recipient
+    {
+        return Ok(Ok(keyring_key(identity.clone())));
     }
     // A rotation that committed the database but died before promoting its new key.
     let pending_account = kr::account(info.store_id, Slot::Pending);
@@ -167,15 +189,11 @@ fn unlock_keyring(info: &StoreKeyInfo<'_>) -> Result<MasterKey> {
                 .map_err(keyring_error)?;
             let _ = kr::delete(&pending_account);
             tracing::warn!("finished an interrupted master key rotation");
-            return Ok(MasterKey {
-                identity,
-                source: Source::Keyring,
-                passphrase: None,
-            });
+            return Ok(Ok(keyring_key(identity)));
         }
     }
     match current {
-        Some(_) => Err(mismatch(Source::Keyring, info.recipient)),
+        Some(identity) => Ok(Err(keyring_key(identity))),
         None => Err(Error::master(
             "the OS keyring holds no master key for this store",
             "set OMC_MASTER_KEY to the store's identity, or restore the keyring entry",
@@ -183,39 +201,113 @@ fn unlock_keyring(info: &StoreKeyInfo<'_>) -> Result<MasterKey> {
     }
 }
 
-fn unlock_file(paths: &Paths, info: &StoreKeyInfo<'_>, ui: Interaction) -> Result<MasterKey> {
+fn unlock_file(
+    paths: &Paths,
+    info: &StoreKeyInfo<'_>,
+    ui: Interaction,
+) -> Result<std::result::Result<MasterKey, MasterKey>> {
     let path = paths.master_age();
-    let pending = pending_file(&path);
-    if !path.exists() && !pending.exists() {
+    let pendings: Vec<PathBuf> = [pending_file(&path, info.recipient), legacy_pending_file(&path)]
+        .into_iter()
+        .filter(|p| p.exists())
+        .collect();
+    if !path.exists() && pendings.is_empty() {
         return Err(Error::master(
             format!("{} is missing", path.display()),
             "restore master.age from a backup, or set OMC_MASTER_KEY",
         ));
     }
     let passphrase = passphrase(ui, false)?;
+    let file_key = |identity, passphrase| MasterKey {
+        identity,
+        source: Source::PassphraseFile,
+        passphrase: Some(passphrase),
+    };
+    let mut current = None;
     if path.exists() {
         let identity = passfile::read(&path, &passphrase)?;
         if recipient_string(&identity) == info.recipient {
-            return Ok(MasterKey {
-                identity,
-                source: Source::PassphraseFile,
-                passphrase: Some(passphrase),
-            });
+            return Ok(Ok(file_key(identity, passphrase)));
         }
+        current = Some(identity);
     }
-    if pending.exists() {
+    // A rotation that committed the database but has not (yet) promoted its new key.
+    for pending in pendings {
         let identity = passfile::read(&pending, &passphrase)?;
         if recipient_string(&identity) == info.recipient {
-            std::fs::rename(&pending, &path).map_err(|e| Error::io_path("replace", &path, e))?;
+            promote_file(&pending, &path)?;
             tracing::warn!("finished an interrupted master key rotation");
-            return Ok(MasterKey {
-                identity,
-                source: Source::PassphraseFile,
-                passphrase: Some(passphrase),
-            });
+            return Ok(Ok(file_key(identity, passphrase)));
         }
     }
-    Err(mismatch(Source::PassphraseFile, info.recipient))
+    match current {
+        Some(identity) => Ok(Err(file_key(identity, passphrase))),
+        None => Err(mismatch(Source::PassphraseFile, info.recipient)),
+    }
+}
+
+/// Rename a pending `master.age` into place. Another process may have done it first (an
+/// unlock that found the rotation's database committed): that is success too.
+fn promote_file(pending: &Path, path: &Path) -> Result<()> {
+    match std::fs::rename(pending, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && path.exists() => Ok(()),
+        Err(e) => Err(Error::io_path("replace", path, e)),
+    }
+}
+
+/// Before anything is encrypted to `recipient` (read from `omc.db`): is it this store's? Checked
+/// against the master identity where that is cheap to reach (`OMC_MASTER_KEY`/`_FILE`, the OS
+/// keyring), else against the recipient pin (`master.age`'s passphrase is not asked for just to
+/// add a key). A store from before pins existed, with neither, is not checked; its pin is written
+/// on the next unlock.
+pub fn verify_recipient(paths: &Paths, info: &StoreKeyInfo<'_>) -> Result<()> {
+    if let Some((identity, source)) = from_env()? {
+        // The identity is the final word: a pin could have been rewritten with omc.db.
+        return if recipient_string(&identity) == info.recipient {
+            Ok(())
+        } else {
+            Err(changed(info.recipient, source.describe()))
+        };
+    }
+    if info.backend == Backend::Keyring
+        && let Ok(Some(secret)) = kr::load(&kr::account(info.store_id, Slot::Current))
+    {
+        let matches = |s: &SecretString| {
+            parse_identity(s.expose_secret()).is_ok_and(|i| recipient_string(&i) == info.recipient)
+        };
+        // The pending slot: a `master rotate` that committed while this command ran.
+        let pending = || {
+            kr::load(&kr::account(info.store_id, Slot::Pending))
+                .ok()
+                .flatten()
+                .is_some_and(|s| matches(&s))
+        };
+        return if matches(&secret) || pending() {
+            Ok(())
+        } else {
+            Err(changed(info.recipient, Source::Keyring.describe()))
+        };
+    }
+    // No identity at hand without asking for master.age's passphrase (or the keyring is not
+    // reachable now): the pin decides.
+    match super::pin::read(paths)? {
+        Some(pin) if pin.allows(info.recipient) => Ok(()),
+        Some(_) => Err(changed(info.recipient, "recipient.pin")),
+        None => Ok(()),
+    }
+}
+
+fn changed(recipient: &str, against: &str) -> Error {
+    Error::master(
+        format!(
+            "the store's recipient ({recipient}) is not its master key's (checked against {against}); \
+             nothing was stored"
+        ),
+        "either `omc master rotate` replaced the master key while this command ran (use the new \
+         key and run it again), or omc.db was changed outside omc: `omc doctor --deep` shows which \
+         credentials still open",
+    )
 }
 
 /// The passphrase for `master.age`: `OMC_PASSPHRASE`, else a hidden prompt.
@@ -240,7 +332,7 @@ pub fn check_matches(identity: &Identity, recipient: &str, source: Source) -> Re
     }
 }
 
-fn mismatch(source: Source, recipient: &str) -> Error {
+pub fn mismatch(source: Source, recipient: &str) -> Error {
     Error::master(
         format!(
             "the master key from {} is not this store's (the store expects recipient {recipient})",
@@ -257,8 +349,42 @@ pub fn keyring_error(e: KeyringError) -> Error {
     )
 }
 
-pub fn pending_file(master_age: &Path) -> PathBuf {
+/// Where a rotation to `recipient` keeps its new `master.age` until the database has committed:
+/// named by the recipient, so unlock finds the one the database expects and two rotations never
+/// share a file.
+pub fn pending_file(master_age: &Path, recipient: &str) -> PathBuf {
+    let tail = &recipient[recipient.len().saturating_sub(16)..];
+    master_age.with_extension(format!("age.pending-{tail}"))
+}
+
+/// The pending file of omc versions before per-rotation names.
+fn legacy_pending_file(master_age: &Path) -> PathBuf {
     master_age.with_extension("age.pending")
+}
+
+/// Held from before a rotation stashes its new key until it has promoted it: one rotation at a
+/// time per store. An exclusive lock on `rotate.lock` (the OS drops it if the process dies).
+pub struct RotationLock {
+    _file: std::fs::File,
+}
+
+pub fn lock_rotation(paths: &Paths) -> Result<RotationLock> {
+    let path = paths.data_dir.join("rotate.lock");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let file = opts
+        .open(&path)
+        .map_err(|e| Error::io_path("open", &path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(RotationLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::conflict(
+            "another rotation is in progress: `omc master rotate` is already running on this store",
+            "wait for it to finish; nothing was changed by this one",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io_path("lock", &path, e)),
+    }
 }
 
 /// Persist a freshly generated identity for a new store.
@@ -284,7 +410,8 @@ pub fn persist_new(
     }
 }
 
-/// Step one of a rotation: keep the new identity where unlock will find it as "pending".
+/// Step one of a rotation (under [`RotationLock`]): keep the new identity where unlock will
+/// find it as "pending".
 pub fn stash_pending(
     key: &MasterKey,
     backend: Backend,
@@ -302,7 +429,8 @@ pub fn stash_pending(
                     "unset OMC_MASTER_KEY / OMC_MASTER_KEY_FILE so omc unlocks master.age itself",
                 )
             })?;
-            passfile::write(&pending_file(&paths.master_age()), new, pass)
+            let path = paths.master_age();
+            passfile::write(&pending_file(&path, &recipient_string(new)), new, pass)
         }
         Backend::Env => Ok(()),
     }
@@ -323,21 +451,32 @@ pub fn promote_pending(
         }
         Backend::File => {
             let path = paths.master_age();
-            std::fs::rename(pending_file(&path), &path)
-                .map_err(|e| Error::io_path("replace", &path, e))
+            promote_file(&pending_file(&path, &recipient_string(new)), &path)
         }
         Backend::Env => Ok(()),
     }
 }
 
-/// Drop a pending identity left by a rotation that never committed.
+/// Drop pending identities left by rotations that never committed. Only under
+/// [`RotationLock`], after an unlock has promoted any that did commit.
 pub fn discard_pending(backend: Backend, paths: &Paths, store_id: &str) {
     match backend {
         Backend::Keyring => {
             let _ = kr::delete(&kr::account(store_id, Slot::Pending));
         }
         Backend::File => {
-            let _ = std::fs::remove_file(pending_file(&paths.master_age()));
+            let Ok(entries) = std::fs::read_dir(&paths.data_dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                if entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with("master.age.pending"))
+                {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
         }
         Backend::Env => {}
     }

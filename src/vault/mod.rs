@@ -8,6 +8,7 @@
 pub mod keyring;
 pub mod master;
 pub mod passfile;
+pub mod pin;
 
 use std::str::FromStr;
 

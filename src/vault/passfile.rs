@@ -18,7 +18,18 @@ pub const MAX_WORK_FACTOR: u8 = 22;
 /// Encrypt the identity with `passphrase` and write it atomically, mode 0600.
 pub fn write(path: &Path, identity: &Identity, passphrase: &SecretString) -> Result<()> {
     let mut out = Vec::new();
-    let encryptor = age::Encryptor::with_user_passphrase(passphrase.clone());
+    #[allow(unused_mut)]
+    let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+    // Tests: a cheap work factor, so rotation races can loop. Never in a release build.
+    #[cfg(debug_assertions)]
+    if let Some(log_n) = std::env::var("OMC_TEST_SCRYPT_LOG_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        recipient.set_work_factor(log_n);
+    }
+    let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _))
+        .map_err(|e| Error::Crypto(format!("cannot encrypt master.age: {e}")))?;
     let mut writer = encryptor
         .wrap_output(&mut out)
         .map_err(|e| Error::Crypto(format!("cannot encrypt master.age: {e}")))?;

@@ -729,6 +729,10 @@ async fn respond(
         },
         Behaviour::Reply(reply) => match route {
             Route::Models => {
+                // A reply's time to first token delays a model list too: a slow live check.
+                if !reply.ttft.is_zero() {
+                    sleep_until_precise(start + reply.ttft).await;
+                }
                 write_json(wr, (request, family), 200, &models_body(family), &[]).await?;
                 Ok(true)
             }

@@ -24,6 +24,20 @@ impl Fake {
         }
     }
 
+    /// Start a fake of `family` that accepts any key.
+    pub fn start_any(family: Family) -> Fake {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt.block_on(FakeProvider::start(family));
+        Fake {
+            rt,
+            server: Some(server),
+        }
+    }
+
     pub fn server(&self) -> &FakeProvider {
         self.server.as_ref().unwrap()
     }

@@ -78,7 +78,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let prices = Prices::load(&config_file.prices)?;
 
     let mut store = ctx.store()?;
-    let targets = resolve_targets(ctx, &store, args, &prices)?;
+    let targets = store.snapshot(|store| resolve_targets(ctx, store, args, &prices))?;
     let config = BenchConfig {
         targets: targets.iter().map(|t| t.spec.clone()).collect(),
         prompts: prompts
