@@ -117,7 +117,19 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     let mut store = ctx.store()?;
     let program = &args.command[0];
     let vars = variables(ctx, &mut store, &args.selection, "exec", Some(program))?;
+    let store_id = store.meta.store_id.clone();
     drop(store);
+    // The master key `omc unlock` keeps must not reach the child: not through the environment
+    // (never there) and not through the kernel keyring the child would share with omc. Done on
+    // this thread, which spawns the child (a session keyring belongs to a thread's credentials).
+    if crate::vault::unlock_cache::shield_children(&store_id)
+        == crate::vault::unlock_cache::Shield::Dropped
+    {
+        ctx.out.warn(
+            "dropped the master key `omc unlock` kept: this login session's kernel keyring \
+             would have handed it to the command; run `omc unlock` again afterwards",
+        );
+    }
     let mut cmd = Command::new(program);
     cmd.args(&args.command[1..]);
     for var in [

@@ -9,6 +9,7 @@ pub mod keyring;
 pub mod master;
 pub mod passfile;
 pub mod pin;
+pub mod unlock_cache;
 
 use std::str::FromStr;
 
