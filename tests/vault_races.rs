@@ -116,11 +116,9 @@ fn pending_files(home: &Home) -> Vec<String> {
 fn add_or_rotate_during_master_rotate_loses_nothing() {
     let started = Instant::now();
     let fake = Fake::start_any(Family::OpenAi);
-    fake.server()
-        .set_default(Behaviour::Reply(Reply::text(&["ok"]).delays(
-            Duration::from_millis(400),
-            Duration::ZERO,
-        )));
+    fake.server().set_default(Behaviour::Reply(
+        Reply::text(&["ok"]).delays(Duration::from_millis(400), Duration::ZERO),
+    ));
     let base = fake.server().base_url();
     let home = file_home();
     let mut expected = BTreeMap::new();
@@ -159,7 +157,10 @@ fn add_or_rotate_during_master_rotate_loses_nothing() {
             );
             (name, child)
         } else {
-            let child = spawn_stdin(file_cmd(&home).args(["rotate", "seed", "--key-stdin"]), &key);
+            let child = spawn_stdin(
+                file_cmd(&home).args(["rotate", "seed", "--key-stdin"]),
+                &key,
+            );
             ("seed".to_owned(), child)
         };
         // Start the rotation at different points of the writer's 400 ms live check.
@@ -174,7 +175,11 @@ fn add_or_rotate_during_master_rotate_loses_nothing() {
             refused_cleanly(&out);
         }
         all_open(&home, || file_cmd(&home), &expected);
-        assert!(pending_files(&home).is_empty(), "{:?}", pending_files(&home));
+        assert!(
+            pending_files(&home).is_empty(),
+            "{:?}",
+            pending_files(&home)
+        );
     }
     eprintln!(
         "{stored} writes stored, {refused} refused, in {:?}",
@@ -194,10 +199,20 @@ fn master_rotate_waiting_for_the_write_lock_reencrypts_rows_added_meanwhile() {
     let home = file_home();
     let mut expected = BTreeMap::new();
     ok(&run_stdin(
-        file_cmd(&home).args(["add", "openai", "--name", "seed", "--no-validate", "--key-stdin"]),
+        file_cmd(&home).args([
+            "add",
+            "openai",
+            "--name",
+            "seed",
+            "--no-validate",
+            "--key-stdin",
+        ]),
         "sk-lock-seed-aaaaaaaaaaaaaaaaaa",
     ));
-    expected.insert("seed".to_owned(), "sk-lock-seed-aaaaaaaaaaaaaaaaaa".to_owned());
+    expected.insert(
+        "seed".to_owned(),
+        "sk-lock-seed-aaaaaaaaaaaaaaaaaa".to_owned(),
+    );
     for i in 0..10 {
         let lock = WriteLock::take(&home);
         let rotation = spawn(file_cmd(&home).args(["master", "rotate"]));
@@ -205,7 +220,14 @@ fn master_rotate_waiting_for_the_write_lock_reencrypts_rows_added_meanwhile() {
         let name = format!("k{i}");
         let key = format!("sk-lock-{i}-cccccccccccccccccccccc");
         let add = spawn_stdin(
-            file_cmd(&home).args(["add", "openai", "--name", &name, "--no-validate", "--key-stdin"]),
+            file_cmd(&home).args([
+                "add",
+                "openai",
+                "--name",
+                &name,
+                "--no-validate",
+                "--key-stdin",
+            ]),
             &key,
         );
         std::thread::sleep(Duration::from_millis(300));
@@ -233,7 +255,14 @@ fn two_master_rotations_at_once_leave_a_store_that_opens() {
     for i in 0..3 {
         let key = format!("sk-two-{i}-dddddddddddddddddddddd");
         ok(&run_stdin(
-            file_cmd(&home).args(["add", "openai", "--name", &format!("c{i}"), "--no-validate", "--key-stdin"]),
+            file_cmd(&home).args([
+                "add",
+                "openai",
+                "--name",
+                &format!("c{i}"),
+                "--no-validate",
+                "--key-stdin",
+            ]),
             &key,
         ));
         expected.insert(format!("c{i}"), key);
@@ -259,7 +288,11 @@ fn two_master_rotations_at_once_leave_a_store_that_opens() {
         std::thread::sleep(Duration::from_millis(600));
         drop(lock);
         ok(&first.wait_with_output().unwrap());
-        assert!(pending_files(&home).is_empty(), "{:?}", pending_files(&home));
+        assert!(
+            pending_files(&home).is_empty(),
+            "{:?}",
+            pending_files(&home)
+        );
         all_open(&home, || file_cmd(&home), &expected);
     }
     // Without a held lock: started together, each either runs or is refused cleanly.
@@ -304,10 +337,20 @@ fn a_read_across_a_rotation_sees_one_snapshot() {
             .arg(&new_file)));
         let out = reader.wait_with_output().unwrap();
         assert_eq!(code(&out), 4, "{}", stderr(&out));
-        assert!(stderr(&out).contains("not this store's"), "{}", stderr(&out));
-        current = std::fs::read_to_string(&new_file).unwrap().trim().to_owned();
+        assert!(
+            stderr(&out).contains("not this store's"),
+            "{}",
+            stderr(&out)
+        );
+        current = std::fs::read_to_string(&new_file)
+            .unwrap()
+            .trim()
+            .to_owned();
         assert_eq!(
-            ok(&run(home.bare().env("OMC_MASTER_KEY", &current).args(["key", "a"]))),
+            ok(&run(home
+                .bare()
+                .env("OMC_MASTER_KEY", &current)
+                .args(["key", "a"]))),
             "sk-snapshot-aaaaaaaaaaaaaaaaaa\n"
         );
     }

@@ -19,7 +19,14 @@ fn file_cmd(home: &Home) -> Command {
 
 fn add(cmd: &mut Command, name: &str, key: &str) -> std::process::Output {
     run_stdin(
-        cmd.args(["add", "openai", "--name", name, "--no-validate", "--key-stdin"]),
+        cmd.args([
+            "add",
+            "openai",
+            "--name",
+            name,
+            "--no-validate",
+            "--key-stdin",
+        ]),
         key,
     )
 }
@@ -58,7 +65,11 @@ fn recipient(cmd: &mut Command) -> String {
 fn a_forged_recipient_is_refused_and_reported() {
     let home = Home::new();
     ok(&run(file_cmd(&home).args(["init", "--backend", "file"])));
-    ok(&add(&mut file_cmd(&home), "a", "sk-forge-aaaaaaaaaaaaaaaaaaaaa"));
+    ok(&add(
+        &mut file_cmd(&home),
+        "a",
+        "sk-forge-aaaaaaaaaaaaaaaaaaaaa",
+    ));
     let ours = recipient(&mut file_cmd(&home));
     let attacker = forge_recipient(&home);
 
@@ -84,7 +95,11 @@ fn a_forged_recipient_is_refused_and_reported() {
 
     // A store from before pins: `add` cannot tell, and the key goes to the forger…
     std::fs::remove_file(home.data().join("recipient.pin")).unwrap();
-    ok(&add(&mut file_cmd(&home), "b", "sk-forge-bbbbbbbbbbbbbbbbbbbbb"));
+    ok(&add(
+        &mut file_cmd(&home),
+        "b",
+        "sk-forge-bbbbbbbbbbbbbbbbbbbbb",
+    ));
     let conn = rusqlite::Connection::open(home.db()).unwrap();
     let ct: Vec<u8> = conn
         .query_row(
@@ -106,7 +121,10 @@ fn a_forged_recipient_is_refused_and_reported() {
         "{err}"
     );
     assert!(err.contains("may be readable by someone else"), "{err}");
-    assert!(err.contains("rotate them at the provider: b (profile default)"), "{err}");
+    assert!(
+        err.contains("rotate them at the provider: b (profile default)"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
     let deep = run(file_cmd(&home).args(["doctor", "--deep"]));
     assert_eq!(code(&deep), 1);
@@ -126,7 +144,11 @@ fn a_forged_recipient_is_refused_and_reported() {
         stderr(&out)
     );
     assert_eq!(recipient(&mut file_cmd(&home)), ours);
-    ok(&add(&mut file_cmd(&home), "c", "sk-forge-ccccccccccccccccccccc"));
+    ok(&add(
+        &mut file_cmd(&home),
+        "c",
+        "sk-forge-ccccccccccccccccccccc",
+    ));
     assert_eq!(
         ok(&run(file_cmd(&home).args(["key", "c"]))),
         "sk-forge-ccccccccccccccccccccc\n"
@@ -143,8 +165,14 @@ fn a_forged_recipient_is_refused_on_env_stores() {
     ok(&home.add("openai", "a", "sk-forgenv-aaaaaaaaaaaaaaaaaaa"));
     let attacker = forge_recipient(&home);
     let out = run_stdin(
-        home.cmd()
-            .args(["add", "openai", "--name", "b", "--no-validate", "--key-stdin"]),
+        home.cmd().args([
+            "add",
+            "openai",
+            "--name",
+            "b",
+            "--no-validate",
+            "--key-stdin",
+        ]),
         "sk-forgenv-bbbbbbbbbbbbbbbbbbb",
     );
     assert_eq!(code(&out), 4, "{}", stderr(&out));
@@ -157,7 +185,11 @@ fn a_forged_recipient_is_refused_on_env_stores() {
     // The user's own key proves the store is theirs (it opens a): the recipient is put back.
     let out = run(home.cmd().args(["key", "a"]));
     assert_eq!(ok(&out), "sk-forgenv-aaaaaaaaaaaaaaaaaaa\n");
-    assert!(stderr(&out).contains("had been changed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("had been changed"),
+        "{}",
+        stderr(&out)
+    );
     ok(&home.add("openai", "b", "sk-forgenv-bbbbbbbbbbbbbbbbbbb"));
 }
 
@@ -210,8 +242,11 @@ fn the_audit_trail_is_chained_and_records_the_uid() {
     ok(&run(home.cmd().args(["key", "a"])));
     ok(&run(home.cmd().args(["key", "a"])));
     let conn = rusqlite::Connection::open(home.db()).unwrap();
-    conn.execute("UPDATE audit SET actor = 'mallory (pid 1)' WHERE id = 2", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE audit SET actor = 'mallory (pid 1)' WHERE id = 2",
+        [],
+    )
+    .unwrap();
     let (status, detail) = doctor_check(&home, "audit chain");
     assert_eq!(status, "fail");
     assert!(

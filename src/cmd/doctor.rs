@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use crate::paths::mode_of;
 use crate::store::{Chain, Store};
 use crate::ui::Interaction;
-use crate::vault::{self, Binding, keyring, pin};
 use crate::vault::master::{self, Backend};
+use crate::vault::{self, Binding, keyring, pin};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -148,7 +148,9 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
                     "audit chain",
                     Level::Ok,
                     if legacy > 0 {
-                        format!("{chained} rows chained ({legacy} older rows from before the chain)")
+                        format!(
+                            "{chained} rows chained ({legacy} older rows from before the chain)"
+                        )
                     } else {
                         format!("{chained} rows chained")
                     },

@@ -83,7 +83,10 @@ pub fn create(ctx: &Ctx, backend: Option<Backend>) -> Result<(Store, Option<Iden
     };
     let recipient = recipient_string(&identity);
     let store = Store::create(&ctx.paths, &store_id, &recipient, backend)?;
-    crate::vault::pin::write(&ctx.paths, &crate::vault::pin::Pin::new(&store_id, &recipient))?;
+    crate::vault::pin::write(
+        &ctx.paths,
+        &crate::vault::pin::Pin::new(&store_id, &recipient),
+    )?;
     Ok((store, show))
 }
 

@@ -40,7 +40,9 @@ impl UnlockState {
                 format!("unlocked until {at} ({s} s left); `omc lock` drops it")
             }
             ("locked", ..) => "locked: `omc unlock` skips the passphrase for a while".into(),
-            ("stale", ..) => "holds a key that is not this store's (ignored): run `omc unlock` again".into(),
+            ("stale", ..) => {
+                "holds a key that is not this store's (ignored): run `omc unlock` again".into()
+            }
             _ => self.detail.clone().unwrap_or_else(|| self.state.into()),
         }
     }
@@ -93,7 +95,9 @@ pub fn lock(ctx: &Ctx, _args: &LockArgs) -> Result<()> {
     let store = ctx.store()?;
     let dropped = unlock_cache::remove(&store.meta.store_id)?;
     if ctx.global.json {
-        return ctx.out.json(&serde_json::json!({ "locked": true, "dropped": dropped }));
+        return ctx
+            .out
+            .json(&serde_json::json!({ "locked": true, "dropped": dropped }));
     }
     ctx.out.note(if dropped {
         "Locked: the master key is no longer in the kernel keyring"
@@ -116,7 +120,10 @@ pub fn state(store: &Store) -> Option<UnlockState> {
         detail,
     };
     if !unlock_cache::SUPPORTED {
-        return Some(none("not-supported", Some("omc unlock is Linux only".into())));
+        return Some(none(
+            "not-supported",
+            Some("omc unlock is Linux only".into()),
+        ));
     }
     Some(match unlock_cache::load(&store.meta.store_id) {
         Ok(None) => none("locked", None),

@@ -95,9 +95,11 @@ pub fn record(
     detail: Option<&str>,
 ) -> Result<()> {
     let (last_id, prev): (i64, Option<Vec<u8>>) = tx
-        .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?
         .unwrap_or((0, None));
     let actor = actor();

@@ -274,10 +274,13 @@ fn unlock_file(
     ui: Interaction,
 ) -> Result<std::result::Result<MasterKey, MasterKey>> {
     let path = paths.master_age();
-    let pendings: Vec<PathBuf> = [pending_file(&path, info.recipient), legacy_pending_file(&path)]
-        .into_iter()
-        .filter(|p| p.exists())
-        .collect();
+    let pendings: Vec<PathBuf> = [
+        pending_file(&path, info.recipient),
+        legacy_pending_file(&path),
+    ]
+    .into_iter()
+    .filter(|p| p.exists())
+    .collect();
     if !path.exists() && pendings.is_empty() {
         return Err(Error::master(
             format!("{} is missing", path.display()),

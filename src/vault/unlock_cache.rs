@@ -62,7 +62,9 @@ mod imp {
     use std::str::FromStr;
 
     use age::x25519::Identity;
-    use linux_keyutils::{Key, KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
+    use linux_keyutils::{
+        Key, KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission,
+    };
     use secrecy::ExposeSecret;
     use zeroize::Zeroizing;
 
@@ -102,7 +104,9 @@ mod imp {
 
     pub fn store(store_id: &str, identity: &Identity, expires_at: i64) -> Result<()> {
         let now = crate::time::now_ms();
-        let secs = ((expires_at - now).max(1) as u64).div_ceil(1000) as usize;
+        // The kernel counts whole seconds from the current one, so its timeout can fall up to a
+        // second early: one more second, and the payload's expiry (in ms) is the exact one.
+        let secs = ((expires_at - now).max(1) as u64).div_ceil(1000) as usize + 1;
         let mut payload = Zeroizing::new(format!("{TAG}\n{expires_at}\n"));
         payload.push_str(identity.to_string().expose_secret());
         let ring = session().map_err(unusable)?;
