@@ -47,6 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print provider keys as shell lines to eval')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Manage profiles')
             [CompletionResult]::new('master', 'master', [CompletionResultType]::ParameterValue, 'Inspect or rotate the master key')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Keep a `file` store''s master key unlocked in the kernel keyring for a while (Linux)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Drop the master key `omc unlock` keeps')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check credentials with a live call that spends no tokens')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt with a stored credential and stream the answer')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models a provider offers')
@@ -473,6 +475,39 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
         'omc;master;help;help' {
             break
         }
+        'omc;unlock' {
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long the master key stays unlocked (the kernel drops it then), at most 24h')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'omc;lock' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to pass instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'omc;validate' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
@@ -782,6 +817,7 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to work in')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]')
+            [CompletionResult]::new('--deep', '--deep', [CompletionResultType]::ParameterName, 'Also unlock the master key and decrypt every stored key, naming any that no longer opens (nothing is printed but the names)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout, nothing else there')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: errors only on stderr')
@@ -839,6 +875,8 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Print provider keys as shell lines to eval')
             [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Manage profiles')
             [CompletionResult]::new('master', 'master', [CompletionResultType]::ParameterValue, 'Inspect or rotate the master key')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Keep a `file` store''s master key unlocked in the kernel keyring for a while (Linux)')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Drop the master key `omc unlock` keeps')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check credentials with a live call that spends no tokens')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt with a stored credential and stream the answer')
             [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'List the models a provider offers')
@@ -907,6 +945,12 @@ Register-ArgumentCompleter -Native -CommandName 'omc' -ScriptBlock {
             break
         }
         'omc;help;master;rotate' {
+            break
+        }
+        'omc;help;unlock' {
+            break
+        }
+        'omc;help;lock' {
             break
         }
         'omc;help;validate' {

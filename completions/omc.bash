@@ -58,6 +58,9 @@ _omc() {
             omc,list)
                 cmd="omc__subcmd__list"
                 ;;
+            omc,lock)
+                cmd="omc__subcmd__lock"
+                ;;
             omc,ls)
                 cmd="omc__subcmd__list"
                 ;;
@@ -81,6 +84,9 @@ _omc() {
                 ;;
             omc,run)
                 cmd="omc__subcmd__run"
+                ;;
+            omc,unlock)
+                cmd="omc__subcmd__unlock"
                 ;;
             omc,usage)
                 cmd="omc__subcmd__usage"
@@ -154,6 +160,9 @@ _omc() {
             omc__subcmd__help,list)
                 cmd="omc__subcmd__help__subcmd__list"
                 ;;
+            omc__subcmd__help,lock)
+                cmd="omc__subcmd__help__subcmd__lock"
+                ;;
             omc__subcmd__help,man)
                 cmd="omc__subcmd__help__subcmd__man"
                 ;;
@@ -171,6 +180,9 @@ _omc() {
                 ;;
             omc__subcmd__help,run)
                 cmd="omc__subcmd__help__subcmd__run"
+                ;;
+            omc__subcmd__help,unlock)
+                cmd="omc__subcmd__help__subcmd__unlock"
                 ;;
             omc__subcmd__help,usage)
                 cmd="omc__subcmd__help__subcmd__usage"
@@ -299,7 +311,7 @@ _omc() {
 
     case "${cmd}" in
         omc)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version init add list ls default delete rm rotate key exec env profile master validate run models bench usage limit audit doctor completions man help"
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version init add list ls default delete rm rotate key exec env profile master unlock lock validate run models bench usage limit audit doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -761,7 +773,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__doctor)
-            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            opts="-q -v -h -V --deep --profile --json --quiet --verbose --color --no-input --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -859,7 +871,7 @@ _omc() {
             return 0
             ;;
         omc__subcmd__help)
-            opts="init add list default delete rotate key exec env profile master validate run models bench usage limit audit doctor completions man help"
+            opts="init add list default delete rotate key exec env profile master unlock lock validate run models bench usage limit audit doctor completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1152,6 +1164,20 @@ _omc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        omc__subcmd__help__subcmd__lock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         omc__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1307,6 +1333,20 @@ _omc() {
             return 0
             ;;
         omc__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__help__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1597,6 +1637,32 @@ _omc() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__lock)
+            opts="-q -v -h -V --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2102,6 +2168,36 @@ _omc() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        omc__subcmd__unlock)
+            opts="-q -v -h -V --for --profile --json --quiet --verbose --color --no-input --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

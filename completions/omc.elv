@@ -44,6 +44,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand env 'Print provider keys as shell lines to eval'
             cand profile 'Manage profiles'
             cand master 'Inspect or rotate the master key'
+            cand unlock 'Keep a `file` store''s master key unlocked in the kernel keyring for a while (Linux)'
+            cand lock 'Drop the master key `omc unlock` keeps'
             cand validate 'Check credentials with a live call that spends no tokens'
             cand run 'Send a prompt with a stored credential and stream the answer'
             cand models 'List the models a provider offers'
@@ -438,6 +440,37 @@ set edit:completion:arg-completer[omc] = {|@words|
         }
         &'omc;master;help;help'= {
         }
+        &'omc;unlock'= {
+            cand --for 'How long the master key stays unlocked (the kernel drops it then), at most 24h'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;lock'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'omc;validate'= {
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
@@ -724,6 +757,7 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --deep 'Also unlock the master key and decrypt every stored key, naming any that no longer opens (nothing is printed but the names)'
             cand --json 'Print one JSON document on stdout, nothing else there'
             cand -q 'Print less: errors only on stderr'
             cand --quiet 'Print less: errors only on stderr'
@@ -778,6 +812,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand env 'Print provider keys as shell lines to eval'
             cand profile 'Manage profiles'
             cand master 'Inspect or rotate the master key'
+            cand unlock 'Keep a `file` store''s master key unlocked in the kernel keyring for a while (Linux)'
+            cand lock 'Drop the master key `omc unlock` keeps'
             cand validate 'Check credentials with a live call that spends no tokens'
             cand run 'Send a prompt with a stored credential and stream the answer'
             cand models 'List the models a provider offers'
@@ -829,6 +865,10 @@ set edit:completion:arg-completer[omc] = {|@words|
         &'omc;help;master;status'= {
         }
         &'omc;help;master;rotate'= {
+        }
+        &'omc;help;unlock'= {
+        }
+        &'omc;help;lock'= {
         }
         &'omc;help;validate'= {
         }

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 const PASS: &str = "unlock-test-passphrase";
 const KEY: &str = "sk-unlock-CANARY-0123456789";
@@ -263,4 +263,76 @@ fn unlock_refuses_stores_without_master_age_and_bad_durations() {
         assert_eq!(code(&o), 2, "{bad}: {}", stderr(&o));
         assert!(stderr(&o).contains("--for"), "{}", stderr(&o));
     }
+}
+
+/// The `keyctl` syscall number, for the helper below.
+fn keyctl_syscall() -> Option<u32> {
+    match std::env::consts::ARCH {
+        "x86_64" => Some(250),
+        "aarch64" => Some(219),
+        _ => None,
+    }
+}
+
+#[test]
+fn in_a_login_session_keyring_exec_drops_the_cache_instead() {
+    // A login (pam_keyinit) gives its processes a session keyring of their own, which omc
+    // cannot leave without a syscall its safe bindings do not offer. Stand one up with python's
+    // ctypes (KEYCTL_JOIN_SESSION_KEYRING) and run the whole scenario inside it.
+    let Some(nr) = keyctl_syscall() else { return };
+    if Command::new("python3").arg("-V").output().is_err() {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let Some(s) = FileStore::new() else { return };
+    let join = format!(
+        "import ctypes, os, sys\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         if libc.syscall({nr}, 1, None) < 0: sys.exit('cannot join a session keyring')\n\
+         os.execvp('sh', ['sh', '-c', sys.argv[1]])\n"
+    );
+    let desc = s.description();
+    let script = format!(
+        "OMC_PASSPHRASE={PASS} omc unlock --for 60s; \
+         grep -c '{desc}' /proc/keys; \
+         omc key openai; echo key1=$?; \
+         omc exec -- sh -c 'cat /proc/keys; omc key openai; echo child=$?'; echo exec=$?; \
+         omc key openai; echo key2=$?"
+    );
+    let bin_dir = std::path::Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("python3");
+    cmd.env_clear()
+        .env("PATH", &path)
+        .env("HOME", s.home.path())
+        .env("OMC_HOME", s.home.data())
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/omc-test-bus",
+        )
+        .args(["-c", &join, &script]);
+    let o = run(&mut cmd);
+    let out = stdout(&o);
+    let err = stderr(&o);
+    let all = format!("{out}\n{err}");
+    assert!(out.contains(&format!("{KEY}\nkey1=0")), "{all}");
+    assert!(out.contains("exec=0") && out.contains("child=4"), "{all}");
+    assert!(
+        err.contains("dropped the master key `omc unlock` kept"),
+        "{all}"
+    );
+    // The only sighting of the key is the control before exec.
+    assert_eq!(out.matches(&desc).count(), 0, "{all}");
+    assert!(
+        out.lines().any(|l| l == "1"),
+        "the control saw the key: {all}"
+    );
+    assert!(
+        out.contains("key2=4"),
+        "the cache is gone afterwards: {all}"
+    );
 }

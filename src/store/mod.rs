@@ -497,7 +497,7 @@ pub fn current_recipient(conn: &Connection) -> Result<String> {
     .optional()?
     .ok_or_else(|| Error::Store {
         message: "the store's metadata is damaged (recipient)".into(),
-        hint: "restore omc.db from a backup".into(),
+        hint: "restore omc.db and omc.db-wal together from a backup".into(),
     })
 }
 
@@ -512,7 +512,7 @@ fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
     };
     let damaged = |what: &str| Error::Store {
         message: format!("the store's metadata is damaged ({what})"),
-        hint: "restore omc.db from a backup".into(),
+        hint: "restore omc.db and omc.db-wal together from a backup".into(),
     };
     let recipient = get("recipient")?.ok_or_else(|| damaged("recipient"))?;
     let backend = get("backend")?
