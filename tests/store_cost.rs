@@ -55,8 +55,8 @@ fn key_fsyncs_nothing_and_keeps_the_wal() {
     let mut list = home.cmd();
     list.arg("list");
     assert_eq!(fsyncs(&list, None), 0, "omc list");
-    // A credential change is durable: its WAL commit is fsynced (SQLite also syncs the
-    // directory once per process for the WAL it opened).
+    // A credential change is durable: its WAL commit is fsynced. One fsync where SQLite is
+    // built as .cargo/config.toml says; two in a build without SQLITE_DISABLE_DIRSYNC.
     let mut add = home.cmd();
     add.args(["add", "anthropic", "--no-validate", "--key-stdin"]);
     let n = fsyncs(&add, Some("sk-ant-cost-0123456789"));

@@ -78,12 +78,18 @@ impl Store {
             return Ok(None);
         }
         check_modes(paths)?;
+        let wal_missing = !wal_path(&db).exists();
         let conn = connect(&db, false)?;
         migrate(&conn)?;
         let meta = read_meta(&conn)?.ok_or_else(|| Error::Store {
             message: format!("{} is not an initialised omc store", db.display()),
             hint: "move it away and run `omc init`".into(),
         })?;
+        if wal_missing {
+            // SQLite just created the WAL (a store last closed by an older omc, or whose WAL was
+            // removed): its directory entry must be durable before a commit relies on it.
+            sync_dir(&paths.data_dir);
+        }
         Ok(Some(Store {
             conn,
             meta,
@@ -142,6 +148,7 @@ impl Store {
                 paths::set_mode(&p, 0o600)?;
             }
         }
+        sync_dir(&paths.data_dir);
         let meta = read_meta(&conn)?.expect("meta was just written");
         Ok(Store {
             conn,
@@ -447,6 +454,16 @@ fn connect(db: &Path, create: bool) -> Result<Connection> {
          PRAGMA mmap_size = 67108864;",
     )?;
     Ok(conn)
+}
+
+/// Make the entries of files created in `dir` durable. omc builds SQLite with
+/// `SQLITE_DISABLE_DIRSYNC` (.cargo/config.toml), which otherwise fsyncs the directory once per
+/// process for the WAL it opens, whether or not it created it; the WAL now stays between
+/// processes, so omc does it only when the WAL is new.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 fn wal_path(db: &Path) -> std::path::PathBuf {
