@@ -42,6 +42,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand key 'Print a credential''s key to stdout, for scripts'
             cand exec 'Run a command with provider keys in its environment'
             cand env 'Print provider keys as shell lines to eval'
+            cand import 'Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle'
+            cand export 'Share credentials: one age file for teammates'' age or SSH public keys'
             cand profile 'Manage profiles'
             cand master 'Inspect or rotate the master key'
             cand unlock 'Keep a `file` store''s master key unlocked in the kernel keyring for a while (Linux)'
@@ -240,6 +242,162 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand --profile 'Profile to work in'
             cand --color 'When to use colour'
             cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;import'= {
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand llm 'Keys from llm''s keys.json ($LLM_USER_PATH, else llm''s config directory)'
+            cand aichat 'Clients from aichat''s config.yaml, and keys from the .env beside it'
+            cand dotenv '*_API_KEY lines of a dotenv file, with their *_BASE_URL'
+            cand env '*_API_KEY variables of the environment, with their *_BASE_URL'
+            cand bundle 'A sharing bundle made by `omc export` (or by the age tool in omc''s format)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'omc;import;llm'= {
+            cand --map 'Import the source''s ALIAS (llm alias, aichat client name, variable) as PROVIDER; repeat for several'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --dry-run 'Show what would be imported (keys masked); store nothing, call nothing'
+            cand --no-validate 'Store the keys without checking them with their providers first'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;import;aichat'= {
+            cand --map 'Import the source''s ALIAS (llm alias, aichat client name, variable) as PROVIDER; repeat for several'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --dry-run 'Show what would be imported (keys masked); store nothing, call nothing'
+            cand --no-validate 'Store the keys without checking them with their providers first'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;import;dotenv'= {
+            cand --map 'Import the source''s ALIAS (llm alias, aichat client name, variable) as PROVIDER; repeat for several'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --dry-run 'Show what would be imported (keys masked); store nothing, call nothing'
+            cand --no-validate 'Store the keys without checking them with their providers first'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;import;env'= {
+            cand --map 'Import the source''s ALIAS (llm alias, aichat client name, variable) as PROVIDER; repeat for several'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --dry-run 'Show what would be imported (keys masked); store nothing, call nothing'
+            cand --no-validate 'Store the keys without checking them with their providers first'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;import;bundle'= {
+            cand -i 'Decrypt with this age identity file or SSH private key [default: this store''s master key]'
+            cand --identity 'Decrypt with this age identity file or SSH private key [default: this store''s master key]'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --dry-run 'Show what would be imported (keys masked); store nothing, call nothing'
+            cand --no-validate 'Store the keys without checking them with their providers first'
+            cand --json 'Print one JSON document on stdout, nothing else there'
+            cand -q 'Print less: errors only on stderr'
+            cand --quiet 'Print less: errors only on stderr'
+            cand -v 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --verbose 'Log more on stderr (-v info, -vv debug, -vvv trace); OMC_LOG overrides'
+            cand --no-input 'Never prompt; fail with a message naming the flag to pass instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'omc;import;help'= {
+            cand llm 'Keys from llm''s keys.json ($LLM_USER_PATH, else llm''s config directory)'
+            cand aichat 'Clients from aichat''s config.yaml, and keys from the .env beside it'
+            cand dotenv '*_API_KEY lines of a dotenv file, with their *_BASE_URL'
+            cand env '*_API_KEY variables of the environment, with their *_BASE_URL'
+            cand bundle 'A sharing bundle made by `omc export` (or by the age tool in omc''s format)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'omc;import;help;llm'= {
+        }
+        &'omc;import;help;aichat'= {
+        }
+        &'omc;import;help;dotenv'= {
+        }
+        &'omc;import;help;env'= {
+        }
+        &'omc;import;help;bundle'= {
+        }
+        &'omc;import;help;help'= {
+        }
+        &'omc;export'= {
+            cand -r 'Encrypt to this age recipient (age1…) or SSH public key (''ssh-ed25519 AAAA… comment'', ''ssh-rsa …''); repeat for several'
+            cand --recipient 'Encrypt to this age recipient (age1…) or SSH public key (''ssh-ed25519 AAAA… comment'', ''ssh-rsa …''); repeat for several'
+            cand -R 'Encrypt to the recipients listed in FILE, one per line, as `age -R` reads it'
+            cand --recipients-file 'Encrypt to the recipients listed in FILE, one per line, as `age -R` reads it'
+            cand -o 'Write the bundle to FILE (mode 0600) [default: stdout]'
+            cand --out 'Write the bundle to FILE (mode 0600) [default: stdout]'
+            cand --profile 'Profile to work in'
+            cand --color 'When to use colour'
+            cand --config 'Config file [default: $XDG_CONFIG_HOME/omc/config.toml, or $OMC_HOME/config.toml]'
+            cand --all 'Every credential of the profile'
+            cand -a 'ASCII-armored (PEM) output, to paste into a message'
+            cand --armor 'ASCII-armored (PEM) output, to paste into a message'
             cand --json 'Print one JSON document on stdout, nothing else there'
             cand -q 'Print less: errors only on stderr'
             cand --quiet 'Print less: errors only on stderr'
@@ -810,6 +968,8 @@ set edit:completion:arg-completer[omc] = {|@words|
             cand key 'Print a credential''s key to stdout, for scripts'
             cand exec 'Run a command with provider keys in its environment'
             cand env 'Print provider keys as shell lines to eval'
+            cand import 'Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle'
+            cand export 'Share credentials: one age file for teammates'' age or SSH public keys'
             cand profile 'Manage profiles'
             cand master 'Inspect or rotate the master key'
             cand unlock 'Keep a `file` store''s master key unlocked in the kernel keyring for a while (Linux)'
@@ -843,6 +1003,25 @@ set edit:completion:arg-completer[omc] = {|@words|
         &'omc;help;exec'= {
         }
         &'omc;help;env'= {
+        }
+        &'omc;help;import'= {
+            cand llm 'Keys from llm''s keys.json ($LLM_USER_PATH, else llm''s config directory)'
+            cand aichat 'Clients from aichat''s config.yaml, and keys from the .env beside it'
+            cand dotenv '*_API_KEY lines of a dotenv file, with their *_BASE_URL'
+            cand env '*_API_KEY variables of the environment, with their *_BASE_URL'
+            cand bundle 'A sharing bundle made by `omc export` (or by the age tool in omc''s format)'
+        }
+        &'omc;help;import;llm'= {
+        }
+        &'omc;help;import;aichat'= {
+        }
+        &'omc;help;import;dotenv'= {
+        }
+        &'omc;help;import;env'= {
+        }
+        &'omc;help;import;bundle'= {
+        }
+        &'omc;help;export'= {
         }
         &'omc;help;profile'= {
             cand list 'List profiles and how many credentials each holds'

@@ -108,6 +108,10 @@ pub enum Command {
     Exec(cmd::exec::ExecArgs),
     /// Print provider keys as shell lines to eval
     Env(cmd::env::EnvArgs),
+    /// Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle
+    Import(cmd::import::ImportArgs),
+    /// Share credentials: one age file for teammates' age or SSH public keys
+    Export(cmd::export::ExportArgs),
     /// Manage profiles
     #[command(subcommand)]
     Profile(cmd::profile::ProfileCommand),

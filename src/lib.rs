@@ -4,10 +4,12 @@
 #![forbid(unsafe_code)]
 
 pub mod bench;
+pub mod bundle;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod import;
 pub mod logging;
 pub mod mask;
 pub mod output;
@@ -44,6 +46,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Key(args) => cmd::key::run(&ctx, args)?,
         Command::Exec(args) => return cmd::exec::run(&ctx, args),
         Command::Env(args) => cmd::env::run(&ctx, args)?,
+        Command::Import(args) => cmd::import::run(&ctx, args)?,
+        Command::Export(args) => cmd::export::run(&ctx, args)?,
         Command::Profile(c) => cmd::profile::run(&ctx, c)?,
         Command::Master(c) => cmd::master::run(&ctx, c)?,
         Command::Unlock(args) => cmd::lock::unlock(&ctx, args)?,

@@ -101,6 +101,37 @@ fn real_keyring_holds_the_master_key() {
         "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n"
     );
 
+    // A recipient forged in omc.db: `add` checks it against the keyring's identity (the pin
+    // removed, so the keyring alone decides) and refuses; the next unlock puts it back.
+    std::fs::remove_file(home.data().join("recipient.pin")).unwrap();
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    conn.execute(
+        "UPDATE meta SET value = ?1 WHERE key = 'recipient'",
+        [age::x25519::Identity::generate().to_public().to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let out = run_stdin(
+        &mut kr(&[
+            "add",
+            "openai",
+            "--name",
+            "b",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-keyring-bbbbbbbbbbbbbbbbbbbb",
+    );
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("OS keyring"), "{}", stderr(&out));
+    let out = run(&mut kr(&["key", "openai"]));
+    assert_eq!(ok(&out), "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n");
+    assert!(
+        stderr(&out).contains("had been changed"),
+        "{}",
+        stderr(&out)
+    );
+
     // A second store has its own entry: the first one's key does not open it.
     let other = Home::new();
     let mut cmd = other.bare();

@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{Ctx, KeyInput};
 use crate::error::{Error, Result};
 use crate::provider::{self, ProviderSpec};
-use crate::store::{NewCredential, Store};
+use crate::store::{Credential, NewCredential, Store};
 use crate::vault::{self, Binding};
 
 #[derive(Debug, Args)]
@@ -45,63 +45,19 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
     let name = args.name.as_deref().unwrap_or(spec.id);
     crate::store::validate_name("credential", name)?;
     let secret = args.key.read(ctx.ui, spec.id)?;
-
-    let mut store = match Store::open(&ctx.paths)? {
-        Some(store) => {
-            ctx.check_env_key(&store)?;
-            store
-        }
-        None => {
-            // Without a backend flag, create() only generates a key for the keyring, never one
-            // to show: the env backend takes the identity from the environment.
-            let (store, _) = super::init::create(ctx, None)?;
-            ctx.out.note(format!(
-                "Created store {} (master key: {})",
-                ctx.paths.db().display(),
-                store.meta.backend.as_str()
-            ));
-            store
-        }
-    };
-
-    // Before the live check: a duplicate, or a store whose recipient omc cannot vouch for, is
-    // refused without sending the key anywhere.
-    let fingerprint = store.meta.fingerprint(secret.expose_secret());
-    store.check_new_credential(ctx.profile(), name, &fingerprint)?;
-    let verify = ctx.recipient_check(&store);
-    verify(&store.meta.recipient)?;
-
-    let validation = if args.no_validate {
-        None
-    } else {
-        super::validate::check_key(ctx, spec, base_url.as_deref(), &secret).map_err(|e| {
-            let hint = match e.exit_code() {
-                5 => "nothing was stored: check the key (--no-validate stores it unchecked)",
-                6 | 7 => {
-                    "nothing was stored: check --base-url and the network, or retry \
-                     (--no-validate stores the key unchecked)"
-                }
-                _ => return e,
-            };
-            e.with_hint(hint)
-        })?
-    };
-
-    let mask = crate::mask::mask(secret.expose_secret());
-    let cred = store.insert_credential(
-        &NewCredential {
-            profile: ctx.profile(),
+    let mut store = open_or_create(ctx)?;
+    let cred = store_key(
+        ctx,
+        &mut store,
+        &NewKey {
+            spec,
             name,
-            provider: spec.id,
             model: args.model.as_deref(),
             base_url: base_url.as_deref(),
-            mask: &mask,
-            fingerprint: &fingerprint,
+            secret: &secret,
             make_default: args.default,
-            validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
+            validate: !args.no_validate,
         },
-        verify,
-        |recipient, id, profile_id| seal(recipient, id, profile_id, spec.id, &secret),
     )?;
     if ctx.global.json {
         return ctx.out.json(&super::list::View::from(&cred));
@@ -115,6 +71,85 @@ pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
         if cred.is_default { ", the default" } else { "" }
     ));
     Ok(())
+}
+
+/// The store, created on first use (as `omc init` would, with the backend the environment
+/// suggests).
+pub fn open_or_create(ctx: &Ctx) -> Result<Store> {
+    match Store::open(&ctx.paths)? {
+        Some(store) => {
+            ctx.check_env_key(&store)?;
+            Ok(store)
+        }
+        None => {
+            // Without a backend flag, create() only generates a key for the keyring, never one
+            // to show: the env backend takes the identity from the environment.
+            let (store, _) = super::init::create(ctx, None)?;
+            ctx.out.note(format!(
+                "Created store {} (master key: {})",
+                ctx.paths.db().display(),
+                store.meta.backend.as_str()
+            ));
+            Ok(store)
+        }
+    }
+}
+
+/// A key on its way into the store; `base_url` has passed [`check_base_url`].
+pub struct NewKey<'a> {
+    pub spec: &'static ProviderSpec,
+    pub name: &'a str,
+    pub model: Option<&'a str>,
+    pub base_url: Option<&'a str>,
+    pub secret: &'a SecretString,
+    pub make_default: bool,
+    pub validate: bool,
+}
+
+/// The one path every new key takes (`add`, `import`): a duplicate name or secret is refused
+/// before anything is sent, the key is checked live unless `validate` is off, then sealed to
+/// the store's recipient and recorded in the audit log.
+pub fn store_key(ctx: &Ctx, store: &mut Store, new: &NewKey<'_>) -> Result<Credential> {
+    let (spec, secret) = (new.spec, new.secret);
+    // Before the live check: a duplicate, or a store whose recipient omc cannot vouch for, is
+    // refused without sending the key anywhere.
+    let fingerprint = store.meta.fingerprint(secret.expose_secret());
+    store.check_new_credential(ctx.profile(), new.name, &fingerprint)?;
+    let verify = ctx.recipient_check(store);
+    verify(&store.meta.recipient)?;
+
+    let validation = if new.validate {
+        super::validate::check_key(ctx, spec, new.base_url, secret).map_err(|e| {
+            let hint = match e.exit_code() {
+                5 => "nothing was stored: check the key (--no-validate stores it unchecked)",
+                6 | 7 => {
+                    "nothing was stored: check --base-url and the network, or retry \
+                     (--no-validate stores the key unchecked)"
+                }
+                _ => return e,
+            };
+            e.with_hint(hint)
+        })?
+    } else {
+        None
+    };
+
+    let mask = crate::mask::mask(secret.expose_secret());
+    store.insert_credential(
+        &NewCredential {
+            profile: ctx.profile(),
+            name: new.name,
+            provider: spec.id,
+            model: new.model,
+            base_url: new.base_url,
+            mask: &mask,
+            fingerprint: &fingerprint,
+            make_default: new.make_default,
+            validation: validation.as_ref().map(|v| (v.status, v.latency_ms)),
+        },
+        verify,
+        |recipient, id, profile_id| seal(recipient, id, profile_id, spec.id, secret),
+    )
 }
 
 pub fn seal(

@@ -153,7 +153,9 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     store.refresh_recipient()?;
     // master.age's passphrase is needed to write the new one: not the `omc unlock` cache.
     let old = ctx.unlock_from(&store, master::Sources::NoCache)?;
-    let old_recipient = store.meta.recipient.clone();
+    // The unlocked key's own recipient: the one the database must still name when the write
+    // lock is held (unlock may have just put it back after a change outside omc).
+    let old_recipient = recipient_string(&old.identity);
     let new = Identity::generate();
     let new_recipient = recipient_string(&new);
     let store_id = store.meta.store_id.clone();

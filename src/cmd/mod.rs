@@ -9,6 +9,8 @@ pub mod delete;
 pub mod doctor;
 pub mod env;
 pub mod exec;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod key;
 pub mod limit;
@@ -121,7 +123,12 @@ impl Ctx {
             store.meta.store_id.clone(),
             store.meta.backend,
         );
+        // Each recipient is checked once per command: a keyring read can take seconds.
+        let vouched = std::cell::RefCell::new(None::<String>);
         move |recipient: &str| {
+            if vouched.borrow().as_deref() == Some(recipient) {
+                return Ok(());
+            }
             vault_master::verify_recipient(
                 &paths,
                 &vault_master::StoreKeyInfo {
@@ -129,7 +136,9 @@ impl Ctx {
                     recipient,
                     backend,
                 },
-            )
+            )?;
+            *vouched.borrow_mut() = Some(recipient.to_owned());
+            Ok(())
         }
     }
 
@@ -265,7 +274,7 @@ impl KeyInput {
 }
 
 /// Trim surrounding whitespace; refuse empty keys and keys with inner whitespace or controls.
-fn clean_key(raw: SecretString) -> Result<SecretString> {
+pub(crate) fn clean_key(raw: SecretString) -> Result<SecretString> {
     let trimmed = raw.expose_secret().trim();
     if trimmed.is_empty() {
         return Err(Error::usage("the key is empty"));

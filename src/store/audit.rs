@@ -176,69 +176,108 @@ impl Store {
 
     /// Walk the audit chain from its first row.
     pub fn verify_audit_chain(&self) -> Result<Chain> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, actor, uid, action, profile, credential, credential_id, detail, hash
+        verify(&self.conn)
+    }
+}
+
+fn verify(conn: &rusqlite::Connection) -> Result<Chain> {
+    let mut stmt = conn.prepare(
+        "SELECT id, at, actor, uid, action, profile, credential, credential_id, detail, hash
              FROM audit ORDER BY id",
-        )?;
-        let mut rows = stmt.query([])?;
-        let (mut legacy, mut chained) = (0u64, 0u64);
-        let mut prev: Option<(i64, Vec<u8>)> = None;
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let hash: Option<Vec<u8>> = r.get(9)?;
-            let Some(hash) = hash else {
-                if prev.is_none() {
-                    legacy += 1;
-                    continue;
-                }
-                return Ok(Chain::Broken {
-                    at_row: id,
-                    reason: "it has no hash: it was written outside omc".into(),
-                });
-            };
-            let (actor, action): (String, String) = (r.get(2)?, r.get(4)?);
-            let (profile, credential, credential_id, detail): (
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-            ) = (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
-            let fields = Fields {
-                id,
-                at: r.get(1)?,
-                actor: &actor,
-                uid: r.get(3)?,
-                action: &action,
-                profile: profile.as_deref(),
-                credential: credential.as_deref(),
-                credential_id: credential_id.as_deref(),
-                detail: detail.as_deref(),
-            };
-            if let Some((prev_id, _)) = &prev
-                && id != prev_id + 1
-            {
-                return Ok(Chain::Broken {
-                    at_row: id,
-                    reason: if id == prev_id + 2 {
-                        format!("row {} before it was deleted", prev_id + 1)
-                    } else {
-                        format!("rows {}–{} before it were deleted", prev_id + 1, id - 1)
-                    },
-                });
+    )?;
+    let mut rows = stmt.query([])?;
+    let (mut legacy, mut chained) = (0u64, 0u64);
+    let mut prev: Option<(i64, Vec<u8>)> = None;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let hash: Option<Vec<u8>> = r.get(9)?;
+        let Some(hash) = hash else {
+            if prev.is_none() {
+                legacy += 1;
+                continue;
             }
-            if row_hash(prev.as_ref().map(|p| p.1.as_slice()), &fields) != hash {
-                return Ok(Chain::Broken {
-                    at_row: id,
-                    reason: format!(
-                        "it ({action} at {}) does not match its hash: it, or the row before it, \
-                         was changed or removed outside omc",
-                        crate::time::rfc3339(fields.at)
-                    ),
-                });
-            }
-            chained += 1;
-            prev = Some((id, hash));
+            return Ok(Chain::Broken {
+                at_row: id,
+                reason: "it has no hash: it was written outside omc".into(),
+            });
+        };
+        let (actor, action): (String, String) = (r.get(2)?, r.get(4)?);
+        let (profile, credential, credential_id, detail): (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ) = (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+        let fields = Fields {
+            id,
+            at: r.get(1)?,
+            actor: &actor,
+            uid: r.get(3)?,
+            action: &action,
+            profile: profile.as_deref(),
+            credential: credential.as_deref(),
+            credential_id: credential_id.as_deref(),
+            detail: detail.as_deref(),
+        };
+        if let Some((prev_id, _)) = &prev
+            && id != prev_id + 1
+        {
+            return Ok(Chain::Broken {
+                at_row: id,
+                reason: if id == prev_id + 2 {
+                    format!("row {} before it was deleted", prev_id + 1)
+                } else {
+                    format!("rows {}–{} before it were deleted", prev_id + 1, id - 1)
+                },
+            });
         }
-        Ok(Chain::Intact { chained, legacy })
+        if row_hash(prev.as_ref().map(|p| p.1.as_slice()), &fields) != hash {
+            return Ok(Chain::Broken {
+                at_row: id,
+                reason: format!(
+                    "it ({action} at {}) does not match its hash: it, or the row before it, \
+                         was changed or removed outside omc",
+                    crate::time::rfc3339(fields.at)
+                ),
+            });
+        }
+        chained += 1;
+        prev = Some((id, hash));
+    }
+    Ok(Chain::Intact { chained, legacy })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(conn: &rusqlite::Connection) -> Chain {
+        verify(conn).unwrap()
+    }
+
+    #[test]
+    fn rows_from_before_the_chain_are_counted_and_the_chain_starts_after_them() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for step in crate::store::schema::MIGRATIONS {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.execute(
+            "INSERT INTO audit(at, actor, action) VALUES (1, 'old (pid 1)', 'add')",
+            [],
+        )
+        .unwrap();
+        for action in ["key", "key", "delete"] {
+            record(&conn, action, Some("default"), Some(("a", "id-a")), None).unwrap();
+        }
+        assert_eq!(
+            chain(&conn),
+            Chain::Intact {
+                chained: 3,
+                legacy: 1
+            }
+        );
+        // The first chained row removed: the next one no longer links.
+        conn.execute("DELETE FROM audit WHERE id = 2", []).unwrap();
+        assert!(matches!(chain(&conn), Chain::Broken { at_row: 3, .. }));
     }
 }

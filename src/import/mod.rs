@@ -1,0 +1,243 @@
+//! Reading keys from where other tools keep them in plaintext: llm's `keys.json`, aichat's
+//! `config.yaml` and `.env`, dotenv files and the environment. Parsers only: they never write a
+//! source, never print, and their errors name files and line numbers, never content.
+
+pub mod aichat;
+pub mod dotenv;
+pub mod llm;
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+
+use crate::error::{Error, Result};
+use crate::provider::{self, ProviderSpec};
+
+/// One key found in a source, before it is stored.
+#[derive(Debug)]
+pub struct Found {
+    /// What the source calls it: llm alias, aichat client name, variable name.
+    pub from: String,
+    /// The credential name it gets by default.
+    pub name: String,
+    /// The provider omc would store it for, or why it is skipped.
+    pub provider: std::result::Result<&'static ProviderSpec, String>,
+    pub model: Option<String>,
+    pub base_url: Option<String>,
+    pub secret: Option<SecretString>,
+    /// The plaintext file the key came from (`None`: the environment, or a bundle).
+    pub file: Option<PathBuf>,
+}
+
+/// A provider that a source's own label names, when importing under that name makes sense:
+/// not the offline `echo`, not `openai-compatible` (it needs a base URL the label cannot give).
+pub fn provider_named(label: &str) -> Option<&'static ProviderSpec> {
+    provider::lookup(label).filter(|p| p.id != "echo" && p.id != "openai-compatible")
+}
+
+/// `--map ALIAS=PROVIDER` pairs: a label in the source and the provider it stands for.
+#[derive(Debug, Default)]
+pub struct Maps(Vec<(String, &'static ProviderSpec, std::cell::Cell<bool>)>);
+
+impl Maps {
+    pub fn parse(args: &[String]) -> Result<Self> {
+        let mut maps = Vec::new();
+        for arg in args {
+            let Some((alias, provider)) = arg.split_once('=') else {
+                return Err(Error::usage_hint(
+                    format!("--map '{arg}' is not ALIAS=PROVIDER"),
+                    "e.g. --map together=openai-compatible",
+                ));
+            };
+            let alias = alias.trim();
+            if alias.is_empty() {
+                return Err(Error::usage(format!("--map '{arg}' has no alias")));
+            }
+            maps.push((
+                alias.to_owned(),
+                provider::require(provider)?,
+                std::cell::Cell::new(false),
+            ));
+        }
+        Ok(Maps(maps))
+    }
+
+    /// The provider `--map` gives `label` (compared without case).
+    pub fn get(&self, label: &str) -> Option<&'static ProviderSpec> {
+        self.0
+            .iter()
+            .find(|(alias, _, _)| alias.eq_ignore_ascii_case(label))
+            .map(|(_, spec, used)| {
+                used.set(true);
+                *spec
+            })
+    }
+
+    /// Aliases no entry of the source matched, for a warning.
+    pub fn unused(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(_, _, used)| !used.get())
+            .map(|(alias, _, _)| alias.as_str())
+            .collect()
+    }
+
+    /// Apply the map to what a source found: a mapped label takes that provider, whether or
+    /// not the source knew it.
+    pub fn apply(&self, found: &mut [Found]) {
+        for f in found {
+            if let Some(spec) = self.get(&f.from) {
+                f.provider = Ok(spec);
+            }
+        }
+    }
+}
+
+/// A provider's conventional `*_API_KEY` variables, as `exec` sets them, and the provider's
+/// `*_BASE_URL` variable. omc's own `OMC_ECHO_API_KEY` is not a key to import.
+pub fn known_key_var(var: &str) -> Option<&'static ProviderSpec> {
+    provider::PROVIDERS
+        .iter()
+        .filter(|p| p.id != "echo")
+        .find(|p| p.key_vars.contains(&var))
+}
+
+/// Keys among `vars` (`*_API_KEY`, with the provider's `*_BASE_URL` beside them), as `dotenv`
+/// and `env` import them. `other_keys` decides labels the provider table does not know
+/// (aichat's `CLAUDE_API_KEY`); unknown `*_API_KEY` variables are reported as skipped.
+pub fn from_vars(
+    vars: &[(String, SecretString)],
+    file: Option<&Path>,
+    other_keys: impl Fn(&str) -> Option<&'static ProviderSpec>,
+) -> Vec<Found> {
+    use secrecy::ExposeSecret;
+    let lookup = |name: &str| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.expose_secret().trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut found = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (var, value) in vars {
+        // The last assignment wins, as when a shell sources the file.
+        if !var.ends_with("_API_KEY") || seen.contains(&var.as_str()) {
+            continue;
+        }
+        seen.push(var);
+        let value = vars
+            .iter()
+            .rev()
+            .find(|(k, _)| k == var)
+            .map_or(value, |(_, v)| v);
+        let prefix = var.trim_end_matches("_API_KEY");
+        let spec = known_key_var(var).or_else(|| other_keys(var));
+        let base_url = spec
+            .and_then(|spec| lookup(spec.base_url_var))
+            .or_else(|| lookup(&format!("{prefix}_BASE_URL")))
+            .or_else(|| lookup(&format!("{prefix}_API_BASE")));
+        let provider = spec.ok_or_else(|| {
+            format!("no omc provider for {var}; import it with --map {var}=PROVIDER")
+        });
+        let secret = Some(SecretString::from(value.expose_secret().trim().to_owned()))
+            .filter(|s| !s.expose_secret().is_empty());
+        found.push(Found {
+            from: var.clone(),
+            name: match spec {
+                Some(spec) if known_key_var(var).is_some() => spec.id.to_owned(),
+                _ => prefix.to_ascii_lowercase().replace('_', "-"),
+            },
+            provider,
+            model: None,
+            base_url,
+            secret,
+            file: file.map(Path::to_path_buf),
+        });
+    }
+    found
+}
+
+/// A source file read whole into zeroized memory.
+pub fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    let bytes =
+        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?);
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(zeroize::Zeroizing::new(text.to_owned())),
+        Err(_) => Err(Error::usage(format!(
+            "{} is not UTF-8 text",
+            path.display()
+        ))),
+    }
+}
+
+/// A config directory as the tools themselves find it: `$XDG_CONFIG_HOME` (else `~/.config`) on
+/// Linux, `~/Library/Application Support` on macOS, `%APPDATA%` on Windows.
+pub fn config_dir(app: &str) -> Result<PathBuf> {
+    directories::BaseDirs::new()
+        .map(|d| d.config_dir().join(app))
+        .ok_or_else(|| {
+            Error::usage_hint(
+                "cannot find the home directory",
+                "give the file's path as an argument",
+            )
+        })
+}
+
+/// The line and column of a parse error, never its text (which may quote a key).
+pub fn parse_error(path: &Path, what: &str, line: Option<(usize, usize)>) -> Error {
+    Error::usage_hint(
+        match line {
+            Some((l, c)) => format!(
+                "{} is not valid {what} (line {l}, column {c})",
+                path.display()
+            ),
+            None => format!("{} is not valid {what}", path.display()),
+        },
+        "fix the file, or import its keys one at a time with `omc add PROVIDER --key-stdin`",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn var(k: &str, v: &str) -> (String, SecretString) {
+        (k.to_owned(), SecretString::from(v.to_owned()))
+    }
+
+    #[test]
+    fn known_variables_take_their_base_url_and_the_last_assignment() {
+        let vars = [
+            var("OPENAI_API_KEY", "sk-first"),
+            var("OPENAI_BASE_URL", "http://127.0.0.1:9/v1"),
+            var("TOGETHER_API_KEY", "tg-1"),
+            var("OPENAI_API_KEY", "sk-second"),
+            var("DATABASE_URL", "postgres://"),
+        ];
+        let found = from_vars(&vars, None, |_| None);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].name, "openai");
+        assert_eq!(
+            found[0].secret.as_ref().unwrap().expose_secret(),
+            "sk-second"
+        );
+        assert_eq!(found[0].base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
+        assert_eq!(found[1].name, "together");
+        assert!(found[1].provider.as_ref().unwrap_err().contains("--map"));
+
+        let maps = Maps::parse(&["together_api_key=openai-compatible".into()]).unwrap();
+        let mut found = found;
+        maps.apply(&mut found);
+        assert_eq!(found[1].provider.as_ref().unwrap().id, "openai-compatible");
+        assert!(maps.unused().is_empty());
+    }
+
+    #[test]
+    fn bad_maps_are_usage_errors() {
+        assert!(Maps::parse(&["nope".into()]).is_err());
+        assert!(Maps::parse(&["x=notaprovider".into()]).is_err());
+        assert!(Maps::parse(&["=openai".into()]).is_err());
+    }
+}
