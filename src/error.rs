@@ -226,7 +226,7 @@ impl Error {
                     rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
                 ) =>
             {
-                Some("the store is damaged: run `omc doctor`, and restore omc.db from a backup".into())
+                Some("the store is damaged: run `omc doctor`, and restore omc.db and omc.db-wal together from a backup".into())
             }
             Error::Auth { .. } => {
                 Some("check the key, or replace it with `omc rotate NAME --key-stdin`".into())

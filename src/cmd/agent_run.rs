@@ -262,7 +262,6 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
 
     let mut creds = ctx.credentials()?;
-    creds.store().ledger_durability()?;
     agent::trust::check(creds.store(), &found)?;
     let prefs = preferences(args, &agent);
     let (resolved, missing) = models::resolve_all(creds.as_mut(), &prefs)?;
@@ -287,6 +286,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     creds.mark_used(&used, "run", Some(&format!("agent {}", agent.name)))?;
     let grants = agent::grants::decrypt(creds.as_mut(), &agent)?;
     let mut store = creds.into_store();
+    if !agent.tools.is_empty() || !agent.mcp.is_empty() {
+        // Every key this run needs is decrypted by now: its tools get none of the rest.
+        super::exec::shield_children(ctx, &store.meta.store_id, "the agent's tools");
+    }
     let recipient = crate::vault::parse_recipient(&store.meta.recipient)?;
     let tls = candidates.iter().any(|c| {
         c.resolved

@@ -112,7 +112,6 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
 
     let mut creds = ctx.credentials()?;
-    creds.store().ledger_durability()?;
     let candidates = candidates(creds.as_mut(), args)?;
     let tls = candidates.iter().any(|c| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
