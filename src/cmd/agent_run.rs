@@ -19,8 +19,6 @@ use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{Client, ClientOptions, Conversation, Message};
 
-/// What Anthropic requires and other APIs accept when neither the agent nor a flag sets one.
-const DEFAULT_MAX_TOKENS: u32 = 1024;
 /// How much of a tool result `--json` shows; the stored transcript keeps it whole.
 const JSON_RESULT_CHARS: usize = 2000;
 
@@ -311,7 +309,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             .max_tokens
             .or(agent.max_tokens)
             .or(config.run.max_tokens)
-            .unwrap_or(DEFAULT_MAX_TOKENS),
+            .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS),
         max_turns: a.max_turns.unwrap_or(agent.max_turns),
         budget: agent.budget,
         stream: !args.no_stream,
