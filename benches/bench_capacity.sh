@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Capacity: how many streamed requests per second omc bench drives on this machine, and its
 # peak memory as the run grows, against a fake provider (its own process) that answers at once.
-# Then wrk against the same endpoint with the same request body, for the ratio.
-# Targets (issue 4): ≥ 2,000 streamed requests/s; max RSS ≤ 64 MB at 100,000 requests, flat.
+# Then oha and wrk against the same endpoint with the same request body, for the ratio.
+# Targets: ≥ 0.5 of oha's requests/s at concurrency 64 (issue 14); max RSS ≤ 64 MB, flat.
 #
 # Usage: benches/bench_capacity.sh [REQUESTS] [CONCURRENCY]   (defaults 100000, 64)
-# Needs wrk (apt-get install wrk) for the comparison.
+# Needs oha (cargo install oha) and/or wrk (apt-get install wrk) for the comparisons.
 set -euo pipefail
 # shellcheck source=benches/common.sh
 source "$(dirname "$0")/common.sh"
@@ -39,12 +39,24 @@ printf '%-34s %10.0f %9.1f MB %8s\n' "omc bench, $((requests / 10)) requests" "$
 printf '%-34s %10.0f %9.1f MB %8s\n' "omc bench, $requests requests" "$rps" \
   "$(echo "$rss / 1024" | bc -l)" "$failed"
 
+body='{"max_tokens":16,"messages":[{"content":"What is the capital of France? Answer with one word.","role":"user"}],"model":"fake-model-1","stream":true,"stream_options":{"include_usage":true}}'
+if command -v oha >/dev/null; then
+  echo "oha, 10 s at $concurrency connections…" >&2
+  oha -z 10s -c "$concurrency" -m POST -H "content-type: application/json" \
+    -H "authorization: Bearer $key" -d "$body" --no-tui --output-format json \
+    "$base_url/chat/completions" >"$work/oha.json"
+  oha_rps=$(jq '.summary.requestsPerSec' "$work/oha.json")
+  printf '%-34s %10.0f\n' "oha, same endpoint and body" "$oha_rps"
+  printf 'omc / oha: %.2f (target ≥ 0.5)\n' "$(echo "$rps / $oha_rps" | bc -l)"
+else
+  echo "oha not installed (cargo install oha): no comparison with it" >&2
+fi
 if command -v wrk >/dev/null; then
   cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
 wrk.headers["authorization"] = "Bearer $key"
-wrk.body = '{"max_tokens":16,"messages":[{"content":"What is the capital of France? Answer with one word.","role":"user"}],"model":"fake-model-1","stream":true,"stream_options":{"include_usage":true}}'
+wrk.body = '$body'
 LUA
   echo "wrk, 10 s at $concurrency connections, 2 threads…" >&2
   wrk -t2 -c"$concurrency" -d10s -s "$work/post.lua" "$base_url/chat/completions" >"$work/wrk.txt"
@@ -52,5 +64,5 @@ LUA
   printf '%-34s %10.0f\n' "wrk, same endpoint and body" "$wrk_rps"
   printf 'omc / wrk: %.2f\n' "$(echo "$rps / $wrk_rps" | bc -l)"
 else
-  echo "wrk not installed (apt-get install wrk): no comparison" >&2
+  echo "wrk not installed (apt-get install wrk): no comparison with it" >&2
 fi
