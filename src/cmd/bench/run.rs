@@ -12,7 +12,7 @@ use super::{FormatArg, RunArgs, format_for, print};
 use crate::bench::compare::compare_targets;
 use crate::bench::gate::{self, Gate};
 use crate::bench::{
-    BenchConfig, BenchReport, Load, Phase, Plan, Price, PromptInfo, RequestRecord, Stop,
+    BenchConfig, BenchReport, Format, Load, Phase, Plan, Price, PromptInfo, RequestRecord, Stop,
     TargetSpec, render,
 };
 use crate::cmd::Ctx;
@@ -289,7 +289,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     }
     report.gates = evaluate(&gates, &report, baseline.as_ref())?;
 
-    let json = crate::bench::report::render_json(&report)?;
+    let json = render(&report, Format::Json, false)?;
     let status = if report.interrupted {
         BenchStatus::Interrupted
     } else {
