@@ -266,7 +266,7 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
     } else {
         let mut table = ctx.out.table(&["CHECK", "STATUS", "DETAIL"]);
         for c in &checks {
-            use crate::output::{GREEN, RED_BOLD, YELLOW, paint};
+            use crate::table::{GREEN, RED_BOLD, YELLOW, paint};
             let (status, sgr) = match c.status {
                 Level::Ok => ("ok", GREEN),
                 Level::Warn => ("warn", YELLOW),

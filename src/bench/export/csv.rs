@@ -4,7 +4,7 @@ use super::Exporter;
 use crate::bench::report::BenchReport;
 use crate::bench::stats::Metric;
 use crate::error::{Error, Result};
-use crate::output::csv_cell;
+use crate::table::csv_cell;
 
 /// The fields of each metric in the CSV, in column order.
 const CSV_STATS: [&str; 9] = ["n", "mean", "std", "min", "p50", "p90", "p95", "p99", "max"];

@@ -1,13 +1,12 @@
 //! The table people read in a terminal, optionally coloured.
 
-use comfy_table::{Cell, CellAlignment, Color, Table, presets};
-
 use super::{Exporter, baseline_name, error_lines, summary_rows, text_columns};
 use crate::bench::compare::Comparison;
 use crate::bench::gate::{GateStatus, fmt_ms, trim_num};
 use crate::bench::report::BenchReport;
 use crate::bench::stats::TargetSummary;
 use crate::error::Result;
+use crate::table::{Align, GREEN, RED, Table, YELLOW, paint};
 
 pub struct TableExporter {
     /// ANSI colours: failures red, gate verdicts green/red/yellow.
@@ -20,46 +19,20 @@ impl Exporter for TableExporter {
     }
 }
 
-fn new_table(color: bool) -> Table {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
-    if color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty();
-    }
-    t
-}
-
-/// One summary table (of the targets, or of each target × prompt).
+/// One summary table (of the targets, or of each target × prompt): text on the left, numbers
+/// right-aligned, a non-zero Failed count in red.
 fn summary_table(targets: &[TargetSummary], by_prompt: bool, color: bool) -> String {
     let (header, rows) = summary_rows(targets, by_prompt);
     let text_columns = text_columns(by_prompt);
-    let mut table = new_table(color);
-    table.set_header(header);
-    for (row, t) in rows.into_iter().zip(targets) {
-        let cells: Vec<Cell> = row
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let c = Cell::new(v);
-                let c = if i >= text_columns {
-                    c.set_alignment(CellAlignment::Right)
-                } else {
-                    c
-                };
-                if color && i == text_columns + 1 && t.failed > 0 {
-                    c.fg(Color::Red)
-                } else {
-                    c
-                }
-            })
-            .collect();
-        table.add_row(cells);
+    let mut table = Table::new(&header).right_align_from(text_columns);
+    let failed_column = text_columns + 1;
+    for (mut row, t) in rows.into_iter().zip(targets) {
+        if color && t.failed > 0 {
+            row[failed_column] = paint(true, RED, &row[failed_column]);
+        }
+        table.add_row(row);
     }
-    let mut out = table.to_string();
-    out.push('\n');
-    out
+    table.to_string()
 }
 
 fn render(report: &BenchReport, color: bool) -> String {
@@ -93,38 +66,31 @@ fn render(report: &BenchReport, color: bool) -> String {
         out.push_str(&render_comparison(c));
     }
     if !report.gates.is_empty() {
-        let mut g = new_table(color);
-        g.set_header(vec!["Gate", "Target", "Verdict", "Detail"]);
+        let mut g = Table::new(&["Gate", "Target", "Verdict", "Detail"]);
         for v in &report.gates {
-            let verdict = Cell::new(v.status.as_str());
-            let verdict = match (color, v.status) {
-                (false, _) => verdict,
-                (true, GateStatus::Pass) => verdict.fg(Color::Green),
-                (true, GateStatus::Fail) => verdict.fg(Color::Red),
-                (true, GateStatus::Inconclusive) => verdict.fg(Color::Yellow),
+            let sgr = match v.status {
+                GateStatus::Pass => GREEN,
+                GateStatus::Fail => RED,
+                GateStatus::Inconclusive => YELLOW,
             };
             g.add_row(vec![
-                Cell::new(&v.expr),
-                Cell::new(&v.target),
-                verdict,
-                Cell::new(&v.message),
+                v.expr.clone(),
+                v.target.clone(),
+                paint(color, sgr, v.status.as_str()),
+                v.message.clone(),
             ]);
         }
         out.push('\n');
         out.push_str(&g.to_string());
-        out.push('\n');
     }
     out
 }
 
 /// A comparison as plain text, one line per target × statistic.
 pub fn render_comparison(c: &Comparison) -> String {
-    let mut t = Table::new();
-    t.load_style(presets::UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    t.set_header(vec![
-        "Target", "Metric", "Base", "Current", "Change", "Verdict",
-    ]);
+    use Align::{Left, Right};
+    let mut t = Table::new(&["Target", "Metric", "Base", "Current", "Change", "Verdict"])
+        .align(&[Left, Left, Right, Right, Right, Left]);
     for tc in &c.targets {
         for d in &tc.deltas {
             let show = |v: f64| {
@@ -145,7 +111,6 @@ pub fn render_comparison(c: &Comparison) -> String {
         }
     }
     let mut out = t.to_string();
-    out.push('\n');
     for l in &c.only_in_base {
         out.push_str(&format!("only in the base run: {l}\n"));
     }
