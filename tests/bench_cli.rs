@@ -122,7 +122,11 @@ fn every_format_renders_the_same_run() {
         "{table}"
     );
     let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(row[..3], ["echo/echo-1", "4", "0"], "2 runs × 2 prompts ok: {table}");
+    assert_eq!(
+        row[..3],
+        ["echo/echo-1", "4", "0"],
+        "2 runs × 2 prompts ok: {table}"
+    );
     assert!(!table.contains(['┆', '│', '─']), "no box drawing: {table}");
 
     let md = ok(&bench(
