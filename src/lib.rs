@@ -25,6 +25,7 @@ pub mod pricing;
 pub mod provider;
 pub mod runtime;
 pub mod store;
+pub mod table;
 pub mod terminal;
 pub mod testhook;
 pub mod time;

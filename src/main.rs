@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            use omc::output::{CYAN_BOLD, RED_BOLD, paint};
+            use omc::table::{CYAN_BOLD, RED_BOLD, paint};
             use omc::terminal::line;
             // Messages quote provider replies and names from the command line: shown escaped.
             let message = e.to_string();

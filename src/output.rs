@@ -1,4 +1,5 @@
 //! Rendering for people and machines. Commands hand finished values here; the core never prints.
+//! The table engine and colours are in [`crate::table`], which the core may use.
 
 use std::io::{IsTerminal, Write};
 
@@ -6,6 +7,7 @@ use serde::Serialize;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::error::{Error, Result};
+use crate::table::{Table, YELLOW_BOLD, paint};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -65,10 +67,7 @@ impl Output {
 
     /// A table in omc's style: aligned columns, no borders.
     pub fn table(&self, header: &[&str]) -> Table {
-        Table {
-            header: header.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-        }
+        Table::new(header)
     }
 
     pub fn print_table(&self, table: &Table) -> Result<()> {
@@ -84,53 +83,6 @@ pub fn stdout_error(e: std::io::Error) -> Error {
     Error::io("cannot write to stdout", e)
 }
 
-/// Neutralise a cell a spreadsheet would run as a formula (=, +, -, @, tab, CR).
-pub fn csv_cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
-
-/// SGR codes for [`paint`].
-pub const RED_BOLD: &str = "1;31";
-pub const YELLOW_BOLD: &str = "1;33";
-pub const GREEN: &str = "32";
-pub const RED: &str = "31";
-pub const YELLOW: &str = "33";
-pub const CYAN_BOLD: &str = "1;36";
-
-/// `text` in the SGR style `sgr` when `on`, else as it is.
-pub fn paint(on: bool, sgr: &str, text: &str) -> String {
-    if on {
-        format!("\x1b[{sgr}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
-    }
-}
-
-/// Characters a terminal shows: ANSI colour sequences (`ESC [ … m`) take no room.
-fn visible_width(s: &str) -> usize {
-    if !s.contains('\x1b') {
-        return s.chars().count();
-    }
-    let mut n = 0;
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            n += 1;
-        }
-    }
-    n
-}
-
 /// Colour on when asked, or when `auto` on a terminal without `NO_COLOR` or `TERM=dumb`.
 pub fn use_color(choice: ColorChoice, tty: bool) -> bool {
     match choice {
@@ -140,93 +92,5 @@ pub fn use_color(choice: ColorChoice, tty: bool) -> bool {
             tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
-    }
-}
-
-/// Aligned columns without borders, like `gh` and `kubectl` print. Hand-written because it is
-/// on `omc list`'s hot path: a general table crate costs several milliseconds per thousand rows.
-#[derive(Debug, Clone)]
-pub struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub fn add_row(&mut self, row: Vec<String>) -> &mut Self {
-        self.rows.push(row);
-        self
-    }
-
-    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| visible_width(h)).collect();
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(visible_width(cell));
-            }
-        }
-        let mut line = String::with_capacity(widths.iter().sum::<usize>() + 3 * columns);
-        // A key-value table (`master status`) has no header line at all, not a blank one.
-        let header = (!self.header.iter().all(String::is_empty)).then_some(&self.header);
-        for row in header.into_iter().chain(&self.rows) {
-            line.clear();
-            for (i, width) in widths.iter().enumerate() {
-                let cell = row.get(i).map_or("", String::as_str);
-                line.push(' ');
-                line.push_str(cell);
-                for _ in visible_width(cell)..*width {
-                    line.push(' ');
-                }
-                line.push(' ');
-            }
-            writeln!(out, "{}", line.trim_end())?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_align_on_characters_not_bytes() {
-        let mut t = Table {
-            header: vec!["NAME".into(), "KEY".into(), "X".into()],
-            rows: Vec::new(),
-        };
-        t.add_row(vec!["a".into(), "sk-…wxyz".into(), "1".into()]);
-        t.add_row(vec!["longer".into(), "-".into(), String::new()]);
-        let mut out = Vec::new();
-        t.write(&mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            " NAME    KEY       X\n a       sk-…wxyz  1\n longer  -\n"
-        );
-    }
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        for bad in ["=1+1", "+x", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(csv_cell(bad).starts_with('\''), "{bad:?}");
-        }
-        assert_eq!(csv_cell("openai/gpt-4o"), "openai/gpt-4o");
-    }
-
-    #[test]
-    fn coloured_cells_align_like_plain_ones() {
-        let mut t = Table {
-            header: vec!["CHECK".into(), "STATUS".into(), "DETAIL".into()],
-            rows: Vec::new(),
-        };
-        t.add_row(vec!["a".into(), paint(true, RED_BOLD, "FAIL"), "x".into()]);
-        t.add_row(vec!["bb".into(), paint(false, GREEN, "ok"), "y".into()]);
-        let mut out = Vec::new();
-        t.write(&mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            " CHECK  STATUS  DETAIL\n a      \x1b[1;31mFAIL\x1b[0m    x\n bb     ok      y\n"
-        );
-        assert_eq!(paint(false, RED, "plain"), "plain");
     }
 }

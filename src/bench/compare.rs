@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::NOT_HASHED;
-use super::gate::{fmt_ms, pct, trim_num};
+use super::gate::pct;
 use super::report::BenchReport;
 use super::stats::{Metric, Stat, TargetSummary, rel_change};
 use crate::error::{Error, Result};
@@ -186,110 +186,33 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
     }
 }
 
-fn verdict_word(d: &Delta) -> String {
-    match d.verdict {
-        Verdict::Better => "better".into(),
-        Verdict::Worse => "worse".into(),
-        Verdict::Unchanged => "no significant change".into(),
-        Verdict::TooFewSamples => {
-            let stat = d.metric.rsplit('.').next().unwrap_or(&d.metric);
-            match d.min_samples {
-                Some(n) => format!("too few samples ({stat} needs ≥ {n} per run)"),
-                None => "too few samples".into(),
+impl Delta {
+    /// The verdict in words, for tables.
+    pub fn verdict_word(&self) -> String {
+        match self.verdict {
+            Verdict::Better => "better".into(),
+            Verdict::Worse => "worse".into(),
+            Verdict::Unchanged => "no significant change".into(),
+            Verdict::TooFewSamples => {
+                let stat = self.metric.rsplit('.').next().unwrap_or(&self.metric);
+                match self.min_samples {
+                    Some(n) => format!("too few samples ({stat} needs ≥ {n} per run)"),
+                    None => "too few samples".into(),
+                }
             }
         }
     }
-}
 
-/// The change and its interval; only the point change when the interval means nothing.
-fn change_cell(d: &Delta) -> String {
-    if d.verdict == Verdict::TooFewSamples {
-        return pct(d.change);
-    }
-    format!(
-        "{} [{}, {}]",
-        pct(d.change),
-        pct(d.change_low),
-        pct(d.change_high.unwrap_or(f64::INFINITY))
-    )
-}
-
-/// GitHub-flavoured Markdown (a CI step summary): the statistics that changed beyond the noise,
-/// each with its interval; "No significant change." when none did.
-pub fn markdown_comparison(c: &Comparison) -> String {
-    let esc = |s: &str| s.replace('|', "\\|");
-    let mut rows = String::new();
-    for t in &c.targets {
-        let changed = |d: &&Delta| matches!(d.verdict, Verdict::Better | Verdict::Worse);
-        for d in t.deltas.iter().filter(changed) {
-            rows.push_str(&format!(
-                "| {} | `{}` | {} | {} |\n",
-                esc(&t.target),
-                d.metric,
-                change_cell(d),
-                verdict_word(d)
-            ));
+    /// The change and its interval; only the point change when the interval means nothing.
+    pub fn change_text(&self) -> String {
+        if self.verdict == Verdict::TooFewSamples {
+            return pct(self.change);
         }
-    }
-    let mut out = if rows.is_empty() {
-        "No significant change.\n".to_owned()
-    } else {
         format!(
-            "| Target | Metric | Change [interval] | Verdict |\n| --- | --- | ---: | --- |\n{rows}"
+            "{} [{}, {}]",
+            pct(self.change),
+            pct(self.change_low),
+            pct(self.change_high.unwrap_or(f64::INFINITY))
         )
-    };
-    for l in &c.only_in_base {
-        out.push_str(&format!("\n- only in the base run: {}", esc(l)));
     }
-    for l in &c.only_in_current {
-        out.push_str(&format!("\n- only in the current run: {}", esc(l)));
-    }
-    if !c.only_in_base.is_empty() || !c.only_in_current.is_empty() {
-        out.push('\n');
-    }
-    if !c.same_config {
-        out.push_str("\n> The runs were configured differently (compared with `--force`).\n");
-    }
-    out
-}
-
-/// A plain-text table of the comparison, one line per target × statistic.
-pub fn render_comparison(c: &Comparison) -> String {
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    t.set_header(vec![
-        "Target", "Metric", "Base", "Current", "Change", "Verdict",
-    ]);
-    for tc in &c.targets {
-        for d in &tc.deltas {
-            let show = |v: f64| {
-                if d.metric.starts_with("tps.") {
-                    format!("{} tok/s", trim_num(v, 1))
-                } else {
-                    fmt_ms(v)
-                }
-            };
-            t.add_row(vec![
-                tc.target.clone(),
-                d.metric.clone(),
-                show(d.base),
-                show(d.current),
-                change_cell(d),
-                verdict_word(d),
-            ]);
-        }
-    }
-    let mut out = t.to_string();
-    out.push('\n');
-    for l in &c.only_in_base {
-        out.push_str(&format!("only in the base run: {l}\n"));
-    }
-    for l in &c.only_in_current {
-        out.push_str(&format!("only in the current run: {l}\n"));
-    }
-    if !c.same_config {
-        out.push_str("warning: the runs were configured differently (compared with --force)\n");
-    }
-    out
 }

@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod config;
+pub mod export;
 pub mod gate;
 pub mod record;
 pub mod report;
@@ -14,8 +15,9 @@ pub mod stats;
 
 pub use compare::{Comparison, check_comparable, compare};
 pub use config::{BenchConfig, Load, Order, PromptInfo, TargetSpec};
+pub use export::{Exporter, Format, render};
 pub use gate::{Gate, GateStatus, GateVerdict, any_failed, evaluate, failure_message};
 pub use record::{Attempt, Price, RequestRecord, Status};
-pub use report::{BenchReport, Format, Ranking, SCHEMA_VERSION, render};
+pub use report::{BenchReport, Ranking, SCHEMA_VERSION};
 pub use runner::{Executor, Job, Phase, Plan, Progress, RunOutcome, Stop, run, schedule};
 pub use stats::{Metric, Stat, Summary, TargetStats, TargetSummary};

@@ -34,83 +34,114 @@ struct Check {
     detail: String,
 }
 
-pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
-    let mut checks = Vec::new();
-    let mut add = |check, status, detail: String| {
-        checks.push(Check {
+impl Check {
+    fn new(check: &'static str, status: Level, detail: String) -> Self {
+        Check {
             check,
             status,
             detail,
-        })
-    };
+        }
+    }
+}
 
+pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
+    let mut checks = vec![data_dir(ctx), config(ctx)];
+    checks.extend(modes(ctx));
+    let store = Store::open(&ctx.paths);
+    checks.push(os_keyring(&store));
+    match store {
+        Ok(None) => checks.push(Check::new(
+            "store",
+            Level::Warn,
+            format!(
+                "{} does not exist yet: run `omc init` or `omc add PROVIDER`",
+                ctx.paths.db().display()
+            ),
+        )),
+        Err(e) => checks.push(Check::new("store", Level::Fail, error_text(&e))),
+        Ok(Some(store)) => checks.extend(store_checks(ctx, args, &store)),
+    }
+    print(ctx, &checks)
+}
+
+fn data_dir(ctx: &Ctx) -> Check {
     if ctx.paths.data_dir.is_dir() {
-        add(
+        Check::new(
             "data dir",
             Level::Ok,
             ctx.paths.data_dir.display().to_string(),
-        );
+        )
     } else {
-        add(
+        Check::new(
             "data dir",
             Level::Warn,
             format!(
                 "{} does not exist yet: `omc init` or `omc add PROVIDER` creates it",
                 ctx.paths.data_dir.display()
             ),
-        );
+        )
     }
+}
+
+fn config(ctx: &Ctx) -> Check {
     let config = &ctx.paths.config_file;
     match crate::config::Config::load(config) {
-        Ok(_) if config.is_file() => add("config", Level::Ok, config.display().to_string()),
-        Ok(_) => add(
+        Ok(_) if config.is_file() => Check::new("config", Level::Ok, config.display().to_string()),
+        Ok(_) => Check::new(
             "config",
             Level::Ok,
             format!("none at {} (built-in defaults)", config.display()),
         ),
-        Err(e) => add("config", Level::Fail, e.to_string()),
+        Err(e) => Check::new("config", Level::Fail, e.to_string()),
     }
+}
+
+/// The data dir and its files are the user's alone; a file that does not exist is not checked.
+fn modes(ctx: &Ctx) -> Vec<Check> {
+    let mut checks = Vec::new();
     for (what, path, want) in [
         ("data dir mode", ctx.paths.data_dir.clone(), 0o700),
         ("omc.db mode", ctx.paths.db(), 0o600),
         ("master.age mode", ctx.paths.master_age(), 0o600),
     ] {
         if let Some(mode) = mode_of(&path) {
-            if mode & 0o077 == 0 {
-                add(what, Level::Ok, format!("{mode:04o}"));
+            checks.push(if mode & 0o077 == 0 {
+                Check::new(what, Level::Ok, format!("{mode:04o}"))
             } else {
-                add(
+                Check::new(
                     what,
                     Level::Fail,
                     format!("{mode:04o}: run chmod {want:o} '{}'", path.display()),
-                );
-            }
+                )
+            });
         }
     }
+    checks
+}
 
-    let store = Store::open(&ctx.paths);
-    let keyring_needed = matches!(&store, Ok(Some(s)) if s.meta.backend == Backend::Keyring);
-    let backend = match &store {
+/// The OS keyring: a failure only when this store keeps its master key there.
+fn os_keyring(store: &Result<Option<Store>>) -> Check {
+    let backend = match store {
         Ok(Some(s)) => Some(s.meta.backend),
         _ => None,
     };
     match backend {
         // A file or env store never asks the keyring: probing it would only wait on D-Bus
         // and warn about something that does not matter here.
-        Some(b @ (Backend::File | Backend::Env)) => add(
+        Some(b @ (Backend::File | Backend::Env)) => Check::new(
             "OS keyring",
             Level::Ok,
             format!("not used by this store (backend {})", b.as_str()),
         ),
         _ => match keyring::probe() {
-            Ok(()) => add(
+            Ok(()) => Check::new(
                 "OS keyring",
                 Level::Ok,
                 "reachable; write, read back and delete work".into(),
             ),
-            Err(e) => add(
+            Err(e) => Check::new(
                 "OS keyring",
-                if keyring_needed {
+                if backend == Some(Backend::Keyring) {
                     Level::Fail
                 } else {
                     Level::Warn
@@ -119,154 +150,166 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
             ),
         },
     }
+}
 
-    match store {
-        Ok(None) => add(
+/// The checks of a store that opened, in the order they are shown.
+fn store_checks(ctx: &Ctx, args: &DoctorArgs, store: &Store) -> Vec<Check> {
+    let mut checks = vec![
+        Check::new(
             "store",
-            Level::Warn,
+            Level::Ok,
             format!(
-                "{} does not exist yet: run `omc init` or `omc add PROVIDER`",
-                ctx.paths.db().display()
+                "{} (backend {})",
+                ctx.paths.db().display(),
+                store.meta.backend.as_str()
             ),
         ),
-        Err(e) => add("store", Level::Fail, error_text(&e)),
-        Ok(Some(store)) => {
-            add(
-                "store",
-                Level::Ok,
-                format!(
-                    "{} (backend {})",
-                    ctx.paths.db().display(),
-                    store.meta.backend.as_str()
-                ),
-            );
-            match store.schema_version() {
-                Ok(v) => add("schema version", Level::Ok, v.to_string()),
-                Err(e) => add("schema version", Level::Fail, error_text(&e)),
-            }
-            match store.integrity_check() {
-                Ok(lines) if lines == ["ok"] => {
-                    add("integrity", Level::Ok, "PRAGMA integrity_check: ok".into())
-                }
-                Ok(lines) => add("integrity", Level::Fail, lines.join("; ")),
-                Err(e) => add("integrity", Level::Fail, error_text(&e)),
-            }
-            let info = master::StoreKeyInfo {
-                store_id: &store.meta.store_id,
-                recipient: &store.meta.recipient,
-                backend: store.meta.backend,
-            };
-            match store.verify_audit_chain() {
-                Ok(Chain::Intact { chained, legacy }) => add(
-                    "audit chain",
-                    Level::Ok,
-                    if legacy > 0 {
-                        format!(
-                            "{chained} rows chained ({legacy} older rows from before the chain)"
-                        )
-                    } else {
-                        format!("{chained} rows chained")
-                    },
-                ),
-                Ok(Chain::Broken { at_row, reason }) => add(
-                    "audit chain",
-                    Level::Fail,
-                    format!("breaks at row {at_row}: {reason}"),
-                ),
-                Err(e) => add("audit chain", Level::Fail, error_text(&e)),
-            }
-            match pin::read(&ctx.paths) {
-                Ok(Some(p)) if p.allows(&store.meta.recipient) => add(
-                    "recipient pin",
-                    Level::Ok,
-                    "omc.db's recipient is the one omc pinned".into(),
-                ),
-                Ok(Some(p)) => add(
-                    "recipient pin",
-                    Level::Fail,
-                    format!(
-                        "omc.db names recipient {}, but omc pinned {}: omc.db was changed outside \
-                         omc, and `add` refuses to encrypt to it (see `omc doctor --deep`)",
-                        store.meta.recipient, p.current
-                    ),
-                ),
-                Ok(None) => add(
-                    "recipient pin",
-                    Level::Warn,
-                    "none yet: written on the next unlock with the master key".into(),
-                ),
-                Err(e) => add("recipient pin", Level::Fail, error_text(&e)),
-            }
-            if let Some(cache) = super::lock::state(&store) {
-                let level = match cache.state {
-                    "stale" | "unavailable" => Level::Warn,
-                    _ => Level::Ok,
-                };
-                add("unlock cache", level, cache.describe());
-            }
-            // --deep may prompt for master.age's passphrase: the user asked for the check.
-            let ui = if args.deep {
-                ctx.ui
-            } else {
-                Interaction { allowed: false }
-            };
-            match master::find(&ctx.paths, &info, ui) {
-                Ok(Ok(k)) => {
-                    add(
-                        "master key",
-                        Level::Ok,
-                        format!("unlocks this store, from {}", k.source.describe()),
-                    );
-                    if args.deep {
-                        let (check, status, detail) = deep(&store, &k);
-                        add(check, status, detail);
-                    }
-                }
-                Ok(Err(k)) => {
-                    add(
-                        "master key",
-                        Level::Fail,
-                        error_text(&master::mismatch(k.source, &store.meta.recipient)),
-                    );
-                    if args.deep {
-                        let (check, status, detail) = deep(&store, &k);
-                        add(check, status, detail);
-                    }
-                }
-                Err(e) => {
-                    add("master key", Level::Fail, error_text(&e));
-                    if args.deep {
-                        add(
-                            "credentials",
-                            Level::Fail,
-                            "not checked: the master key is unavailable".into(),
-                        );
-                    }
-                }
-            }
-            // A vault profile that cannot be reached is the engine's state, not this store's:
-            // a warning.
-            for (name, result) in vault_profiles(ctx, &store) {
-                match result {
-                    Ok(detail) => add("vault profile", Level::Ok, format!("{name}: {detail}")),
-                    Err(e) => add(
-                        "vault profile",
-                        Level::Warn,
-                        format!("{name}: {}", error_text(&e)),
-                    ),
-                }
-            }
-        }
+        match store.schema_version() {
+            Ok(v) => Check::new("schema version", Level::Ok, v.to_string()),
+            Err(e) => Check::new("schema version", Level::Fail, error_text(&e)),
+        },
+        integrity(store),
+        audit_chain(store),
+        recipient_pin(ctx, store),
+    ];
+    if let Some(cache) = super::lock::state(store) {
+        let level = match cache.state {
+            "stale" | "unavailable" => Level::Warn,
+            _ => Level::Ok,
+        };
+        checks.push(Check::new("unlock cache", level, cache.describe()));
     }
+    checks.extend(master_key(ctx, args, store));
+    // A vault profile that cannot be reached is the engine's state, not this store's: a
+    // warning.
+    for (name, result) in vault_profiles(ctx, store) {
+        checks.push(match result {
+            Ok(detail) => Check::new("vault profile", Level::Ok, format!("{name}: {detail}")),
+            Err(e) => Check::new(
+                "vault profile",
+                Level::Warn,
+                format!("{name}: {}", error_text(&e)),
+            ),
+        });
+    }
+    checks
+}
 
+fn integrity(store: &Store) -> Check {
+    match store.integrity_check() {
+        Ok(lines) if lines == ["ok"] => {
+            Check::new("integrity", Level::Ok, "PRAGMA integrity_check: ok".into())
+        }
+        Ok(lines) => Check::new("integrity", Level::Fail, lines.join("; ")),
+        Err(e) => Check::new("integrity", Level::Fail, error_text(&e)),
+    }
+}
+
+fn audit_chain(store: &Store) -> Check {
+    match store.verify_audit_chain() {
+        Ok(Chain::Intact { chained, legacy }) => Check::new(
+            "audit chain",
+            Level::Ok,
+            if legacy > 0 {
+                format!("{chained} rows chained ({legacy} older rows from before the chain)")
+            } else {
+                format!("{chained} rows chained")
+            },
+        ),
+        Ok(Chain::Broken { at_row, reason }) => Check::new(
+            "audit chain",
+            Level::Fail,
+            format!("breaks at row {at_row}: {reason}"),
+        ),
+        Err(e) => Check::new("audit chain", Level::Fail, error_text(&e)),
+    }
+}
+
+fn recipient_pin(ctx: &Ctx, store: &Store) -> Check {
+    match pin::read(&ctx.paths) {
+        Ok(Some(p)) if p.allows(&store.meta.recipient) => Check::new(
+            "recipient pin",
+            Level::Ok,
+            "omc.db's recipient is the one omc pinned".into(),
+        ),
+        Ok(Some(p)) => Check::new(
+            "recipient pin",
+            Level::Fail,
+            format!(
+                "omc.db names recipient {}, but omc pinned {}: omc.db was changed outside \
+                 omc, and `add` refuses to encrypt to it (see `omc doctor --deep`)",
+                store.meta.recipient, p.current
+            ),
+        ),
+        Ok(None) => Check::new(
+            "recipient pin",
+            Level::Warn,
+            "none yet: written on the next unlock with the master key".into(),
+        ),
+        Err(e) => Check::new("recipient pin", Level::Fail, error_text(&e)),
+    }
+}
+
+/// Whether a master key is found and unlocks this store; with `--deep`, whether every stored
+/// key decrypts with it.
+fn master_key(ctx: &Ctx, args: &DoctorArgs, store: &Store) -> Vec<Check> {
+    let info = master::StoreKeyInfo {
+        store_id: &store.meta.store_id,
+        recipient: &store.meta.recipient,
+        backend: store.meta.backend,
+    };
+    // --deep may prompt for master.age's passphrase: the user asked for the check.
+    let ui = if args.deep {
+        ctx.ui
+    } else {
+        Interaction { allowed: false }
+    };
+    let (found, key) = match master::find(&ctx.paths, &info, ui) {
+        Ok(Ok(k)) => (
+            Check::new(
+                "master key",
+                Level::Ok,
+                format!("unlocks this store, from {}", k.source.describe()),
+            ),
+            Some(k),
+        ),
+        Ok(Err(k)) => (
+            Check::new(
+                "master key",
+                Level::Fail,
+                error_text(&master::mismatch(k.source, &store.meta.recipient)),
+            ),
+            Some(k),
+        ),
+        Err(e) => (Check::new("master key", Level::Fail, error_text(&e)), None),
+    };
+    if !args.deep {
+        return vec![found];
+    }
+    let credentials = match key {
+        Some(k) => {
+            let (check, status, detail) = deep(store, &k);
+            Check::new(check, status, detail)
+        }
+        None => Check::new(
+            "credentials",
+            Level::Fail,
+            "not checked: the master key is unavailable".into(),
+        ),
+    };
+    vec![found, credentials]
+}
+
+/// The checks as JSON or a table; an error (exit 1) when any failed.
+fn print(ctx: &Ctx, checks: &[Check]) -> Result<()> {
     let failed = checks.iter().filter(|c| c.status == Level::Fail).count();
     if ctx.global.json {
         ctx.out
             .json(&serde_json::json!({ "ok": failed == 0, "checks": checks }))?;
     } else {
+        use crate::table::{GREEN, RED_BOLD, YELLOW, paint};
         let mut table = ctx.out.table(&["CHECK", "STATUS", "DETAIL"]);
-        for c in &checks {
-            use crate::output::{GREEN, RED_BOLD, YELLOW, paint};
+        for c in checks {
             let (status, sgr) = match c.status {
                 Level::Ok => ("ok", GREEN),
                 Level::Warn => ("warn", YELLOW),
@@ -286,8 +329,6 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
     Ok(())
 }
 
-/// `--deep`: decrypt every live ciphertext with the master identity (age X25519 stanzas name no
-/// recipient, so only the identity can tell which rows no longer open).
 fn deep(store: &Store, key: &master::MasterKey) -> (&'static str, Level, String) {
     let rows = match crate::store::all_ciphertexts(store.conn()) {
         Ok(rows) => rows,

@@ -171,7 +171,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         }
         row.push(match (&c.validation_status, c.validated_at) {
             (Some(s), Some(at)) => {
-                use crate::output::{GREEN, RED, YELLOW, paint};
+                use crate::table::{GREEN, RED, YELLOW, paint};
                 let sgr = match s.as_str() {
                     "valid" => GREEN,
                     "invalid" => RED,

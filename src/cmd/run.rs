@@ -99,29 +99,12 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     if args.agent.agent.is_some() {
         return super::agent_run::run(ctx, args);
     }
-    let prompt = read_prompt(args.prompt.as_deref())?;
-    let config = Config::load(&ctx.paths.config_file)?;
-    let prices = Prices::load(&config.prices)?;
-    let max_tokens = args
-        .max_tokens
-        .or(config.run.max_tokens)
-        .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS);
-    let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
-
+    let settings = Settings::load(ctx, args)?;
     let mut creds = ctx.credentials()?;
     let candidates = candidates(creds.as_mut(), args)?;
-    let tls = candidates.iter().any(|c| {
-        crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
-    });
-    let client = Client::new(ClientOptions {
-        total_timeout: Some(timeout),
-        tls,
-        ..ClientOptions::default()
-    })
-    .map_err(|e| e.into_error("omc"))?;
+    let client = client_for(&candidates, settings.timeout)?;
 
-    let stream_to_stdout = !args.no_stream && !ctx.global.json;
-    let neutralise = neutralise(args);
+    // Each candidate in turn, until one answers or fails in a way another would not fix.
     let mut failed: Vec<String> = Vec::new();
     for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
@@ -134,24 +117,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         };
         let request = ChatRequest {
             temperature: args.temperature,
-            max_tokens: Some(max_tokens),
+            max_tokens: Some(settings.max_tokens),
             stream: !args.no_stream,
-            ..ChatRequest::prompt(model.clone(), args.system.clone(), prompt.clone())
+            ..ChatRequest::prompt(model.clone(), args.system.clone(), settings.prompt.clone())
         };
-        let reserve = estimate_tokens(&prompt)
-            + args.system.as_deref().map_or(0, estimate_tokens)
-            + u64::from(max_tokens);
-        let (run_id, warning) = creds.store().begin_run(&RunStart {
-            profile: ctx.profile(),
-            credential: Some((&cred.name, &cred.id)),
-            provider: spec.id,
-            model: &model,
-            kind: RunKind::Run,
-            reserve_tokens: reserve,
-        })?;
-        if let Some(w) = warning {
-            ctx.out.warn(w);
-        }
+        let run_id = begin_run(ctx, creds.store(), args, &settings, cred, spec.id, &model)?;
         // A key that cannot be had (master key locked, engine unreachable) ends the ledger row.
         let secret = match creds.reveal(cred) {
             Ok(s) => s,
@@ -168,95 +138,209 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             base_url: cred.base_url.as_deref(),
             key: &secret,
         };
+        let (outcome, partial) = call(ctx, args, &client, &target, &request)?;
 
-        let mut partial = String::new();
-        let mut write_error: Option<std::io::Error> = None;
-        let outcome = crate::runtime::block_on(async {
-            let mut on_delta = |d: Delta<'_>| {
-                partial.push_str(d.text);
-                if stream_to_stdout && write_error.is_none() {
-                    let mut out = std::io::stdout().lock();
-                    let shown = shown(neutralise, d.text);
-                    if let Err(e) = out.write_all(shown.as_bytes()).and_then(|_| out.flush()) {
-                        write_error = Some(e);
-                    }
-                }
-            };
-            tokio::select! {
-                r = client.chat(&target, &request, &mut on_delta) => match r {
-                    Ok(resp) => Outcome::Done(Box::new(resp)),
-                    Err(e) => Outcome::Failed(e),
-                },
-                _ = crate::runtime::interrupted() => Outcome::Interrupted,
-            }
-        })?;
-        if let Some(e) = write_error {
-            return Err(crate::output::stdout_error(e));
-        }
-
+        let store = creds.store();
         match outcome {
             Outcome::Done(resp) => {
-                let cost = cost(&prices, spec.id, &resp, &model);
-                creds.store().finish_run(
-                    run_id,
-                    &RunEnd {
-                        status: RunStatus::Ok,
-                        model: Some(&resp.model),
-                        input_tokens: resp.usage.input_tokens,
-                        output_tokens: resp.usage.output_tokens,
-                        estimated: resp.usage.estimated,
-                        ttft_ms: resp.ttft().map(ms),
-                        latency_ms: Some(ms(resp.latency())),
-                        cost_usd: cost,
-                        ..RunEnd::default()
-                    },
-                )?;
-                return render(ctx, args, cred, &resp, cost, failed, stream_to_stdout);
+                let cost = cost(&settings.prices, spec.id, &resp, &model);
+                finish_done(store, run_id, &resp, cost)?;
+                let streamed = streams_to_stdout(ctx, args);
+                return render(ctx, args, cred, &resp, cost, failed, streamed);
             }
             Outcome::Interrupted => {
-                let out_tokens = estimate_tokens(&partial);
-                creds.store().finish_run(
-                    run_id,
-                    &RunEnd {
-                        status: RunStatus::Interrupted,
-                        input_tokens: Some(estimate_tokens(&prompt)),
-                        output_tokens: Some(out_tokens),
-                        estimated: true,
-                        cost_usd: prices
-                            .get(spec.id, &model)
-                            .map(|p| p.cost(estimate_tokens(&prompt), out_tokens)),
-                        ..RunEnd::default()
-                    },
-                )?;
+                let price = settings.prices.get(spec.id, &model);
+                finish_interrupted(store, run_id, &settings.prompt, &partial, price)?;
                 return Err(Error::Interrupted);
             }
             Outcome::Failed(e) => {
-                creds
-                    .store()
-                    .finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
-                let more = i + 1 < candidates.len();
-                if e.falls_back() && more && partial.is_empty() {
-                    let next = &candidates[i + 1].name;
-                    ctx.out.warn(format!(
-                        "{} failed ({}); falling back to {next}",
-                        cred.name,
-                        e.clone().into_error(spec.id)
-                    ));
-                    failed.push(cred.name.clone());
-                    continue;
+                store.finish_run(run_id, &RunEnd::failed(FailKind::Provider(e.kind)))?;
+                // Fall back only before any text was shown: the answer would be two answers.
+                let next = candidates.get(i + 1).filter(|_| partial.is_empty());
+                match next {
+                    Some(next) if e.falls_back() => {
+                        ctx.out.warn(format!(
+                            "{} failed ({}); falling back to {}",
+                            cred.name,
+                            e.clone().into_error(spec.id),
+                            next.name
+                        ));
+                        failed.push(cred.name.clone());
+                    }
+                    _ => return Err(provider_error(e, spec.id, settings.timeout)),
                 }
-                if e.kind == crate::provider::ErrorKind::Timeout {
-                    return Err(e.into_error(spec.id).with_hint(format!(
-                        "the run's total limit is {}: raise it with --timeout or run.timeout \
-                         in config.toml",
-                        humantime::format_duration(timeout)
-                    )));
-                }
-                return Err(e.into_error(spec.id));
             }
         }
     }
     unreachable!("the loop returns on the last candidate")
+}
+
+/// What a run needs before it picks a credential: the prompt, prices, the token cap and the
+/// total time limit (flags first, then config.toml).
+struct Settings {
+    prompt: String,
+    prices: Prices,
+    max_tokens: u32,
+    timeout: Duration,
+}
+
+impl Settings {
+    fn load(ctx: &Ctx, args: &RunArgs) -> Result<Self> {
+        let prompt = read_prompt(args.prompt.as_deref())?;
+        let config = Config::load(&ctx.paths.config_file)?;
+        let prices = Prices::load(&config.prices)?;
+        let max_tokens = args
+            .max_tokens
+            .or(config.run.max_tokens)
+            .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS);
+        let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
+        Ok(Settings {
+            prompt,
+            prices,
+            max_tokens,
+            timeout,
+        })
+    }
+}
+
+/// One client for every candidate; TLS trust roots are loaded only when one of them needs TLS.
+fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
+    let tls = candidates.iter().any(|c| {
+        crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
+    });
+    Client::new(ClientOptions {
+        total_timeout: Some(timeout),
+        tls,
+        ..ClientOptions::default()
+    })
+    .map_err(|e| e.into_error("omc"))
+}
+
+/// The answer streams to stdout as it comes, unless the run is unstreamed or prints JSON.
+fn streams_to_stdout(ctx: &Ctx, args: &RunArgs) -> bool {
+    !args.no_stream && !ctx.global.json
+}
+
+/// The ledger row of one attempt, reserving the prompt's estimate and the token cap against
+/// the profile's limits (refused with exit 8 when over).
+fn begin_run(
+    ctx: &Ctx,
+    store: &mut crate::store::Store,
+    args: &RunArgs,
+    settings: &Settings,
+    cred: &Credential,
+    provider: &str,
+    model: &str,
+) -> Result<i64> {
+    let reserve = estimate_tokens(&settings.prompt)
+        + args.system.as_deref().map_or(0, estimate_tokens)
+        + u64::from(settings.max_tokens);
+    let (run_id, warning) = store.begin_run(&RunStart {
+        profile: ctx.profile(),
+        credential: Some((&cred.name, &cred.id)),
+        provider,
+        model,
+        kind: RunKind::Run,
+        reserve_tokens: reserve,
+    })?;
+    if let Some(w) = warning {
+        ctx.out.warn(w);
+    }
+    Ok(run_id)
+}
+
+/// Send the request, streaming the answer to stdout as it comes (when it should), until it
+/// ends, fails or Ctrl-C. Returns the outcome and the text received so far.
+fn call(
+    ctx: &Ctx,
+    args: &RunArgs,
+    client: &Client,
+    target: &Target<'_>,
+    request: &ChatRequest,
+) -> Result<(Outcome, String)> {
+    let stream_to_stdout = streams_to_stdout(ctx, args);
+    let neutralise = neutralise(args);
+    let mut partial = String::new();
+    let mut write_error: Option<std::io::Error> = None;
+    let outcome = crate::runtime::block_on(async {
+        let mut on_delta = |d: Delta<'_>| {
+            partial.push_str(d.text);
+            if stream_to_stdout && write_error.is_none() {
+                let mut out = std::io::stdout().lock();
+                let shown = shown(neutralise, d.text);
+                if let Err(e) = out.write_all(shown.as_bytes()).and_then(|_| out.flush()) {
+                    write_error = Some(e);
+                }
+            }
+        };
+        tokio::select! {
+            r = client.chat(target, request, &mut on_delta) => match r {
+                Ok(resp) => Outcome::Done(Box::new(resp)),
+                Err(e) => Outcome::Failed(e),
+            },
+            _ = crate::runtime::interrupted() => Outcome::Interrupted,
+        }
+    })?;
+    match write_error {
+        Some(e) => Err(crate::output::stdout_error(e)),
+        None => Ok((outcome, partial)),
+    }
+}
+
+fn finish_done(
+    store: &mut crate::store::Store,
+    run_id: i64,
+    resp: &ChatResponse,
+    cost: Option<f64>,
+) -> Result<()> {
+    store.finish_run(
+        run_id,
+        &RunEnd {
+            status: RunStatus::Ok,
+            model: Some(&resp.model),
+            input_tokens: resp.usage.input_tokens,
+            output_tokens: resp.usage.output_tokens,
+            estimated: resp.usage.estimated,
+            ttft_ms: resp.ttft().map(ms),
+            latency_ms: Some(ms(resp.latency())),
+            cost_usd: cost,
+            ..RunEnd::default()
+        },
+    )
+}
+
+/// Ctrl-C: what was sent and received so far, estimated, and what that cost.
+fn finish_interrupted(
+    store: &mut crate::store::Store,
+    run_id: i64,
+    prompt: &str,
+    partial: &str,
+    price: Option<crate::pricing::Price>,
+) -> Result<()> {
+    let input = estimate_tokens(prompt);
+    let output = estimate_tokens(partial);
+    store.finish_run(
+        run_id,
+        &RunEnd {
+            status: RunStatus::Interrupted,
+            input_tokens: Some(input),
+            output_tokens: Some(output),
+            estimated: true,
+            cost_usd: price.map(|p| p.cost(input, output)),
+            ..RunEnd::default()
+        },
+    )
+}
+
+/// A provider's failure as the run's error; a timeout names the limit and how to raise it.
+fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error {
+    if e.kind == crate::provider::ErrorKind::Timeout {
+        return e.into_error(provider).with_hint(format!(
+            "the run's total limit is {}: raise it with --timeout or run.timeout in config.toml",
+            humantime::format_duration(timeout)
+        ));
+    }
+    e.into_error(provider)
 }
 
 use crate::time::ms;

@@ -169,7 +169,7 @@ fn write_csv(rows: &[UsageRow]) -> Result<()> {
     .map_err(err)?;
     for r in rows {
         w.write_record([
-            crate::output::csv_cell(&r.group),
+            crate::table::csv_cell(&r.group),
             r.runs.to_string(),
             r.errors.to_string(),
             r.input_tokens.to_string(),

@@ -7,9 +7,10 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::provider::{Client, ClientOptions, ProviderError, ProviderSpec, Target};
-use crate::store::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
+use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus};
 use crate::terminal::line;
 
 #[derive(Debug, Args)]
@@ -92,117 +93,132 @@ pub fn check_key(
 
 pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
     let mut creds = ctx.credentials()?;
-    let rows = if args.all {
-        creds.list(None, false)?
+    let mut checked = Vec::new();
+    for cred in selected(creds.as_mut(), args)? {
+        checked.push(validate_one(ctx, creds.as_mut(), &cred)?);
+    }
+    print(ctx, &checked)?;
+    verdict(&checked)
+}
+
+/// `--all`, the names given, or the profile's default credential.
+fn selected(creds: &mut dyn CredentialBackend, args: &ValidateArgs) -> Result<Vec<Credential>> {
+    if args.all {
+        creds.list(None, false)
     } else if args.names.is_empty() {
         let name = creds.default_name(None)?;
-        vec![creds.get(&name)?]
+        Ok(vec![creds.get(&name)?])
     } else {
-        args.names
-            .iter()
-            .map(|name| creds.get(name))
-            .collect::<Result<Vec<_>>>()?
+        args.names.iter().map(|name| creds.get(name)).collect()
+    }
+}
+
+/// Probe one key, and record the result on the credential and in the usage ledger.
+fn validate_one(
+    ctx: &Ctx,
+    creds: &mut dyn CredentialBackend,
+    cred: &Credential,
+) -> Result<Checked> {
+    let spec = crate::provider::require(&cred.provider)?;
+    let secret = creds.reveal(cred)?;
+    let model = cred.model.as_deref().unwrap_or(spec.default_model);
+    let (run_id, _) = creds.store().begin_run(&RunStart {
+        profile: ctx.profile(),
+        credential: Some((&cred.name, &cred.id)),
+        provider: spec.id,
+        model,
+        kind: RunKind::Validate,
+        reserve_tokens: 0,
+    })?;
+    let (result, latency_ms) = probe(spec, cred.base_url.as_deref(), &secret)?;
+    let (status, error, exit_code, models, kind) = match &result {
+        Ok(models) => ("valid", None, 0, Some(models.len()), None),
+        Err(e) => {
+            let err = e.clone().into_error(spec.id);
+            let status = if err.kind() == crate::error::Kind::KeyRejected {
+                "invalid"
+            } else {
+                "error"
+            };
+            (
+                status,
+                Some(err.to_string()),
+                err.exit_code(),
+                None,
+                Some(e.kind),
+            )
+        }
     };
-    let mut checked = Vec::new();
-    for cred in rows {
-        let spec = crate::provider::require(&cred.provider)?;
-        let secret = creds.reveal(&cred)?;
-        let model = cred.model.as_deref().unwrap_or(spec.default_model);
-        let (run_id, _) = creds.store().begin_run(&RunStart {
-            profile: ctx.profile(),
-            credential: Some((&cred.name, &cred.id)),
-            provider: spec.id,
-            model,
-            kind: RunKind::Validate,
-            reserve_tokens: 0,
-        })?;
-        let (result, latency_ms) = probe(spec, cred.base_url.as_deref(), &secret)?;
-        let (status, error, exit_code, models, kind) = match &result {
-            Ok(models) => ("valid", None, 0, Some(models.len()), None),
-            Err(e) => {
-                let err = e.clone().into_error(spec.id);
-                let status = if err.kind() == crate::error::Kind::KeyRejected {
-                    "invalid"
-                } else {
-                    "error"
-                };
-                (
-                    status,
-                    Some(err.to_string()),
-                    err.exit_code(),
-                    None,
-                    Some(e.kind),
-                )
-            }
-        };
-        creds.record_validation(&cred, status, latency_ms)?;
-        creds.store().finish_run(
-            run_id,
-            &RunEnd {
-                status: if status == "valid" {
-                    RunStatus::Ok
-                } else {
-                    RunStatus::Error
-                },
-                error_kind: kind.map(FailKind::Provider),
-                latency_ms: Some(latency_ms as f64),
-                input_tokens: Some(0),
-                output_tokens: Some(0),
-                cost_usd: Some(0.0),
-                ..RunEnd::default()
+    creds.record_validation(cred, status, latency_ms)?;
+    creds.store().finish_run(
+        run_id,
+        &RunEnd {
+            status: if status == "valid" {
+                RunStatus::Ok
+            } else {
+                RunStatus::Error
             },
-        )?;
-        checked.push(Checked {
-            name: cred.name.clone(),
-            provider: cred.provider.clone(),
-            status,
-            latency_ms,
-            models,
-            error,
-            exit_code,
-        });
-    }
+            error_kind: kind.map(FailKind::Provider),
+            latency_ms: Some(latency_ms as f64),
+            input_tokens: Some(0),
+            output_tokens: Some(0),
+            cost_usd: Some(0.0),
+            ..RunEnd::default()
+        },
+    )?;
+    Ok(Checked {
+        name: cred.name.clone(),
+        provider: cred.provider.clone(),
+        status,
+        latency_ms,
+        models,
+        error,
+        exit_code,
+    })
+}
+
+fn print(ctx: &Ctx, checked: &[Checked]) -> Result<()> {
     if ctx.global.json {
-        ctx.out.json(&checked)?;
-    } else {
-        let mut table = ctx
-            .out
-            .table(&["NAME", "PROVIDER", "STATUS", "LATENCY", "DETAIL"]);
-        for c in &checked {
-            // DETAIL quotes the provider's reply: shown escaped.
-            table.add_row(vec![
-                line(&c.name).into_owned(),
-                c.provider.clone(),
-                c.status.to_owned(),
-                format!("{} ms", c.latency_ms),
-                c.error.as_deref().map_or_else(
-                    || format!("{} models", c.models.unwrap_or(0)),
-                    |e| line(e).into_owned(),
-                ),
-            ]);
-        }
-        ctx.out.print_table(&table)?;
+        return ctx.out.json(checked);
     }
-    // Exit 0 only if all are valid; otherwise the most telling failure's code.
+    let mut table = ctx
+        .out
+        .table(&["NAME", "PROVIDER", "STATUS", "LATENCY", "DETAIL"]);
+    for c in checked {
+        // DETAIL quotes the provider's reply: shown escaped.
+        table.add_row(vec![
+            line(&c.name).into_owned(),
+            c.provider.clone(),
+            c.status.to_owned(),
+            format!("{} ms", c.latency_ms),
+            c.error.as_deref().map_or_else(
+                || format!("{} models", c.models.unwrap_or(0)),
+                |e| line(e).into_owned(),
+            ),
+        ]);
+    }
+    ctx.out.print_table(&table)
+}
+
+/// Exit 0 only if all are valid; otherwise the exit code of the most telling failure: 5
+/// rejected, 6 failure, 7 rate limited.
+fn verdict(checked: &[Checked]) -> Result<()> {
     let failed: Vec<&Checked> = checked.iter().filter(|c| c.exit_code != 0).collect();
-    match failed.first() {
-        None => Ok(()),
-        Some(_) => {
-            let code = failed.iter().map(|c| c.exit_code).min().unwrap_or(1);
-            let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
-            let message = format!(
-                "{} of {} {} failed validation: {}",
-                failed.len(),
-                checked.len(),
-                if checked.len() == 1 {
-                    "credential"
-                } else {
-                    "credentials"
-                },
-                names.join(", ")
-            );
-            // The exit code of the most telling failure: 5 rejected, 6 failure, 7 rate limited.
-            Err(Error::Exit { message, code })
-        }
+    if failed.is_empty() {
+        return Ok(());
     }
+    let code = failed.iter().map(|c| c.exit_code).min().unwrap_or(1);
+    let names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
+    let message = format!(
+        "{} of {} {} failed validation: {}",
+        failed.len(),
+        checked.len(),
+        if checked.len() == 1 {
+            "credential"
+        } else {
+            "credentials"
+        },
+        names.join(", ")
+    );
+    Err(Error::Exit { message, code })
 }

@@ -1,4 +1,5 @@
-use omc::bench::compare::{Verdict, compare_targets, render_comparison};
+use omc::bench::compare::{Verdict, compare_targets};
+use omc::bench::export::render_comparison;
 use omc::bench::{check_comparable, compare};
 
 use crate::mock::{summary, target_summary};
@@ -94,14 +95,14 @@ fn changes_are_judged_with_the_uncertainty() {
     assert!(text.contains("-30% [-36.5%, -22.9%]"), "{text}");
     assert!(text.contains("better"), "{text}");
     // The Markdown keeps the interval, and lists only what changed.
-    let md = omc::bench::compare::markdown_comparison(&faster);
+    let md = omc::bench::export::markdown_comparison(&faster);
     assert!(
         md.contains("| openai/a | `ttft.p50` | -30% [-36.5%, -22.9%] | better |"),
         "{md}"
     );
     assert!(!md.contains("ttft.p99"), "{md}");
     assert_eq!(
-        omc::bench::compare::markdown_comparison(&within),
+        omc::bench::export::markdown_comparison(&within),
         "No significant change.\n"
     );
 }

@@ -1,7 +1,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use omc::bench::report::{render_csv, render_json, render_markdown, render_table};
 use omc::bench::{
     BenchReport, Format, GateStatus, Load, Plan, Price, Progress, RequestRecord, Stop, gate,
     render, run,
@@ -89,22 +88,34 @@ fn snapshot(name: &str, actual: &str) {
 
 #[test]
 fn table_snapshot() {
-    snapshot("report.table.txt", &render_table(&sample_report(), false));
+    snapshot(
+        "report.table.txt",
+        &render(&sample_report(), Format::Table, false).unwrap(),
+    );
 }
 
 #[test]
 fn markdown_snapshot() {
-    snapshot("report.md", &render_markdown(&sample_report()));
+    snapshot(
+        "report.md",
+        &render(&sample_report(), Format::Markdown, false).unwrap(),
+    );
 }
 
 #[test]
 fn csv_snapshot() {
-    snapshot("report.csv", &render_csv(&sample_report()).unwrap());
+    snapshot(
+        "report.csv",
+        &render(&sample_report(), Format::Csv, false).unwrap(),
+    );
 }
 
 #[test]
 fn json_snapshot() {
-    snapshot("report.json", &render_json(&sample_report()).unwrap());
+    snapshot(
+        "report.json",
+        &render(&sample_report(), Format::Json, false).unwrap(),
+    );
 }
 
 #[test]
@@ -202,8 +213,8 @@ fn json_round_trips_and_formats_parse() {
 #[test]
 fn colour_only_when_asked() {
     let r = sample_report();
-    assert!(!render_table(&r, false).contains('\x1b'));
-    assert!(render_table(&r, true).contains('\x1b'));
+    assert!(!render(&r, Format::Table, false).unwrap().contains('\x1b'));
+    assert!(render(&r, Format::Table, true).unwrap().contains('\x1b'));
     for f in [Format::Json, Format::Csv, Format::Markdown] {
         assert!(!render(&r, f, true).unwrap().contains('\x1b'), "{f:?}");
     }

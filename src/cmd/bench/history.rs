@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{FormatArg, format_for, print, write_file};
-use crate::bench::compare::{markdown_comparison, render_comparison};
+use crate::bench::export::{markdown_comparison, render_comparison};
 use crate::bench::gate::{fmt_ms, trim_num};
 use crate::bench::render;
 use crate::cmd::Ctx;

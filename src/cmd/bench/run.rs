@@ -12,8 +12,8 @@ use super::{FormatArg, RunArgs, format_for, print};
 use crate::bench::compare::compare_targets;
 use crate::bench::gate::{self, Gate};
 use crate::bench::{
-    BenchConfig, BenchReport, Load, Phase, Plan, Price, PromptInfo, RequestRecord, Stop,
-    TargetSpec, render,
+    BenchConfig, BenchReport, Format, Load, Phase, Plan, Price, PromptInfo, RequestRecord,
+    RunOutcome, Stop, TargetSpec, render,
 };
 use crate::cmd::Ctx;
 use crate::config::Config;
@@ -59,7 +59,60 @@ struct Resolved {
 }
 
 pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
-    // Everything the flags alone can get wrong fails before anything is sent or stored.
+    let flags = check_flags(ctx, args)?;
+    let mut creds = ctx.credentials()?;
+    let targets = resolve_targets(creds.as_mut(), args, &flags.prices)?;
+    let config = build_config(args, &targets, &flags.prompts, flags.timeout)?;
+    let config_hash = config.hash();
+    let baseline = resolve_baseline(ctx, creds.store(), args, &config_hash)?;
+    let mut files = OutputFiles::create(args)?;
+    let ledger = open_ledger(ctx, creds.store(), &targets)?;
+    let (store, endpoints) = reveal_keys(creds, &targets, &config_hash, &ledger)?;
+    let executor = build_executor(args, &targets, &flags.prompts, flags.timeout, endpoints)?;
+    let plan = build_plan(&config, &targets);
+
+    let (outcome, mut m) = measure(
+        ctx,
+        store,
+        &config,
+        &config_hash,
+        &plan,
+        executor,
+        &mut files,
+        &ledger,
+    )?;
+    let report = build_report(
+        config,
+        outcome,
+        m.run_id,
+        m.started_ms,
+        baseline,
+        &flags.gates,
+    )?;
+    let json = store_report(&mut m.store, m.run_id, &ledger, &m.spend, &targets, &report)?;
+    let out_error = print_report(
+        ctx,
+        args,
+        flags.format,
+        &report,
+        json,
+        &m,
+        files.out.as_mut(),
+    )?;
+    exit_status(ctx, &report, out_error)
+}
+
+/// What the flags alone decide. Everything they can get wrong fails here, before anything is
+/// opened, sent or stored.
+struct Flags {
+    gates: Vec<Gate>,
+    format: Format,
+    timeout: Duration,
+    prompts: Vec<BenchPrompt>,
+    prices: Prices,
+}
+
+fn check_flags(ctx: &Ctx, args: &RunArgs) -> Result<Flags> {
     let gates = gate::parse_all(&args.fail_if)?;
     if args.baseline.is_none() {
         gate::evaluate(&gates, &[], None)?;
@@ -78,9 +131,22 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let prompts = prompts::collect(&args.level, &args.prompt, args.suite.as_deref())?;
     let config_file = Config::load(&ctx.paths.config_file)?;
     let prices = Prices::load(&config_file.prices)?;
+    Ok(Flags {
+        gates,
+        format,
+        timeout,
+        prompts,
+        prices,
+    })
+}
 
-    let mut creds = ctx.credentials()?;
-    let targets = resolve_targets(creds.as_mut(), args, &prices)?;
+/// The run's configuration (what its hash covers), validated.
+fn build_config(
+    args: &RunArgs,
+    targets: &[Resolved],
+    prompts: &[BenchPrompt],
+    timeout: Duration,
+) -> Result<BenchConfig> {
     let config = BenchConfig {
         targets: targets.iter().map(|t| t.spec.clone()).collect(),
         prompts: prompts
@@ -117,26 +183,39 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             .flatten(),
     };
     config.validate()?;
-    let config_hash = config.hash();
-    let baseline = resolve_baseline(ctx, creds.store(), args, &config_hash)?;
-    // Output files are created before anything is spent or recorded: a path that cannot be
-    // written is a usage error now, not a finished run thrown away at the end.
-    let mut out_file = args
-        .out
-        .as_deref()
-        .map(|p| create(p, "--out"))
-        .transpose()?;
-    let requests_file = args
-        .requests_out
-        .as_deref()
-        .map(|p| Ok::<_, Error>((create(p, "--requests-out")?, p.to_path_buf())))
-        .transpose()?;
+    Ok(config)
+}
 
-    // Refuse before spending anything when the profile is already at a limit (exit 8). The
-    // one reserved token makes "at the limit" count as over: any request would pass it.
+/// `--out` and `--requests-out`, created before anything is spent or recorded: a path that
+/// cannot be written is a usage error now, not a finished run thrown away at the end.
+struct OutputFiles {
+    out: Option<std::fs::File>,
+    requests: Option<(std::fs::File, std::path::PathBuf)>,
+}
+
+impl OutputFiles {
+    fn create(args: &RunArgs) -> Result<Self> {
+        let out = args
+            .out
+            .as_deref()
+            .map(|p| create(p, "--out"))
+            .transpose()?;
+        let requests = args
+            .requests_out
+            .as_deref()
+            .map(|p| Ok::<_, Error>((create(p, "--requests-out")?, p.to_path_buf())))
+            .transpose()?;
+        Ok(OutputFiles { out, requests })
+    }
+}
+
+/// One usage-ledger row per target. Refuses before spending anything when the profile is
+/// already at a limit (exit 8): the one reserved token makes "at the limit" count as over, since
+/// any request would pass it.
+fn open_ledger(ctx: &Ctx, store: &mut Store, targets: &[Resolved]) -> Result<Vec<i64>> {
     let mut ledger = Vec::with_capacity(targets.len());
-    for t in &targets {
-        let (id, warning) = creds.store().begin_run(&RunStart {
+    for t in targets {
+        let (id, warning) = store.begin_run(&RunStart {
             profile: ctx.profile(),
             credential: Some((&t.cred.name, &t.cred.id)),
             provider: &t.spec.provider,
@@ -149,9 +228,20 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         }
         ledger.push(id);
     }
+    Ok(ledger)
+}
+
+/// Each target's endpoint with its key, and the credentials marked used; the store back for
+/// recording. On failure the ledger rows are closed as never started.
+fn reveal_keys(
+    mut creds: Box<dyn CredentialBackend + '_>,
+    targets: &[Resolved],
+    config_hash: &str,
+    ledger: &[i64],
+) -> Result<(Store, Vec<Endpoint>)> {
     let result = (|| {
         let mut endpoints = Vec::with_capacity(targets.len());
-        for t in &targets {
+        for t in targets {
             endpoints.push(Endpoint {
                 spec: crate::provider::require(&t.spec.provider)?,
                 base_url: t.cred.base_url.clone(),
@@ -159,7 +249,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             });
         }
         let mut used: Vec<&Credential> = Vec::new();
-        for t in &targets {
+        for t in targets {
             if used.iter().all(|c| c.id != t.cred.id) {
                 used.push(&t.cred);
             }
@@ -168,14 +258,24 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         Ok(endpoints)
     })();
     let mut store = creds.into_store();
-    let endpoints = match result {
-        Ok(e) => e,
+    match result {
+        Ok(endpoints) => Ok((store, endpoints)),
         Err(e) => {
-            abandon_ledger(&mut store, &ledger);
-            return Err(e);
+            abandon_ledger(&mut store, ledger);
+            Err(e)
         }
-    };
+    }
+}
 
+/// The HTTP executor: one request per target × prompt, no retries (a benchmark reports a 429
+/// or a 500 as what it is, not as a slow success).
+fn build_executor(
+    args: &RunArgs,
+    targets: &[Resolved],
+    prompts: &[BenchPrompt],
+    timeout: Duration,
+    endpoints: Vec<Endpoint>,
+) -> Result<Arc<HttpExecutor>> {
     let requests: Vec<Vec<ChatRequest>> = targets
         .iter()
         .map(|t| {
@@ -189,33 +289,62 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 .collect()
         })
         .collect();
-    // No retries: a benchmark reports a 429 or a 500 as what it is, not as a slow success.
     let client = Client::new(ClientOptions {
         total_timeout: Some(timeout),
         max_retries: 0,
         ..ClientOptions::default()
     })
     .map_err(|e| e.into_error("omc"))?;
-    let executor = Arc::new(HttpExecutor::new(client, endpoints, requests));
-    let mut plan = Plan::new(&config, targets.iter().map(|t| t.price).collect());
+    Ok(Arc::new(HttpExecutor::new(client, endpoints, requests)))
+}
+
+fn build_plan(config: &BenchConfig, targets: &[Resolved]) -> Plan {
+    let mut plan = Plan::new(config, prices_of(targets));
     // Closed-loop workers start 1 ms apart (at most 250 ms in all) so they do not run in
     // lockstep: see `Plan::stagger`.
     if let Load::Closed { concurrency } = config.load {
         plan.stagger =
             Duration::from_millis(1).min(Duration::from_millis(250) / concurrency.max(1));
     }
+    plan
+}
 
+/// A finished measurement, with the store back from the record writer.
+struct Measured {
+    store: Store,
+    run_id: i64,
+    started_ms: i64,
+    labels: Vec<String>,
+    /// Per target, for the usage ledger.
+    spend: Vec<Spend>,
+    /// Per target, its measured latencies, for the histogram under the table.
+    latencies: Vec<Vec<f64>>,
+}
+
+/// Record the run's start, drive the runner with a progress bar and Ctrl-C handling, and
+/// write every request's record as it completes. On failure the stored run and the ledger
+/// rows are closed as failed.
+#[allow(clippy::too_many_arguments)]
+fn measure(
+    ctx: &Ctx,
+    mut store: Store,
+    config: &BenchConfig,
+    config_hash: &str,
+    plan: &Plan,
+    executor: Arc<HttpExecutor>,
+    files: &mut OutputFiles,
+    ledger: &[i64],
+) -> Result<(RunOutcome, Measured)> {
     let started_ms = crate::time::now_ms();
-    let config_json = serde_json::to_string(&config)
+    let config_json = serde_json::to_string(config)
         .map_err(|e| Error::Other(format!("cannot serialize the configuration: {e}")))?;
-    let run_id = store.begin_bench(ctx.profile(), started_ms, &config_json, &config_hash)?;
-    let writer = RecordWriter::start(store, run_id, requests_file)?;
+    let run_id = store.begin_bench(ctx.profile(), started_ms, &config_json, config_hash)?;
+    let writer = RecordWriter::start(store, run_id, files.requests.take())?;
 
     let labels: Vec<String> = config.targets.iter().map(TargetSpec::label).collect();
     let mut spend = vec![Spend::default(); labels.len()];
-    // Each target's measured latencies, for the histogram under the table.
     let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
-    let stream = !args.no_stream;
+    let stream = config.stream;
     let bar = progress_bar(ctx);
     let stop = Stop::new();
     let outcome = crate::runtime::block_on_multi(async {
@@ -248,32 +377,47 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                 bar.set_prefix(format!("{} failed", p.failed));
             }
         };
-        let out = crate::bench::run(&plan, executor, sink, progress, &stop).await;
+        let out = crate::bench::run(plan, executor, sink, progress, &stop).await;
         watcher.abort();
         out
     })?;
     bar.finish_and_clear();
     let (mut store, written) = writer.finish();
 
-    let outcome = match (outcome, written) {
-        (Ok(o), Ok(_)) => o,
+    match (outcome, written) {
+        (Ok(outcome), Ok(_)) => Ok((
+            outcome,
+            Measured {
+                store,
+                run_id,
+                started_ms,
+                labels,
+                spend,
+                latencies,
+            },
+        )),
         (Err(e), _) | (Ok(_), Err(e)) => {
             let _ = store.finish_bench(run_id, None, BenchStatus::Failed);
-            finish_ledger(
-                &mut store,
-                &ledger,
-                &spend,
-                &prices_of(&targets),
-                RunStatus::Error,
-            )?;
-            return Err(e);
+            finish_ledger(&mut store, ledger, &spend, &plan.prices, RunStatus::Error)?;
+            Err(e)
         }
-    };
-    let wall = outcome.wall;
+    }
+}
+
+/// The report of the measured run: its summaries, the comparison with the baseline, and the
+/// gates' verdicts.
+fn build_report(
+    config: BenchConfig,
+    outcome: RunOutcome,
+    run_id: i64,
+    started_ms: i64,
+    baseline: Option<BenchReport>,
+    gates: &[Gate],
+) -> Result<BenchReport> {
     let mut report = BenchReport::new(
         config,
         crate::time::rfc3339(started_ms),
-        wall,
+        outcome.wall,
         outcome.targets,
         outcome.interrupted,
     );
@@ -287,55 +431,67 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         c.same_config = base.config_hash == report.config_hash;
         report.comparison = Some(c);
     }
-    report.gates = evaluate(&gates, &report, baseline.as_ref())?;
+    report.gates = evaluate(gates, &report, baseline.as_ref())?;
+    Ok(report)
+}
 
-    let json = crate::bench::report::render_json(&report)?;
-    let status = if report.interrupted {
-        BenchStatus::Interrupted
+/// Store the report (as JSON, which it returns) and close the ledger rows with what was spent.
+fn store_report(
+    store: &mut Store,
+    run_id: i64,
+    ledger: &[i64],
+    spend: &[Spend],
+    targets: &[Resolved],
+    report: &BenchReport,
+) -> Result<String> {
+    let json = render(report, Format::Json, false)?;
+    let (status, ledger_status) = if report.interrupted {
+        (BenchStatus::Interrupted, RunStatus::Interrupted)
     } else {
-        BenchStatus::Complete
+        (BenchStatus::Complete, RunStatus::Ok)
     };
     store.finish_bench(run_id, Some(&json), status)?;
-    let ledger_status = if report.interrupted {
-        RunStatus::Interrupted
-    } else {
-        RunStatus::Ok
-    };
-    finish_ledger(
-        &mut store,
-        &ledger,
-        &spend,
-        &prices_of(&targets),
-        ledger_status,
-    )?;
+    finish_ledger(store, ledger, spend, &prices_of(targets), ledger_status)?;
+    Ok(json)
+}
 
-    print(&if format == crate::bench::Format::Json {
+/// The report on stdout (with histograms under a table), then in `--out`. A file that cannot
+/// be written is returned, not raised: it must lose neither the report nor the gates.
+fn print_report(
+    ctx: &Ctx,
+    args: &RunArgs,
+    format: Format,
+    report: &BenchReport,
+    json: String,
+    m: &Measured,
+    out_file: Option<&mut std::fs::File>,
+) -> Result<Option<Error>> {
+    print(&if format == Format::Json {
         json
     } else {
-        render(&report, format, ctx.out.color)?
+        render(report, format, ctx.out.color)?
     })?;
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    if format == crate::bench::Format::Table && args.histogram.wanted(terminal) {
-        print(&histograms(&labels, &latencies, stream))?;
+    if format == Format::Table && args.histogram.wanted(terminal) {
+        print(&histograms(&m.labels, &m.latencies, report.config.stream))?;
     }
-    // After stdout, so a file that cannot be written loses neither the report nor the gates.
-    let out_error = match (&args.out, out_file.as_mut()) {
-        (Some(path), Some(file)) => {
-            let text = render(&report, format_for(path, format), false)?;
-            std::io::Write::write_all(file, text.as_bytes())
-                .and_then(|_| file.sync_all())
-                .err()
-                .map(|e| Error::io_path("write", path, e))
-        }
-        _ => None,
+    let (Some(path), Some(file)) = (&args.out, out_file) else {
+        return Ok(None);
     };
+    let text = render(report, format_for(path, format), false)?;
+    Ok(std::io::Write::write_all(file, text.as_bytes())
+        .and_then(|_| file.sync_all())
+        .err()
+        .map(|e| Error::io_path("write", path, e)))
+}
 
-    // What the exit code says, most important first: interrupted (130), a failed gate (9,
-    // what CI asked about), a target whose every request failed (5, 7 or 6), a lost --out.
+/// What the exit code says, most important first: interrupted (130), a failed gate (9, what
+/// CI asked about), a target whose every request failed (5, 7 or 6), a lost `--out`.
+fn exit_status(ctx: &Ctx, report: &BenchReport, out_error: Option<Error>) -> Result<()> {
     if report.interrupted {
         return Err(Error::Interrupted);
     }
-    let mut dead = all_failed(&report);
+    let mut dead = all_failed(report);
     dead.sort_by_key(Error::exit_code);
     if let Some(m) = gate::failure_message(&report.gates) {
         for d in dead {
