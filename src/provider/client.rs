@@ -377,6 +377,25 @@ fn response(
     }
 }
 
+/// The streamed branch of [`Client::chat_once`] after the response headers, over byte chunks
+/// given by the caller: what the property tests (`fuzz.rs`) drive.
+#[cfg(test)]
+pub(super) async fn fold_chunks(
+    wire: &dyn Wire,
+    chunks: &[&[u8]],
+    req: &ChatRequest,
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
+) -> Result<ChatResponse, ProviderError> {
+    let started = Instant::now();
+    let mut acc = Accum::new(req.conversation.messages.len());
+    let mut timing = Timing::default();
+    let bytes = futures_util::stream::iter(chunks.iter().map(Ok::<_, reqwest::Error>));
+    read_events(wire, bytes, started, &mut acc, &mut timing, on_event)
+        .await
+        .map_err(|f| f.error)?;
+    Ok(response(wire, acc, req, started, timing, true, None))
+}
+
 /// Hands each tool call completed since the last look to `on_event`.
 fn emit_calls(acc: &mut Accum, at: Instant, on_event: &mut (dyn FnMut(Event<'_>) + Send)) {
     for i in acc.take_completed() {
