@@ -20,6 +20,9 @@ pub(crate) struct Decoder {
     /// Bytes received and not yet consumed; `pos` is where unconsumed bytes start.
     buf: Vec<u8>,
     pos: usize,
+    /// How far past `pos` is known to hold no line end: a line arriving in many small chunks is
+    /// scanned once, not once per chunk.
+    scanned: usize,
     /// Whether the start of the stream (and a BOM there) has been dealt with.
     started: bool,
     /// The last line ended with CR at the end of a chunk: an LF first in the next one is the
@@ -62,7 +65,15 @@ impl Decoder {
                 }
             }
             let rest = &self.buf[self.pos..];
-            let end = rest.iter().position(|&b| b == b'\n' || b == b'\r')?;
+            let Some(end) = rest[self.scanned..]
+                .iter()
+                .position(|&b| b == b'\n' || b == b'\r')
+                .map(|i| self.scanned + i)
+            else {
+                self.scanned = rest.len();
+                return None;
+            };
+            self.scanned = 0;
             let after = match (rest[end], rest.get(end + 1)) {
                 (b'\r', Some(b'\n')) => end + 2,
                 (b'\r', None) => {
