@@ -8,15 +8,16 @@
 //! LF / CRLF / CR line ends, comments, `event:`, `id:` and `retry:` lines, data over several
 //! lines, a BOM). The properties:
 //!
-//! 1. any split of a valid stream into chunks folds to the reply it was rendered from, the same
-//!    as the whole stream in one chunk;
+//! 1. any split of a valid stream into chunks decodes to the events framed and folds to the
+//!    reply they were rendered from, the same as the whole stream in one chunk;
 //! 2. arbitrary bytes, valid streams with bytes changed, and random events of each family never
 //!    panic, and end as a typed error or a consistent reply;
 //! 3. a valid stream cut anywhere before its ending event ends as "dropped" (a connection
 //!    error naming the open tool call, if any), and cut after it, as the whole reply.
 //!
 //! Each runs 10,000 cases; `OMC_FUZZ_CASES` sets another number (`benches/fuzz.sh` runs a
-//! million in a release build). A failure prints the shrunk case; it becomes a regression test.
+//! million in a release build); the seed is random, `PROPTEST_RNG_SEED` fixes it. A failure
+//! prints the shrunk case, which is then kept as a `regression_*` test at the end of this file.
 
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
