@@ -405,6 +405,9 @@ fn render(family: Family, reply: &Reply) -> Vec<Ev> {
     }
 }
 
+/// A tool-call fragment, and the call (name, id) it opens if it is the first.
+type Fragment = (Value, Option<(String, String)>);
+
 fn render_openai(reply: &Reply) -> Vec<Ev> {
     let m = reply.model;
     let chunk = |delta: Value, finish: Value| {
@@ -428,7 +431,7 @@ fn render_openai(reply: &Reply) -> Vec<Ev> {
             }
             Item::Calls { calls, interleave } => {
                 // Per call: its first fragment (id, name, empty arguments), then its pieces.
-                let mut queues: Vec<Vec<(Value, Option<(String, String)>)>> = Vec::new();
+                let mut queues: Vec<Vec<Fragment>> = Vec::new();
                 for c in calls {
                     let id = Reply::sent_id(Family::OpenAi, n, c).unwrap_or_default();
                     let first = json!({"index": n, "id": id, "type": "function",
