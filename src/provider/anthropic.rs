@@ -337,7 +337,13 @@ fn classify(status: u16, body: &[u8]) -> ProviderError {
 
 fn describe(status: Option<u16>, error: &Value) -> (ErrorKind, String) {
     let etype = error["type"].as_str().unwrap_or_default();
-    let message = error["message"].as_str().unwrap_or(etype).to_owned();
+    // An empty message would leave the user with an empty error line (found by fuzz.rs).
+    let message = [error["message"].as_str(), Some(etype)]
+        .into_iter()
+        .flatten()
+        .find(|m| !m.trim().is_empty())
+        .unwrap_or("no message")
+        .to_owned();
     let kind = match etype {
         "authentication_error" | "permission_error" => ErrorKind::Auth,
         "rate_limit_error" => ErrorKind::RateLimited,

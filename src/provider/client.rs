@@ -2,11 +2,8 @@
 //! error mapping. The families (`openai`, `anthropic`, `gemini`) only build requests and parse
 //! replies; this module does the I/O.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use eventsource_stream::{EventStreamError, Eventsource};
 use futures_util::StreamExt;
 use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
@@ -16,7 +13,7 @@ use super::types::{
     ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Timing, Usage,
 };
 use super::wire::{self, Accum, Prepared, Wire};
-use super::{ProviderSpec, echo, redact};
+use super::{ProviderSpec, echo, redact, sse};
 
 /// Longest wait a `Retry-After` can impose; a provider asking for minutes gets an error instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -330,38 +327,73 @@ impl Client {
             }
             emit_calls(&mut acc, at, on_event);
         }
-        let finished = Instant::now();
-        tracing::debug!(
-            streamed,
-            chunks = timing.chunks,
-            ttft_ms = timing.first.map(|t| (t - started).as_secs_f64() * 1e3),
-            latency_ms = (finished - started).as_secs_f64() * 1e3,
-            "provider reply complete"
-        );
-        let finish = acc
-            .finish_reason
-            .as_deref()
-            .map(|raw| wire.finish_reason(raw, &acc));
-        Ok(ChatResponse {
-            usage: usage(&acc, req),
-            model: acc.model.take().unwrap_or_else(|| req.model.clone()),
-            message: Message {
-                role: Role::Assistant,
-                parts: std::mem::take(&mut acc.parts),
-            },
-            text: acc.text,
-            finish,
-            finish_reason: acc.finish_reason,
-            started,
-            first_token: timing.first,
-            last_token: timing.last,
-            finished,
-            chunks: timing.chunks,
-            streamed,
-            gaps: timing.gaps,
-            request_id,
-        })
+        Ok(response(
+            wire, acc, req, started, timing, streamed, request_id,
+        ))
     }
+}
+
+/// The finished reply, as the caller sees it: the family's finish reason in omc's terms, and
+/// usage with what the provider left out estimated.
+fn response(
+    wire: &dyn Wire,
+    mut acc: Accum,
+    req: &ChatRequest,
+    started: Instant,
+    timing: Timing,
+    streamed: bool,
+    request_id: Option<String>,
+) -> ChatResponse {
+    let finished = Instant::now();
+    tracing::debug!(
+        streamed,
+        chunks = timing.chunks,
+        ttft_ms = timing.first.map(|t| (t - started).as_secs_f64() * 1e3),
+        latency_ms = (finished - started).as_secs_f64() * 1e3,
+        "provider reply complete"
+    );
+    let finish = acc
+        .finish_reason
+        .as_deref()
+        .map(|raw| wire.finish_reason(raw, &acc));
+    ChatResponse {
+        usage: usage(&acc, req),
+        model: acc.model.take().unwrap_or_else(|| req.model.clone()),
+        message: Message {
+            role: Role::Assistant,
+            parts: std::mem::take(&mut acc.parts),
+        },
+        text: acc.text,
+        finish,
+        finish_reason: acc.finish_reason,
+        started,
+        first_token: timing.first,
+        last_token: timing.last,
+        finished,
+        chunks: timing.chunks,
+        streamed,
+        gaps: timing.gaps,
+        request_id,
+    }
+}
+
+/// The streamed branch of [`Client::chat_once`] after the response headers, over byte chunks
+/// given by the caller: what the property tests (`fuzz.rs`) drive.
+#[cfg(test)]
+pub(super) async fn fold_chunks(
+    wire: &dyn Wire,
+    chunks: &[&[u8]],
+    req: &ChatRequest,
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
+) -> Result<ChatResponse, ProviderError> {
+    let started = Instant::now();
+    let mut acc = Accum::new(req.conversation.messages.len());
+    let mut timing = Timing::default();
+    let bytes = futures_util::stream::iter(chunks.iter().map(Ok::<_, reqwest::Error>));
+    read_events(wire, bytes, started, &mut acc, &mut timing, on_event)
+        .await
+        .map_err(|f| f.error)?;
+    Ok(response(wire, acc, req, started, timing, true, None))
 }
 
 /// Hands each tool call completed since the last look to `on_event`.
@@ -384,81 +416,85 @@ async fn read_stream(
     timing: &mut Timing,
     on_event: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<(), Failure> {
-    // The stamp is taken as each chunk comes off the socket, before any parsing, so parse time
-    // never counts as network time. Events parsed from a chunk carry that chunk's stamp; an event
-    // split over several chunks carries the stamp of the chunk that completed it.
-    let read_at = Arc::new(AtomicU64::new(0));
-    let stamp = Arc::clone(&read_at);
+    read_events(wire, resp.bytes_stream(), started, acc, timing, on_event).await
+}
+
+/// [`read_stream`] over any stream of byte chunks: the response body in production, chunks cut
+/// at will in the property tests (`fuzz.rs`).
+async fn read_events<B: AsRef<[u8]>>(
+    wire: &dyn Wire,
+    bytes: impl futures_util::Stream<Item = Result<B, reqwest::Error>>,
+    started: Instant,
+    acc: &mut Accum,
+    timing: &mut Timing,
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
+) -> Result<(), Failure> {
+    let mut bytes = std::pin::pin!(bytes);
+    let mut decoder = sse::Decoder::default();
     let mut total = 0usize;
-    let too_long = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&too_long);
-    let bytes = resp
-        .bytes_stream()
-        .map(move |chunk| {
-            if chunk.is_ok() {
-                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                stamp.store(nanos, Ordering::Relaxed);
-            }
-            chunk
-        })
-        // An endless stream (or one endless line, which the SSE parser would buffer) stops at
-        // the cap; `too_long` below says why.
-        .take_while(move |chunk| {
-            total = total.saturating_add(chunk.as_ref().map_or(0, |c| c.len()));
-            if total > MAX_STREAM_BYTES {
-                flag.store(true, Ordering::Relaxed);
-            }
-            std::future::ready(total <= MAX_STREAM_BYTES)
-        });
-    let mut events = bytes.eventsource();
     let mut at = started;
-    while let Some(event) = events.next().await {
-        let event = match event {
-            Ok(event) => event,
+    while let Some(chunk) = bytes.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
             // Whatever follows the end marker (a connection cut before the last chunk) is moot.
             Err(_) if acc.done => break,
-            Err(EventStreamError::Transport(e)) => {
-                return Err(Failure::fatal(transport(&e, false).error));
-            }
-            Err(e) => return Err(Failure::fatal(wire::malformed("event stream", e))),
+            Err(e) => return Err(Failure::fatal(transport(&e, false).error)),
         };
+        let chunk = chunk.as_ref();
+        // An endless stream (or one endless line, which the decoder would buffer) stops at the
+        // cap.
+        total = total.saturating_add(chunk.len());
+        if total > MAX_STREAM_BYTES {
+            if acc.done {
+                break;
+            }
+            return Err(Failure::fatal(wire::error(
+                ErrorKind::Malformed,
+                None,
+                format!(
+                    "the streamed reply passed {} MiB without ending; omc stopped reading",
+                    MAX_STREAM_BYTES >> 20
+                ),
+            )));
+        }
         if acc.done {
             // Drained rather than dropped, so the connection goes back to the pool.
             continue;
         }
-        at = started + Duration::from_nanos(read_at.load(Ordering::Relaxed));
-        let before = acc.text.len();
-        let content = acc.content;
-        if let Err(error) = wire.on_event(&event.data, acc) {
-            // An error event before any content is as good as an error status: worth a retry.
-            let retry = timing.chunks == 0
-                && matches!(error.kind, ErrorKind::Server | ErrorKind::RateLimited);
-            return Err(Failure {
-                error,
-                retry,
-                retry_after: None,
-            });
+        // The stamp is taken as each chunk comes off the socket, before any parsing, so parse
+        // time never counts as network time. Events parsed from a chunk carry that chunk's
+        // stamp; an event split over several chunks carries the stamp of the chunk that
+        // completed it.
+        at = Instant::now();
+        decoder.feed(chunk);
+        while let Some(data) = decoder.next_event() {
+            let data = data.map_err(|e| Failure::fatal(wire::malformed("event stream", e)))?;
+            let before = acc.text.len();
+            let content = acc.content;
+            if let Err(error) = wire.on_event(data, acc) {
+                // An error event before any content is as good as an error status: worth a retry.
+                let retry = timing.chunks == 0
+                    && matches!(error.kind, ErrorKind::Server | ErrorKind::RateLimited);
+                return Err(Failure {
+                    error,
+                    retry,
+                    retry_after: None,
+                });
+            }
+            if acc.content > content {
+                timing.delta(at);
+            }
+            if acc.text.len() > before {
+                on_event(Event::Text(Delta {
+                    text: &acc.text[before..],
+                    at,
+                }));
+            }
+            emit_calls(acc, at, on_event);
+            if acc.done {
+                break;
+            }
         }
-        if acc.content > content {
-            timing.delta(at);
-        }
-        if acc.text.len() > before {
-            on_event(Event::Text(Delta {
-                text: &acc.text[before..],
-                at,
-            }));
-        }
-        emit_calls(acc, at, on_event);
-    }
-    if too_long.load(Ordering::Relaxed) && !acc.done {
-        return Err(Failure::fatal(wire::error(
-            ErrorKind::Malformed,
-            None,
-            format!(
-                "the streamed reply passed {} MiB without ending; omc stopped reading",
-                MAX_STREAM_BYTES >> 20
-            ),
-        )));
     }
     if !acc.complete() {
         let message = match acc.open_calls().last() {

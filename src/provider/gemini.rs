@@ -303,7 +303,9 @@ fn fold(r: Response<'_>, acc: &mut Accum) -> Result<(), ProviderError> {
         // Thinking tokens are billed as output, as OpenAI's completion_tokens count them.
         acc.output_tokens = match (u.candidates_token_count, u.thoughts_token_count) {
             (None, None) => acc.output_tokens,
-            (c, t) => Some(c.unwrap_or(0) + t.unwrap_or(0)),
+            // Saturating: a hostile or broken server's counts must not overflow (found by
+            // fuzz.rs).
+            (c, t) => Some(c.unwrap_or(0).saturating_add(t.unwrap_or(0))),
         };
     }
     if let Some(m) = r.model_version {
@@ -367,7 +369,11 @@ fn classify(status: u16, body: &[u8]) -> ProviderError {
 }
 
 fn describe(status: Option<u16>, error: &Value) -> (ErrorKind, String) {
-    let message = error["message"].as_str().unwrap_or("no message").to_owned();
+    let message = error["message"]
+        .as_str()
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or("no message")
+        .to_owned();
     let gstatus = error["status"].as_str().unwrap_or_default();
     let reasons: Vec<&str> = error["details"]
         .as_array()

@@ -8,9 +8,12 @@ mod anthropic;
 pub mod client;
 pub mod conversation;
 pub mod echo;
+#[cfg(test)]
+mod fuzz;
 mod gemini;
 mod openai;
 pub mod redact;
+mod sse;
 pub mod types;
 mod wire;
 

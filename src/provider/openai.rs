@@ -369,6 +369,7 @@ fn describe(status: Option<u16>, v: &Value) -> (ErrorKind, String) {
     let message = e["message"]
         .as_str()
         .or_else(|| e.as_str())
+        .filter(|m| !m.trim().is_empty())
         .unwrap_or("no message")
         .to_owned();
     let code = e["code"].as_str().unwrap_or_default();
