@@ -40,6 +40,7 @@ pub enum AgentCommand {
 #[derive(Debug, Args)]
 pub struct NameArg {
     /// The agent's name, or the path of its .toml file
+    #[arg(add = crate::complete::agents())]
     pub name: String,
 }
 
@@ -52,6 +53,7 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The agent's name or path [default: every agent]
+    #[arg(add = crate::complete::agents())]
     pub name: Option<String>,
 }
 

@@ -27,7 +27,7 @@ const JSON_RESULT_CHARS: usize = 2000;
 #[derive(Debug, Args)]
 pub struct AgentRunArgs {
     /// Run this agent's tool loop (a name from `omc agent list`, or a path to a .toml file)
-    #[arg(long, value_name = "NAME|PATH")]
+    #[arg(long, value_name = "NAME|PATH", add = crate::complete::agents())]
     pub agent: Option<String>,
 
     /// Fill {{KEY}} in the agent's system prompt (repeatable)
