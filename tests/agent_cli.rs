@@ -1414,3 +1414,47 @@ fn ctrl_c_at_the_approval_question_exits_130_and_the_tool_never_runs() {
     assert_eq!(doc["stop_reason"], "interrupted");
     assert_eq!(doc["turns"][0]["tool_calls"][0]["approved"], false);
 }
+
+#[test]
+fn escape_sequences_from_the_model_and_from_tools_are_shown_escaped_on_a_terminal() {
+    let env = Env::new();
+    env.agent(
+        "esc",
+        r#"
+models = ["echo"]
+[[tool]]
+name = "evil"
+command = ["sh", "-c", "printf 'bad \\033]0;pwned\\007\\033[2J' >&2; exit 2"]
+approve = "auto"
+"#,
+    );
+    // The echo model repeats the tool's error, escapes and all, as its reply; the arguments
+    // carry a bidi override.
+    let call = "/call evil {\"name\":\"gnp.\u{202e}exe\"}";
+    let (out, c) = on_tty(&env, &["run", "--agent", "esc", call], "");
+    assert_eq!(c, 0, "{out}");
+    assert!(!out.contains('\x1b'), "an escape reached the terminal: {out:?}");
+    assert!(!out.contains('\u{202e}'), "{out:?}");
+    assert!(out.contains("→ evil {\"name\":\"gnp.\\u{202e}exe\"}"), "{out}");
+    assert!(out.contains("✗ exit 2: bad \\x1b]0;pwned\\x07\\x1b[2J"), "{out}");
+    assert!(
+        out.contains("tool evil failed: the tool failed (exit 2); stderr ends with:"),
+        "{out}"
+    );
+    assert!(out.contains("bad \\x1b]0;pwned\\x07"), "{out}");
+    // --raw passes the model's text through; the tool lines stay escaped.
+    let (out, c) = on_tty(&env, &["run", "--agent", "esc", "--raw", call], "");
+    assert_eq!(c, 0, "{out}");
+    assert!(out.contains("bad \x1b]0;pwned\x07"), "{out:?}");
+    assert!(out.contains("✗ exit 2: bad \\x1b]0;pwned"), "{out}");
+    // In a pipe the text is byte-exact; the activity lines on stderr are escaped all the same.
+    let o = env.run(&["run", "--agent", "esc", call]);
+    assert!(stdout(&o).contains("bad \x1b]0;pwned\x07"), "{:?}", stdout(&o));
+    assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
+    assert!(!stderr(&o).contains('\u{202e}'), "{:?}", stderr(&o));
+    // The stored transcript, shown on a terminal, is escaped as well.
+    let (out, c) = on_tty(&env, &["agent", "log", "last"], "");
+    assert_eq!(c, 0, "{out}");
+    assert!(!out.contains('\x1b'), "{out:?}");
+    assert!(out.contains("bad \\x1b]0;pwned"), "{out}");
+}
