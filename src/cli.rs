@@ -121,6 +121,10 @@ pub enum Command {
     /// Inspect or rotate the master key
     #[command(subcommand)]
     Master(cmd::master::MasterCommand),
+    /// Keep a `file` store's master key unlocked in the kernel keyring for a while (Linux)
+    Unlock(cmd::lock::UnlockArgs),
+    /// Drop the master key `omc unlock` keeps
+    Lock(cmd::lock::LockArgs),
     /// Check credentials with a live call that spends no tokens
     Validate(cmd::validate::ValidateArgs),
     /// Send a prompt with a stored credential and stream the answer

@@ -105,6 +105,69 @@ pub enum Error {
     Hinted { source: Box<Error>, hint: String },
 }
 
+/// What kind of failure an error is, for code that reacts to one (`add` hints at
+/// `--no-validate` after a rejected key or a network failure; `import` records some and goes
+/// on). Each kind has its CONTRACT.md exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Anything without a more specific kind (exit 1).
+    Failed,
+    /// Bad flags, arguments or input (exit 2).
+    Usage,
+    /// A named thing, or a thing asked for by role, does not exist (exit 3).
+    NotFound,
+    /// The master key, or a secret engine's token, is missing, locked, wrong or refused (exit 4).
+    Locked,
+    /// The provider rejected the credential (exit 5).
+    KeyRejected,
+    /// The provider, the engine or the network failed (exit 6).
+    Unavailable,
+    /// Rate limited after retries (exit 7).
+    RateLimited,
+    /// A usage limit (exit 8).
+    Limit,
+    /// A benchmark gate (exit 9).
+    Gate,
+    /// An agent stopped before finishing (exit 10).
+    AgentStopped,
+    /// Ctrl-C or SIGTERM (exit 130).
+    Interrupted,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Kind::Failed => 1,
+            Kind::Usage => 2,
+            Kind::NotFound => 3,
+            Kind::Locked => 4,
+            Kind::KeyRejected => 5,
+            Kind::Unavailable => 6,
+            Kind::RateLimited => 7,
+            Kind::Limit => 8,
+            Kind::Gate => 9,
+            Kind::AgentStopped => 10,
+            Kind::Interrupted => 130,
+        }
+    }
+
+    fn from_exit_code(code: u8) -> Kind {
+        match code {
+            2 => Kind::Usage,
+            3 => Kind::NotFound,
+            4 => Kind::Locked,
+            5 => Kind::KeyRejected,
+            6 => Kind::Unavailable,
+            7 => Kind::RateLimited,
+            8 => Kind::Limit,
+            9 => Kind::Gate,
+            10 => Kind::AgentStopped,
+            130 => Kind::Interrupted,
+            _ => Kind::Failed,
+        }
+    }
+}
+
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage {
@@ -163,27 +226,37 @@ impl Error {
         }
     }
 
-    /// The process exit code CONTRACT.md assigns to this error.
-    pub fn exit_code(&self) -> u8 {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> Kind {
         match self {
-            Error::Usage { .. } => 2,
-            Error::NotFound { .. } | Error::Missing { .. } => 3,
-            Error::MasterKey { .. } => 4,
-            Error::Auth { .. } => 5,
-            Error::Provider { .. } => 6,
-            Error::RateLimited { .. } => 7,
-            Error::Limit { .. } => 8,
-            Error::Gate(_) => 9,
-            Error::AgentStopped { .. } => 10,
-            Error::Interrupted => 130,
-            Error::Exit { code, .. } | Error::Engine { code, .. } => *code,
-            Error::Hinted { source, .. } => source.exit_code(),
+            Error::Usage { .. } => Kind::Usage,
+            Error::NotFound { .. } | Error::Missing { .. } => Kind::NotFound,
+            Error::MasterKey { .. } => Kind::Locked,
+            Error::Auth { .. } => Kind::KeyRejected,
+            Error::Provider { .. } => Kind::Unavailable,
+            Error::RateLimited { .. } => Kind::RateLimited,
+            Error::Limit { .. } => Kind::Limit,
+            Error::Gate(_) => Kind::Gate,
+            Error::AgentStopped { .. } => Kind::AgentStopped,
+            Error::Interrupted => Kind::Interrupted,
+            Error::Exit { code, .. } | Error::Engine { code, .. } => Kind::from_exit_code(*code),
+            Error::Hinted { source, .. } => source.kind(),
             Error::Conflict { .. }
             | Error::Store { .. }
             | Error::Sqlite(_)
             | Error::Io { .. }
             | Error::Crypto(_)
-            | Error::Other(_) => 1,
+            | Error::Other(_) => Kind::Failed,
+        }
+    }
+
+    /// The process exit code CONTRACT.md assigns to this error: its kind's, except where the
+    /// command chose one (`exec`'s 126 and 127).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Exit { code, .. } | Error::Engine { code, .. } => *code,
+            Error::Hinted { source, .. } => source.exit_code(),
+            e => e.kind().exit_code(),
         }
     }
 
@@ -226,7 +299,7 @@ impl Error {
                     rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
                 ) =>
             {
-                Some("the store is damaged: run `omc doctor`, and restore omc.db from a backup".into())
+                Some("the store is damaged: run `omc doctor`, and restore omc.db and omc.db-wal together from a backup".into())
             }
             Error::Auth { .. } => {
                 Some("check the key, or replace it with `omc rotate NAME --key-stdin`".into())
@@ -263,6 +336,39 @@ mod tests {
         );
         assert_eq!(Error::Gate("g".into()).exit_code(), 9);
         assert_eq!(Error::Interrupted.exit_code(), 130);
+    }
+
+    #[test]
+    fn kinds_see_through_hints_and_chosen_codes() {
+        let rejected = Error::Auth {
+            provider: "openai".into(),
+            message: "m".into(),
+        }
+        .with_hint("h");
+        assert_eq!(rejected.kind(), Kind::KeyRejected);
+        assert_eq!(rejected.exit_code(), 5);
+        let engine_down = Error::Engine {
+            message: "m".into(),
+            hint: "h".into(),
+            code: 6,
+        };
+        assert_eq!(engine_down.kind(), Kind::Unavailable);
+        let not_found = Error::Exit {
+            message: "m".into(),
+            code: 127,
+        };
+        assert_eq!(
+            (not_found.kind(), not_found.exit_code()),
+            (Kind::Failed, 127)
+        );
+        for kind in [
+            Kind::Usage,
+            Kind::Limit,
+            Kind::AgentStopped,
+            Kind::Interrupted,
+        ] {
+            assert_eq!(Kind::from_exit_code(kind.exit_code()), kind);
+        }
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Export(args) => cmd::export::run(&ctx, args)?,
         Command::Profile(c) => cmd::profile::run(&ctx, c)?,
         Command::Master(c) => cmd::master::run(&ctx, c)?,
+        Command::Unlock(args) => cmd::lock::unlock(&ctx, args)?,
+        Command::Lock(args) => cmd::lock::lock(&ctx, args)?,
         Command::Audit(args) => cmd::audit::run(&ctx, args)?,
         Command::Validate(args) => cmd::validate::run(&ctx, args)?,
         Command::Run(args) => cmd::run::run(&ctx, args)?,

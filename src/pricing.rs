@@ -16,6 +16,11 @@ pub struct Price {
 }
 
 impl Price {
+    pub const fn new(input: f64, output: f64) -> Price {
+        Price { input, output }
+    }
+
+    /// USD for these token counts.
     pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> f64 {
         (input_tokens as f64 * self.input + output_tokens as f64 * self.output) / 1_000_000.0
     }

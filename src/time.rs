@@ -9,6 +9,11 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// A duration in milliseconds, keeping microseconds: how timings are reported.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
 /// RFC 3339 in UTC, to the second: for JSON and CSV.
 pub fn rfc3339(ms: i64) -> String {
     let t = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);

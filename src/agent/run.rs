@@ -531,6 +531,4 @@ impl Loop<'_> {
     }
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use crate::time::ms;

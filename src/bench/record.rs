@@ -11,26 +11,7 @@ use crate::provider::{ChatResponse, ErrorKind, ProviderError};
 /// tokens/s are computed over; below it they are null.
 pub const MIN_GENERATION_WINDOW: Duration = Duration::from_millis(1);
 
-/// USD per million tokens, from the price table.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Price {
-    pub input_per_mtok: f64,
-    pub output_per_mtok: f64,
-}
-
-impl Price {
-    pub fn new(input_per_mtok: f64, output_per_mtok: f64) -> Self {
-        Price {
-            input_per_mtok,
-            output_per_mtok,
-        }
-    }
-
-    pub fn cost(&self, input_tokens: u64, output_tokens: u64) -> f64 {
-        (input_tokens as f64 * self.input_per_mtok + output_tokens as f64 * self.output_per_mtok)
-            / 1e6
-    }
-}
+pub use crate::pricing::Price;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,9 +89,7 @@ pub struct RequestRecord {
     pub request_id: Option<String>,
 }
 
-pub(crate) fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
+pub(crate) use crate::time::ms;
 
 fn ms_between(from: Instant, to: Instant) -> f64 {
     ms(to.saturating_duration_since(from))

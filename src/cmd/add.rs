@@ -5,7 +5,7 @@ use secrecy::SecretString;
 
 use super::{Ctx, KeyInput};
 use crate::creds::{CredentialBackend, NewCred};
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::provider::{self, ProviderSpec};
 use crate::store::{Credential, Store};
 use crate::vault::{self, Binding};
@@ -168,9 +168,11 @@ pub fn store_key(
 /// A failed live check of a new key: nothing changed, and `--no-validate` is the way past it
 /// (offline, or a provider whose check is down). `done` is what did not happen ("stored").
 pub fn unvalidated_hint(e: Error, done: &str) -> Error {
-    let hint = match e.exit_code() {
-        5 => format!("nothing was {done}: check the key (--no-validate stores it unchecked)"),
-        6 | 7 => format!(
+    let hint = match e.kind() {
+        Kind::KeyRejected => {
+            format!("nothing was {done}: check the key (--no-validate stores it unchecked)")
+        }
+        Kind::Unavailable | Kind::RateLimited => format!(
             "nothing was {done}: check --base-url and the network, or retry \
              (--no-validate stores the key unchecked)"
         ),

@@ -466,11 +466,7 @@ struct CheckResult {
     tools: Vec<String>,
 }
 
-fn check_one(
-    ctx: &Ctx,
-    creds: Option<&mut dyn CredentialBackend>,
-    found: &Found,
-) -> CheckResult {
+fn check_one(ctx: &Ctx, creds: Option<&mut dyn CredentialBackend>, found: &Found) -> CheckResult {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
     let mut tools = Vec::new();

@@ -20,8 +20,6 @@ use crate::pricing::Prices;
 use crate::terminal::line;
 use crate::provider::{Client, ClientOptions, Conversation, Message};
 
-/// What Anthropic requires and other APIs accept when neither the agent nor a flag sets one.
-const DEFAULT_MAX_TOKENS: u32 = 1024;
 /// How much of a tool result `--json` shows; the stored transcript keeps it whole.
 const JSON_RESULT_CHARS: usize = 2000;
 
@@ -279,7 +277,6 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
 
     let mut creds = ctx.credentials()?;
-    creds.store().ledger_durability()?;
     agent::trust::check(creds.store(), &found)?;
     let prefs = preferences(args, &agent);
     let (resolved, missing) = models::resolve_all(creds.as_mut(), &prefs)?;
@@ -304,6 +301,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     creds.mark_used(&used, "run", Some(&format!("agent {}", agent.name)))?;
     let grants = agent::grants::decrypt(creds.as_mut(), &agent)?;
     let mut store = creds.into_store();
+    if !agent.tools.is_empty() || !agent.mcp.is_empty() {
+        // Every key this run needs is decrypted by now: its tools get none of the rest.
+        super::exec::shield_children(ctx, &store.meta.store_id, "the agent's tools");
+    }
     let recipient = crate::vault::parse_recipient(&store.meta.recipient)?;
     let tls = candidates.iter().any(|c| {
         c.resolved
@@ -325,7 +326,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             .max_tokens
             .or(agent.max_tokens)
             .or(config.run.max_tokens)
-            .unwrap_or(DEFAULT_MAX_TOKENS),
+            .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS),
         max_turns: a.max_turns.unwrap_or(agent.max_turns),
         budget: agent.budget,
         stream: !args.no_stream,

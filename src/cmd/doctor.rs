@@ -197,6 +197,13 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
                 ),
                 Err(e) => add("recipient pin", Level::Fail, error_text(&e)),
             }
+            if let Some(cache) = super::lock::state(&store) {
+                let level = match cache.state {
+                    "stale" | "unavailable" => Level::Warn,
+                    _ => Level::Ok,
+                };
+                add("unlock cache", level, cache.describe());
+            }
             // --deep may prompt for master.age's passphrase: the user asked for the check.
             let ui = if args.deep {
                 ctx.ui

@@ -119,11 +119,27 @@ fn select(backend: &mut dyn CredentialBackend, sel: &Selection) -> Result<Vec<Cr
     Ok(out)
 }
 
+/// Before omc starts a child process: the master key `omc unlock` keeps must not reach it, not
+/// through the environment (never there) and not through the kernel keyring the child would
+/// share with omc. Call on the thread that spawns the children (a session keyring belongs to a
+/// thread's credentials, and threads started later inherit it).
+pub fn shield_children(ctx: &Ctx, store_id: &str, who: &str) {
+    use crate::vault::unlock_cache::{Shield, shield_children};
+    if shield_children(store_id) == Shield::Dropped {
+        ctx.out.warn(format!(
+            "dropped the master key `omc unlock` kept: this login session's kernel keyring \
+             would have handed it to {who}; run `omc unlock` again afterwards"
+        ));
+    }
+}
+
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
     let vars = variables(backend.as_mut(), &args.selection, "exec", Some(program))?;
+    let store_id = backend.store().meta.store_id.clone();
     drop(backend);
+    shield_children(ctx, &store_id, "the command");
     let mut cmd = Command::new(program);
     cmd.args(&args.command[1..]);
     for var in [

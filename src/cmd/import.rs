@@ -12,7 +12,7 @@ use super::Ctx;
 use super::add::{NewKey, check_base_url, open_or_create, store_key};
 use crate::bundle;
 use crate::creds::CredentialBackend;
-use crate::error::{Error, Result};
+use crate::error::{Error, Kind, Result};
 use crate::import::{self, Found, Maps, aichat, dotenv, llm};
 use crate::store::Store;
 
@@ -412,7 +412,14 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                     .map(|s| format!("{s} ({} ms)", cred.validation_latency_ms.unwrap_or(0)));
             }
             Err(e @ Error::Conflict { .. }) => row.reason = Some(e.to_string()),
-            Err(e) if matches!(e.exit_code(), 2 | 5 | 6 | 7) => fail(&mut row, &e),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    Kind::Usage | Kind::KeyRejected | Kind::Unavailable | Kind::RateLimited
+                ) =>
+            {
+                fail(&mut row, &e)
+            }
             Err(e) => return Err(e),
         }
         rows.push(row);

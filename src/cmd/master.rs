@@ -42,6 +42,8 @@ struct Status {
     source: Option<&'static str>,
     unlocked: bool,
     error: Option<String>,
+    /// `omc unlock`'s cache (file stores only).
+    unlock_cache: Option<super::lock::UnlockState>,
 }
 
 pub fn run(ctx: &Ctx, cmd: &MasterCommand) -> Result<()> {
@@ -78,6 +80,7 @@ fn status(ctx: &Ctx) -> Result<()> {
         source,
         unlocked: unlocked.is_ok(),
         error,
+        unlock_cache: super::lock::state(&store),
     };
     if ctx.global.json {
         ctx.out.json(&status)?;
@@ -102,6 +105,9 @@ fn status(ctx: &Ctx) -> Result<()> {
                 (None, None) => "unavailable".into(),
             },
         ]);
+        if let Some(cache) = &status.unlock_cache {
+            t.add_row(vec!["unlock".into(), cache.describe()]);
+        }
         ctx.out.print_table(&t)?;
     }
     unlocked.map(|_| ())
@@ -144,7 +150,8 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     crate::testhook::pause("rotate-locked");
     // Another rotation may have finished while this one opened the store.
     store.refresh_recipient()?;
-    let old = ctx.unlock(&store)?;
+    // master.age's passphrase is needed to write the new one: not the `omc unlock` cache.
+    let old = ctx.unlock_from(&store, master::Sources::NoCache)?;
     // The unlocked key's own recipient: the one the database must still name when the write
     // lock is held (unlock may have just put it back after a change outside omc).
     let old_recipient = recipient_string(&old.identity);
@@ -246,6 +253,7 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     crash_point("rotate-after-commit");
     master::promote_pending(backend, &ctx.paths, &store_id, &new)?;
     pin::write(&ctx.paths, &pin::Pin::new(&store_id, &new_recipient))?;
+    crate::vault::unlock_cache::replace(&store_id, &new);
 
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({

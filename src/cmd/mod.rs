@@ -17,6 +17,7 @@ pub mod init;
 pub mod key;
 pub mod limit;
 pub mod list;
+pub mod lock;
 pub mod man;
 pub mod master;
 pub mod models;
@@ -99,12 +100,21 @@ impl Ctx {
     /// store's own but `omc.db` names another recipient, says what happened and which
     /// credentials were exposed (see [`recipient_changed`]).
     pub fn unlock(&self, store: &Store) -> Result<vault_master::MasterKey> {
+        self.unlock_from(store, vault_master::Sources::All)
+    }
+
+    /// [`Ctx::unlock`] from the given sources only.
+    pub fn unlock_from(
+        &self,
+        store: &Store,
+        sources: vault_master::Sources,
+    ) -> Result<vault_master::MasterKey> {
         let info = vault_master::StoreKeyInfo {
             store_id: &store.meta.store_id,
             recipient: &store.meta.recipient,
             backend: store.meta.backend,
         };
-        match vault_master::find(&self.paths, &info, self.ui)? {
+        match vault_master::find_from(&self.paths, &info, self.ui, sources)? {
             Ok(key) => {
                 // Proven: the identity is the recipient's. Pin it, unless a rotation has
                 // committed since this command read the recipient.

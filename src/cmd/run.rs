@@ -21,9 +21,6 @@ use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus};
 /// must not hold a CI job forever.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// What Anthropic requires and other APIs accept when the user sets no `--max-tokens`.
-const DEFAULT_MAX_TOKENS: u32 = 1024;
-
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The prompt. Piped stdin is appended to it as context, or is the prompt when none is given
@@ -108,11 +105,10 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let max_tokens = args
         .max_tokens
         .or(config.run.max_tokens)
-        .unwrap_or(DEFAULT_MAX_TOKENS);
+        .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS);
     let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
 
     let mut creds = ctx.credentials()?;
-    creds.store().ledger_durability()?;
     let candidates = candidates(creds.as_mut(), args)?;
     let tls = candidates.iter().any(|c| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
@@ -263,9 +259,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     unreachable!("the loop returns on the last candidate")
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use crate::time::ms;
 
 fn cost(prices: &Prices, provider: &str, resp: &ChatResponse, asked: &str) -> Option<f64> {
     let price = prices

@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, args: &ValidateArgs) -> Result<()> {
             Ok(models) => ("valid", None, 0, Some(models.len()), None),
             Err(e) => {
                 let err = e.clone().into_error(spec.id);
-                let status = if err.exit_code() == 5 {
+                let status = if err.kind() == crate::error::Kind::KeyRejected {
                     "invalid"
                 } else {
                     "error"

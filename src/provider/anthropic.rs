@@ -24,9 +24,6 @@ use super::wire::{self, Accum, Prepared, Wire};
 
 pub(crate) const VERSION: &str = "2023-06-01";
 
-/// The API requires `max_tokens`; this is what omc asks for when the user gave none.
-pub(crate) const DEFAULT_MAX_TOKENS: u32 = 1024;
-
 /// Anthropic Messages.
 pub(crate) struct Anthropic;
 
@@ -127,7 +124,7 @@ fn chat_body(req: &ChatRequest) -> Value {
         .collect();
     let mut body = json!({
         "model": req.model,
-        "max_tokens": req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+        "max_tokens": req.max_tokens.unwrap_or(super::DEFAULT_MAX_TOKENS),
         "messages": messages,
         "stream": req.stream,
     });

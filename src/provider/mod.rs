@@ -22,6 +22,10 @@ pub use conversation::{
 pub use redact::redact;
 pub use types::{ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Usage};
 
+/// The reply length omc asks for when neither the user nor the config gave one (Anthropic's
+/// API requires one; `run`, agents and `bench` use the same so their figures compare).
+pub const DEFAULT_MAX_TOKENS: u32 = 1024;
+
 /// The API family a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

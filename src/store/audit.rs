@@ -151,7 +151,7 @@ impl Store {
         credential: Option<(&str, &str)>,
         detail: Option<&str>,
     ) -> Result<()> {
-        self.write(|tx| record(tx, action, profile, credential, detail))
+        self.write_light(|tx| record(tx, action, profile, credential, detail))
     }
 
     /// Newest first.

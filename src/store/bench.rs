@@ -119,7 +119,7 @@ impl Store {
         config_json: &str,
         config_hash: &str,
     ) -> Result<i64> {
-        self.write(|tx| {
+        self.write_light(|tx| {
             tx.execute(
                 "INSERT INTO bench_runs(started_at, profile, config, config_hash, status,
                      heartbeat_at)
@@ -146,7 +146,7 @@ impl Store {
         first_seq: u64,
         records: &[RequestRecord],
     ) -> Result<()> {
-        self.write(|tx| {
+        self.write_light(|tx| {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO bench_requests(run_id, seq, target, credential, prompt, run, warmup,
                      status, error_kind, http_status, error, scheduled_ms, queue_ms, ttft_ms,

@@ -270,7 +270,9 @@ impl Store {
     /// Tombstone (ciphertext and fingerprint destroyed) or, with `purge`, remove the row.
     pub fn delete_credential(&mut self, profile: &str, name: &str, purge: bool) -> Result<()> {
         let (cred, _) = self.credential(profile, name)?;
-        self.write(|tx| {
+        // Not fsynced at commit: the checkpoint below syncs the WAL (making the commit durable)
+        // before it overwrites the old pages, and omc.db after: two fsyncs in all.
+        self.write_light(|tx| {
             if purge {
                 tx.execute("DELETE FROM credentials WHERE id = ?1", [&cred.id])?;
             } else {
@@ -303,7 +305,7 @@ impl Store {
         })?;
         // Tombstoned bytes are zeroed in the file by secure_delete; fold the WAL in now so
         // the old pages do not linger there either.
-        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+        self.checkpoint_truncate();
         Ok(())
     }
 
@@ -347,7 +349,8 @@ impl Store {
         seal: impl FnOnce(&age::x25519::Recipient) -> Result<Vec<u8>>,
         validation: Option<(&str, i64)>,
     ) -> Result<()> {
-        self.write_sealed(verify, |tx, recipient| {
+        // Durable through the checkpoint that empties the WAL of the old ciphertext.
+        self.write_sealed_then_checkpoint(verify, |tx, recipient| {
             let clash: Option<String> = tx
                 .query_row(
                     "SELECT name FROM credentials WHERE profile_id = ?1 AND fingerprint = ?2
@@ -378,9 +381,7 @@ impl Store {
                 return Err(Error::not_found("credential", &cred.name));
             }
             record(tx, "rotate", Some(&cred.profile), Some((&cred.name, &cred.id)), None)
-        })?;
-        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
-        Ok(())
+        })
     }
 
     /// Record that secrets were handed out (`key`, `exec`, `env`, `run`).
@@ -390,7 +391,7 @@ impl Store {
         action: &str,
         detail: Option<&str>,
     ) -> Result<()> {
-        self.write(|tx| {
+        self.write_light(|tx| {
             let now = now_ms();
             for c in creds {
                 tx.execute(
@@ -409,7 +410,7 @@ impl Store {
         status: &str,
         latency_ms: i64,
     ) -> Result<()> {
-        self.write(|tx| {
+        self.write_light(|tx| {
             tx.execute(
                 "UPDATE credentials SET validated_at = ?2, validation_status = ?3, validation_latency_ms = ?4
                  WHERE id = ?1",

@@ -112,7 +112,7 @@ impl Store {
     /// started together cannot both slip under a limit. Returns the run id and a warning when
     /// past 80% of a limit.
     pub fn begin_run(&mut self, start: &RunStart<'_>) -> Result<(i64, Option<String>)> {
-        self.write(|tx| {
+        self.write_light(|tx| {
             let profile_id = Store::ensure_profile(tx, start.profile)?;
             let limits = limits_tx(tx, profile_id)?;
             let today = today_tx(tx, profile_id)?;

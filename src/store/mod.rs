@@ -38,9 +38,34 @@ use crate::vault::master::Backend;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Past this size the WAL is folded into `omc.db` by a checkpoint in the background of the
+/// write that grew it (about 1,000 pages, SQLite's own autocheckpoint point); a checkpoint also
+/// lets the next writer cut it back to this size (`journal_size_limit`).
+const WAL_CHECKPOINT_BYTES: u64 = 4 * 1024 * 1024;
+
 pub struct Store {
     conn: Connection,
     pub meta: Meta,
+    db: std::path::PathBuf,
+    checkpoint: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(h) = self.checkpoint.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Whether a write must be on disk when its command returns. See [`Store::write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// `synchronous = FULL` for this commit: one fsync of the WAL.
+    Durable,
+    /// `synchronous = NORMAL`: atomic, survives a killed omc; a power cut can lose it until
+    /// the next durable commit or checkpoint.
+    Light,
 }
 
 /// What the store knows about itself.
@@ -64,13 +89,24 @@ impl Store {
             return Ok(None);
         }
         check_modes(paths)?;
+        let wal_missing = !wal_path(&db).exists();
         let conn = connect(&db, false)?;
         migrate(&conn)?;
         let meta = read_meta(&conn)?.ok_or_else(|| Error::Store {
             message: format!("{} is not an initialised omc store", db.display()),
             hint: "move it away and run `omc init`".into(),
         })?;
-        Ok(Some(Store { conn, meta }))
+        if wal_missing {
+            // SQLite just created the WAL (a store last closed by an older omc, or whose WAL was
+            // removed): its directory entry must be durable before a commit relies on it.
+            sync_dir(&paths.data_dir);
+        }
+        Ok(Some(Store {
+            conn,
+            meta,
+            db,
+            checkpoint: None,
+        }))
     }
 
     /// Open the store or fail with "not found" and the command that creates it.
@@ -123,31 +159,98 @@ impl Store {
                 paths::set_mode(&p, 0o600)?;
             }
         }
+        sync_dir(&paths.data_dir);
         let meta = read_meta(&conn)?.expect("meta was just written");
-        Ok(Store { conn, meta })
+        Ok(Store {
+            conn,
+            meta,
+            db,
+            checkpoint: None,
+        })
     }
 
     /// Run `f` in an IMMEDIATE transaction (the write lock is taken up front, so concurrent
-    /// writers queue on the busy timeout instead of failing on lock upgrade).
+    /// writers queue on the busy timeout instead of failing on lock upgrade), durably: the
+    /// commit is fsynced (one fsync: the WAL's) before this returns. For credential, profile,
+    /// limit and master-key changes, which a user expects to survive a power cut.
     pub fn write<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
     ) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        self.write_with(Durability::Durable, f)
     }
 
-    /// For commands that only append to the usage ledger (`run`, `bench`): commits no longer
-    /// wait for an fsync. In WAL mode that stays atomic and survives a killed process; only a
-    /// power cut can drop the last ledger rows. Credential and master-key changes keep
-    /// `synchronous = FULL`.
-    pub fn ledger_durability(&self) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        Ok(())
+    /// [`Store::write`] without the fsync, for rows that record what happened rather than what
+    /// the user set: audit rows of reads (`key`, `exec`, `env`, `run`), validation results, the
+    /// usage and bench ledgers. The commit is atomic and survives omc being killed; only a power
+    /// cut or OS crash in the next seconds can lose it (and then the audit chain is one row
+    /// shorter, still intact).
+    pub fn write_light<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(Durability::Light, f)
+    }
+
+    fn write_with<T>(
+        &mut self,
+        durability: Durability,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.with_durability(durability, |conn| {
+            let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// Run `f` with `synchronous` set for `durability`, back to NORMAL after; then start a
+    /// background checkpoint if the WAL has grown past [`WAL_CHECKPOINT_BYTES`].
+    fn with_durability<T>(
+        &mut self,
+        durability: Durability,
+        f: impl FnOnce(&Connection) -> Result<T>,
+    ) -> Result<T> {
+        if durability == Durability::Durable {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        let out = f(&self.conn);
+        if durability == Durability::Durable {
+            let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+        }
+        if out.is_ok() {
+            self.checkpoint_in_background();
+        }
+        out
+    }
+
+    /// Fold the WAL into `omc.db` on another connection while this command goes on (joined
+    /// when the store is dropped). PASSIVE: it never waits for, nor blocks, other omc processes.
+    fn checkpoint_in_background(&mut self) {
+        if self.checkpoint.is_some() {
+            return;
+        }
+        let wal = wal_path(&self.db);
+        if std::fs::metadata(&wal).map_or(0, |m| m.len()) < WAL_CHECKPOINT_BYTES {
+            return;
+        }
+        let db = self.db.clone();
+        self.checkpoint = Some(std::thread::spawn(move || {
+            match connect(&db, false)
+                .and_then(|c| Ok(c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?))
+            {
+                Ok(()) => tracing::debug!("checkpointed the WAL"),
+                Err(e) => tracing::debug!("background checkpoint failed: {e}"),
+            }
+        }));
+    }
+
+    /// Make the last commit durable and fold the WAL into `omc.db` now, emptying it (for
+    /// writes that destroy a ciphertext, so its pages linger in neither file). Two fsyncs: the
+    /// WAL's (which makes the commit durable) and `omc.db`'s.
+    pub fn checkpoint_truncate(&self) {
+        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
     /// Run `f` in an IMMEDIATE transaction that encrypts to the store's recipient, read under
@@ -163,40 +266,74 @@ impl Store {
         verify: impl Fn(&str) -> Result<()>,
         f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
     ) -> Result<T> {
-        let mut vouched = current_recipient(&self.conn)?;
-        verify(&vouched)?;
-        for _ in 0..3 {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let now = current_recipient(&tx)?;
-            if now != vouched {
-                // Rotated (or changed) since it was verified: verify the new one, then redo.
-                drop(tx);
-                verify(&now)?;
-                vouched = now;
-                continue;
-            }
-            let recipient = crate::vault::parse_recipient(&now)?;
-            let out = f(&tx, &recipient)?;
-            // Under the write lock nothing else can have changed it; checked anyway, since a
-            // row sealed to a stale recipient is a lost key.
-            if current_recipient(&tx)? != now {
-                return Err(Error::Other(
-                    "the store's recipient changed inside a write transaction; nothing was stored"
-                        .into(),
-                ));
-            }
-            tx.commit()?;
-            self.meta.recipient = now;
-            return Ok(out);
-        }
-        Err(Error::master(
-            "the store's master key kept changing while omc tried to store the key; nothing was stored",
-            "wait for `omc master rotate` to finish, then run the command again",
-        ))
+        self.write_sealed_with(Durability::Durable, verify, f)
     }
 
+    /// [`Store::write_sealed`] without the fsync at commit, for a caller that checkpoints
+    /// right after ([`Store::checkpoint_truncate`]), which makes it durable.
+    pub fn write_sealed_then_checkpoint<T>(
+        &mut self,
+        verify: impl Fn(&str) -> Result<()>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
+    ) -> Result<T> {
+        let out = self.write_sealed_with(Durability::Light, verify, f)?;
+        self.checkpoint_truncate();
+        Ok(out)
+    }
+
+    fn write_sealed_with<T>(
+        &mut self,
+        durability: Durability,
+        verify: impl Fn(&str) -> Result<()>,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
+    ) -> Result<T> {
+        let (out, recipient) =
+            self.with_durability(durability, |conn| sealed_tx(conn, verify, f))?;
+        self.meta.recipient = recipient;
+        Ok(out)
+    }
+}
+
+/// The body of [`Store::write_sealed`]: the result and the recipient it sealed to.
+fn sealed_tx<T>(
+    conn: &Connection,
+    verify: impl Fn(&str) -> Result<()>,
+    f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
+) -> Result<(T, String)> {
+    let mut vouched = current_recipient(conn)?;
+    verify(&vouched)?;
+    let mut f = Some(f);
+    for _ in 0..3 {
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let now = current_recipient(&tx)?;
+        if now != vouched {
+            // Rotated (or changed) since it was verified: verify the new one, then redo.
+            drop(tx);
+            verify(&now)?;
+            vouched = now;
+            continue;
+        }
+        let recipient = crate::vault::parse_recipient(&now)?;
+        let f = f.take().expect("the write runs once");
+        let out = f(&tx, &recipient)?;
+        // Under the write lock nothing else can have changed it; checked anyway, since a
+        // row sealed to a stale recipient is a lost key.
+        if current_recipient(&tx)? != now {
+            return Err(Error::Other(
+                "the store's recipient changed inside a write transaction; nothing was stored"
+                    .into(),
+            ));
+        }
+        tx.commit()?;
+        return Ok((out, now));
+    }
+    Err(Error::master(
+        "the store's master key kept changing while omc tried to store the key; nothing was stored",
+        "wait for `omc master rotate` to finish, then run the command again",
+    ))
+}
+
+impl Store {
     /// Run `f` on one consistent snapshot of the store (one read transaction), with
     /// `meta.recipient` read in the same snapshot: a credential row and the recipient it is
     /// checked against never straddle a `master rotate`.
@@ -211,6 +348,13 @@ impl Store {
     /// Put the master key's recipient back after it was changed outside omc (only when every
     /// live credential opens with that key). Audited.
     pub fn restore_recipient(&self, from: &str, to: &str) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        let out = self.restore_recipient_tx(from, to);
+        let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
+        out
+    }
+
+    fn restore_recipient_tx(&self, from: &str, to: &str) -> Result<()> {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let changed = tx.execute(
             "UPDATE meta SET value = ?2 WHERE key = 'recipient' AND value = ?1",
@@ -309,13 +453,39 @@ fn connect(db: &Path, create: bool) -> Result<Connection> {
     }
     let conn = Connection::open_with_flags(db, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    // Commits are fsynced only where a write asks for it (see `Store::write`); checkpoints run
+    // in the background of a write that grew the WAL, never on close, so the WAL (and its
+    // index) stays between processes instead of being folded in, fsynced and deleted every
+    // time the last omc exits.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA synchronous = FULL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA wal_autocheckpoint = 0;
+         PRAGMA journal_size_limit = 4194304;
          PRAGMA mmap_size = 67108864;",
     )?;
     Ok(conn)
+}
+
+/// Make the entries of files created in `dir` durable. omc builds SQLite with
+/// `SQLITE_DISABLE_DIRSYNC` (.cargo/config.toml), which otherwise fsyncs the directory once per
+/// process for the WAL it opens, whether or not it created it; the WAL now stays between
+/// processes, so omc does it only when the WAL is new.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn wal_path(db: &Path) -> std::path::PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push("-wal");
+    p.into()
 }
 
 /// Bring the schema up to date, one transaction per step, safe against concurrent openers.
@@ -360,7 +530,7 @@ pub fn current_recipient(conn: &Connection) -> Result<String> {
     .optional()?
     .ok_or_else(|| Error::Store {
         message: "the store's metadata is damaged (recipient)".into(),
-        hint: "restore omc.db from a backup".into(),
+        hint: "restore omc.db and omc.db-wal together from a backup".into(),
     })
 }
 
@@ -375,7 +545,7 @@ fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
     };
     let damaged = |what: &str| Error::Store {
         message: format!("the store's metadata is damaged ({what})"),
-        hint: "restore omc.db from a backup".into(),
+        hint: "restore omc.db and omc.db-wal together from a backup".into(),
     };
     let recipient = get("recipient")?.ok_or_else(|| damaged("recipient"))?;
     let backend = get("backend")?

@@ -105,9 +105,10 @@ impl Store {
 
     pub fn clear_limits(&mut self, profile: &str) -> Result<()> {
         let id = self.require_profile(profile)?;
-        self.conn
-            .execute("DELETE FROM limits WHERE profile_id = ?1", [id])?;
-        Ok(())
+        self.write(|tx| {
+            tx.execute("DELETE FROM limits WHERE profile_id = ?1", [id])?;
+            Ok(())
+        })
     }
 
     /// Runs since `since` (ms), grouped; `profile` None means every profile.

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use super::keyring::{self as kr, KeyringError, Slot};
-use super::{parse_identity, passfile, recipient_string};
+use super::{parse_identity, passfile, recipient_string, unlock_cache};
 use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::ui::Interaction;
@@ -60,6 +60,8 @@ pub enum Source {
     EnvKeyFile,
     Keyring,
     PassphraseFile,
+    /// `master.age`'s identity, as `omc unlock` left it in the kernel keyring.
+    UnlockCache,
 }
 
 impl Source {
@@ -69,6 +71,7 @@ impl Source {
             Source::EnvKeyFile => "OMC_MASTER_KEY_FILE",
             Source::Keyring => "OS keyring",
             Source::PassphraseFile => "master.age (passphrase)",
+            Source::UnlockCache => "the kernel keyring (omc unlock)",
         }
     }
 }
@@ -205,6 +208,38 @@ pub fn find(
     info: &StoreKeyInfo<'_>,
     ui: Interaction,
 ) -> Result<std::result::Result<MasterKey, MasterKey>> {
+    find_from(paths, info, ui, Sources::All)
+}
+
+/// Which sources [`find_from`] may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    /// First match wins, the `omc unlock` cache included.
+    All,
+    /// Not the `omc unlock` cache: `master rotate` needs master.age's passphrase itself.
+    NoCache,
+    /// Only master.age: what `omc unlock` decrypts.
+    PassphraseFile,
+}
+
+pub fn find_from(
+    paths: &Paths,
+    info: &StoreKeyInfo<'_>,
+    ui: Interaction,
+    sources: Sources,
+) -> Result<std::result::Result<MasterKey, MasterKey>> {
+    if sources == Sources::PassphraseFile {
+        if info.backend != Backend::File {
+            return Err(Error::usage_hint(
+                format!(
+                    "this store's master key is not in master.age: it uses the {} backend",
+                    info.backend.as_str()
+                ),
+                "omc unlock is for stores created with `omc init --backend file`; this one needs no unlock",
+            ));
+        }
+        return unlock_file(paths, info, ui);
+    }
     if let Some((identity, source)) = from_env()? {
         let key = MasterKey {
             identity,
@@ -219,12 +254,44 @@ pub fn find(
     }
     match info.backend {
         Backend::Keyring => unlock_keyring(info),
-        Backend::File => unlock_file(paths, info, ui),
+        Backend::File => {
+            if sources == Sources::All
+                && let Some(key) = from_cache(info)
+            {
+                return Ok(Ok(key));
+            }
+            unlock_file(paths, info, ui)
+        }
         Backend::Env => Err(Error::master(
             "this store's master key comes from the environment, and neither OMC_MASTER_KEY nor OMC_MASTER_KEY_FILE is set",
             "set OMC_MASTER_KEY to the store's AGE-SECRET-KEY-1… identity, or OMC_MASTER_KEY_FILE to a file holding it",
         )),
     }
+}
+
+/// The identity `omc unlock` cached, when it is this store's. One that is not (a rotation that
+/// did not replace it, a cache from before the store's recipient changed) is ignored, with a
+/// warning: master.age decides.
+fn from_cache(info: &StoreKeyInfo<'_>) -> Option<MasterKey> {
+    let cached = match super::unlock_cache::load(info.store_id) {
+        Ok(c) => c?,
+        Err(e) => {
+            tracing::debug!("unlock cache not read: {e}");
+            return None;
+        }
+    };
+    if recipient_string(&cached.identity) != info.recipient {
+        tracing::warn!(
+            "ignoring the master key `omc unlock` cached: it is not this store's (the store's \
+             master key changed since); run `omc unlock` again, or `omc lock` to drop it"
+        );
+        return None;
+    }
+    Some(MasterKey {
+        identity: cached.identity,
+        source: Source::UnlockCache,
+        passphrase: None,
+    })
 }
 
 fn unlock_keyring(info: &StoreKeyInfo<'_>) -> Result<std::result::Result<MasterKey, MasterKey>> {
@@ -384,7 +451,11 @@ pub fn passphrase(ui: Interaction, confirm: bool) -> Result<SecretString> {
     if !ui.allowed {
         return Err(Error::master(
             "master.age needs its passphrase, and omc may not prompt here",
-            "set OMC_PASSPHRASE, or run on a terminal without --no-input",
+            if unlock_cache::SUPPORTED {
+                "set OMC_PASSPHRASE, run `omc unlock` first (it keeps the key for a while), or run on a terminal without --no-input"
+            } else {
+                "set OMC_PASSPHRASE, or run on a terminal without --no-input"
+            },
         ));
     }
     ui.secret("Passphrase for master.age", confirm, "OMC_PASSPHRASE")

@@ -9,6 +9,7 @@ pub mod keyring;
 pub mod master;
 pub mod passfile;
 pub mod pin;
+pub mod unlock_cache;
 
 use std::str::FromStr;
 
@@ -78,7 +79,8 @@ pub fn parse_identity(text: &str) -> Result<Identity> {
 pub fn parse_recipient(text: &str) -> Result<Recipient> {
     Recipient::from_str(text.trim()).map_err(|_| Error::Store {
         message: "the store's master recipient is not a valid age recipient".into(),
-        hint: "the database is damaged: restore omc.db from a backup".into(),
+        hint: "the database is damaged: restore omc.db and omc.db-wal together from a backup"
+            .into(),
     })
 }
 

@@ -197,13 +197,6 @@ fn print(text: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_consistent() {
-        crate::cli::Cli::command().debug_assert();
-    }
-
     #[test]
     fn out_files_take_their_extensions_format() {
         use super::format_for;

@@ -19,9 +19,6 @@ pub struct BenchPrompt {
     pub level_max_tokens: Option<u32>,
 }
 
-/// What Anthropic requires and other APIs accept when nothing else says.
-pub const DEFAULT_MAX_TOKENS: u32 = 1024;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Level {
     /// A one-line question with a one-word answer: time to first token dominates

@@ -6,7 +6,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::executor::{Endpoint, HttpExecutor};
-use super::prompts::{self, BenchPrompt, DEFAULT_MAX_TOKENS};
+use super::prompts::{self, BenchPrompt};
 use super::writer::RecordWriter;
 use super::{FormatArg, RunArgs, format_for, print};
 use crate::bench::compare::compare_targets;
@@ -371,7 +371,7 @@ fn max_tokens(p: &BenchPrompt, args: &RunArgs) -> u32 {
     p.max_tokens
         .or(args.max_tokens)
         .or(p.level_max_tokens)
-        .unwrap_or(DEFAULT_MAX_TOKENS)
+        .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS)
 }
 
 fn prices_of(targets: &[Resolved]) -> Vec<Option<Price>> {
