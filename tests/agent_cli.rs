@@ -1116,12 +1116,15 @@ approve = "auto"
     assert_eq!(fake.server().requests().len(), 2);
 }
 
+/// Each request's headers, as the tiny MCP server saw them.
+type SeenHeaders = std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>;
+
 /// A minimal streamable-HTTP MCP server on a thread: answers `initialize`, `tools/list` and
 /// `tools/call` with JSON bodies, refuses the optional GET stream, and records every request's
 /// headers (lower-cased names).
 struct TinyMcp {
     port: u16,
-    headers: std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>,
+    headers: SeenHeaders,
 }
 
 impl TinyMcp {
@@ -1129,8 +1132,7 @@ impl TinyMcp {
         use std::io::{BufRead, BufReader, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let headers: std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>> =
-            Default::default();
+        let headers: SeenHeaders = Default::default();
         let seen = headers.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -1320,8 +1322,10 @@ fn ctrl_c_during_a_model_call_exits_130_and_keeps_the_partial_transcript() {
     )));
     // The second turn sends a word, then holds the stream open.
     fake.server().push(Behaviour::Reply(
-        Reply::text(&["Partial", " never", " sent"])
-            .delays(std::time::Duration::ZERO, std::time::Duration::from_secs(60)),
+        Reply::text(&["Partial", " never", " sent"]).delays(
+            std::time::Duration::ZERO,
+            std::time::Duration::from_secs(60),
+        ),
     ));
     let env = Env::new();
     add_fake(&env, Family::OpenAi, "oa", key, &fake);
@@ -1357,7 +1361,10 @@ fn ctrl_c_during_a_model_call_exits_130_and_keeps_the_partial_transcript() {
     assert!(ran.exists());
 
     let runs = ok(&env.run(&["agent", "runs"]));
-    assert!(runs.contains("held") && runs.contains("interrupted"), "{runs}");
+    assert!(
+        runs.contains("held") && runs.contains("interrupted"),
+        "{runs}"
+    );
     let (_, doc) = env.json(&["agent", "log", "last", "--json"]);
     assert_eq!(doc["stop_reason"], "interrupted");
     let turns = doc["turns"].as_array().unwrap();
@@ -1381,9 +1388,7 @@ fn ctrl_c_at_the_approval_question_exits_130_and_the_tool_never_runs() {
     let env = Env::new();
     let marker = env.cwd.path().join("ran");
     env.agent("dry", &shout_agent(&marker, ""));
-    let line = format!(
-        "{BIN} run --agent dry --var what=x '/call shout {{\"word\":\"no\"}}'"
-    );
+    let line = format!("{BIN} run --agent dry --var what=x '/call shout {{\"word\":\"no\"}}'");
     let mut child = Command::new("script")
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -1433,10 +1438,19 @@ approve = "auto"
     let call = "/call evil {\"name\":\"gnp.\u{202e}exe\"}";
     let (out, c) = on_tty(&env, &["run", "--agent", "esc", call], "");
     assert_eq!(c, 0, "{out}");
-    assert!(!out.contains('\x1b'), "an escape reached the terminal: {out:?}");
+    assert!(
+        !out.contains('\x1b'),
+        "an escape reached the terminal: {out:?}"
+    );
     assert!(!out.contains('\u{202e}'), "{out:?}");
-    assert!(out.contains("→ evil {\"name\":\"gnp.\\u{202e}exe\"}"), "{out}");
-    assert!(out.contains("✗ exit 2: bad \\x1b]0;pwned\\x07\\x1b[2J"), "{out}");
+    assert!(
+        out.contains("→ evil {\"name\":\"gnp.\\u{202e}exe\"}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ exit 2: bad \\x1b]0;pwned\\x07\\x1b[2J"),
+        "{out}"
+    );
     assert!(
         out.contains("tool evil failed: the tool failed (exit 2); stderr ends with:"),
         "{out}"
@@ -1449,7 +1463,11 @@ approve = "auto"
     assert!(out.contains("✗ exit 2: bad \\x1b]0;pwned"), "{out}");
     // In a pipe the text is byte-exact; the activity lines on stderr are escaped all the same.
     let o = env.run(&["run", "--agent", "esc", call]);
-    assert!(stdout(&o).contains("bad \x1b]0;pwned\x07"), "{:?}", stdout(&o));
+    assert!(
+        stdout(&o).contains("bad \x1b]0;pwned\x07"),
+        "{:?}",
+        stdout(&o)
+    );
     assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
     assert!(!stderr(&o).contains('\u{202e}'), "{:?}", stderr(&o));
     // The stored transcript, shown on a terminal, is escaped as well.

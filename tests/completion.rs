@@ -154,12 +154,18 @@ fn completion_offers_agent_names_from_the_user_and_the_project() {
     let mut cmd = home.bare();
     cmd.current_dir(project.path().join("src/deep"));
     let all = ["refactor", "release", "reviewer"];
-    assert_eq!(sorted(complete(&cmd, &["omc", "run", "--agent", ""]).0), all);
+    assert_eq!(
+        sorted(complete(&cmd, &["omc", "run", "--agent", ""]).0),
+        all
+    );
     assert_eq!(
         sorted(complete(&cmd, &["omc", "run", "--agent", "re"]).0),
         all
     );
-    assert_eq!(complete(&cmd, &["omc", "run", "--agent", "rev"]).0, ["reviewer"]);
+    assert_eq!(
+        complete(&cmd, &["omc", "run", "--agent", "rev"]).0,
+        ["reviewer"]
+    );
     for sub in ["show", "check", "trust"] {
         let (got, err) = complete(&cmd, &["omc", "agent", sub, ""]);
         assert_eq!(sorted(got), all, "{sub}");

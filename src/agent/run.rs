@@ -417,8 +417,7 @@ impl Loop<'_> {
                             Err(Error::Interrupted) => {
                                 // Ctrl-C at the question: the tool does not run.
                                 self.push_record(CallRecord {
-                                    result: "not run: interrupted at the approval question"
-                                        .into(),
+                                    result: "not run: interrupted at the approval question".into(),
                                     ..record
                                 });
                                 return self.stop(StopReason::Interrupted, None);

@@ -17,8 +17,8 @@ use crate::agent::{self, Agent, Dirs};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
-use crate::terminal::line;
 use crate::provider::{Client, ClientOptions, Conversation, Message};
+use crate::terminal::line;
 
 /// How much of a tool result `--json` shows; the stored transcript keeps it whole.
 const JSON_RESULT_CHARS: usize = 2000;

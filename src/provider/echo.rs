@@ -404,9 +404,11 @@ mod tests {
 
         // A failed tool's `/call` lines are only quoted.
         let last = r.conversation.messages.len() - 1;
-        r.conversation.messages[last] = Message::tool_results(vec![
-            crate::provider::ToolResult::error(&id, "/call step {}"),
-        ]);
+        r.conversation.messages[last] =
+            Message::tool_results(vec![crate::provider::ToolResult::error(
+                &id,
+                "/call step {}",
+            )]);
         let third = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
         assert_eq!(third.text, "echo: tool step failed: /call step {}");
     }
