@@ -1,5 +1,6 @@
 //! Shell completion that knows omc: clap_complete's dynamic engine asks these functions for
-//! provider ids, credential and profile names, and bench run ids while the user presses TAB.
+//! provider ids, credential, profile and agent names, and bench run ids while the user presses
+//! TAB.
 //!
 //! The shell scripts (`omc completions SHELL`) call `OMC_COMPLETE=SHELL omc -- WORDS…`; `main`
 //! answers that before anything else runs. Every function here is fast and quiet: it reads
@@ -106,12 +107,37 @@ pub fn bench_runs() -> ArgValueCandidates {
     })
 }
 
-/// Agent names, for `--agent` and `omc agent …`.
-///
-/// Hook for the agent runner: return the agents `omc agent list` would show (their file stems,
-/// with the description as help). Until agents exist there is nothing to offer.
+/// Agent names, for `--agent` and `omc agent show|check|trust`: the agents `omc agent list`
+/// finds (the user's, and the project's `.omc/agents/` walking up, which wins by name), with
+/// the description as help. Files are only read, never trusted or run.
 pub fn agents() -> ArgValueCandidates {
-    ArgValueCandidates::new(Vec::<CompletionCandidate>::new)
+    ArgValueCandidates::new(|| {
+        let Ok(found) = crate::agent::Dirs::from_env().list() else {
+            return Vec::new();
+        };
+        found
+            .into_iter()
+            .map(|(f, _)| {
+                let mut help = agent_description(&f.path).unwrap_or_default();
+                if f.origin == crate::agent::Origin::Project {
+                    help = if help.is_empty() {
+                        "project agent".into()
+                    } else {
+                        format!("project agent: {help}")
+                    };
+                }
+                CompletionCandidate::new(f.name).help((!help.is_empty()).then(|| help.into()))
+            })
+            .collect()
+    })
+}
+
+/// The `description` of an agent file, first line only, when it parses.
+fn agent_description(path: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    let d = table.get("description")?.as_str()?;
+    Some(crate::terminal::line(d.lines().next().unwrap_or("")).into_owned())
 }
 
 fn peek(f: impl FnOnce(&Peek) -> Vec<CompletionCandidate>) -> Vec<CompletionCandidate> {

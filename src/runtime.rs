@@ -43,30 +43,37 @@ pub fn block_on_multi<F: Future>(fut: F) -> Result<F::Output> {
 /// runners, `timeout` and `kill` send) or SIGHUP (the terminal went away). Commands that have
 /// something to save (a run's partial answer, a benchmark's results so far) wait on this rather
 /// than dying with their work unrecorded. A signal that cannot be hooked is not waited for.
-pub async fn interrupted() {
+///
+/// The signals are hooked when this is called (inside the runtime), not when the future is
+/// first polled: a `select!` whose other branch is ready at once may never poll it, and a
+/// Ctrl-C after that would kill the process with nothing recorded.
+pub fn interrupted() -> impl Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{Signal, SignalKind, signal};
-        async fn recv(s: Option<Signal>) {
+        async fn recv(s: Option<&mut Signal>) {
             match s {
-                Some(mut s) => {
+                Some(s) => {
                     s.recv().await;
                 }
                 None => std::future::pending().await,
             }
         }
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => {
-                if r.is_err() {
-                    std::future::pending::<()>().await;
-                }
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        async move {
+            tokio::select! {
+                _ = recv(int.as_mut()) => {}
+                _ = recv(term.as_mut()) => {}
+                _ = recv(hup.as_mut()) => {}
             }
-            _ = recv(signal(SignalKind::terminate()).ok()) => {}
-            _ = recv(signal(SignalKind::hangup()).ok()) => {}
         }
     }
     #[cfg(not(unix))]
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }

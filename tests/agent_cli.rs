@@ -1043,3 +1043,436 @@ approve = "auto"
         "an MCP server saw the master key"
     );
 }
+
+/// Add a credential `name` of `family`'s provider pointing at `fake`.
+fn add_fake(env: &Env, family: Family, name: &str, key: &str, fake: &Fake) {
+    ok(&run_stdin(
+        env.home.cmd().args([
+            "add",
+            family.provider_id(),
+            "--name",
+            name,
+            "--no-validate",
+            "--key-stdin",
+            "--base-url",
+            &fake.server().base_url(),
+        ]),
+        key,
+    ));
+}
+
+#[test]
+fn a_cost_budget_stops_the_run_once_spent_and_nothing_is_sent_past_it() {
+    let key = "sk-openai-KEY-0123456789";
+    let fake = Fake::start(Family::OpenAi, key);
+    // Every turn asks for another call and reports 11 input tokens (and no output text).
+    for i in 0..5 {
+        fake.server().push(Behaviour::Reply(Reply::calls(
+            &[],
+            vec![FakeCall::new(
+                &format!("c{i}"),
+                "count",
+                &format!(r#"{{"n":{i}}}"#),
+            )],
+        )));
+    }
+    let env = Env::new();
+    add_fake(&env, Family::OpenAi, "oa", key, &fake);
+    // $1 a token: each turn costs $11, so a $20 budget allows a second turn and no third.
+    std::fs::write(
+        env.home.data().join("config.toml"),
+        "[prices.\"openai/priced-model\"]\ninput = 1000000.0\noutput = 1000000.0\n",
+    )
+    .unwrap();
+    let ran = env.cwd.path().join("ran");
+    env.agent(
+        "spender",
+        &format!(
+            r#"
+models = ["oa/priced-model"]
+budget = {{ cost_usd = 20 }}
+[[tool]]
+name = "count"
+command = ["sh", "-c", "echo x >> '{}'"]
+approve = "auto"
+"#,
+            ran.display()
+        ),
+    );
+    let o = env.run(&["run", "--agent", "spender", "--json", "go"]);
+    assert_eq!(code(&o), 10, "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["stop_reason"], "budget");
+    assert_eq!(doc["turns"].as_array().unwrap().len(), 2, "{doc}");
+    assert_eq!(doc["totals"]["cost_usd"], 22.0, "{doc}");
+    assert!(
+        stderr(&o).contains("of its budget of $20"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("raise budget"), "{}", stderr(&o));
+    // The first turn's call ran; the second turn's did not, and no third request went out.
+    assert_eq!(std::fs::read_to_string(&ran).unwrap(), "x\n");
+    assert_eq!(fake.server().requests().len(), 2);
+}
+
+/// Each request's headers, as the tiny MCP server saw them.
+type SeenHeaders = std::sync::Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>;
+
+/// A minimal streamable-HTTP MCP server on a thread: answers `initialize`, `tools/list` and
+/// `tools/call` with JSON bodies, refuses the optional GET stream, and records every request's
+/// headers (lower-cased names).
+struct TinyMcp {
+    port: u16,
+    headers: SeenHeaders,
+}
+
+impl TinyMcp {
+    fn start() -> TinyMcp {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let headers: SeenHeaders = Default::default();
+        let seen = headers.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut out = stream;
+                    loop {
+                        let mut request_line = String::new();
+                        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let mut hs = Vec::new();
+                        loop {
+                            let mut l = String::new();
+                            if reader.read_line(&mut l).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let l = l.trim_end();
+                            if l.is_empty() {
+                                break;
+                            }
+                            if let Some((k, v)) = l.split_once(':') {
+                                hs.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+                            }
+                        }
+                        let len: usize = hs
+                            .iter()
+                            .find(|(k, _)| k == "content-length")
+                            .map(|(_, v)| v.parse().unwrap())
+                            .unwrap_or(0);
+                        let mut body = vec![0u8; len];
+                        reader.read_exact(&mut body).unwrap();
+                        seen.lock().unwrap().push(hs);
+                        let reply = |status: &str, body: &str| {
+                            format!(
+                                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\n\
+                                 mcp-session-id: tiny-1\r\ncontent-length: {}\r\n\r\n{body}",
+                                body.len()
+                            )
+                        };
+                        let answer = if !request_line.starts_with("POST") {
+                            reply("405 Method Not Allowed", "")
+                        } else {
+                            let msg: Value = serde_json::from_slice(&body).unwrap();
+                            let result = match msg["method"].as_str().unwrap_or("") {
+                                "initialize" => Some(serde_json::json!({
+                                    "protocolVersion": msg["params"]["protocolVersion"],
+                                    "capabilities": {"tools": {}},
+                                    "serverInfo": {"name": "tiny", "version": "1"}
+                                })),
+                                "tools/list" => Some(serde_json::json!({"tools": [{
+                                    "name": "whoami",
+                                    "description": "Say hello",
+                                    "inputSchema": {"type": "object", "properties": {}}
+                                }]})),
+                                "tools/call" => Some(serde_json::json!({
+                                    "content": [{"type": "text", "text": "hello from tiny"}],
+                                    "isError": false
+                                })),
+                                _ => None,
+                            };
+                            match (result, msg.get("id")) {
+                                (Some(r), Some(id)) => reply(
+                                    "200 OK",
+                                    &serde_json::json!({"jsonrpc": "2.0", "id": id, "result": r})
+                                        .to_string(),
+                                ),
+                                _ => reply("202 Accepted", ""),
+                            }
+                        };
+                        if out.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        TinyMcp { port, headers }
+    }
+
+    fn authorizations(&self) -> Vec<String> {
+        self.headers
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|hs| {
+                hs.iter()
+                    .find(|(k, _)| k == "authorization")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn an_http_mcp_server_gets_its_bearer_key_and_the_key_stays_out_of_logs_and_the_database() {
+    let server = TinyMcp::start();
+    let env = Env::new();
+    let canary = "sk-CANARY-BEARER-77aa88bb99cc";
+    ok(&env.home.add("openai", "web", canary));
+    env.agent(
+        "hb",
+        &format!(
+            r#"
+models = ["echo"]
+[mcp.tiny]
+url = "http://127.0.0.1:{}/mcp"
+bearer = "credential:web"
+approve = "auto"
+"#,
+            server.port
+        ),
+    );
+    let o = run(env.omc().env("OMC_LOG", "trace").args([
+        "run",
+        "--agent",
+        "hb",
+        "/call tiny_whoami {}",
+    ]));
+    let out = ok(&o);
+    assert_eq!(out, "echo: tool tiny_whoami returned: hello from tiny");
+    let auths = server.authorizations();
+    assert!(auths.len() >= 3, "initialize, list, call: {auths:?}");
+    assert!(
+        auths.iter().all(|a| a == &format!("Bearer {canary}")),
+        "{auths:?}"
+    );
+    assert!(!contains(&o.stderr, canary), "the key is in the trace log");
+    assert!(!contains(&o.stdout, canary));
+    for f in ["omc.db", "omc.db-wal"] {
+        if let Ok(bytes) = std::fs::read(env.home.data().join(f)) {
+            assert!(
+                !contains(&bytes, canary),
+                "{f} holds the bearer key in plaintext"
+            );
+        }
+    }
+    let log = ok(&env.run(&["agent", "log", "last"]));
+    assert!(!log.contains(canary), "{log}");
+    let audit = ok(&env.run(&["audit"]));
+    assert!(
+        audit.contains("agent-grant") && audit.contains("agent hb MCP server tiny"),
+        "{audit}"
+    );
+}
+
+/// Read `from` (on a thread) until `want` shows up; everything read so far, as text.
+fn read_until(
+    from: impl std::io::Read + Send + 'static,
+    want: &'static str,
+) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut from = from;
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        let mut sent = false;
+        loop {
+            let n = from.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                if !sent {
+                    let _ = tx.send(String::from_utf8_lossy(&seen).into_owned());
+                }
+                return;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            if !sent && contains(&seen, want) {
+                sent = true;
+                let _ = tx.send(String::from_utf8_lossy(&seen).into_owned());
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn ctrl_c_during_a_model_call_exits_130_and_keeps_the_partial_transcript() {
+    use std::os::unix::process::CommandExt;
+    let key = "sk-openai-KEY-0123456789";
+    let fake = Fake::start(Family::OpenAi, key);
+    fake.server().push(Behaviour::Reply(Reply::calls(
+        &[],
+        vec![FakeCall::new("c1", "mark", "{}")],
+    )));
+    // The second turn sends a word, then holds the stream open.
+    fake.server().push(Behaviour::Reply(
+        Reply::text(&["Partial", " never", " sent"]).delays(
+            std::time::Duration::ZERO,
+            std::time::Duration::from_secs(60),
+        ),
+    ));
+    let env = Env::new();
+    add_fake(&env, Family::OpenAi, "oa", key, &fake);
+    let ran = env.cwd.path().join("ran");
+    env.agent(
+        "held",
+        &format!(
+            "models = [\"oa/gpt-x\"]\n[[tool]]\nname = \"mark\"\ncommand = [\"touch\", \"{}\"]\napprove = \"auto\"\n",
+            ran.display()
+        ),
+    );
+    let mut child = env
+        .omc()
+        .args(["run", "--agent", "held", "go"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let seen = read_until(child.stdout.take().unwrap(), "Partial");
+    let got = seen
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the first word never arrived");
+    assert!(got.contains("Partial"), "{got}");
+    // As a terminal sends it: to the whole process group.
+    ok(&run(Command::new("kill").args([
+        "-INT",
+        "--",
+        &format!("-{}", child.id()),
+    ])));
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 130, "{}", stderr(&o));
+    assert!(ran.exists());
+
+    let runs = ok(&env.run(&["agent", "runs"]));
+    assert!(
+        runs.contains("held") && runs.contains("interrupted"),
+        "{runs}"
+    );
+    let (_, doc) = env.json(&["agent", "log", "last", "--json"]);
+    assert_eq!(doc["stop_reason"], "interrupted");
+    let turns = doc["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 2, "{doc}");
+    assert_eq!(turns[0]["tool_calls"][0]["name"], "mark");
+    assert_eq!(turns[1]["text"], "Partial");
+    // Both ledger rows are closed: the first ok, the held one interrupted.
+    let conn = rusqlite::Connection::open(env.home.db()).unwrap();
+    let statuses: Vec<String> = conn
+        .prepare("SELECT status FROM runs WHERE kind = 'agent' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(statuses, ["ok", "interrupted"]);
+}
+
+#[test]
+fn ctrl_c_at_the_approval_question_exits_130_and_the_tool_never_runs() {
+    let env = Env::new();
+    let marker = env.cwd.path().join("ran");
+    env.agent("dry", &shout_agent(&marker, ""));
+    let line = format!("{BIN} run --agent dry --var what=x '/call shout {{\"word\":\"no\"}}'");
+    let mut child = Command::new("script")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.home.path())
+        .env("OMC_HOME", env.home.data())
+        .env("OMC_MASTER_KEY", &env.home.master_key)
+        .env("TERM", "dumb")
+        .current_dir(env.cwd.path())
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = read_until(child.stdout.take().unwrap(), "Run it?");
+    let got = seen
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("no approval question");
+    assert!(got.contains("the agent wants to run shout"), "{got}");
+    // Give the prompt time to start reading keys, then type Ctrl-C.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"\x03").unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    assert!(!marker.exists(), "the tool ran after Ctrl-C");
+    let (_, doc) = env.json(&["agent", "log", "last", "--json"]);
+    assert_eq!(doc["stop_reason"], "interrupted");
+    assert_eq!(doc["turns"][0]["tool_calls"][0]["approved"], false);
+}
+
+#[test]
+fn escape_sequences_from_the_model_and_from_tools_are_shown_escaped_on_a_terminal() {
+    let env = Env::new();
+    env.agent(
+        "esc",
+        r#"
+models = ["echo"]
+[[tool]]
+name = "evil"
+command = ["sh", "-c", "printf 'bad \\033]0;pwned\\007\\033[2J' >&2; exit 2"]
+approve = "auto"
+"#,
+    );
+    // The echo model repeats the tool's error, escapes and all, as its reply; the arguments
+    // carry a bidi override.
+    let call = "/call evil {\"name\":\"gnp.\u{202e}exe\"}";
+    let (out, c) = on_tty(&env, &["run", "--agent", "esc", call], "");
+    assert_eq!(c, 0, "{out}");
+    assert!(
+        !out.contains('\x1b'),
+        "an escape reached the terminal: {out:?}"
+    );
+    assert!(!out.contains('\u{202e}'), "{out:?}");
+    assert!(
+        out.contains("→ evil {\"name\":\"gnp.\\u{202e}exe\"}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("✗ exit 2: bad \\x1b]0;pwned\\x07\\x1b[2J"),
+        "{out}"
+    );
+    assert!(
+        out.contains("tool evil failed: the tool failed (exit 2); stderr ends with:"),
+        "{out}"
+    );
+    assert!(out.contains("bad \\x1b]0;pwned\\x07"), "{out}");
+    // --raw passes the model's text through; the tool lines stay escaped.
+    let (out, c) = on_tty(&env, &["run", "--agent", "esc", "--raw", call], "");
+    assert_eq!(c, 0, "{out}");
+    assert!(out.contains("bad \x1b]0;pwned\x07"), "{out:?}");
+    assert!(out.contains("✗ exit 2: bad \\x1b]0;pwned"), "{out}");
+    // In a pipe the text is byte-exact; the activity lines on stderr are escaped all the same.
+    let o = env.run(&["run", "--agent", "esc", call]);
+    assert!(
+        stdout(&o).contains("bad \x1b]0;pwned\x07"),
+        "{:?}",
+        stdout(&o)
+    );
+    assert!(!stderr(&o).contains('\x1b'), "{:?}", stderr(&o));
+    assert!(!stderr(&o).contains('\u{202e}'), "{:?}", stderr(&o));
+    // The stored transcript, shown on a terminal, is escaped as well.
+    let (out, c) = on_tty(&env, &["agent", "log", "last"], "");
+    assert_eq!(c, 0, "{out}");
+    assert!(!out.contains('\x1b'), "{out:?}");
+    assert!(out.contains("bad \\x1b]0;pwned"), "{out}");
+}

@@ -15,6 +15,9 @@ fn complete(cmd: &Command, words: &[&str]) -> (Vec<String>, String) {
     let bin_dir = Path::new(BIN).parent().unwrap();
     let mut bash = Command::new("bash");
     bash.env_clear();
+    if let Some(dir) = cmd.get_current_dir() {
+        bash.current_dir(dir);
+    }
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             bash.env(k, v);
@@ -131,6 +134,49 @@ fn completion_offers_providers_credentials_profiles_and_bench_runs() {
     assert_eq!(
         complete(&home.cmd(), &["omc", "bench", "compare", "1", ""]).0,
         ["last", "1"]
+    );
+}
+
+/// Agent names wherever an agent is named: the user's agents and the project's (found walking
+/// up from the current directory), without unlocking anything.
+#[test]
+fn completion_offers_agent_names_from_the_user_and_the_project() {
+    let home = Home::new();
+    let user = home.data().join("agents");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(user.join("reviewer.toml"), "description = \"Reviews\"\n").unwrap();
+    std::fs::write(user.join("release.toml"), "models = [\"echo\"]\n").unwrap();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(project.path().join(".omc/agents")).unwrap();
+    std::fs::create_dir_all(project.path().join("src/deep")).unwrap();
+    std::fs::write(project.path().join(".omc/agents/refactor.toml"), "").unwrap();
+    std::fs::write(project.path().join(".omc/agents/notes.txt"), "").unwrap();
+    let mut cmd = home.bare();
+    cmd.current_dir(project.path().join("src/deep"));
+    let all = ["refactor", "release", "reviewer"];
+    assert_eq!(
+        sorted(complete(&cmd, &["omc", "run", "--agent", ""]).0),
+        all
+    );
+    assert_eq!(
+        sorted(complete(&cmd, &["omc", "run", "--agent", "re"]).0),
+        all
+    );
+    assert_eq!(
+        complete(&cmd, &["omc", "run", "--agent", "rev"]).0,
+        ["reviewer"]
+    );
+    for sub in ["show", "check", "trust"] {
+        let (got, err) = complete(&cmd, &["omc", "agent", sub, ""]);
+        assert_eq!(sorted(got), all, "{sub}");
+        assert!(err.is_empty(), "{sub}: {err}");
+    }
+    // Outside the project only the user's agents are offered.
+    let mut outside = home.bare();
+    outside.current_dir(home.path());
+    assert_eq!(
+        sorted(complete(&outside, &["omc", "agent", "show", ""]).0),
+        ["release", "reviewer"]
     );
 }
 

@@ -89,7 +89,13 @@ pub fn ask(shown: &str) -> Result<Answer> {
         let line: String = dialoguer::Input::new()
             .with_prompt("Run it? [y]es, [n]o, [a]lways for this tool in this run")
             .interact_text()
-            .map_err(|e| Error::Other(format!("cannot read from the terminal: {e}")))?;
+            .map_err(|e| match e {
+                // Ctrl-C at the prompt (the terminal is raw while it reads a key).
+                dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    Error::Interrupted
+                }
+                e => Error::Other(format!("cannot read from the terminal: {e}")),
+            })?;
         match line.trim().to_ascii_lowercase().as_str() {
             "y" | "yes" => return Ok(Answer::Yes),
             "n" | "no" => return Ok(Answer::No),

@@ -42,8 +42,11 @@ pub fn argv(command: &[String], args: &serde_json::Value) -> Result<Vec<String>,
                     break;
                 };
                 let key = &rest[start + 1..start + 1 + len];
-                if super::file::placeholders(&rest[start..start + 2 + len]).is_empty() {
-                    out.push_str(&rest[..start + 2 + len]);
+                if !super::file::is_placeholder_name(key) {
+                    // Not a placeholder (`{"q":"{p}"}`): a later `{` may still start one.
+                    out.push_str(&rest[..start + 1]);
+                    rest = &rest[start + 1..];
+                    continue;
                 } else {
                     out.push_str(&rest[..start]);
                     match args.get(key) {
@@ -336,6 +339,7 @@ mod tests {
                 "--n={n}".into(),
                 "{o}".into(),
                 "{}".into(),
+                "{\"q\":\"{n}\"} {x y}".into(),
             ],
             &args,
         )
@@ -348,7 +352,8 @@ mod tests {
                 "a b; rm -rf / $(x) '\"",
                 "--n=3",
                 "{\"k\":[1]}",
-                "{}"
+                "{}",
+                "{\"q\":\"3\"} {x y}"
             ]
         );
         assert_eq!(

@@ -418,6 +418,14 @@ fn command_tool(spec: &CommandToolSpec) -> std::result::Result<CommandTool, Stri
     })
 }
 
+/// Whether `{key}` is a placeholder: a parameter name, not JSON or prose in braces.
+pub fn is_placeholder_name(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// The `{param}` names in one argv element.
 pub fn placeholders(arg: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -427,14 +435,13 @@ pub fn placeholders(arg: &str) -> Vec<&str> {
             break;
         };
         let key = &rest[start + 1..start + 1 + len];
-        if !key.is_empty()
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
+        if is_placeholder_name(key) {
             out.push(key);
+            rest = &rest[start + 2 + len..];
+        } else {
+            // Not a placeholder (`{"q":"{p}"}`): a later `{` may still start one.
+            rest = &rest[start + 1..];
         }
-        rest = &rest[start + 2 + len..];
     }
     out
 }
@@ -662,6 +669,7 @@ bearer = "credential:web"
     fn placeholders_and_fill() {
         assert_eq!(placeholders("--path={path}"), ["path"]);
         assert_eq!(placeholders("{a}{b} {} {x y}"), ["a", "b"]);
+        assert_eq!(placeholders("{\"q\":\"{p}\"}"), ["p"]);
         let vars = vec![("a".to_owned(), "1".to_owned())];
         assert_eq!(
             fill("x {{ a }} {{a}} {{ }} {{", &vars).unwrap().0,

@@ -169,6 +169,15 @@ impl Loop<'_> {
             self.save("error", true)?;
             return Err(Error::Other(e));
         }
+        // A server holds its granted keys from its start, whether or not a tool of it is called.
+        for (server, creds) in self.registry.server_grants() {
+            let detail = format!("agent {} MCP server {server}", self.transcript.agent);
+            self.audit_grant(&detail, &creds)?;
+            ui.event(AgentEvent::Granted {
+                tool: &server,
+                credentials: &creds,
+            });
+        }
         let tools: Vec<ToolSpec> = self
             .registry
             .decls()
@@ -230,12 +239,14 @@ impl Loop<'_> {
                     key: &cand.key,
                 };
                 let mut streamed_text = false;
+                let mut partial = String::new();
                 let outcome = {
                     let mut on_event = |e: Event<'_>| {
                         if let Event::Text(d) = e
                             && !d.text.is_empty()
                         {
                             streamed_text = true;
+                            partial.push_str(d.text);
                             ui.event(AgentEvent::Text(d.text));
                         }
                     };
@@ -257,6 +268,23 @@ impl Loop<'_> {
                                 ..RunEnd::default()
                             },
                         )?;
+                        // What the model said before the stop stays in the transcript.
+                        if !partial.is_empty() {
+                            self.transcript.text = partial.clone();
+                            self.transcript.turns.push(Turn {
+                                preference: r.preference.clone(),
+                                credential: r.credential.name.clone(),
+                                provider: r.spec.id.to_owned(),
+                                model: r.model.clone(),
+                                text: partial,
+                                tool_calls: Vec::new(),
+                                usage: TurnUsage::default(),
+                                cost_usd: None,
+                                ttft_ms: None,
+                                latency_ms: 0.0,
+                                finish_reason: Some("interrupted".into()),
+                            });
+                        }
                         return self.stop(StopReason::Interrupted, None);
                     }
                     TurnOutcome::Failed(e) => {
@@ -385,8 +413,17 @@ impl Loop<'_> {
                             );
                             false
                         }
-                        Requirement::NeedsApproval => match ui.approve(entry, &args)? {
-                            None => {
+                        Requirement::NeedsApproval => match ui.approve(entry, &args) {
+                            Err(Error::Interrupted) => {
+                                // Ctrl-C at the question: the tool does not run.
+                                self.push_record(CallRecord {
+                                    result: "not run: interrupted at the approval question".into(),
+                                    ..record
+                                });
+                                return self.stop(StopReason::Interrupted, None);
+                            }
+                            Err(e) => return Err(e),
+                            Ok(None) => {
                                 self.push_record(CallRecord {
                                     result: "not run: it needs approval and there was no \
                                              terminal to ask on"
@@ -399,12 +436,12 @@ impl Loop<'_> {
                                 );
                                 return self.stop(StopReason::ApprovalNeeded, Some(detail));
                             }
-                            Some(Answer::Yes) => true,
-                            Some(Answer::Always) => {
+                            Ok(Some(Answer::Yes)) => true,
+                            Ok(Some(Answer::Always)) => {
                                 self.policy.always.insert(call.name.clone());
                                 true
                             }
-                            Some(Answer::No) => {
+                            Ok(Some(Answer::No)) => {
                                 ui.event(AgentEvent::Declined {
                                     name: &call.name,
                                     by_flag: false,
@@ -424,10 +461,15 @@ impl Loop<'_> {
                     self.push_record(record);
                     continue;
                 }
-                let creds = self.registry.credentials_of(&call.name);
+                // A command tool gets its keys when it runs; servers were audited at their start.
+                let creds = match self.registry.get(&call.name) {
+                    Some(e) if e.server.is_none() => self.registry.credentials_of(&call.name),
+                    _ => Vec::new(),
+                };
                 if !creds.is_empty() && !granted.contains(&call.name) {
                     granted.push(call.name.clone());
-                    self.audit_grant(&call.name, &creds)?;
+                    let detail = format!("agent {} tool {}", self.transcript.agent, call.name);
+                    self.audit_grant(&detail, &creds)?;
                     ui.event(AgentEvent::Granted {
                         tool: &call.name,
                         credentials: &creds,
@@ -476,8 +518,7 @@ impl Loop<'_> {
         }
     }
 
-    fn audit_grant(&mut self, tool: &str, creds: &[String]) -> Result<()> {
-        let detail = format!("agent {} tool {tool}", self.transcript.agent);
+    fn audit_grant(&mut self, detail: &str, creds: &[String]) -> Result<()> {
         let mut used = Vec::new();
         for name in creds {
             if let Ok((c, _)) = self.store.credential(&self.setup.profile, name) {
@@ -485,7 +526,7 @@ impl Loop<'_> {
             }
         }
         let refs: Vec<&crate::store::Credential> = used.iter().collect();
-        self.store.mark_used(&refs, "agent-grant", Some(&detail))
+        self.store.mark_used(&refs, "agent-grant", Some(detail))
     }
 }
 

@@ -217,11 +217,22 @@ impl Registry {
                     .mcp
                     .iter()
                     .find(|s| Some(s.name.as_str()) == server)
-                    .map(|s| s.credentials.clone())
+                    .map(server_credentials)
                     .unwrap_or_default()
             }
             None => Vec::new(),
         }
+    }
+
+    /// Each MCP server granted credentials (for stdio its `credentials`, for HTTP its
+    /// `bearer`), by server name.
+    pub fn server_grants(&self) -> Vec<(String, Vec<String>)> {
+        self.agent
+            .mcp
+            .iter()
+            .map(|s| (s.name.clone(), server_credentials(s)))
+            .filter(|(_, c)| !c.is_empty())
+            .collect()
     }
 
     /// Run the call. An unknown tool is an error result for the model, not a failed run.
@@ -262,6 +273,19 @@ impl Registry {
         futures_util::future::join_all(conns.into_iter().map(Connection::shutdown)).await;
         self.entries.retain(|e| e.server.is_none());
     }
+}
+
+/// The credentials a server is handed: its `credentials`, and its `bearer` one.
+fn server_credentials(s: &super::file::McpServer) -> Vec<String> {
+    let mut names = s.credentials.clone();
+    if let McpTransport::Http {
+        bearer: Some(b), ..
+    } = &s.transport
+        && !names.contains(b)
+    {
+        names.push(b.clone());
+    }
+    names
 }
 
 /// A name every family accepts: `^[a-zA-Z0-9_-]{1,64}$`.

@@ -1,6 +1,6 @@
 //! `omc agent list | show | new | check | trust | runs | log`: agents as files, and their runs.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -40,6 +40,7 @@ pub enum AgentCommand {
 #[derive(Debug, Args)]
 pub struct NameArg {
     /// The agent's name, or the path of its .toml file
+    #[arg(add = crate::complete::agents())]
     pub name: String,
 }
 
@@ -52,6 +53,7 @@ pub struct NewArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The agent's name or path [default: every agent]
+    #[arg(add = crate::complete::agents())]
     pub name: Option<String>,
 }
 
@@ -649,6 +651,12 @@ fn log(ctx: &Ctx, id: &str) -> Result<()> {
     }
     let mut out = String::new();
     render_log(&mut out, &t);
+    // Model text and tool output are untrusted: on a terminal their escapes are shown escaped.
+    let out = if std::io::stdout().is_terminal() {
+        crate::terminal::text(&out).into_owned()
+    } else {
+        out
+    };
     std::io::stdout()
         .lock()
         .write_all(out.as_bytes())

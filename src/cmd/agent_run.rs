@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{Client, ClientOptions, Conversation, Message};
+use crate::terminal::line;
 
 /// How much of a tool result `--json` shows; the stored transcript keeps it whole.
 const JSON_RESULT_CHARS: usize = 2000;
@@ -25,7 +26,7 @@ const JSON_RESULT_CHARS: usize = 2000;
 #[derive(Debug, Args)]
 pub struct AgentRunArgs {
     /// Run this agent's tool loop (a name from `omc agent list`, or a path to a .toml file)
-    #[arg(long, value_name = "NAME|PATH")]
+    #[arg(long, value_name = "NAME|PATH", add = crate::complete::agents())]
     pub agent: Option<String>,
 
     /// Fill {{KEY}} in the agent's system prompt (repeatable)
@@ -53,6 +54,8 @@ pub struct AgentRunArgs {
 /// The terminal: text to stdout as it streams, tool activity to stderr, questions on the tty.
 struct Terminal {
     json: bool,
+    /// Show escape sequences in the model's text escaped (stdout is a terminal, no `--raw`).
+    neutralise: bool,
     quiet: bool,
     can_ask: bool,
     /// The last thing written to stdout did not end a line.
@@ -77,7 +80,12 @@ impl Frontend for Terminal {
                     return;
                 }
                 let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(t.as_bytes()).and_then(|_| out.flush()) {
+                let shown = if self.neutralise {
+                    crate::terminal::text(t)
+                } else {
+                    std::borrow::Cow::Borrowed(t)
+                };
+                if let Err(e) = out.write_all(shown.as_bytes()).and_then(|_| out.flush()) {
                     self.write_error = Some(e);
                 }
                 self.open_line = !t.ends_with('\n');
@@ -88,7 +96,10 @@ impl Frontend for Terminal {
             }
             AgentEvent::FellBack { from, to, error } => {
                 // A warning, even with -q or --json, as `omc run --fallback` gives.
-                eprintln!("omc: warning: {from} failed ({error}); falling back to {to}");
+                eprintln!(
+                    "omc: warning: {from} failed ({}); falling back to {to}",
+                    line(error)
+                );
             }
             AgentEvent::ToolStart { name, arguments } => {
                 if self.open_line && !self.json && !self.quiet {
@@ -97,7 +108,12 @@ impl Frontend for Terminal {
                     let _ = out.write_all(b"\n").and_then(|_| out.flush());
                     self.open_line = false;
                 }
-                self.err_line(format!("→ {name} {}", cut(&arguments.to_string(), 200)));
+                // The model chose the name and the arguments: shown escaped, as is all of it.
+                self.err_line(format!(
+                    "→ {} {}",
+                    line(name),
+                    line(&cut(&arguments.to_string(), 200))
+                ));
             }
             AgentEvent::ToolEnd {
                 ok,
@@ -106,15 +122,16 @@ impl Frontend for Terminal {
                 ..
             } => {
                 let mark = if ok { "✓" } else { "✗" };
+                // A tool's or server's own words (an error's stderr tail) can carry escapes.
                 self.err_line(format!(
                     "{mark} {}, {} ms",
-                    cut(summary, 200),
+                    line(&cut(summary, 200)),
                     duration.as_millis()
                 ));
             }
             AgentEvent::Declined { name, by_flag } => {
                 let why = if by_flag { " (--deny)" } else { "" };
-                self.err_line(format!("✗ {name} declined{why}"));
+                self.err_line(format!("✗ {} declined{why}", line(name)));
             }
             AgentEvent::Granted { tool, credentials } => {
                 tracing::info!(tool, credentials = ?credentials, "credentials granted to a tool");
@@ -126,7 +143,7 @@ impl Frontend for Terminal {
         if !self.can_ask {
             return Ok(None);
         }
-        let mut shown = format!("omc: the agent wants to run {}", entry.decl.name);
+        let mut shown = format!("omc: the agent wants to run {}", line(&entry.decl.name));
         let mut hints = Vec::new();
         if let Some(s) = &entry.server {
             hints.push(format!("MCP server {s}"));
@@ -141,7 +158,7 @@ impl Frontend for Terminal {
             shown.push_str(&format!(" ({})", hints.join("; ")));
         }
         shown.push('\n');
-        shown.push_str(&pretty_args(arguments));
+        shown.push_str(&crate::terminal::text(&pretty_args(arguments)));
         approval::ask(&shown).map(Some)
     }
 }
@@ -335,6 +352,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let mut policy = Policy::from_flags(&a.approve, &a.deny);
     let mut term = Terminal {
         json: ctx.global.json,
+        // As `omc run`: model text is untrusted on a terminal unless --raw; a pipe gets it exact.
+        neutralise: !args.raw && std::io::stdout().is_terminal(),
         quiet: ctx.global.quiet,
         can_ask: ctx.ui.allowed,
         open_line: false,

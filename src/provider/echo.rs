@@ -14,7 +14,9 @@
 //!   call), id `echo_call_T_K` (`T` messages before the reply, `K`-th call from 0), streamed
 //!   as one piece each. The reply is only those calls (finish reason `tool_calls`).
 //! - When the last message holds tool results, the reply is `echo:` and, per result,
-//!   ` tool NAME returned: CONTENT` (`failed:` for an error), one line each.
+//!   ` tool NAME returned: CONTENT` (`failed:` for an error), one line each — unless a result
+//!   that is not an error holds `/call` lines: then those are the next calls, as above, so a
+//!   tool can drive a dry run for as many turns as it likes.
 //!
 //! # Simulated latency
 //!
@@ -90,6 +92,14 @@ fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
     let conv = &req.conversation;
     let last = conv.messages.last();
     if let Some(m) = last.filter(|m| m.role == Role::Tool) {
+        let asked: String = m
+            .tool_results_iter()
+            .filter(|r| !r.is_error)
+            .map(|r| format!("{}\n", r.content))
+            .collect();
+        if let Some(calls) = calls_in(&asked, conv.messages.len()) {
+            return calls;
+        }
         let turn = conv.messages.len() - 1;
         let mut text = String::from("echo:");
         for r in m.tool_results_iter() {
@@ -112,28 +122,8 @@ fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
         return (pieces, "stop", words);
     }
     let prompt = last.map(Message::text).unwrap_or_default();
-    let calls: Vec<&str> = prompt
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("/call "))
-        .collect();
-    if !calls.is_empty() {
-        let turn = conv.messages.len();
-        let mut words = 0;
-        let pieces = calls
-            .iter()
-            .enumerate()
-            .map(|(k, line)| {
-                let line = line.trim();
-                let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-                words += 1 + count_words(args);
-                Piece::Call(ToolCall::from_raw(
-                    format!("echo_call_{turn}_{k}"),
-                    name,
-                    args.trim(),
-                ))
-            })
-            .collect();
-        return (pieces, "tool_calls", words);
+    if let Some(calls) = calls_in(&prompt, conv.messages.len()) {
+        return calls;
     }
     let prompt = if prompt.trim().is_empty() {
         LOREM
@@ -156,6 +146,34 @@ fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
         })
         .collect();
     (pieces, finish, total.min(limit))
+}
+
+/// The calls that `/call NAME ARGS` lines in `text` ask for, as a reply; `turn` is the number
+/// of messages before it (for the call ids).
+fn calls_in(text: &str, turn: usize) -> Option<(Vec<Piece>, &'static str, usize)> {
+    let calls: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("/call "))
+        .collect();
+    if calls.is_empty() {
+        return None;
+    }
+    let mut words = 0;
+    let pieces = calls
+        .iter()
+        .enumerate()
+        .map(|(k, line)| {
+            let line = line.trim();
+            let (name, args) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+            words += 1 + count_words(args);
+            Piece::Call(ToolCall::from_raw(
+                format!("echo_call_{turn}_{k}"),
+                name,
+                args.trim(),
+            ))
+        })
+        .collect();
+    Some((pieces, "tool_calls", words))
 }
 
 /// Answers `req` as the echo provider.
@@ -365,6 +383,34 @@ mod tests {
         assert!(deltas.len() > 1);
         assert_eq!(resp.finish, Some(FinishReason::Stop));
         assert!(resp.tool_calls().next().is_none());
+    }
+
+    #[tokio::test]
+    async fn call_lines_in_a_tool_result_are_the_next_calls_unless_it_failed() {
+        let mut r = req("/call step {}", false);
+        let first = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
+        let id = first.tool_calls().next().unwrap().id.clone();
+        r.conversation.push(first.message);
+        r.conversation.push(Message::tool_results(vec![
+            crate::provider::ToolResult::ok(&id, "next:\n/call step {\"n\": 2}"),
+        ]));
+        let second = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
+        let calls: Vec<&ToolCall> = second.tool_calls().collect();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].id, "echo_call_3_0");
+        assert_ne!(calls[0].id, id);
+        assert_eq!(calls[0].valid_arguments().unwrap()["n"], 2);
+        assert_eq!(second.finish, Some(FinishReason::ToolCalls));
+
+        // A failed tool's `/call` lines are only quoted.
+        let last = r.conversation.messages.len() - 1;
+        r.conversation.messages[last] =
+            Message::tool_results(vec![crate::provider::ToolResult::error(
+                &id,
+                "/call step {}",
+            )]);
+        let third = chat(None, &r, &mut |_: Event<'_>| {}).await.unwrap();
+        assert_eq!(third.text, "echo: tool step failed: /call step {}");
     }
 
     #[test]
