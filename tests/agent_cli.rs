@@ -2,6 +2,7 @@
 //! offline echo provider and on the fakes of each family, command tools, approval, limits,
 //! trust, credential grants, transcripts, and a real MCP server over stdio.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

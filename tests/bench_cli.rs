@@ -1,6 +1,7 @@
 //! `omc bench` end to end: the real binary against the offline `echo` provider (with
 //! `OMC_ECHO_DELAY`) and against local fake providers speaking each family's wire format.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

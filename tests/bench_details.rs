@@ -1,5 +1,6 @@
 //! Bench details a user reads: numbers that mean something, and hashes that say what ran.
 
+#[path = "support/common.rs"]
 mod common;
 
 use common::*;

@@ -1,6 +1,7 @@
 //! Sharing bundles: `omc export` to age and SSH recipients, `omc import bundle`, and the real
 //! `age` tool on both sides (honouring OMC_TEST_REQUIRE_AGE=1 like the other age tests).
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

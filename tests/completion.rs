@@ -1,6 +1,7 @@
 //! Shell completion that knows omc: the committed bash script, sourced in a real bash, asks the
 //! real binary for provider ids, credential and profile names, and bench run ids.
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! A stranger's first minutes: `install.sh` into a fresh `HOME` (no `XDG_*`, no `OMC_HOME`),
 //! then the README's Set-up and Quickstart, top to bottom.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

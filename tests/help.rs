@@ -1,6 +1,7 @@
 //! Help and man pages read like gh's or cargo's: a command's own flags first, the global ones
 //! under their own heading, and man pages with EXAMPLES, EXIT STATUS and ENVIRONMENT.
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! `omc import llm|aichat|dotenv|env`: real-format files written here, the real binary, keys
 //! validated live against local fakes speaking each provider's wire format.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

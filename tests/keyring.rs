@@ -1,6 +1,7 @@
 //! The OS keyring as the master key's home: the real Secret Service where there is one, and
 //! fast, clear failures where there is none or it hangs.
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

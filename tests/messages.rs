@@ -1,5 +1,6 @@
 //! Messages that point the right way: each error says what happened and the next step.
 
+#[path = "support/common.rs"]
 mod common;
 
 use common::*;

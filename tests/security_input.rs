@@ -2,6 +2,7 @@
 //! bounds on every input, and process hygiene. Each test pins a finding of the review and fails
 //! without its fix. The binary is the real one; providers are local servers on loopback.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

@@ -2,6 +2,7 @@
 //! next process; a credential change fsyncs its commit. Counted with strace where it is
 //! installed (it is not a CI dependency: without it the fsync counts are skipped).
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::process::Command;

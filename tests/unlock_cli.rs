@@ -4,6 +4,7 @@
 //! session keyring the test processes share.
 #![cfg(target_os = "linux")]
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::io::Read;

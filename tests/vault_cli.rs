@@ -1,5 +1,6 @@
 //! The credential commands, run as a user would: the real binary, a real SQLite file, real age.
 
+#[path = "support/common.rs"]
 mod common;
 
 use common::*;

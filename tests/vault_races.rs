@@ -3,6 +3,7 @@
 //! window held open (a slow live check from the fake provider, the database's write lock held by
 //! this test process, a paused reader) and checks that every key stored still opens.
 
+#[path = "support/common.rs"]
 mod common;
 mod support;
 

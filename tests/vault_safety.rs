@@ -1,6 +1,7 @@
 //! What must never happen to a key: plaintext at rest or in output, a swapped ciphertext
 //! accepted, a wrong master key creating damage, a crash or a race losing data.
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::path::Path;

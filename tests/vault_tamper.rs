@@ -1,6 +1,7 @@
 //! Someone who can write `omc.db` but holds no master key (a restored backup, a synced folder, a
 //! CI cache): a forged recipient (issue #9, finding 3) and an edited audit trail (finding 8).
 
+#[path = "support/common.rs"]
 mod common;
 
 use std::process::Command;
