@@ -221,6 +221,7 @@ impl Loop<'_> {
                     provider: r.spec.id,
                     model: &r.model,
                     kind: RunKind::Agent,
+                    agent: Some(&self.transcript.agent),
                     reserve_tokens: reserve,
                 }) {
                     Ok(x) => x,
@@ -229,7 +230,6 @@ impl Loop<'_> {
                         return Err(e);
                     }
                 };
-                self.store.set_run_agent(run_id, &self.transcript.agent)?;
                 if let Some(w) = warning {
                     tracing::warn!("{w}");
                 }

@@ -241,6 +241,7 @@ fn begin_run(
         provider,
         model,
         kind: RunKind::Run,
+        agent: None,
         reserve_tokens: reserve,
     })?;
     if let Some(w) = warning {

@@ -128,6 +128,7 @@ fn validate_one(
         provider: spec.id,
         model,
         kind: RunKind::Validate,
+        agent: None,
         reserve_tokens: 0,
     })?;
     let (result, latency_ms) = probe(spec, cred.base_url.as_deref(), &secret)?;

@@ -69,12 +69,6 @@ impl Store {
     }
 
     /// Mark a usage-ledger row as an agent's turn.
-    pub fn set_run_agent(&mut self, run_id: i64, agent: &str) -> Result<()> {
-        self.conn
-            .execute("UPDATE runs SET agent = ?2 WHERE id = ?1", (run_id, agent))?;
-        Ok(())
-    }
-
     pub fn begin_agent_run(&mut self, profile: &str, agent: &str, path: &str) -> Result<i64> {
         self.conn.execute(
             "INSERT INTO agent_runs(started_at, profile, agent, agent_path, status)

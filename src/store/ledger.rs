@@ -77,6 +77,8 @@ pub struct RunStart<'a> {
     pub provider: &'a str,
     pub model: &'a str,
     pub kind: RunKind,
+    /// The agent whose turn this is (`omc usage --group-by agent`).
+    pub agent: Option<&'a str>,
     /// Tokens this run may spend at most (prompt estimate + max tokens), counted against the
     /// daily token limit until the real figures replace it.
     pub reserve_tokens: u64,
@@ -158,8 +160,8 @@ impl Store {
             }
             tx.execute(
                 "INSERT INTO runs(at, profile_id, profile, credential, credential_id, provider, model,
-                     kind, status, reserved_tokens)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9)",
+                     kind, status, reserved_tokens, agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10)",
                 rusqlite::params![
                     now_ms(),
                     profile_id,
@@ -169,7 +171,8 @@ impl Store {
                     start.provider,
                     start.model,
                     start.kind.as_str(),
-                    start.reserve_tokens as i64
+                    start.reserve_tokens as i64,
+                    start.agent
                 ],
             )?;
             Ok((tx.last_insert_rowid(), warning))

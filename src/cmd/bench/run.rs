@@ -221,6 +221,7 @@ fn open_ledger(ctx: &Ctx, store: &mut Store, targets: &[Resolved]) -> Result<Vec
             provider: &t.spec.provider,
             model: &t.spec.model,
             kind: RunKind::Bench,
+            agent: None,
             reserve_tokens: 1,
         })?;
         if let Some(w) = warning {
