@@ -77,7 +77,7 @@ else
   fi
   echo "building omc (release; the first build takes about 5-10 minutes on 2 cores)…"
   cargo build --release --locked --bin omc
-  binary=target/release/omc
+  binary=${CARGO_TARGET_DIR:-target}/release/omc
 fi
 
 bin=$prefix/bin
