@@ -5,7 +5,7 @@
 #
 # Usage: benches/bench_profile.sh [REQUESTS] [CONCURRENCY]   (defaults 30000, 64)
 # Needs perf (apt-get install linux-perf) and a kernel that lets you sample
-# (kernel.perf_event_paranoid ≤ 1, or root). Builds a release omc that keeps its symbols.
+# (kernel.perf_event_paranoid ≤ 1, or root). Builds the `profiling` profile (release with symbols) in target/profiling.
 set -euo pipefail
 # shellcheck source=benches/common.sh
 source "$(dirname "$0")/common.sh"
@@ -13,7 +13,7 @@ requests=${1:-30000}
 concurrency=${2:-64}
 command -v perf >/dev/null || { echo "install perf first (apt-get install linux-perf)" >&2; exit 1; }
 
-CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_DEBUG=line-tables-only build
+build profiling
 start_fake --tokens 16
 new_home
 
@@ -25,7 +25,7 @@ echo "omc bench: $(jq '.targets[0].requests_per_s | floor' "$work/report.json") 
 perf report -i "$work/perf.data" --no-children --sort dso,symbol 2>/dev/null | python3 -c '
 import collections, re, sys
 parts = [
-    ("SSE parsing (eventsource-stream)", r"nom::|eventsource_stream"),
+    ("SSE parsing (omc::provider::sse)", r"omc::provider::sse"),
     ("JSON per chunk (serde_json)", r"serde_json|serde_core|Deserializ|omc::provider::(openai|anthropic|gemini)"),
     ("histograms and statistics", r"hdrhistogram|omc::bench::stats"),
     ("record writer (SQLite)", r"sqlite3|rusqlite|omc::cmd::bench::writer|omc::store"),

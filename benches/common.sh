@@ -5,11 +5,12 @@
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 
-build() {
-  echo "building release binaries (omc, examples/fake_provider)…" >&2
-  cargo build --release --locked --quiet --bin omc --example fake_provider
-  omc=$root/target/release/omc
-  fake_bin=$root/target/release/examples/fake_provider
+build() { # [PROFILE] (default release)
+  local profile=${1:-release}
+  echo "building $profile binaries (omc, examples/fake_provider)…" >&2
+  cargo build --profile "$profile" --locked --quiet --bin omc --example fake_provider
+  omc=$root/target/$profile/omc
+  fake_bin=$root/target/$profile/examples/fake_provider
 }
 
 work=$(mktemp -d)

@@ -38,16 +38,21 @@ use crate::vault::master::Backend;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Past this size the WAL is folded into `omc.db` by a checkpoint in the background of the
-/// write that grew it (about 1,000 pages, SQLite's own autocheckpoint point); a checkpoint also
-/// lets the next writer cut it back to this size (`journal_size_limit`).
-const WAL_CHECKPOINT_BYTES: u64 = 4 * 1024 * 1024;
+/// Past this many pages of new commits the WAL is folded into `omc.db` by a checkpoint in the
+/// background of the write that grew it (SQLite's own autocheckpoint point).
+///
+/// Counted in frames, as SQLite reports them after each commit, not by the WAL's file size: a
+/// reset WAL keeps its old size on disk (up to `journal_size_limit`), so a size test would start
+/// a checkpoint on every write once the file had grown there once.
+const WAL_CHECKPOINT_PAGES: i64 = 1000;
 
 pub struct Store {
     conn: Connection,
     pub meta: Meta,
     db: std::path::PathBuf,
     checkpoint: Option<std::thread::JoinHandle<()>>,
+    /// Frames in the WAL after this connection's last commit (SQLite's WAL hook).
+    wal_pages: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Drop for Store {
@@ -90,7 +95,8 @@ impl Store {
         }
         check_modes(paths)?;
         let wal_missing = !wal_path(&db).exists();
-        let conn = connect(&db, false)?;
+        let mut conn = connect(&db, false)?;
+        let wal_pages = count_wal_pages(&mut conn)?;
         migrate(&conn)?;
         let meta = read_meta(&conn)?.ok_or_else(|| Error::Store {
             message: format!("{} is not an initialised omc store", db.display()),
@@ -106,6 +112,7 @@ impl Store {
             meta,
             db,
             checkpoint: None,
+            wal_pages,
         }))
     }
 
@@ -128,6 +135,7 @@ impl Store {
         precreate_private(&db)?;
         let mut conn = connect(&db, true)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        let wal_pages = count_wal_pages(&mut conn)?;
         migrate(&conn)?;
         let mut fp_key = Zeroizing::new(vec![0u8; 32]);
         rand::rngs::OsRng.fill_bytes(&mut fp_key);
@@ -166,6 +174,7 @@ impl Store {
             meta,
             db,
             checkpoint: None,
+            wal_pages,
         })
     }
 
@@ -206,7 +215,7 @@ impl Store {
     }
 
     /// Run `f` with `synchronous` set for `durability`, back to NORMAL after; then start a
-    /// background checkpoint if the WAL has grown past [`WAL_CHECKPOINT_BYTES`].
+    /// background checkpoint if the WAL holds [`WAL_CHECKPOINT_PAGES`] or more.
     fn with_durability<T>(
         &mut self,
         durability: Durability,
@@ -228,11 +237,10 @@ impl Store {
     /// Fold the WAL into `omc.db` on another connection while this command goes on (joined
     /// when the store is dropped). PASSIVE: it never waits for, nor blocks, other omc processes.
     fn checkpoint_in_background(&mut self) {
-        if self.checkpoint.is_some() {
-            return;
-        }
-        let wal = wal_path(&self.db);
-        if std::fs::metadata(&wal).map_or(0, |m| m.len()) < WAL_CHECKPOINT_BYTES {
+        use std::sync::atomic::Ordering;
+        if self.checkpoint.is_some()
+            || self.wal_pages.load(Ordering::Relaxed) < WAL_CHECKPOINT_PAGES
+        {
             return;
         }
         let db = self.db.clone();
@@ -472,6 +480,21 @@ fn connect(db: &Path, create: bool) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Keep count of the frames in the WAL after each commit on `conn`, for
+/// [`Store::checkpoint_in_background`]. Registered after `wal_autocheckpoint`, which replaces
+/// any WAL hook.
+fn count_wal_pages(conn: &mut Connection) -> Result<std::sync::Arc<std::sync::atomic::AtomicI64>> {
+    let pages = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let seen = std::sync::Arc::clone(&pages);
+    conn.wal_hook(Some(
+        move |_: &mut rusqlite::hooks::Wal, n: std::ffi::c_int| {
+            seen.store(i64::from(n), std::sync::atomic::Ordering::Relaxed);
+            Ok(())
+        },
+    ))?;
+    Ok(pages)
+}
+
 /// Make the entries of files created in `dir` durable. omc builds SQLite with
 /// `SQLITE_DISABLE_DIRSYNC` (.cargo/config.toml), which otherwise fsyncs the directory once per
 /// process for the WAL it opens, whether or not it created it; the WAL now stays between
@@ -593,6 +616,58 @@ pub fn check_modes(paths: &Paths) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes until a background checkpoint starts; returns how many it took.
+    fn writes_until_a_checkpoint(store: &mut Store, detail: &str) -> usize {
+        for n in 1..=5000 {
+            store.audit("test", None, None, Some(detail)).unwrap();
+            if let Some(h) = store.checkpoint.take() {
+                h.join().unwrap();
+                return n;
+            }
+        }
+        panic!("5000 writes and no checkpoint");
+    }
+
+    #[test]
+    fn the_wal_is_checkpointed_once_per_thousand_pages_not_after_every_write_once_large() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            data_dir: dir.path().join("data"),
+            config_file: dir.path().join("config.toml"),
+        };
+        let mut store = Store::create(&paths, "id", "age1test", Backend::Env).unwrap();
+        let detail = "x".repeat(3000);
+        // One commit of about 1,500 pages grows the WAL file past its 4 MiB size limit.
+        store
+            .write_light(|tx| {
+                for _ in 0..1500 {
+                    audit_record(tx, "test", None, None, Some(&detail))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        store
+            .checkpoint
+            .take()
+            .expect("a checkpoint")
+            .join()
+            .unwrap();
+        // Small writes after it: the first resets the WAL, which keeps 4 MiB of file, and
+        // none of them is worth a checkpoint.
+        for _ in 0..50 {
+            store.audit("test", None, None, None).unwrap();
+            assert!(
+                store.checkpoint.is_none(),
+                "a checkpoint after a small write"
+            );
+        }
+        let wal = std::fs::metadata(wal_path(&paths.db())).unwrap().len();
+        assert!(wal >= 4 * 1024 * 1024, "the WAL file is {wal} bytes");
+        // The next one comes once a thousand pages more have been written (a few per write).
+        let n = writes_until_a_checkpoint(&mut store, &detail);
+        assert!((100..=1000).contains(&n), "a checkpoint after {n} writes");
+    }
 
     #[test]
     fn an_older_store_is_migrated_in_place_and_keeps_its_rows() {
