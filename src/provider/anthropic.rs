@@ -34,11 +34,11 @@ impl Wire for Anthropic {
         key: &SecretString,
         req: &ChatRequest,
     ) -> Result<Prepared, ProviderError> {
-        Ok(Prepared::post_json(
+        Prepared::post_json(
             format!("{base}/v1/messages"),
             headers(key)?,
             &chat_body(req),
-        ))
+        )
     }
 
     fn on_event(&self, data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
@@ -65,10 +65,7 @@ impl Wire for Anthropic {
 
     fn models_request(&self, base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
         // The largest page the API allows, so one request lists everything.
-        Ok(Prepared::get(
-            format!("{base}/v1/models?limit=1000"),
-            headers(key)?,
-        ))
+        Prepared::get(format!("{base}/v1/models?limit=1000"), headers(key)?)
     }
 
     /// Anthropic lists models as OpenAI does: `{"data": [{"id": …}, …]}`.

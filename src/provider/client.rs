@@ -79,6 +79,13 @@ pub struct Client {
     opts: ClientOptions,
 }
 
+/// A chat request built for the wire once, by [`Client::prepare`]. Its headers carry the key
+/// (marked sensitive, never logged); freed memory is wiped when it is dropped.
+pub struct PreparedChat {
+    /// `None` for the echo provider, which has no wire.
+    http: Option<(&'static dyn Wire, Prepared)>,
+}
+
 /// One failed attempt, and whether another may follow.
 struct Failure {
     error: ProviderError,
@@ -147,7 +154,43 @@ impl Client {
         req: &ChatRequest,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<ChatResponse, ProviderError> {
-        let result = self.chat_inner(target, req, on_event).await;
+        let prepared = self.prepare(target, req)?;
+        self.send_prepared(target, &prepared, req, on_event).await
+    }
+
+    /// Checks `req` and builds what goes on the wire for it once (body serialised, URL parsed,
+    /// the key's header made), for [`Client::send_prepared`] to send as many times as it
+    /// likes: a benchmark sends each target × prompt thousands of times.
+    pub fn prepare(
+        &self,
+        target: &Target<'_>,
+        req: &ChatRequest,
+    ) -> Result<PreparedChat, ProviderError> {
+        let prepare = || {
+            req.conversation.check()?;
+            Ok(match target.spec.family.wire() {
+                None => PreparedChat { http: None },
+                Some(wire) => PreparedChat {
+                    http: Some((wire, wire.chat_request(base_url(target)?, target.key, req)?)),
+                },
+            })
+        };
+        prepare().map_err(|e| scrub(e, target.key))
+    }
+
+    /// Sends what [`Client::prepare`] built for `req` and `target`, as [`Client::converse`]
+    /// does.
+    pub async fn send_prepared(
+        &self,
+        target: &Target<'_>,
+        prepared: &PreparedChat,
+        req: &ChatRequest,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<ChatResponse, ProviderError> {
+        let result = match &prepared.http {
+            None => echo::chat(target.base_url, req, on_event).await,
+            Some((wire, p)) => self.chat_inner(*wire, p, req, on_event).await,
+        };
         match result {
             Ok(mut resp) => {
                 resp.request_id = scrub_id(resp.request_id, target.key);
@@ -165,20 +208,16 @@ impl Client {
 
     async fn chat_inner(
         &self,
-        target: &Target<'_>,
+        wire: &dyn Wire,
+        prepared: &Prepared,
         req: &ChatRequest,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<ChatResponse, ProviderError> {
-        req.conversation.check()?;
-        let Some(wire) = target.spec.family.wire() else {
-            return echo::chat(target.base_url, req, on_event).await;
-        };
-        let prepared = wire.chat_request(base_url(target)?, target.key, req)?;
         let deadline = self.opts.total_timeout.map(|t| Instant::now() + t);
         let mut attempt = 1;
         loop {
             match self
-                .chat_once(wire, &prepared, req, deadline, on_event)
+                .chat_once(wire, prepared, req, deadline, on_event)
                 .await
             {
                 Ok(resp) => return Ok(resp),
@@ -253,7 +292,7 @@ impl Client {
     ) -> Result<(reqwest::Response, Instant), Failure> {
         let mut rb = self
             .http
-            .request(p.method.clone(), &p.url)
+            .request(p.method.clone(), p.url.clone())
             .headers(p.headers.clone());
         if let Some(body) = &p.body {
             rb = rb.body(body.clone());

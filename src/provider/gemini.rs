@@ -42,7 +42,7 @@ impl Wire for Gemini {
         } else {
             format!("{base}/v1beta/models/{model}:generateContent")
         };
-        Ok(Prepared::post_json(url, headers(key)?, &body))
+        Prepared::post_json(url, headers(key)?, &body)
     }
 
     fn on_event(&self, data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
@@ -74,10 +74,7 @@ impl Wire for Gemini {
 
     fn models_request(&self, base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
         // The largest page the API allows, so one request lists everything.
-        Ok(Prepared::get(
-            format!("{base}/v1beta/models?pageSize=1000"),
-            headers(key)?,
-        ))
+        Prepared::get(format!("{base}/v1beta/models?pageSize=1000"), headers(key)?)
     }
 
     fn parse_models(&self, body: &[u8]) -> Result<Vec<String>, ProviderError> {

@@ -17,7 +17,7 @@ mod sse;
 pub mod types;
 mod wire;
 
-pub use client::{Client, ClientOptions, Target, estimate_tokens};
+pub use client::{Client, ClientOptions, PreparedChat, Target, estimate_tokens};
 pub use conversation::{
     Conversation, FinishReason, Malformed, Message, Opaque, Part, Role, ToolCall, ToolChoice,
     ToolResult, ToolSpec,

@@ -33,11 +33,7 @@ impl Wire for OpenAi {
         req: &ChatRequest,
     ) -> Result<Prepared, ProviderError> {
         let body = chat_body(req);
-        Ok(Prepared::post_json(
-            format!("{base}/chat/completions"),
-            headers(key)?,
-            &body,
-        ))
+        Prepared::post_json(format!("{base}/chat/completions"), headers(key)?, &body)
     }
 
     fn on_event(&self, data: &str, acc: &mut Accum) -> Result<(), ProviderError> {
@@ -65,7 +61,7 @@ impl Wire for OpenAi {
     }
 
     fn models_request(&self, base: &str, key: &SecretString) -> Result<Prepared, ProviderError> {
-        Ok(Prepared::get(format!("{base}/models"), headers(key)?))
+        Prepared::get(format!("{base}/models"), headers(key)?)
     }
 
     fn parse_models(&self, body: &[u8]) -> Result<Vec<String>, ProviderError> {

@@ -11,40 +11,56 @@ use super::Family;
 use super::conversation::{FinishReason, Opaque, Part, ToolCall};
 use super::types::{ChatRequest, ErrorKind, ProviderError};
 
-/// A request ready to send, built once and re-sent as is on each retry.
+/// A request ready to send, built once and re-sent as is on each retry (and, in a benchmark, on
+/// every request to the same target and prompt): the URL is parsed and the body serialised
+/// once, and a clone shares the body.
 #[derive(Debug, Clone)]
 pub(crate) struct Prepared {
     pub method: Method,
     /// Never carries the key (Gemini included): it is logged.
-    pub url: String,
+    pub url: reqwest::Url,
     /// Carries the key; never logged. The key's value is marked sensitive.
     pub headers: HeaderMap,
-    pub body: Option<Vec<u8>>,
+    pub body: Option<bytes::Bytes>,
 }
 
 impl Prepared {
-    pub fn get(url: String, headers: HeaderMap) -> Self {
-        Prepared {
+    pub fn get(url: String, headers: HeaderMap) -> Result<Self, ProviderError> {
+        Ok(Prepared {
             method: Method::GET,
-            url,
+            url: parse_url(&url)?,
             headers,
             body: None,
-        }
+        })
     }
 
-    pub fn post_json(url: String, mut headers: HeaderMap, body: &serde_json::Value) -> Self {
+    pub fn post_json(
+        url: String,
+        mut headers: HeaderMap,
+        body: &serde_json::Value,
+    ) -> Result<Self, ProviderError> {
         headers.insert(
             reqwest::header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        Prepared {
+        Ok(Prepared {
             method: Method::POST,
-            url,
+            url: parse_url(&url)?,
             headers,
             // Serialising a Value cannot fail: its keys are strings.
-            body: Some(serde_json::to_vec(body).unwrap_or_default()),
-        }
+            body: Some(serde_json::to_vec(body).unwrap_or_default().into()),
+        })
     }
+}
+
+fn parse_url(url: &str) -> Result<reqwest::Url, ProviderError> {
+    reqwest::Url::parse(url).map_err(|e| {
+        error(
+            ErrorKind::BadRequest,
+            None,
+            format!("cannot send a request to '{url}': {e}"),
+        )
+    })
 }
 
 /// A header carrying the key, marked sensitive so hyper never prints it.
