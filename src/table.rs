@@ -67,7 +67,15 @@ pub struct Table {
     header: Vec<String>,
     /// Per column; a column without an entry is left-aligned.
     align: Vec<Align>,
-    rows: Vec<Vec<String>>,
+    /// Columns left out when written (one the caller found nothing to show in).
+    hidden: Vec<bool>,
+    /// Every cell's text back to back, row after row: one buffer rather than a `String` per
+    /// cell, so a ten-thousand-row `omc list` allocates a handful of times, not 100,000.
+    text: String,
+    /// Where each cell ends in `text`; cell `c` of row `r` is number `r × columns + c`.
+    ends: Vec<usize>,
+    /// Each column's widest cell so far, its title included.
+    widths: Vec<usize>,
 }
 
 impl Table {
@@ -76,7 +84,10 @@ impl Table {
         Table {
             header: header.iter().map(|h| h.to_string()).collect(),
             align: Vec::new(),
-            rows: Vec::new(),
+            hidden: vec![false; header.len()],
+            text: String::new(),
+            ends: Vec::new(),
+            widths: header.iter().map(|h| visible_width(h)).collect(),
         }
     }
 
@@ -94,40 +105,144 @@ impl Table {
         self.align(&align)
     }
 
-    pub fn add_row(&mut self, row: Vec<String>) -> &mut Self {
-        self.rows.push(row);
+    /// Room for `rows` rows of about `bytes_per_row` bytes of text.
+    pub fn reserve(&mut self, rows: usize, bytes_per_row: usize) {
+        self.text.reserve(rows * bytes_per_row);
+        self.ends.reserve(rows * self.header.len());
+    }
+
+    /// Leave column `i` out when the table is written.
+    pub fn hide(&mut self, i: usize, hidden: bool) {
+        if let Some(h) = self.hidden.get_mut(i) {
+            *h = hidden;
+        }
+    }
+
+    /// A row of cells; cells past the last column are ignored, missing ones are empty.
+    pub fn add_row<S: AsRef<str>>(&mut self, row: impl IntoIterator<Item = S>) -> &mut Self {
+        let mut r = self.row();
+        for cell in row {
+            r.cell(cell.as_ref());
+        }
+        drop(r);
         self
     }
 
-    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|h| visible_width(h)).collect();
-        for row in &self.rows {
-            for (i, cell) in row.iter().enumerate().take(columns) {
-                widths[i] = widths[i].max(visible_width(cell));
-            }
+    /// A row written cell by cell, straight into the table's buffer
+    /// ([`Row::cell`], [`Row::cell_fmt`]); it ends when dropped.
+    pub fn row(&mut self) -> Row<'_> {
+        Row {
+            first: self.ends.len(),
+            table: self,
         }
-        let mut line = String::with_capacity(widths.iter().sum::<usize>() + 3 * columns);
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len() / self.header.len().max(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn columns(&self) -> usize {
+        self.header.len()
+    }
+
+    pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        let columns = self.columns();
+        let shown: Vec<usize> = (0..columns).filter(|&i| !self.hidden[i]).collect();
+        let width_sum: usize = shown.iter().map(|&i| self.widths[i]).sum();
+        let mut line = String::with_capacity(width_sum + 3 * columns);
         // A key-value table (`master status`) has no header line at all, not a blank one.
-        let header = (!self.header.iter().all(String::is_empty)).then_some(&self.header);
-        for row in header.into_iter().chain(&self.rows) {
-            line.clear();
-            for (i, width) in widths.iter().enumerate() {
-                let cell = row.get(i).map_or("", String::as_str);
-                let pad = width - visible_width(cell).min(*width);
-                line.push(' ');
-                if self.align.get(i) == Some(&Align::Right) {
-                    line.extend(std::iter::repeat_n(' ', pad));
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-                line.push(' ');
-            }
-            writeln!(out, "{}", line.trim_end())?;
+        if !self.header.iter().all(String::is_empty) {
+            self.write_line(&mut line, out, &shown, |i| &self.header[i])?;
+        }
+        for r in 0..self.len() {
+            self.write_line(&mut line, out, &shown, |i| self.cell(r, i))?;
         }
         Ok(())
+    }
+
+    fn cell(&self, row: usize, column: usize) -> &str {
+        let n = row * self.columns() + column;
+        let start = if n == 0 { 0 } else { self.ends[n - 1] };
+        &self.text[start..self.ends[n]]
+    }
+
+    fn write_line<'a>(
+        &'a self,
+        line: &mut String,
+        out: &mut impl Write,
+        shown: &[usize],
+        cell: impl Fn(usize) -> &'a str,
+    ) -> std::io::Result<()> {
+        line.clear();
+        for &i in shown {
+            let cell = cell(i);
+            let width = self.widths[i];
+            let pad = width - visible_width(cell).min(width);
+            line.push(' ');
+            if self.align.get(i) == Some(&Align::Right) {
+                line.extend(std::iter::repeat_n(' ', pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+            line.push(' ');
+        }
+        out.write_all(line.trim_end().as_bytes())?;
+        out.write_all(b"\n")
+    }
+
+    /// Ends the cell whose text was just appended to `text`.
+    fn end_cell(&mut self) {
+        let start = self.ends.last().copied().unwrap_or(0);
+        let column = self.ends.len() % self.columns();
+        let width = visible_width(&self.text[start..]);
+        self.widths[column] = self.widths[column].max(width);
+        self.ends.push(self.text.len());
+    }
+}
+
+/// One row being added to a [`Table`]; see [`Table::row`].
+pub struct Row<'a> {
+    table: &'a mut Table,
+    /// The row's first cell.
+    first: usize,
+}
+
+impl Row<'_> {
+    fn full(&self) -> bool {
+        self.table.ends.len() - self.first >= self.table.columns()
+    }
+
+    pub fn cell(&mut self, text: &str) -> &mut Self {
+        if !self.full() {
+            self.table.text.push_str(text);
+            self.table.end_cell();
+        }
+        self
+    }
+
+    /// A cell written with `format_args!`, without a `String` of its own.
+    pub fn cell_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
+        if !self.full() {
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = self.table.text.write_fmt(args);
+            self.table.end_cell();
+        }
+        self
+    }
+}
+
+impl Drop for Row<'_> {
+    fn drop(&mut self) {
+        while !self.full() {
+            self.table.end_cell();
+        }
     }
 }
 
@@ -146,7 +261,7 @@ mod tests {
     #[test]
     fn columns_align_on_characters_not_bytes() {
         let mut t = Table::new(&["NAME", "KEY", "X"]);
-        t.add_row(vec!["a".into(), "sk-…wxyz".into(), "1".into()]);
+        t.add_row(["a", "sk-…wxyz", "1"]);
         t.add_row(vec!["longer".into(), "-".into(), String::new()]);
         assert_eq!(
             t.to_string(),
@@ -178,7 +293,7 @@ mod tests {
     fn numbers_align_right_coloured_or_not() {
         let mut t = Table::new(&["Target", "OK", "Cost"]).right_align_from(1);
         t.add_row(vec!["a".into(), paint(true, RED, "5"), "$0.1".into()]);
-        t.add_row(vec!["bb".into(), "15".into(), "–".into()]);
+        t.add_row(["bb", "15", "–"]);
         assert_eq!(
             t.to_string(),
             " Target  OK  Cost\n a        \x1b[31m5\x1b[0m  $0.1\n bb      15     –\n"

@@ -22,12 +22,21 @@ pub fn rfc3339(ms: i64) -> String {
 
 /// "3m ago", "2d ago": for tables.
 pub fn ago(ms: i64) -> String {
-    let secs = (now_ms() - ms).max(0) / 1000;
-    match secs {
-        0..=59 => format!("{secs}s ago"),
-        60..=3599 => format!("{}m ago", secs / 60),
-        3600..=86_399 => format!("{}h ago", secs / 3600),
-        _ => format!("{}d ago", secs / 86_400),
+    Ago(now_ms(), ms).to_string()
+}
+
+/// [`ago`] as of `.0` (a stamp read once for a whole table), written where it is displayed.
+pub struct Ago(pub i64, pub i64);
+
+impl std::fmt::Display for Ago {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = (self.0 - self.1).max(0) / 1000;
+        match secs {
+            0..=59 => write!(f, "{secs}s ago"),
+            60..=3599 => write!(f, "{}m ago", secs / 60),
+            3600..=86_399 => write!(f, "{}h ago", secs / 3600),
+            _ => write!(f, "{}d ago", secs / 86_400),
+        }
     }
 }
 

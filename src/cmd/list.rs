@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::store::{Credential, Filter, Store};
 use crate::terminal::line;
-use crate::time::{ago, rfc3339};
+use crate::time::{Ago, rfc3339};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -101,51 +101,89 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         Some(p) => Some(crate::provider::require(p)?.id),
         None => None,
     };
-    let creds = match Store::open(&ctx.paths)? {
-        Some(store) if args.all_profiles => all_profiles(ctx, store, provider, args)?,
+    let mut table = Listing::new(ctx, args.all_profiles);
+    match Store::open(&ctx.paths)? {
+        None if ctx.global.json => return ctx.out.json(&[] as &[View<'_>]),
+        None => {}
+        Some(store) if args.all_profiles => {
+            let creds = all_profiles(ctx, store, provider, args)?;
+            if ctx.global.json {
+                creds.iter().for_each(|c| warn_unmanaged(ctx, c));
+                let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
+                return ctx.out.json(&views);
+            }
+            for c in &creds {
+                table.add(c);
+            }
+        }
         Some(store) => {
             if store.profile_id(ctx.profile())?.is_none() {
                 return Err(Error::not_found("profile", ctx.profile()));
             }
-            ctx.backend(store)?.list(provider, args.include_deleted)?
+            let mut backend = ctx.backend(store)?;
+            if ctx.global.json {
+                let creds = backend.list(provider, args.include_deleted)?;
+                creds.iter().for_each(|c| warn_unmanaged(ctx, c));
+                let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
+                return ctx.out.json(&views);
+            }
+            // Straight from the rows into the table: no list of thousands of credentials.
+            backend.for_each(provider, args.include_deleted, &mut |c| {
+                table.add(c);
+                Ok(())
+            })?;
         }
-        None => Vec::new(),
-    };
-    // In a vault profile: a secret without omc's metadata (an add that stopped half-way, or
-    // one written by another tool) is shown, and said to be so.
-    for c in creds.iter().filter(|c| c.provider == "?") {
-        ctx.out.warn(format!(
-            "'{}' in profile '{}' has no omc metadata (an add that did not finish, or a secret \
-             written by another tool): `omc --profile {} delete {} --purge` removes it",
-            c.name, c.profile, c.profile, c.name
-        ));
     }
-    if ctx.global.json {
-        let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
-        return ctx.out.json(&views);
-    }
-    if creds.is_empty() {
+    if table.table.is_empty() {
         ctx.out.note(format!(
             "No credentials in profile '{}'. Add one with `omc add PROVIDER`.",
             ctx.profile()
         ));
         return Ok(());
     }
-    let show_base = creds.iter().any(|c| c.base_url.is_some());
-    let mut header = vec![];
-    if args.all_profiles {
-        header.push("PROFILE");
-    }
-    header.extend(["NAME", "PROVIDER", "KEY", "DEFAULT", "MODEL"]);
-    if show_base {
+    table.table.hide(table.base_column, !table.show_base);
+    ctx.out.print_table(&table.table)
+}
+
+/// The table `omc list` prints, filled one credential at a time.
+struct Listing<'c> {
+    ctx: &'c Ctx,
+    table: crate::table::Table,
+    all_profiles: bool,
+    /// The BASE URL column is shown only when some credential has one.
+    base_column: usize,
+    show_base: bool,
+    now: i64,
+}
+
+impl<'c> Listing<'c> {
+    fn new(ctx: &'c Ctx, all_profiles: bool) -> Self {
+        let mut header = vec![];
+        if all_profiles {
+            header.push("PROFILE");
+        }
+        header.extend(["NAME", "PROVIDER", "KEY", "DEFAULT", "MODEL"]);
+        let base_column = header.len();
         header.push("BASE URL");
+        header.extend(["VALIDATED", "LAST USED", "CREATED"]);
+        Listing {
+            ctx,
+            table: ctx.out.table(&header),
+            all_profiles,
+            base_column,
+            show_base: false,
+            now: crate::time::now_ms(),
+        }
     }
-    header.extend(["VALIDATED", "LAST USED", "CREATED"]);
-    let mut table = ctx.out.table(&header);
-    for c in &creds {
-        let mut row: Vec<String> = vec![];
-        if args.all_profiles {
-            row.push(line(&c.profile).into_owned());
+
+    fn add(&mut self, c: &Credential) {
+        warn_unmanaged(self.ctx, c);
+        self.show_base |= c.base_url.is_some();
+        let color = self.ctx.out.color;
+        let now = self.now;
+        let mut row = self.table.row();
+        if self.all_profiles {
+            row.cell(&line(&c.profile));
         }
         let default = match (c.deleted_at, c.is_default, c.is_provider_default) {
             (Some(_), ..) => "deleted",
@@ -153,23 +191,13 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             (None, false, true) => "provider",
             _ => "",
         };
-        row.extend([
-            line(&c.name).into_owned(),
-            line(&c.provider).into_owned(),
-            line(&c.masked_key).into_owned(),
-            default.into(),
-            c.model
-                .as_deref()
-                .map_or("-".into(), |m| line(m).into_owned()),
-        ]);
-        if show_base {
-            row.push(
-                c.base_url
-                    .as_deref()
-                    .map_or("-".into(), |u| line(u).into_owned()),
-            );
-        }
-        row.push(match (&c.validation_status, c.validated_at) {
+        row.cell(&line(&c.name))
+            .cell(&line(&c.provider))
+            .cell(&line(&c.masked_key))
+            .cell(default)
+            .cell(&line(c.model.as_deref().unwrap_or("-")))
+            .cell(&line(c.base_url.as_deref().unwrap_or("-")));
+        match (&c.validation_status, c.validated_at) {
             (Some(s), Some(at)) => {
                 use crate::table::{GREEN, RED, YELLOW, paint};
                 let sgr = match s.as_str() {
@@ -177,13 +205,30 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
                     "invalid" => RED,
                     _ => YELLOW,
                 };
-                format!("{} {}", paint(ctx.out.color, sgr, &line(s)), ago(at))
+                row.cell_fmt(format_args!(
+                    "{} {}",
+                    paint(color, sgr, &line(s)),
+                    Ago(now, at)
+                ))
             }
-            _ => "never".into(),
-        });
-        row.push(c.last_used_at.map_or_else(|| "never".into(), ago));
-        row.push(ago(c.created_at));
-        table.add_row(row);
+            _ => row.cell("never"),
+        };
+        match c.last_used_at {
+            Some(at) => row.cell_fmt(format_args!("{}", Ago(now, at))),
+            None => row.cell("never"),
+        };
+        row.cell_fmt(format_args!("{}", Ago(now, c.created_at)));
     }
-    ctx.out.print_table(&table)
+}
+
+/// In a vault profile: a secret without omc's metadata (an add that stopped half-way, or one
+/// written by another tool) is shown, and said to be so.
+fn warn_unmanaged(ctx: &Ctx, c: &Credential) {
+    if c.provider == "?" {
+        ctx.out.warn(format!(
+            "'{}' in profile '{}' has no omc metadata (an add that did not finish, or a secret \
+             written by another tool): `omc --profile {} delete {} --purge` removes it",
+            c.name, c.profile, c.profile, c.name
+        ));
+    }
 }

@@ -53,6 +53,26 @@ impl CredentialBackend for Local<'_> {
         })
     }
 
+    fn for_each(
+        &mut self,
+        provider: Option<&str>,
+        include_deleted: bool,
+        f: &mut dyn FnMut(&Credential) -> Result<()>,
+    ) -> Result<()> {
+        let profile = self.profile.clone();
+        self.store.snapshot(|store| {
+            store.require_profile(&profile)?;
+            store.each_credential(
+                &Filter {
+                    profile: Some(&profile),
+                    provider,
+                    include_deleted,
+                },
+                f,
+            )
+        })
+    }
+
     fn get(&mut self, name: &str) -> Result<Credential> {
         let profile = self.profile.clone();
         Ok(self

@@ -39,6 +39,17 @@ pub trait CredentialBackend {
     /// Credentials, keys masked; never reads a secret.
     fn list(&mut self, provider: Option<&str>, include_deleted: bool) -> Result<Vec<Credential>>;
 
+    /// [`CredentialBackend::list`] one credential at a time, for a caller that only passes
+    /// through them (`omc list` over thousands).
+    fn for_each(
+        &mut self,
+        provider: Option<&str>,
+        include_deleted: bool,
+        f: &mut dyn FnMut(&Credential) -> Result<()>,
+    ) -> Result<()> {
+        self.list(provider, include_deleted)?.iter().try_for_each(f)
+    }
+
     /// One live credential, without its secret.
     fn get(&mut self, name: &str) -> Result<Credential>;
 

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::time::now_ms;
 
 /// A credential as listed: everything but the secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Credential {
     pub id: String,
     pub profile: String,
@@ -68,6 +68,53 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Credential> {
         validation_latency_ms: r.get(15)?,
         deleted_at: r.get(16)?,
     })
+}
+
+/// [`from_row`] into an existing credential, reusing its strings: a listing of thousands of
+/// rows allocates for the longest of each field, not once per field per row.
+fn fill_from_row(c: &mut Credential, r: &Row<'_>) -> rusqlite::Result<()> {
+    fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
+        match r.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => Ok(None),
+            v => v.as_str().map(Some).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(i, v.data_type(), Box::new(e))
+            }),
+        }
+    }
+    fn set(s: &mut String, r: &Row<'_>, i: usize) -> rusqlite::Result<()> {
+        s.clear();
+        s.push_str(text(r, i)?.unwrap_or_default());
+        Ok(())
+    }
+    fn set_opt(s: &mut Option<String>, r: &Row<'_>, i: usize) -> rusqlite::Result<()> {
+        match (text(r, i)?, s.as_mut()) {
+            (None, _) => *s = None,
+            (Some(t), Some(old)) => {
+                old.clear();
+                old.push_str(t);
+            }
+            (Some(t), None) => *s = Some(t.to_owned()),
+        }
+        Ok(())
+    }
+    set(&mut c.id, r, 0)?;
+    set(&mut c.profile, r, 1)?;
+    c.profile_id = r.get(2)?;
+    set(&mut c.name, r, 3)?;
+    set(&mut c.provider, r, 4)?;
+    set_opt(&mut c.model, r, 5)?;
+    set_opt(&mut c.base_url, r, 6)?;
+    set(&mut c.masked_key, r, 7)?;
+    c.is_default = r.get(8)?;
+    c.is_provider_default = r.get(9)?;
+    c.created_at = r.get(10)?;
+    c.updated_at = r.get(11)?;
+    c.last_used_at = r.get(12)?;
+    c.validated_at = r.get(13)?;
+    set_opt(&mut c.validation_status, r, 14)?;
+    c.validation_latency_ms = r.get(15)?;
+    c.deleted_at = r.get(16)?;
+    Ok(())
 }
 
 /// A ciphertext and the row identity bound into it.
@@ -170,6 +217,21 @@ impl Store {
     }
 
     pub fn list_credentials(&self, filter: &Filter<'_>) -> Result<Vec<Credential>> {
+        let mut all = Vec::new();
+        self.each_credential(filter, &mut |c| {
+            all.push(c.clone());
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// [`Store::list_credentials`] one at a time, in the same order, without building the
+    /// list: `f` sees each credential in a buffer reused for the next.
+    pub fn each_credential(
+        &self,
+        filter: &Filter<'_>,
+        f: &mut dyn FnMut(&Credential) -> Result<()>,
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id
              WHERE (?1 IS NULL OR p.name = ?1)
@@ -177,11 +239,17 @@ impl Store {
                AND (?3 OR c.deleted_at IS NULL)
              ORDER BY p.name, c.provider, c.name, c.created_at"
         ))?;
-        let rows = stmt.query_map(
-            rusqlite::params![filter.profile, filter.provider, filter.include_deleted],
-            from_row,
-        )?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows = stmt.query(rusqlite::params![
+            filter.profile,
+            filter.provider,
+            filter.include_deleted
+        ])?;
+        let mut c = Credential::default();
+        while let Some(r) = rows.next()? {
+            fill_from_row(&mut c, r)?;
+            f(&c)?;
+        }
+        Ok(())
     }
 
     /// A live credential by name, with its ciphertext.
