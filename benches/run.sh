@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Per-request overhead of `omc run`, whole process, against a local fake provider that answers at
 # once (release builds): a 1-chunk answer, a 200-chunk streamed answer (cost per chunk), and the
-# same request through `llm` (PyPI) pointed at the same server, for comparison.
-# Usage: benches/run.sh        (needs hyperfine; pip install llm for the comparison)
+# same request through aichat and `llm` (PyPI) pointed at the same server, beside
+# `omc --version` (process start and exit), for comparison. Target (issue 14): `omc run` ≤ 0.5×
+# aichat's time.
+# Usage: benches/run.sh   (needs hyperfine; `cargo install aichat` and `pip install llm` for
+# the comparisons: each is skipped when it is not on PATH)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "install hyperfine first (apt-get install hyperfine)" >&2; exit 1; }
@@ -31,7 +34,26 @@ export OMC_MASTER_KEY
 echo sk-bench-run-0123456789abcdef | "$omc" add openai --name one --base-url "$url1" --key-stdin -q
 echo sk-bench-run-0123456789abcdef | "$omc" --profile many add openai --name many --base-url "$url200" --key-stdin -q
 
-cmds=("$omc run hi --credential one" "$omc --profile many run hi --credential many" "$omc run hi --credential one --no-stream")
+cmds=("$omc --version" "$omc run hi --credential one" "$omc --profile many run hi --credential many" "$omc run hi --credential one --no-stream")
+if command -v aichat >/dev/null; then
+  # aichat keeps its key in its config file, in plain text.
+  export AICHAT_CONFIG_DIR=$work/aichat
+  mkdir -p "$AICHAT_CONFIG_DIR"
+  cat >"$AICHAT_CONFIG_DIR/config.yaml" <<YAML
+model: fake:fake-model-1
+save: false
+highlight: false
+clients:
+  - type: openai-compatible
+    name: fake
+    api_base: $url1
+    api_key: sk-bench-run-0123456789abcdef
+    models:
+      - name: fake-model-1
+YAML
+  aichat hi >/dev/null || { echo "aichat could not talk to the fake provider" >&2; exit 1; }
+  cmds+=("aichat hi")
+fi
 if command -v llm >/dev/null; then
   export LLM_USER_PATH=$work/llm
   mkdir -p "$LLM_USER_PATH"

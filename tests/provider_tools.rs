@@ -37,7 +37,7 @@ fn expected_args() -> Value {
 fn client() -> Client {
     Client::new(ClientOptions {
         connect_timeout: Duration::from_secs(2),
-        read_timeout: Duration::from_secs(5),
+        read_timeout: Some(Duration::from_secs(5)),
         total_timeout: None,
         max_retries: 0,
         backoff_base: Duration::from_millis(5),

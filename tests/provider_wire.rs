@@ -17,7 +17,7 @@ const FAMILIES: [Family; 3] = [Family::OpenAi, Family::Anthropic, Family::Gemini
 fn options() -> ClientOptions {
     ClientOptions {
         connect_timeout: Duration::from_secs(2),
-        read_timeout: Duration::from_secs(5),
+        read_timeout: Some(Duration::from_secs(5)),
         total_timeout: None,
         max_retries: 2,
         backoff_base: Duration::from_millis(5),
@@ -530,7 +530,7 @@ async fn a_server_that_never_answers_times_out() {
     let fake = FakeProvider::start(Family::Gemini).await;
     fake.set_default(Behaviour::Hang);
     let client = Client::new(ClientOptions {
-        read_timeout: Duration::from_millis(300),
+        read_timeout: Some(Duration::from_millis(300)),
         max_retries: 1,
         ..options()
     })

@@ -191,6 +191,11 @@ struct Done {
     result: std::result::Result<ChatResponse, ProviderError>,
 }
 
+/// Most finished requests the collector takes at once.
+const COLLECT_BATCH: usize = 1024;
+/// How long the collector waits between looks at finished requests.
+const COLLECT_EVERY: Duration = Duration::from_millis(1);
+
 async fn call<E: Executor>(
     executor: &E,
     job: Job,
@@ -413,43 +418,52 @@ where
     let mut failed = 0u64;
     let mut last = start;
     let mut sink_error = None;
-    while let Some(d) = rx.recv().await {
-        let job = d.job;
-        let attempt = Attempt {
-            target: &labels[job.target],
-            credential: &plan.targets[job.target].credential,
-            prompt: plan.prompts.get(job.prompt).map_or("", String::as_str),
-            run: job.run,
-            warmup: job.warmup,
-            run_start: start_std,
-            scheduled: d.scheduled.into_std(),
-            completed: d.completed.into_std(),
-            price: plan.prices[job.target],
-        };
-        let record = RequestRecord::new(&attempt, &d.result);
-        last = last.max(d.completed);
-        done += 1;
-        failed += u64::from(!record.is_ok());
-        if phase == Phase::Measure {
-            let gaps = d.result.as_ref().map_or(&[][..], |r| &r.gaps[..]);
-            stats[job.target].record(&record, gaps);
-            if let Some(s) = by_prompt.get_mut(job.target * plan.prompts.len() + job.prompt) {
-                s.record(&record, gaps);
+    let mut arrived = Vec::with_capacity(COLLECT_BATCH);
+    while rx.recv_many(&mut arrived, COLLECT_BATCH).await > 0 {
+        for d in arrived.drain(..) {
+            let job = d.job;
+            let attempt = Attempt {
+                target: &labels[job.target],
+                credential: &plan.targets[job.target].credential,
+                prompt: plan.prompts.get(job.prompt).map_or("", String::as_str),
+                run: job.run,
+                warmup: job.warmup,
+                run_start: start_std,
+                scheduled: d.scheduled.into_std(),
+                completed: d.completed.into_std(),
+                price: plan.prices[job.target],
+            };
+            let record = RequestRecord::new(&attempt, &d.result);
+            last = last.max(d.completed);
+            done += 1;
+            failed += u64::from(!record.is_ok());
+            if phase == Phase::Measure {
+                let gaps = d.result.as_ref().map_or(&[][..], |r| &r.gaps[..]);
+                stats[job.target].record(&record, gaps);
+                if let Some(s) = by_prompt.get_mut(job.target * plan.prompts.len() + job.prompt) {
+                    s.record(&record, gaps);
+                }
             }
+            if sink_error.is_none()
+                && let Err(e) = (hooks.sink)(&record)
+            {
+                // Results that cannot be saved are not worth waiting for.
+                sink_error = Some(e);
+                stop.stop();
+            }
+            (hooks.progress)(&Progress {
+                phase,
+                done,
+                total,
+                failed,
+            });
         }
-        if sink_error.is_none()
-            && let Err(e) = (hooks.sink)(&record)
-        {
-            // Results that cannot be saved are not worth waiting for.
-            sink_error = Some(e);
-            stop.stop();
+        // The workers stamp each request's times themselves, so collecting them a moment
+        // later changes nothing measured; waking for each one would cost the runtime a
+        // thread wake-up per request.
+        if done < total {
+            tokio::time::sleep(COLLECT_EVERY).await;
         }
-        (hooks.progress)(&Progress {
-            phase,
-            done,
-            total,
-            failed,
-        });
     }
     while let Some(r) = tasks.join_next().await {
         if let Err(e) = r

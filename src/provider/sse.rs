@@ -65,10 +65,8 @@ impl Decoder {
                 }
             }
             let rest = &self.buf[self.pos..];
-            let Some(end) = rest[self.scanned..]
-                .iter()
-                .position(|&b| b == b'\n' || b == b'\r')
-                .map(|i| self.scanned + i)
+            let Some(end) =
+                memchr::memchr2(b'\n', b'\r', &rest[self.scanned..]).map(|i| self.scanned + i)
             else {
                 self.scanned = rest.len();
                 return None;
@@ -94,7 +92,7 @@ impl Decoder {
             if line[0] == b':' {
                 continue;
             }
-            let (name, value) = match line.iter().position(|&b| b == b':') {
+            let (name, value) = match memchr::memchr(b':', line) {
                 Some(colon) => {
                     let value = &line[colon + 1..];
                     (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))

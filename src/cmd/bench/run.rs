@@ -292,6 +292,7 @@ fn build_executor(
         .collect();
     let client = Client::new(ClientOptions {
         total_timeout: Some(timeout),
+        read_timeout: None,
         max_retries: 0,
         ..ClientOptions::default()
     })
