@@ -117,6 +117,29 @@ fn fill_from_row(c: &mut Credential, r: &Row<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The query behind [`Store::each_credential`]. For one profile (every `omc list` but
+/// `--all-profiles`) it reads the covering index `credentials_listing` (schema step 9) in its
+/// own order: neither the rows, which carry the ciphertexts, nor a sort.
+fn listing_sql(one_profile: bool) -> String {
+    if one_profile {
+        format!(
+            "SELECT {COLUMNS} FROM profiles p JOIN credentials c ON c.profile_id = p.id
+             WHERE p.name = ?1
+               AND (?2 IS NULL OR c.provider = ?2)
+               AND (?3 OR c.deleted_at IS NULL)
+             ORDER BY c.provider, c.name, c.created_at"
+        )
+    } else {
+        format!(
+            "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id
+             WHERE (?1 IS NULL OR p.name = ?1)
+               AND (?2 IS NULL OR c.provider = ?2)
+               AND (?3 OR c.deleted_at IS NULL)
+             ORDER BY p.name, c.provider, c.name, c.created_at"
+        )
+    }
+}
+
 /// A ciphertext and the row identity bound into it.
 pub struct Sealed {
     pub id: String,
@@ -232,13 +255,8 @@ impl Store {
         filter: &Filter<'_>,
         f: &mut dyn FnMut(&Credential) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id
-             WHERE (?1 IS NULL OR p.name = ?1)
-               AND (?2 IS NULL OR c.provider = ?2)
-               AND (?3 OR c.deleted_at IS NULL)
-             ORDER BY p.name, c.provider, c.name, c.created_at"
-        ))?;
+        let sql = listing_sql(filter.profile.is_some());
+        let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params![
             filter.profile,
             filter.provider,
@@ -576,4 +594,32 @@ fn check_new(conn: &Connection, profile: &str, name: &str, fingerprint: &[u8]) -
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_profiles_listing_reads_the_covering_index_in_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        for step in super::super::schema::MIGRATIONS {
+            conn.execute_batch(step).unwrap();
+        }
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", listing_sql(true)))
+            .unwrap()
+            .query_map(rusqlite::params!["default", None::<String>, false], |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(
+            plan.contains("COVERING INDEX credentials_listing"),
+            "{plan}"
+        );
+        assert!(!plan.contains("TEMP B-TREE"), "a sort: {plan}");
+    }
 }
