@@ -596,6 +596,42 @@ fn fake_provider_failures_are_counted_by_kind() {
 }
 
 #[test]
+fn a_provider_that_stalls_mid_stream_or_never_answers_is_cut_off_at_the_timeout() {
+    // The benchmark's client has no timer per read (it costs throughput): each request's
+    // deadline alone must end a stream that stops after its first token, and a reply that
+    // never starts, without holding up the run.
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
+    let home = fake_home(&fake);
+    fake.server().set_default(Behaviour::Reply(
+        Reply::tokens(3).delays(Duration::ZERO, Duration::from_secs(60)),
+    ));
+    fake.server().push(Behaviour::Hang);
+    let started = std::time::Instant::now();
+    let out = bench(
+        &home,
+        None,
+        &[
+            "--runs",
+            "3",
+            "--warmup",
+            "0",
+            "--concurrency",
+            "3",
+            "--timeout",
+            "1s",
+            "--json",
+        ],
+    );
+    let took = started.elapsed();
+    let r = json(&out);
+    let t = &r["targets"][0];
+    assert_eq!(t["ok"], 0, "{t:#}\n{}", stderr(&out));
+    assert_eq!(t["errors"], serde_json::json!({"timeout": 3}), "{t:#}");
+    assert!(took < Duration::from_secs(20), "the run took {took:?}");
+    assert_ne!(code(&out), 0);
+}
+
+#[test]
 fn a_target_whose_every_request_fails_exits_with_the_provider_code() {
     let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
     let home = fake_home(&fake);
