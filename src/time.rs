@@ -16,8 +16,25 @@ pub fn ms(d: Duration) -> f64 {
 
 /// RFC 3339 in UTC, to the second: for JSON and CSV.
 pub fn rfc3339(ms: i64) -> String {
-    let t = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
-    humantime::format_rfc3339_seconds(t).to_string()
+    Rfc3339(ms).to_string()
+}
+
+/// [`rfc3339`] written where it is displayed or serialised (as a JSON string), without a
+/// `String` of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339(pub i64);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = UNIX_EPOCH + Duration::from_millis(self.0.max(0) as u64);
+        write!(f, "{}", humantime::format_rfc3339_seconds(t))
+    }
+}
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// "3m ago", "2d ago": for tables.

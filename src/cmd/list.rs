@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::store::{Credential, Filter, Store};
 use crate::terminal::line;
-use crate::time::{Ago, rfc3339};
+use crate::time::{Ago, Rfc3339};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -36,12 +36,12 @@ pub struct View<'a> {
     pub model: Option<&'a str>,
     pub base_url: Option<&'a str>,
     pub validation: Option<&'a str>,
-    pub validated_at: Option<String>,
+    pub validated_at: Option<Rfc3339>,
     pub validation_latency_ms: Option<i64>,
-    pub last_used_at: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    pub deleted_at: Option<String>,
+    pub last_used_at: Option<Rfc3339>,
+    pub created_at: Rfc3339,
+    pub updated_at: Rfc3339,
+    pub deleted_at: Option<Rfc3339>,
 }
 
 impl<'a> From<&'a Credential> for View<'a> {
@@ -56,12 +56,12 @@ impl<'a> From<&'a Credential> for View<'a> {
             model: c.model.as_deref(),
             base_url: c.base_url.as_deref(),
             validation: c.validation_status.as_deref(),
-            validated_at: c.validated_at.map(rfc3339),
+            validated_at: c.validated_at.map(Rfc3339),
             validation_latency_ms: c.validation_latency_ms,
-            last_used_at: c.last_used_at.map(rfc3339),
-            created_at: rfc3339(c.created_at),
-            updated_at: rfc3339(c.updated_at),
-            deleted_at: c.deleted_at.map(rfc3339),
+            last_used_at: c.last_used_at.map(Rfc3339),
+            created_at: Rfc3339(c.created_at),
+            updated_at: Rfc3339(c.updated_at),
+            deleted_at: c.deleted_at.map(Rfc3339),
         }
     }
 }
@@ -122,10 +122,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             }
             let mut backend = ctx.backend(store)?;
             if ctx.global.json {
-                let creds = backend.list(provider, args.include_deleted)?;
-                creds.iter().for_each(|c| warn_unmanaged(ctx, c));
-                let views: Vec<View<'_>> = creds.iter().map(View::from).collect();
-                return ctx.out.json(&views);
+                return json_streamed(ctx, &mut *backend, provider, args.include_deleted);
             }
             // Straight from the rows into the table: no list of thousands of credentials.
             backend.for_each(provider, args.include_deleted, &mut |c| {
@@ -231,4 +228,30 @@ fn warn_unmanaged(ctx: &Ctx, c: &Credential) {
             c.name, c.profile, c.profile, c.name
         ));
     }
+}
+
+/// `--json` for one profile: each credential serialised as its row is read, into a buffer that
+/// reaches stdout only once every row was read (an error half-way prints no half a document).
+/// The same document `Output::json` prints for the whole list.
+fn json_streamed(
+    ctx: &Ctx,
+    backend: &mut dyn crate::creds::CredentialBackend,
+    provider: Option<&str>,
+    include_deleted: bool,
+) -> Result<()> {
+    use serde::ser::{SerializeSeq, Serializer};
+    let json_error = |e: serde_json::Error| Error::Other(format!("cannot write JSON: {e}"));
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut ser = serde_json::Serializer::pretty(&mut buf);
+    let mut seq = ser.serialize_seq(None).map_err(json_error)?;
+    backend.for_each(provider, include_deleted, &mut |c| {
+        warn_unmanaged(ctx, c);
+        seq.serialize_element(&View::from(c)).map_err(json_error)
+    })?;
+    seq.end().map_err(json_error)?;
+    buf.push(b'\n');
+    let mut out = std::io::stdout().lock();
+    std::io::Write::write_all(&mut out, &buf)
+        .and_then(|()| std::io::Write::flush(&mut out))
+        .map_err(crate::output::stdout_error)
 }

@@ -41,7 +41,7 @@ pub struct ClientOptions {
     pub read_timeout: Option<Duration>,
     /// Deadline for a whole call, retries and backoff included.
     pub total_timeout: Option<Duration>,
-    /// Retries after the first attempt.
+    /// Retries after the first attempt (0: exactly one, at every layer).
     pub max_retries: u32,
     /// First backoff step; doubled each retry, with jitter.
     pub backoff_base: Duration,
@@ -113,6 +113,12 @@ impl Client {
         }
         if let Some(t) = opts.read_timeout {
             builder = builder.read_timeout(t);
+        }
+        if opts.max_retries == 0 {
+            // One attempt means one at the HTTP layer too. reqwest's own retry layer resends
+            // only requests an HTTP/2 server refused (omc speaks HTTP/1.1), yet copies every
+            // request's headers in case it has to; a benchmark sends thousands.
+            builder = builder.retry(reqwest::retry::never().max_retries_per_request(0));
         }
         let http = builder
             .user_agent(concat!("omc/", env!("CARGO_PKG_VERSION")))
@@ -294,13 +300,11 @@ impl Client {
         p: &Prepared,
         deadline: Option<Instant>,
     ) -> Result<(reqwest::Response, Instant), Failure> {
-        let mut rb = self
-            .http
-            .request(p.method.clone(), p.url.clone())
-            .headers(p.headers.clone());
-        if let Some(body) = &p.body {
-            rb = rb.body(body.clone());
-        }
+        // Built whole rather than through a RequestBuilder, which would merge the headers into
+        // an empty map one by one: the prepared ones are copied once, the body shared.
+        let mut request = reqwest::Request::new(p.method.clone(), p.url.clone());
+        *request.headers_mut() = p.headers.clone();
+        *request.body_mut() = p.body.clone().map(reqwest::Body::from);
         if let Some(deadline) = deadline {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -310,12 +314,16 @@ impl Client {
                     "the total timeout passed before the request could be sent",
                 )));
             }
-            rb = rb.timeout(left);
+            *request.timeout_mut() = Some(left);
         }
         let started = Instant::now();
         // The URL never carries the key; headers, which do, are never logged.
         tracing::debug!(method = %p.method, url = %p.url, "provider request");
-        let resp = rb.send().await.map_err(|e| transport(&e, true))?;
+        let resp = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| transport(&e, true))?;
         let status = resp.status().as_u16();
         tracing::debug!(
             status,
