@@ -25,7 +25,7 @@ concurrency=${2:-64}
 repeats=${3:-3}
 ttft_ms=50 token_ms=5 tokens=64
 
-build
+build release
 start_fake --ttft-ms "$ttft_ms" --token-ms "$token_ms" --tokens "$tokens" \
   --log "$work/fake-first.jsonl"
 new_home

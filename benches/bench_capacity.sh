@@ -13,7 +13,7 @@ requests=${1:-100000}
 concurrency=${2:-64}
 tokens=16
 
-build
+build release
 start_fake --tokens "$tokens"
 new_home
 
