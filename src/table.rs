@@ -35,6 +35,9 @@ pub fn csv_cell(value: &str) -> String {
 
 /// Characters a terminal shows: ANSI colour sequences (`ESC [ … m`) take no room.
 pub fn visible_width(s: &str) -> usize {
+    if s.bytes().all(|b| b != 0x1b && b.is_ascii()) {
+        return s.len();
+    }
     if !s.contains('\x1b') {
         return s.chars().count();
     }
@@ -74,6 +77,8 @@ pub struct Table {
     text: String,
     /// Where each cell ends in `text`; cell `c` of row `r` is number `r × columns + c`.
     ends: Vec<usize>,
+    /// Each cell's [`visible_width`], measured once as it is added.
+    cell_widths: Vec<u32>,
     /// Each column's widest cell so far, its title included.
     widths: Vec<usize>,
 }
@@ -87,6 +92,7 @@ impl Table {
             hidden: vec![false; header.len()],
             text: String::new(),
             ends: Vec::new(),
+            cell_widths: Vec::new(),
             widths: header.iter().map(|h| visible_width(h)).collect(),
         }
     }
@@ -109,6 +115,7 @@ impl Table {
     pub fn reserve(&mut self, rows: usize, bytes_per_row: usize) {
         self.text.reserve(rows * bytes_per_row);
         self.ends.reserve(rows * self.header.len());
+        self.cell_widths.reserve(rows * self.header.len());
     }
 
     /// Leave column `i` out when the table is written.
@@ -156,7 +163,9 @@ impl Table {
         let mut line = String::with_capacity(width_sum + 3 * columns);
         // A key-value table (`master status`) has no header line at all, not a blank one.
         if !self.header.iter().all(String::is_empty) {
-            self.write_line(&mut line, out, &shown, |i| &self.header[i])?;
+            self.write_line(&mut line, out, &shown, |i| {
+                (&self.header[i], visible_width(&self.header[i]))
+            })?;
         }
         for r in 0..self.len() {
             self.write_line(&mut line, out, &shown, |i| self.cell(r, i))?;
@@ -164,10 +173,14 @@ impl Table {
         Ok(())
     }
 
-    fn cell(&self, row: usize, column: usize) -> &str {
+    /// A cell's text and visible width.
+    fn cell(&self, row: usize, column: usize) -> (&str, usize) {
         let n = row * self.columns() + column;
         let start = if n == 0 { 0 } else { self.ends[n - 1] };
-        &self.text[start..self.ends[n]]
+        (
+            &self.text[start..self.ends[n]],
+            self.cell_widths[n] as usize,
+        )
     }
 
     fn write_line<'a>(
@@ -175,20 +188,20 @@ impl Table {
         line: &mut String,
         out: &mut impl Write,
         shown: &[usize],
-        cell: impl Fn(usize) -> &'a str,
+        cell: impl Fn(usize) -> (&'a str, usize),
     ) -> std::io::Result<()> {
         line.clear();
         for &i in shown {
-            let cell = cell(i);
+            let (cell, cell_width) = cell(i);
             let width = self.widths[i];
-            let pad = width - visible_width(cell).min(width);
+            let pad = width - cell_width.min(width);
             line.push(' ');
             if self.align.get(i) == Some(&Align::Right) {
-                line.extend(std::iter::repeat_n(' ', pad));
+                push_spaces(line, pad);
                 line.push_str(cell);
             } else {
                 line.push_str(cell);
-                line.extend(std::iter::repeat_n(' ', pad));
+                push_spaces(line, pad);
             }
             line.push(' ');
         }
@@ -203,6 +216,17 @@ impl Table {
         let width = visible_width(&self.text[start..]);
         self.widths[column] = self.widths[column].max(width);
         self.ends.push(self.text.len());
+        self.cell_widths
+            .push(u32::try_from(width).unwrap_or(u32::MAX));
+    }
+}
+
+fn push_spaces(line: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 

@@ -34,6 +34,10 @@ fn unsafe_char(c: char) -> bool {
 }
 
 fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
+    // Printable ASCII, what nearly every name and key mask is: one pass over the bytes.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(s);
+    }
     let needs = |c: char| unsafe_char(c) && !(keep_lines && matches!(c, '\n' | '\t'));
     if !s.chars().any(needs) {
         return Cow::Borrowed(s);
