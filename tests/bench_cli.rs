@@ -997,7 +997,6 @@ fn a_killed_benchmark_is_told_from_a_running_one() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
     let history = |stale_ms: &str| -> Value {
         let out = run(home
             .cmd()
@@ -1005,13 +1004,30 @@ fn a_killed_benchmark_is_told_from_a_running_one() {
             .args(["bench", "history", "--json"]));
         serde_json::from_str(&ok(&out)).unwrap()
     };
-    // Alive: its writer gives a sign of life every second.
+    // Polled rather than slept for: on a loaded machine the run may take a while to start.
+    let wait_for = |what: &str, done: &dyn Fn(&Value) -> bool| -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let h = history("3000");
+            if done(&h) {
+                return h;
+            }
+            assert!(std::time::Instant::now() < deadline, "never {what}: {h:#}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    // Alive, with requests stored: its writer gives a sign of life every second.
+    let h = wait_for("running with requests stored", &|h| {
+        h[0]["status"] == "running" && h[0]["requests"].as_u64().is_some_and(|n| n > 0)
+    });
+    assert_eq!(h[0]["status"], "running");
+    // Still alive a heartbeat later (a run is "died" after 3 s of silence).
+    std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(history("3000")[0]["status"], "running");
     // SIGKILL cannot be caught: nothing gets to mark the run. Its silence does.
     child.kill().unwrap();
     child.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(3500));
-    let h = history("3000");
+    let h = wait_for("died", &|h| h[0]["status"] == "died");
     assert_eq!(h[0]["status"], "died");
     // The history counts what it stored before it died.
     assert!(h[0]["requests"].as_u64().unwrap() > 0, "{h:#}");

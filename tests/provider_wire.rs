@@ -673,11 +673,12 @@ async fn ttft_is_stamped_when_the_first_text_is_read() {
             // counting them would give a ttft near zero.
             assert!(measured >= ttft, "{family:?}: {measured:?}");
             best = best.min(measured);
-            // Four token delays: the fake times later tokens from the moment it was about to
-            // write the first, so the spread can be short of 40 ms by that write's few µs.
+            // Four token delays (40 ms): later tokens are stamped as they are read, not all
+            // together. A first token read late on a loaded machine shortens the spread, so the
+            // bound leaves room for that; stamps taken together would give about zero.
             let spread = r.last_token.expect("last") - r.first_token.expect("first");
             assert!(
-                spread >= Duration::from_millis(39),
+                spread >= Duration::from_millis(20),
                 "{family:?}: {spread:?}"
             );
             assert!(deltas.windows(2).all(|w| w[0].1 <= w[1].1));
