@@ -646,6 +646,29 @@ pub fn check_modes(paths: &Paths) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A new store in a temporary directory (kept alive by the first value).
+    fn new_store() -> (tempfile::TempDir, Paths, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            data_dir: dir.path().join("data"),
+            config_file: dir.path().join("config.toml"),
+        };
+        let store = Store::create(&paths, "id", "age1test", Backend::Env).unwrap();
+        (dir, paths, store)
+    }
+
+    /// One transaction of `rows` audit rows carrying `detail`.
+    fn big_write(store: &mut Store, detail: &str, rows: usize) {
+        store
+            .write_light(|tx| {
+                for _ in 0..rows {
+                    audit_record(tx, "test", None, None, Some(detail))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
     /// Writes until a background checkpoint starts; returns how many it took.
     fn writes_until_a_checkpoint(store: &mut Store, detail: &str) -> usize {
         for n in 1..=5000 {
@@ -660,22 +683,10 @@ mod tests {
 
     #[test]
     fn the_wal_is_checkpointed_and_emptied_by_pages_written_not_after_every_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths {
-            data_dir: dir.path().join("data"),
-            config_file: dir.path().join("config.toml"),
-        };
-        let mut store = Store::create(&paths, "id", "age1test", Backend::Env).unwrap();
+        let (_dir, paths, mut store) = new_store();
         let detail = "x".repeat(3000);
         // One commit of about 1,500 pages grows the WAL file past its 4 MiB size limit.
-        store
-            .write_light(|tx| {
-                for _ in 0..1500 {
-                    audit_record(tx, "test", None, None, Some(&detail))?;
-                }
-                Ok(())
-            })
-            .unwrap();
+        big_write(&mut store, &detail, 1500);
         store
             .checkpoint
             .take()
@@ -705,24 +716,9 @@ mod tests {
 
     #[test]
     fn a_long_lived_writer_checkpoints_again_once_the_last_checkpoint_is_done() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths {
-            data_dir: dir.path().join("data"),
-            config_file: dir.path().join("config.toml"),
-        };
-        let mut store = Store::create(&paths, "id", "age1test", Backend::Env).unwrap();
+        let (_dir, paths, mut store) = new_store();
         let detail = "x".repeat(3000);
-        let big_write = |store: &mut Store| {
-            store
-                .write_light(|tx| {
-                    for _ in 0..600 {
-                        audit_record(tx, "test", None, None, Some(&detail))?;
-                    }
-                    Ok(())
-                })
-                .unwrap();
-        };
-        big_write(&mut store);
+        big_write(&mut store, &detail, 600);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while !store
             .checkpoint
@@ -737,7 +733,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(10));
         }
         // Without taking the first checkpoint's handle, as the bench writer never does.
-        big_write(&mut store);
+        big_write(&mut store, &detail, 600);
         store
             .checkpoint
             .take()
