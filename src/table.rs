@@ -65,6 +65,12 @@ pub enum Align {
     Right,
 }
 
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    end: u32,
+    width: u32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Table {
     header: Vec<String>,
@@ -75,10 +81,10 @@ pub struct Table {
     /// Every cell's text back to back, row after row: one buffer rather than a `String` per
     /// cell, so a ten-thousand-row `omc list` allocates a handful of times, not 100,000.
     text: String,
-    /// Where each cell ends in `text`; cell `c` of row `r` is number `r × columns + c`.
-    ends: Vec<usize>,
-    /// Each cell's [`visible_width`], measured once as it is added.
-    cell_widths: Vec<u32>,
+    /// Each cell's end in `text` and its [`visible_width`] (measured once, as it is added);
+    /// cell `c` of row `r` is number `r × columns + c`. 32 bits each: eight bytes a cell, not
+    /// sixteen, for tables under 4 GiB of text.
+    cells: Vec<Cell>,
     /// Each column's widest cell so far, its title included.
     widths: Vec<usize>,
 }
@@ -91,8 +97,7 @@ impl Table {
             align: Vec::new(),
             hidden: vec![false; header.len()],
             text: String::new(),
-            ends: Vec::new(),
-            cell_widths: Vec::new(),
+            cells: Vec::new(),
             widths: header.iter().map(|h| visible_width(h)).collect(),
         }
     }
@@ -114,8 +119,7 @@ impl Table {
     /// Room for `rows` rows of about `bytes_per_row` bytes of text.
     pub fn reserve(&mut self, rows: usize, bytes_per_row: usize) {
         self.text.reserve(rows * bytes_per_row);
-        self.ends.reserve(rows * self.header.len());
-        self.cell_widths.reserve(rows * self.header.len());
+        self.cells.reserve(rows * self.header.len());
     }
 
     /// Leave column `i` out when the table is written.
@@ -139,17 +143,17 @@ impl Table {
     /// ([`Row::cell`], [`Row::cell_fmt`]); it ends when dropped.
     pub fn row(&mut self) -> Row<'_> {
         Row {
-            first: self.ends.len(),
+            first: self.cells.len(),
             table: self,
         }
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len() / self.header.len().max(1)
+        self.cells.len() / self.header.len().max(1)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.cells.is_empty()
     }
 
     fn columns(&self) -> usize {
@@ -176,11 +180,13 @@ impl Table {
     /// A cell's text and visible width.
     fn cell(&self, row: usize, column: usize) -> (&str, usize) {
         let n = row * self.columns() + column;
-        let start = if n == 0 { 0 } else { self.ends[n - 1] };
-        (
-            &self.text[start..self.ends[n]],
-            self.cell_widths[n] as usize,
-        )
+        let start = if n == 0 {
+            0
+        } else {
+            self.cells[n - 1].end as usize
+        };
+        let cell = self.cells[n];
+        (&self.text[start..cell.end as usize], cell.width as usize)
     }
 
     fn write_line<'a>(
@@ -211,13 +217,14 @@ impl Table {
 
     /// Ends the cell whose text was just appended to `text`.
     fn end_cell(&mut self) {
-        let start = self.ends.last().copied().unwrap_or(0);
-        let column = self.ends.len() % self.columns();
+        let start = self.cells.last().map_or(0, |c| c.end as usize);
+        let column = self.cells.len() % self.columns();
         let width = visible_width(&self.text[start..]);
         self.widths[column] = self.widths[column].max(width);
-        self.ends.push(self.text.len());
-        self.cell_widths
-            .push(u32::try_from(width).unwrap_or(u32::MAX));
+        self.cells.push(Cell {
+            end: u32::try_from(self.text.len()).expect("a table's text is under 4 GiB"),
+            width: u32::try_from(width).unwrap_or(u32::MAX),
+        });
     }
 }
 
@@ -239,7 +246,7 @@ pub struct Row<'a> {
 
 impl Row<'_> {
     fn full(&self) -> bool {
-        self.table.ends.len() - self.first >= self.table.columns()
+        self.table.cells.len() - self.first >= self.table.columns()
     }
 
     pub fn cell(&mut self, text: &str) -> &mut Self {
