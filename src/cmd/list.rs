@@ -124,7 +124,11 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             if ctx.global.json {
                 return json_streamed(ctx, &mut *backend, provider, args.include_deleted);
             }
-            // Straight from the rows into the table: no list of thousands of credentials.
+            // Straight from the rows into the table: no list of thousands of credentials, and
+            // the table's buffers sized once rather than grown (and copied) as rows come.
+            if let Some(n) = backend.count_hint(provider, args.include_deleted) {
+                table.table.reserve(n, ROW_BYTES);
+            }
             backend.for_each(provider, args.include_deleted, &mut |c| {
                 table.add(c);
                 Ok(())
@@ -141,6 +145,10 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     table.table.hide(table.base_column, !table.show_base);
     ctx.out.print_table(&table.table)
 }
+
+/// About how many bytes of cell text one credential's row holds (name, provider, masked key,
+/// dates), for sizing the table.
+const ROW_BYTES: usize = 64;
 
 /// The table `omc list` prints, filled one credential at a time.
 struct Listing<'c> {
@@ -241,7 +249,9 @@ fn json_streamed(
 ) -> Result<()> {
     use serde::ser::{SerializeSeq, Serializer};
     let json_error = |e: serde_json::Error| Error::Other(format!("cannot write JSON: {e}"));
-    let mut buf = Vec::with_capacity(64 * 1024);
+    // Sized once for the whole document: a credential is about 420 bytes of pretty JSON.
+    let rows = backend.count_hint(provider, include_deleted).unwrap_or(0);
+    let mut buf = Vec::with_capacity((rows * 448).max(64 * 1024));
     let mut ser = serde_json::Serializer::pretty(&mut buf);
     let mut seq = ser.serialize_seq(None).map_err(json_error)?;
     backend.for_each(provider, include_deleted, &mut |c| {

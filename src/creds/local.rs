@@ -73,6 +73,15 @@ impl CredentialBackend for Local<'_> {
         })
     }
 
+    fn count_hint(&mut self, provider: Option<&str>, include_deleted: bool) -> Option<usize> {
+        let filter = Filter {
+            profile: Some(&self.profile),
+            provider,
+            include_deleted,
+        };
+        self.store.count_credentials(&filter).ok()
+    }
+
     fn get(&mut self, name: &str) -> Result<Credential> {
         let profile = self.profile.clone();
         Ok(self

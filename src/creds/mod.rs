@@ -50,6 +50,12 @@ pub trait CredentialBackend {
         self.list(provider, include_deleted)?.iter().try_for_each(f)
     }
 
+    /// About how many credentials [`CredentialBackend::for_each`] will give, when that is cheap
+    /// to know, so a caller can size its buffers once instead of growing them row by row.
+    fn count_hint(&mut self, _provider: Option<&str>, _include_deleted: bool) -> Option<usize> {
+        None
+    }
+
     /// One live credential, without its secret.
     fn get(&mut self, name: &str) -> Result<Credential>;
 

@@ -121,22 +121,29 @@ fn fill_from_row(c: &mut Credential, r: &Row<'_>) -> rusqlite::Result<()> {
 /// `--all-profiles`) it reads the covering index `credentials_listing` (schema step 9) in its
 /// own order: neither the rows, which carry the ciphertexts, nor a sort.
 fn listing_sql(one_profile: bool) -> String {
-    if one_profile {
-        format!(
-            "SELECT {COLUMNS} FROM profiles p JOIN credentials c ON c.profile_id = p.id
-             WHERE p.name = ?1
-               AND (?2 IS NULL OR c.provider = ?2)
-               AND (?3 OR c.deleted_at IS NULL)
-             ORDER BY c.provider, c.name, c.created_at"
-        )
+    let order = if one_profile {
+        "c.provider, c.name, c.created_at"
     } else {
-        format!(
-            "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id
-             WHERE (?1 IS NULL OR p.name = ?1)
-               AND (?2 IS NULL OR c.provider = ?2)
-               AND (?3 OR c.deleted_at IS NULL)
-             ORDER BY p.name, c.provider, c.name, c.created_at"
-        )
+        "p.name, c.provider, c.name, c.created_at"
+    };
+    format!(
+        "SELECT {COLUMNS} {} ORDER BY {order}",
+        listing_from(one_profile)
+    )
+}
+
+/// The listing's FROM and WHERE, shared with [`Store::count_credentials`].
+fn listing_from(one_profile: bool) -> &'static str {
+    if one_profile {
+        "FROM profiles p JOIN credentials c ON c.profile_id = p.id
+         WHERE p.name = ?1
+           AND (?2 IS NULL OR c.provider = ?2)
+           AND (?3 OR c.deleted_at IS NULL)"
+    } else {
+        "FROM credentials c JOIN profiles p ON p.id = c.profile_id
+         WHERE (?1 IS NULL OR p.name = ?1)
+           AND (?2 IS NULL OR c.provider = ?2)
+           AND (?3 OR c.deleted_at IS NULL)"
     }
 }
 
@@ -268,6 +275,18 @@ impl Store {
             f(&c)?;
         }
         Ok(())
+    }
+
+    /// How many credentials [`Store::each_credential`] gives for `filter`: a count over the
+    /// same covering index, without reading a column.
+    pub fn count_credentials(&self, filter: &Filter<'_>) -> Result<usize> {
+        let count = format!("SELECT count(*) {}", listing_from(filter.profile.is_some()));
+        let n: i64 = self.conn.query_row(
+            &count,
+            rusqlite::params![filter.profile, filter.provider, filter.include_deleted],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 
     /// A live credential by name, with its ciphertext.
@@ -621,5 +640,89 @@ mod tests {
             "{plan}"
         );
         assert!(!plan.contains("TEMP B-TREE"), "a sort: {plan}");
+    }
+
+    #[test]
+    fn the_count_matches_the_listing_for_every_filter() {
+        let conn = Connection::open_in_memory().unwrap();
+        for step in super::super::schema::MIGRATIONS {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO profiles(id, name, created_at) VALUES (1, 'default', 0), (2, 'work', 0);",
+        )
+        .unwrap();
+        // Two profiles, two providers, live and deleted rows.
+        for (i, (profile, provider, deleted)) in [
+            (1, "openai", false),
+            (1, "openai", true),
+            (1, "anthropic", false),
+            (2, "openai", false),
+            (2, "gemini", true),
+            (2, "gemini", false),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO credentials(id, profile_id, name, provider, ciphertext, mask,
+                     created_at, updated_at, deleted_at)
+                 VALUES (?1, ?2, ?1, ?3, ?4, 'sk-…', 0, 0, ?5)",
+                rusqlite::params![
+                    format!("c{i}"),
+                    profile,
+                    provider,
+                    (!deleted).then_some(b"sealed".to_vec()),
+                    deleted.then_some(1)
+                ],
+            )
+            .unwrap();
+        }
+        let rows = |sql: &str, f: &Filter<'_>| -> usize {
+            conn.prepare(sql)
+                .unwrap()
+                .query_map(
+                    rusqlite::params![f.profile, f.provider, f.include_deleted],
+                    |_| Ok(()),
+                )
+                .unwrap()
+                .count()
+        };
+        for profile in [Some("default"), Some("work"), Some("nobody"), None] {
+            for provider in [None, Some("openai"), Some("gemini")] {
+                for include_deleted in [false, true] {
+                    let f = Filter {
+                        profile,
+                        provider,
+                        include_deleted,
+                    };
+                    let listed = rows(&listing_sql(profile.is_some()), &f);
+                    let counted: i64 = conn
+                        .query_row(
+                            &format!("SELECT count(*) {}", listing_from(profile.is_some())),
+                            rusqlite::params![f.profile, f.provider, f.include_deleted],
+                            |r| r.get(0),
+                        )
+                        .unwrap();
+                    assert_eq!(
+                        counted as usize, listed,
+                        "{profile:?} {provider:?} {include_deleted}"
+                    );
+                }
+            }
+        }
+        // The filters do filter: the test would pass on two empty queries otherwise.
+        let all = Filter {
+            profile: None,
+            provider: None,
+            include_deleted: true,
+        };
+        assert_eq!(rows(&listing_sql(false), &all), 6);
+        let live_openai_default = Filter {
+            profile: Some("default"),
+            provider: Some("openai"),
+            include_deleted: false,
+        };
+        assert_eq!(rows(&listing_sql(true), &live_openai_default), 1);
     }
 }
