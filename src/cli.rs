@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cmd;
 
@@ -92,63 +94,63 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the encrypted store and its master key
-    Init(cmd::init::InitArgs),
+    Init(Lazy<cmd::init::InitArgs>),
     /// Store an API key (validated with a live call first)
-    Add(cmd::add::AddArgs),
+    Add(Lazy<cmd::add::AddArgs>),
     /// List credentials, keys masked
     #[command(visible_alias = "ls")]
-    List(cmd::list::ListArgs),
+    List(Lazy<cmd::list::ListArgs>),
     /// Make a credential the profile's default (and its provider's)
-    Default(cmd::default::DefaultArgs),
+    Default(Lazy<cmd::default::DefaultArgs>),
     /// Delete a credential: the key is destroyed, an audit tombstone stays
     #[command(visible_alias = "rm")]
-    Delete(cmd::delete::DeleteArgs),
+    Delete(Lazy<cmd::delete::DeleteArgs>),
     /// Replace a credential's key
-    Rotate(cmd::rotate::RotateArgs),
+    Rotate(Lazy<cmd::rotate::RotateArgs>),
     /// Print a credential's key to stdout, for scripts
-    Key(cmd::key::KeyArgs),
+    Key(Lazy<cmd::key::KeyArgs>),
     /// Run a command with provider keys in its environment
-    Exec(cmd::exec::ExecArgs),
+    Exec(Lazy<cmd::exec::ExecArgs>),
     /// Print provider keys as shell lines to eval
-    Env(cmd::env::EnvArgs),
+    Env(Lazy<cmd::env::EnvArgs>),
     /// Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle
-    Import(cmd::import::ImportArgs),
+    Import(Lazy<cmd::import::ImportArgs>),
     /// Share credentials: one age file for teammates' age or SSH public keys
-    Export(cmd::export::ExportArgs),
+    Export(Lazy<cmd::export::ExportArgs>),
     /// Manage profiles
     #[command(subcommand)]
-    Profile(cmd::profile::ProfileCommand),
+    Profile(Lazy<cmd::profile::ProfileCommand>),
     /// Inspect or rotate the master key
     #[command(subcommand)]
-    Master(cmd::master::MasterCommand),
+    Master(Lazy<cmd::master::MasterCommand>),
     /// Keep a `file` store's master key unlocked in the kernel keyring for a while (Linux)
-    Unlock(cmd::lock::UnlockArgs),
+    Unlock(Lazy<cmd::lock::UnlockArgs>),
     /// Drop the master key `omc unlock` keeps
-    Lock(cmd::lock::LockArgs),
+    Lock(Lazy<cmd::lock::LockArgs>),
     /// Check credentials with a live call that spends no tokens
-    Validate(cmd::validate::ValidateArgs),
+    Validate(Lazy<cmd::validate::ValidateArgs>),
     /// Send a prompt with a stored credential and stream the answer
-    Run(cmd::run::RunArgs),
+    Run(Lazy<cmd::run::RunArgs>),
     /// Agents: TOML files with a system prompt, models, tools and limits
     #[command(subcommand)]
-    Agent(cmd::agent::AgentCommand),
+    Agent(Lazy<cmd::agent::AgentCommand>),
     /// List the models a provider offers
-    Models(cmd::models::ModelsArgs),
+    Models(Lazy<cmd::models::ModelsArgs>),
     /// Benchmark providers: latency, throughput and cost, with history and CI gates
-    Bench(cmd::bench::BenchArgs),
+    Bench(Lazy<cmd::bench::BenchArgs>),
     /// Token use and cost of past runs
-    Usage(cmd::usage::UsageArgs),
+    Usage(Lazy<cmd::usage::UsageArgs>),
     /// Daily token and cost limits for the profile
     #[command(subcommand)]
-    Limit(cmd::limit::LimitCommand),
+    Limit(Lazy<cmd::limit::LimitCommand>),
     /// Show who did what to which credential
-    Audit(cmd::audit::AuditArgs),
+    Audit(Lazy<cmd::audit::AuditArgs>),
     /// Check the keyring, the master key, file modes and the database
-    Doctor(cmd::doctor::DoctorArgs),
+    Doctor(Lazy<cmd::doctor::DoctorArgs>),
     /// Print a shell completion script
-    Completions(cmd::completions::CompletionsArgs),
+    Completions(Lazy<cmd::completions::CompletionsArgs>),
     /// Print or write the man pages
-    Man(cmd::man::ManArgs),
+    Man(Lazy<cmd::man::ManArgs>),
 }
 
 /// The command line as parsed, documented and completed: the derive, plus `--profile` hidden
@@ -173,9 +175,111 @@ pub fn finish(cmd: clap::Command) -> clap::Command {
     })
 }
 
-/// Parse `std::env::args` with [`command`].
+/// Parse `std::env::args` with [`command`], declaring only the arguments of the command being
+/// run (see [`Lazy`]).
 pub fn try_parse() -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
-    let mut matches = command().try_get_matches()?;
-    Cli::from_arg_matches_mut(&mut matches)
+    DEFER.store(true, Ordering::Relaxed);
+    let matches = command().try_get_matches();
+    // Later trees (`omc man`, `omc completions`) are whole again.
+    DEFER.store(false, Ordering::Relaxed);
+    Cli::from_arg_matches_mut(&mut matches?)
+}
+
+/// Whether [`Lazy`] defers; true only while [`try_parse`] builds its tree.
+static DEFER: AtomicBool = AtomicBool::new(false);
+
+/// A command's arguments (or subcommands), declared to clap only once that command is the one
+/// being parsed (`clap::Command::defer`): every `omc` process built all 26 commands' arguments,
+/// help text included, before it could run one. Used by [`try_parse`] alone; help, errors and
+/// usage for the command being run are built from the same declarations, then. Completions,
+/// man pages and tests get the whole tree at once, in clap's usual order ([`command`]).
+#[derive(Debug, Clone)]
+pub struct Lazy<T>(pub T);
+
+impl<T> std::ops::Deref for Lazy<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+fn declare(cmd: clap::Command, now: fn(clap::Command) -> clap::Command) -> clap::Command {
+    if DEFER.load(Ordering::Relaxed) {
+        cmd.defer(now)
+    } else {
+        now(cmd)
+    }
+}
+
+/// `declare` for a deferred `T`: the derive sets the command's description (the variant's doc
+/// comment) after declaring its arguments, so it wins over the one a flattened struct's doc
+/// comment sets; deferred, the arguments come last, and the description is put back.
+fn keeping_about(cmd: clap::Command, declare: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    let cmd = declare(cmd);
+    let cmd = match about {
+        Some(a) => cmd.about(a),
+        None => cmd.about(None::<&str>),
+    };
+    match long_about {
+        Some(a) => cmd.long_about(a),
+        None => cmd.long_about(None::<&str>),
+    }
+}
+
+fn args<T: Args>(cmd: clap::Command) -> clap::Command {
+    keeping_about(cmd, T::augment_args)
+}
+
+fn args_for_update<T: Args>(cmd: clap::Command) -> clap::Command {
+    keeping_about(cmd, T::augment_args_for_update)
+}
+
+fn subcommands<T: Subcommand>(cmd: clap::Command) -> clap::Command {
+    keeping_about(cmd, T::augment_subcommands)
+}
+
+fn subcommands_for_update<T: Subcommand>(cmd: clap::Command) -> clap::Command {
+    keeping_about(cmd, T::augment_subcommands_for_update)
+}
+
+impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(m).map(Lazy)
+    }
+    fn from_arg_matches_mut(m: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(m).map(Lazy)
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(m)
+    }
+    fn update_from_arg_matches_mut(&mut self, m: &mut clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(m)
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        declare(cmd, args::<T>)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        declare(cmd, args_for_update::<T>)
+    }
+}
+
+impl<T: Subcommand> Subcommand for Lazy<T> {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        declare(cmd, subcommands::<T>)
+    }
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        declare(cmd, subcommands_for_update::<T>)
+    }
+    fn has_subcommand(name: &str) -> bool {
+        T::has_subcommand(name)
+    }
 }
