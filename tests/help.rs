@@ -144,3 +144,36 @@ fn omc_man_on_a_terminal_is_formatted() {
     assert!(plain.contains("EXIT STATUS"), "{plain}");
     assert!(!plain.contains(".SH"), "raw roff on a terminal: {plain}");
 }
+
+/// The binary declares only the command being run to clap (`cli::Lazy`); its help must be the
+/// one the whole tree gives (what completions and man pages are made from), for every command
+/// and subcommand: the description, the flags and their order.
+#[test]
+fn every_commands_help_is_the_same_when_only_that_command_is_declared() {
+    fn walk(cmd: &clap::Command, path: &mut Vec<String>, checked: &mut usize) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            path.push(sub.get_name().to_owned());
+            let mut whole = omc::cli::command().term_width(100);
+            whole.build();
+            let mut expected = &mut whole;
+            for name in path.iter() {
+                expected = expected.find_subcommand_mut(name).unwrap();
+            }
+            let args: Vec<&str> = path.iter().map(String::as_str).chain(["-h"]).collect();
+            assert_eq!(
+                omc(&args),
+                expected.render_help().to_string(),
+                "omc {}",
+                args.join(" ")
+            );
+            *checked += 1;
+            walk(sub, path, checked);
+            path.pop();
+        }
+    }
+    let mut whole = omc::cli::command();
+    whole.build();
+    let mut checked = 0;
+    walk(&whole, &mut Vec::new(), &mut checked);
+    assert!(checked > 40, "only {checked} commands");
+}
