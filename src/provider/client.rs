@@ -13,8 +13,9 @@ use super::types::{
     ChatRequest, ChatResponse, Delta, ErrorKind, Event, ProviderError, Timing, Usage,
 };
 use super::wire::{self, Accum, Prepared, Wire};
-use super::{ProviderSpec, echo, redact, sse};
+use super::{ProviderSpec, direct, echo, redact, sse};
 
+const USER_AGENT: &str = concat!("omc/", env!("CARGO_PKG_VERSION"));
 /// Longest wait a `Retry-After` can impose; a provider asking for minutes gets an error instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Longest exponential backoff step.
@@ -49,6 +50,11 @@ pub struct ClientOptions {
     /// file in the system certificate directory (milliseconds); a client that only talks to
     /// plain-http endpoints (a local server, the echo provider) skips it and refuses https.
     pub tls: bool,
+    /// Send chat requests to plain-`http` URLs through omc's lean HTTP/1.1 path (hyper's
+    /// connection API and a small keep-alive pool) instead of reqwest's stack. For a benchmark,
+    /// whose capacity against a local server is the client's own work per request; everything
+    /// else (https, model lists) still goes through reqwest. See `direct.rs`.
+    pub lean_http: bool,
 }
 
 impl Default for ClientOptions {
@@ -60,6 +66,7 @@ impl Default for ClientOptions {
             max_retries: 2,
             backoff_base: Duration::from_millis(250),
             tls: true,
+            lean_http: false,
         }
     }
 }
@@ -78,6 +85,8 @@ pub struct Target<'a> {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// With [`ClientOptions::lean_http`]: the lean path's keep-alive connections.
+    direct: Option<std::sync::Arc<direct::Pool>>,
     opts: ClientOptions,
 }
 
@@ -121,7 +130,7 @@ impl Client {
             builder = builder.retry(reqwest::retry::never().max_retries_per_request(0));
         }
         let http = builder
-            .user_agent(concat!("omc/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .connect_timeout(opts.connect_timeout)
             .tcp_nodelay(true)
             .pool_idle_timeout(Duration::from_secs(60))
@@ -129,7 +138,8 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| wire::error(ErrorKind::Connection, None, chain(&e)))?;
-        Ok(Client { http, opts })
+        let direct = opts.lean_http.then(|| direct::Pool::new(USER_AGENT));
+        Ok(Client { http, direct, opts })
     }
 
     pub fn options(&self) -> &ClientOptions {
@@ -246,8 +256,8 @@ impl Client {
         let mut attempt = 1;
         loop {
             let once = async {
-                let (resp, _) = self.send(wire, &prepared, deadline).await?;
-                let body = read_body(resp, MAX_BODY).await?;
+                let (reply, _) = self.send(wire, &prepared, deadline).await?;
+                let body = read_body(reply, MAX_BODY).await?;
                 wire.parse_models(&body).map_err(Failure::fatal)
             };
             match once.await {
@@ -299,43 +309,65 @@ impl Client {
         wire: &dyn Wire,
         p: &Prepared,
         deadline: Option<Instant>,
-    ) -> Result<(reqwest::Response, Instant), Failure> {
-        // Built whole rather than through a RequestBuilder, which would merge the headers into
-        // an empty map one by one: the prepared ones are copied once, the body shared.
-        let mut request = reqwest::Request::new(p.method.clone(), p.url.clone());
-        *request.headers_mut() = p.headers.clone();
-        *request.body_mut() = p.body.clone().map(reqwest::Body::from);
-        if let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(Failure::fatal(wire::error(
-                    ErrorKind::Timeout,
-                    None,
-                    "the total timeout passed before the request could be sent",
-                )));
+    ) -> Result<(Reply, Instant), Failure> {
+        let left = match deadline {
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Failure::fatal(wire::error(
+                        ErrorKind::Timeout,
+                        None,
+                        "the total timeout passed before the request could be sent",
+                    )));
+                }
+                Some(left)
             }
-            *request.timeout_mut() = Some(left);
-        }
+            None => None,
+        };
         let started = Instant::now();
         // The URL never carries the key; headers, which do, are never logged.
         tracing::debug!(method = %p.method, url = %p.url, "provider request");
-        let resp = self
-            .http
-            .execute(request)
-            .await
-            .map_err(|e| transport(&e, true))?;
-        let status = resp.status().as_u16();
+        let reply = match &self.direct {
+            Some(pool) if p.url.scheme() == "http" => {
+                let limits = direct::Limits {
+                    connect: self.opts.connect_timeout,
+                    read: self.opts.read_timeout,
+                    deadline,
+                };
+                Reply::Direct(
+                    direct::send(pool, p, limits)
+                        .await
+                        .map_err(|f| direct_failure(f, true))?,
+                )
+            }
+            _ => {
+                // Built whole rather than through a RequestBuilder, which would merge the
+                // headers into an empty map one by one: the prepared ones are copied once, the
+                // body shared.
+                let mut request = reqwest::Request::new(p.method.clone(), p.url.clone());
+                *request.headers_mut() = p.headers.clone();
+                *request.body_mut() = p.body.clone().map(reqwest::Body::from);
+                *request.timeout_mut() = left;
+                Reply::Pooled(
+                    self.http
+                        .execute(request)
+                        .await
+                        .map_err(|e| transport(&e, true))?,
+                )
+            }
+        };
+        let status = reply.status();
         tracing::debug!(
             status,
             elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
             "provider response headers"
         );
-        if resp.status().is_success() {
-            return Ok((resp, started));
+        if (200..300).contains(&status) {
+            return Ok((reply, started));
         }
-        let retry_after = retry_after(resp.headers());
-        let request_id = request_id(resp.headers());
-        let body = read_capped(resp, MAX_ERROR_BODY).await;
+        let retry_after = retry_after(reply.headers());
+        let request_id = request_id(reply.headers());
+        let body = read_capped(reply, MAX_ERROR_BODY).await;
         let mut error = wire.classify(status, &body);
         error.request_id = request_id;
         tracing::trace!(status, kind = ?error.kind, "provider error reply");
@@ -354,16 +386,17 @@ impl Client {
         deadline: Option<Instant>,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<ChatResponse, Failure> {
-        let (resp, started) = self.send(wire, p, deadline).await?;
-        let request_id = request_id(resp.headers());
-        let streamed = req.stream && is_event_stream(&resp);
+        let (reply, started) = self.send(wire, p, deadline).await?;
+        let request_id = request_id(reply.headers());
+        let streamed = req.stream && is_event_stream(reply.headers());
         let mut acc = Accum::new(req.conversation.messages.len());
         let mut timing = Timing::default();
         if streamed {
-            read_stream(wire, resp, started, &mut acc, &mut timing, on_event).await?;
+            let chunks = reply.chunks();
+            read_events(wire, chunks, started, &mut acc, &mut timing, on_event).await?;
         } else {
             // A server that ignores `stream: true` and answers in one piece is still answered.
-            let body = read_body(resp, MAX_BODY).await?;
+            let body = read_body(reply, MAX_BODY).await?;
             let at = Instant::now();
             wire.parse_reply(&body, &mut acc).map_err(Failure::fatal)?;
             acc.finish_calls();
@@ -440,7 +473,7 @@ pub(super) async fn fold_chunks(
     let started = Instant::now();
     let mut acc = Accum::new(req.conversation.messages.len());
     let mut timing = Timing::default();
-    let bytes = futures_util::stream::iter(chunks.iter().map(Ok::<_, reqwest::Error>));
+    let bytes = futures_util::stream::iter(chunks.iter().map(Ok::<_, Failure>));
     read_events(wire, bytes, started, &mut acc, &mut timing, on_event)
         .await
         .map_err(|f| f.error)?;
@@ -458,23 +491,11 @@ fn emit_calls(acc: &mut Accum, at: Instant, on_event: &mut (dyn FnMut(Event<'_>)
 
 /// Reads a server-sent event stream to its end, folding events into `acc` and handing each
 /// non-empty piece of text and each completed tool call to `on_event`, stamped with when its
-/// bytes were read.
-async fn read_stream(
-    wire: &dyn Wire,
-    resp: reqwest::Response,
-    started: Instant,
-    acc: &mut Accum,
-    timing: &mut Timing,
-    on_event: &mut (dyn FnMut(Event<'_>) + Send),
-) -> Result<(), Failure> {
-    read_events(wire, resp.bytes_stream(), started, acc, timing, on_event).await
-}
-
-/// [`read_stream`] over any stream of byte chunks: the response body in production, chunks cut
-/// at will in the property tests (`fuzz.rs`).
+/// bytes were read. Over any stream of byte chunks: the response body in production, chunks
+/// cut at will in the property tests (`fuzz.rs`).
 async fn read_events<B: AsRef<[u8]>>(
     wire: &dyn Wire,
-    bytes: impl futures_util::Stream<Item = Result<B, reqwest::Error>>,
+    bytes: impl futures_util::Stream<Item = Result<B, Failure>>,
     started: Instant,
     acc: &mut Accum,
     timing: &mut Timing,
@@ -489,7 +510,7 @@ async fn read_events<B: AsRef<[u8]>>(
             Ok(chunk) => chunk,
             // Whatever follows the end marker (a connection cut before the last chunk) is moot.
             Err(_) if acc.done => break,
-            Err(e) => return Err(Failure::fatal(transport(&e, false).error)),
+            Err(f) => return Err(Failure::fatal(f.error)),
         };
         let chunk = chunk.as_ref();
         // An endless stream (or one endless line, which the decoder would buffer) stops at the
@@ -581,8 +602,8 @@ fn base_url<'a>(target: &Target<'a>) -> Result<&'a str, ProviderError> {
     })
 }
 
-fn is_event_stream(resp: &reqwest::Response) -> bool {
-    resp.headers()
+fn is_event_stream(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("text/event-stream"))
@@ -609,8 +630,68 @@ fn transport(e: &reqwest::Error, before_response: bool) -> Failure {
     }
 }
 
+/// The error a failure of the lean path means, as [`transport`] does for reqwest's.
+fn direct_failure(f: direct::Failed, before_response: bool) -> Failure {
+    let (kind, message) = match f {
+        direct::Failed::Timeout => (
+            ErrorKind::Timeout,
+            "timed out: no reply within the time limit".to_owned(),
+        ),
+        direct::Failed::Connect(m) => (ErrorKind::Connection, format!("could not connect: {m}")),
+        direct::Failed::Io(m) if before_response => {
+            (ErrorKind::Connection, format!("connection failed: {m}"))
+        }
+        direct::Failed::Io(m) => (
+            ErrorKind::Connection,
+            format!("connection dropped mid-reply: {m}"),
+        ),
+    };
+    Failure {
+        error: wire::error(kind, None, message),
+        retry: before_response,
+        retry_after: None,
+    }
+}
+
+/// A reply whose headers have arrived, from either transport.
+enum Reply {
+    Pooled(reqwest::Response),
+    Direct(direct::Reply),
+}
+
+impl Reply {
+    fn status(&self) -> u16 {
+        match self {
+            Reply::Pooled(r) => r.status().as_u16(),
+            Reply::Direct(r) => r.status(),
+        }
+    }
+
+    fn headers(&self) -> &reqwest::header::HeaderMap {
+        match self {
+            Reply::Pooled(r) => r.headers(),
+            Reply::Direct(r) => r.headers(),
+        }
+    }
+
+    /// The body, chunk by chunk as it is read; a failure here is one mid-reply.
+    fn chunks(self) -> impl futures_util::Stream<Item = Result<bytes::Bytes, Failure>> {
+        use futures_util::future::Either;
+        match self {
+            Reply::Pooled(r) => Either::Left(
+                r.bytes_stream()
+                    .map(|c| c.map_err(|e| transport(&e, false))),
+            ),
+            Reply::Direct(r) => Either::Right(
+                r.into_body()
+                    .map(|c| c.map_err(|f| direct_failure(f, false))),
+            ),
+        }
+    }
+}
+
 /// An error and its causes, which is where "connection refused" actually is.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -626,9 +707,11 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// A whole unstreamed body, refused past `cap` bytes rather than buffered without end. (The
 /// total timeout, when set, bounds how long this may take.)
-async fn read_body(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, Failure> {
+async fn read_body(reply: Reply, cap: usize) -> Result<Vec<u8>, Failure> {
     let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e, false))? {
+    let mut chunks = std::pin::pin!(reply.chunks());
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
         if body.len() + chunk.len() > cap {
             return Err(Failure::fatal(wire::error(
                 ErrorKind::Malformed,
@@ -644,10 +727,11 @@ async fn read_body(mut resp: reqwest::Response, cap: usize) -> Result<Vec<u8>, F
     Ok(body)
 }
 
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Vec<u8> {
+async fn read_capped(reply: Reply, cap: usize) -> Vec<u8> {
     let mut body = Vec::new();
+    let mut chunks = std::pin::pin!(reply.chunks());
     // A body that fails half-way still says something; whatever arrived is used.
-    while let Ok(Some(chunk)) = resp.chunk().await {
+    while let Some(Ok(chunk)) = chunks.next().await {
         body.extend_from_slice(&chunk);
         if body.len() >= cap {
             body.truncate(cap);

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 mod anthropic;
 pub mod client;
 pub mod conversation;
+mod direct;
 pub mod echo;
 #[cfg(test)]
 mod fuzz;

@@ -294,6 +294,7 @@ fn build_executor(
         total_timeout: Some(timeout),
         read_timeout: None,
         max_retries: 0,
+        lean_http: true,
         ..ClientOptions::default()
     })
     .map_err(|e| e.into_error("omc"))?;
