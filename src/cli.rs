@@ -178,7 +178,6 @@ pub fn finish(cmd: clap::Command) -> clap::Command {
 /// Parse `std::env::args` with [`command`], declaring only the arguments of the command being
 /// run (see [`Lazy`]).
 pub fn try_parse() -> Result<Cli, clap::Error> {
-    use clap::FromArgMatches;
     DEFER.store(true, Ordering::Relaxed);
     let matches = command().try_get_matches();
     // Later trees (`omc man`, `omc completions`) are whole again.
