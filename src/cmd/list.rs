@@ -129,7 +129,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             if let Some(n) = backend.count_hint(provider, args.include_deleted) {
                 table.table.reserve(n, ROW_BYTES);
             }
-            backend.for_each(provider, args.include_deleted, &mut |c| {
+            backend.for_each_shown(provider, args.include_deleted, &mut |c| {
                 table.add(c);
                 Ok(())
             })?;

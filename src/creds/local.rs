@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{CredentialBackend, NewCred};
 use crate::cmd::Ctx;
 use crate::error::{Error, Result};
-use crate::store::{Credential, Filter, NewCredential, Store};
+use crate::store::{Credential, Fields, Filter, NewCredential, Store};
 use crate::vault::master::MasterKey;
 
 pub struct Local<'a> {
@@ -25,6 +25,29 @@ impl<'a> Local<'a> {
             profile: profile.to_owned(),
             master: None,
         }
+    }
+
+    /// This profile's credentials, one at a time, in a read snapshot.
+    fn each(
+        &mut self,
+        provider: Option<&str>,
+        include_deleted: bool,
+        fields: Fields,
+        f: &mut dyn FnMut(&Credential) -> Result<()>,
+    ) -> Result<()> {
+        let profile = self.profile.clone();
+        self.store.snapshot(|store| {
+            store.require_profile(&profile)?;
+            store.each_credential(
+                &Filter {
+                    profile: Some(&profile),
+                    provider,
+                    include_deleted,
+                },
+                fields,
+                f,
+            )
+        })
     }
 }
 
@@ -59,18 +82,16 @@ impl CredentialBackend for Local<'_> {
         include_deleted: bool,
         f: &mut dyn FnMut(&Credential) -> Result<()>,
     ) -> Result<()> {
-        let profile = self.profile.clone();
-        self.store.snapshot(|store| {
-            store.require_profile(&profile)?;
-            store.each_credential(
-                &Filter {
-                    profile: Some(&profile),
-                    provider,
-                    include_deleted,
-                },
-                f,
-            )
-        })
+        self.each(provider, include_deleted, Fields::All, f)
+    }
+
+    fn for_each_shown(
+        &mut self,
+        provider: Option<&str>,
+        include_deleted: bool,
+        f: &mut dyn FnMut(&Credential) -> Result<()>,
+    ) -> Result<()> {
+        self.each(provider, include_deleted, Fields::Shown, f)
     }
 
     fn count_hint(&mut self, provider: Option<&str>, include_deleted: bool) -> Option<usize> {
