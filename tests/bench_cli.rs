@@ -1089,3 +1089,42 @@ fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
     assert_eq!(&rows[1][1], "'=HYPERLINK(\"http://x\")");
     assert_eq!(&rows[2][1], "'@b");
 }
+
+#[test]
+fn an_http_proxy_in_the_environment_carries_benchs_requests() {
+    // The credential names a host that does not exist; only a proxy can reach "it". The fake
+    // plays the proxy: it answers the absolute-form request a client sends to one.
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
+    let proxy = fake.server().base_url().trim_end_matches("/v1").to_owned();
+    let home = Home::new();
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai",
+            "--base-url",
+            "http://bench-via-proxy.invalid/v1",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        &key(Family::OpenAi),
+    ));
+    for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
+        let before = fake.server().requests().len();
+        let out = run(home
+            .cmd()
+            .env(var, &proxy)
+            .args(["bench", "--runs", "3", "--json"]));
+        assert_eq!(code(&out), 0, "{var}: {}", stderr(&out));
+        let r = json(&out);
+        assert_eq!(r["targets"][0]["ok"], 3, "{var}: {r:#}");
+        let sent = fake.server().requests();
+        let sent = &sent[before..];
+        assert!(sent.len() >= 3, "{var}: {} requests", sent.len());
+        assert!(
+            sent.iter()
+                .all(|q| q.target == "http://bench-via-proxy.invalid/v1/chat/completions"),
+            "{var}: {:?}",
+            sent.iter().map(|q| &q.target).collect::<Vec<_>>()
+        );
+    }
+}

@@ -138,7 +138,10 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| wire::error(ErrorKind::Connection, None, chain(&e)))?;
-        let direct = opts.lean_http.then(|| direct::Pool::new(USER_AGENT));
+        // reqwest sends through a proxy named in the environment; the lean path knows none, so
+        // with one configured every request keeps to reqwest.
+        let proxied = http_proxy_configured(|name| std::env::var_os(name));
+        let direct = (opts.lean_http && !proxied).then(|| direct::Pool::new(USER_AGENT));
         Ok(Client { http, direct, opts })
     }
 
@@ -630,6 +633,14 @@ fn transport(e: &reqwest::Error, before_response: bool) -> Failure {
     }
 }
 
+/// Whether the environment names a proxy for plain-`http` requests, as reqwest reads it
+/// (`http_proxy`, `all_proxy`, either case; an empty value is none).
+fn http_proxy_configured(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"]
+        .iter()
+        .any(|name| var(name).is_some_and(|v| !v.is_empty()))
+}
+
 /// The error a failure of the lean path means, as [`transport`] does for reqwest's.
 fn direct_failure(f: direct::Failed, before_response: bool) -> Failure {
     let (kind, message) = match f {
@@ -909,6 +920,26 @@ mod tests {
         assert_eq!(request_id(&h).as_deref(), Some("req_011CAnthropic"));
         h.insert("request-id", "x".repeat(129).parse().unwrap());
         assert_eq!(request_id(&h), None);
+    }
+
+    #[test]
+    fn a_proxy_in_the_environment_is_seen_in_any_of_its_spellings() {
+        let only = |set: &'static str, value: &'static str| {
+            move |name: &str| (name == set).then(|| std::ffi::OsString::from(value))
+        };
+        for name in ["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"] {
+            assert!(
+                http_proxy_configured(only(name, "http://proxy:3128")),
+                "{name}"
+            );
+            assert!(!http_proxy_configured(only(name, "")), "{name} empty");
+        }
+        // An https-only proxy leaves plain http direct, as reqwest does.
+        assert!(!http_proxy_configured(only(
+            "https_proxy",
+            "http://proxy:3128"
+        )));
+        assert!(!http_proxy_configured(|_| None));
     }
 
     #[test]
