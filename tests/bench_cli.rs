@@ -27,14 +27,18 @@ fn echo_home() -> Home {
 
 /// A home whose default credential points at `fake`.
 fn fake_home(fake: &Fake) -> Home {
+    home_at(fake.server().family, &fake.server().base_url())
+}
+
+/// A home whose default credential is `family`'s, at `base_url`.
+fn home_at(family: Family, base_url: &str) -> Home {
     let home = Home::new();
-    let family = fake.server().family;
     ok(&run_stdin(
         home.cmd().args([
             "add",
             family.provider_id(),
             "--base-url",
-            &fake.server().base_url(),
+            base_url,
             "--no-validate",
             "--key-stdin",
         ]),
@@ -1096,18 +1100,7 @@ fn an_http_proxy_in_the_environment_carries_benchs_requests() {
     // plays the proxy: it answers the absolute-form request a client sends to one.
     let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
     let proxy = fake.server().base_url().trim_end_matches("/v1").to_owned();
-    let home = Home::new();
-    ok(&run_stdin(
-        home.cmd().args([
-            "add",
-            "openai",
-            "--base-url",
-            "http://bench-via-proxy.invalid/v1",
-            "--no-validate",
-            "--key-stdin",
-        ]),
-        &key(Family::OpenAi),
-    ));
+    let home = home_at(Family::OpenAi, "http://bench-via-proxy.invalid/v1");
     for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
         let before = fake.server().requests().len();
         let out = run(home

@@ -22,6 +22,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper_util::rt::TokioIo;
 
+use super::client::chain;
 use super::wire::Prepared;
 
 type Sender = SendRequest<Full<Bytes>>;
@@ -283,11 +284,6 @@ impl Stream for Body {
             return Poll::Ready(Some(Err(Failed::Timeout)));
         }
     }
-}
-
-/// An error and its causes.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    super::client::chain(e)
 }
 
 #[cfg(test)]
