@@ -17,10 +17,19 @@ pub const CYAN_BOLD: &str = "1;36";
 
 /// `text` in the SGR style `sgr` when `on`, else as it is.
 pub fn paint(on: bool, sgr: &str, text: &str) -> String {
-    if on {
-        format!("\x1b[{sgr}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
+    Paint(on, sgr, text).to_string()
+}
+
+/// [`paint`] written where it is displayed (`format_args!`), without a `String` of its own:
+/// `Paint(on, sgr, text)`.
+pub struct Paint<'a>(pub bool, pub &'a str, pub &'a str);
+
+impl std::fmt::Display for Paint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Paint(true, sgr, text) => write!(f, "\x1b[{sgr}m{text}\x1b[0m"),
+            Paint(false, _, text) => f.write_str(text),
+        }
     }
 }
 
@@ -218,8 +227,12 @@ impl Table {
     /// Ends the cell whose text was just appended to `text`.
     fn end_cell(&mut self) {
         let start = self.cells.last().map_or(0, |c| c.end as usize);
+        self.end_cell_of_width(visible_width(&self.text[start..]));
+    }
+
+    /// [`Table::end_cell`] for a cell whose visible width is known.
+    fn end_cell_of_width(&mut self, width: usize) {
         let column = self.cells.len() % self.columns();
-        let width = visible_width(&self.text[start..]);
         self.widths[column] = self.widths[column].max(width);
         self.cells.push(Cell {
             end: u32::try_from(self.text.len()).expect("a table's text is under 4 GiB"),
@@ -252,6 +265,23 @@ impl Row<'_> {
     pub fn cell(&mut self, text: &str) -> &mut Self {
         if !self.full() {
             self.table.text.push_str(text);
+            self.table.end_cell();
+        }
+        self
+    }
+
+    /// A cell of text from outside (a name, a model, a URL), any character a terminal could
+    /// act on shown escaped ([`crate::terminal::line`]). Printable ASCII, what nearly every
+    /// such text is, is checked and measured in one pass.
+    pub fn line_cell(&mut self, text: &str) -> &mut Self {
+        if self.full() {
+            return self;
+        }
+        if crate::terminal::is_printable_ascii(text) {
+            self.table.text.push_str(text);
+            self.table.end_cell_of_width(text.len());
+        } else {
+            self.table.text.push_str(&crate::terminal::line(text));
             self.table.end_cell();
         }
         self

@@ -33,9 +33,14 @@ fn unsafe_char(c: char) -> bool {
     )
 }
 
+/// Whether `s` is printable ASCII only: nothing to escape, one column per byte.
+pub fn is_printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
 fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
     // Printable ASCII, what nearly every name and key mask is: one pass over the bytes.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if is_printable_ascii(s) {
         return Cow::Borrowed(s);
     }
     let needs = |c: char| unsafe_char(c) && !(keep_lines && matches!(c, '\n' | '\t'));

@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{CredentialBackend, NewCred};
 use crate::cmd::Ctx;
 use crate::error::{Error, Result};
-use crate::store::{Credential, Fields, Filter, NewCredential, Store};
+use crate::store::{Credential, Filter, NewCredential, Store};
 use crate::vault::master::MasterKey;
 
 pub struct Local<'a> {
@@ -32,7 +32,6 @@ impl<'a> Local<'a> {
         &mut self,
         provider: Option<&str>,
         include_deleted: bool,
-        fields: Fields,
         f: &mut dyn FnMut(&Credential) -> Result<()>,
     ) -> Result<()> {
         let profile = self.profile.clone();
@@ -44,7 +43,6 @@ impl<'a> Local<'a> {
                     provider,
                     include_deleted,
                 },
-                fields,
                 f,
             )
         })
@@ -82,16 +80,7 @@ impl CredentialBackend for Local<'_> {
         include_deleted: bool,
         f: &mut dyn FnMut(&Credential) -> Result<()>,
     ) -> Result<()> {
-        self.each(provider, include_deleted, Fields::All, f)
-    }
-
-    fn for_each_shown(
-        &mut self,
-        provider: Option<&str>,
-        include_deleted: bool,
-        f: &mut dyn FnMut(&Credential) -> Result<()>,
-    ) -> Result<()> {
-        self.each(provider, include_deleted, Fields::Shown, f)
+        self.each(provider, include_deleted, f)
     }
 
     fn count_hint(&mut self, provider: Option<&str>, include_deleted: bool) -> Option<usize> {

@@ -50,18 +50,6 @@ pub trait CredentialBackend {
         self.list(provider, include_deleted)?.iter().try_for_each(f)
     }
 
-    /// [`CredentialBackend::for_each`] for a caller that reads only what `omc list`'s table
-    /// shows: a backend may leave the other fields empty (the local store does, at thousands
-    /// of rows). By default, every field.
-    fn for_each_shown(
-        &mut self,
-        provider: Option<&str>,
-        include_deleted: bool,
-        f: &mut dyn FnMut(&Credential) -> Result<()>,
-    ) -> Result<()> {
-        self.for_each(provider, include_deleted, f)
-    }
-
     /// About how many credentials [`CredentialBackend::for_each`] will give, when that is cheap
     /// to know, so a caller can size its buffers once instead of growing them row by row.
     fn count_hint(&mut self, _provider: Option<&str>, _include_deleted: bool) -> Option<usize> {

@@ -70,106 +70,139 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Credential> {
     })
 }
 
-/// What `omc list`'s table shows ([`Fields::Shown`]): neither the id, nor the profile (one
-/// profile's listing knows it), nor `updated_at` or the validation latency. Each column left out
-/// saves SQLite a decode and rusqlite three calls per row, 10,000 times in a large store.
-const SHOWN_COLUMNS: &str = "c.name, c.provider, c.model, c.base_url, c.mask, c.is_default,
-    c.is_provider_default, c.created_at, c.last_used_at, c.validated_at, c.validation_status,
-    c.deleted_at";
-
-/// Which of a credential's fields a listing reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fields {
-    All,
-    /// Those the table of `omc list` shows; the others are left empty (see [`SHOWN_COLUMNS`]).
-    Shown,
+/// Where a listing row's fields come from: the virtual column `listing` (schema step 10),
+/// stored in the covering index `credentials_listing`. SQLite packs every field but the
+/// profile's name into it, in the order [`fill_listed`] reads them:
+/// - an integer is its decimal digits and a `,` (just the `,` for NULL);
+/// - a text is its length in bytes, `:` and the text itself (`~` alone for NULL).
+///
+/// One column a row instead of sixteen: at 10,000 credentials SQLite decodes 10,000 values,
+/// not 160,000, and rusqlite makes one call per row, not three per field.
+struct Packed<'a> {
+    column: &'a str,
+    /// Where the next field starts.
+    at: usize,
 }
 
-/// Column `i` as text, `None` for NULL.
-fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    match r.get_ref(i)? {
-        rusqlite::types::ValueRef::Null => Ok(None),
-        v => v
-            .as_str()
-            .map(Some)
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, v.data_type(), Box::new(e))),
+impl<'a> Packed<'a> {
+    /// The decimal digits before the next `stop` as a number (`None` inside for no digits),
+    /// and the rest after `stop`; `None` for anything but digits, or more than 18 of them.
+    /// One pass over the bytes: the fields are a few digits long, shorter than a search
+    /// routine takes to start.
+    fn number(&mut self, stop: u8) -> Option<Option<u64>> {
+        let bytes = &self.column.as_bytes()[self.at..];
+        let mut n: u64 = 0;
+        let mut end = 0;
+        // 18 digits cannot overflow a u64; an i64 holds 19, which no field here reaches (a
+        // time in milliseconds has 13).
+        while let Some(d) = bytes.get(end).map(|b| b.wrapping_sub(b'0')) {
+            if d > 9 || end == 18 {
+                break;
+            }
+            n = n * 10 + u64::from(d);
+            end += 1;
+        }
+        if bytes.get(end) != Some(&stop) {
+            return None;
+        }
+        self.at += end + 1;
+        Some((end > 0).then_some(n))
+    }
+
+    /// The next integer field; `None` if the text is not one.
+    fn int(&mut self) -> Option<Option<i64>> {
+        let negative = self.column.as_bytes().get(self.at) == Some(&b'-');
+        self.at += usize::from(negative);
+        let n = self.number(b',')?;
+        match (n.map(i64::try_from), negative) {
+            (None, false) => Some(None),
+            (Some(Ok(n)), false) => Some(Some(n)),
+            (Some(Ok(n)), true) => Some(Some(-n)),
+            _ => None,
+        }
+    }
+
+    /// The next text field; `None` if the text is not one.
+    fn text(&mut self) -> Option<Option<&'a str>> {
+        if self.column.as_bytes().get(self.at) == Some(&b'~') {
+            self.at += 1;
+            return Some(None);
+        }
+        let len = usize::try_from(self.number(b':')??).ok()?;
+        // `get` refuses a length that ends past the column or inside a character.
+        let text = self.column.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        Some(Some(text))
+    }
+
+    fn is_done(&self) -> bool {
+        self.at == self.column.len()
     }
 }
 
-/// `s` set to column `i`'s text, reusing its buffer.
-fn set(s: &mut String, r: &Row<'_>, i: usize) -> rusqlite::Result<()> {
-    s.clear();
-    s.push_str(text(r, i)?.unwrap_or_default());
-    Ok(())
+/// Column `i`, which must be text.
+fn column_str<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    let v = r.get_ref(i)?;
+    v.as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, v.data_type(), Box::new(e)))
 }
 
-/// [`set`] for a column that may be NULL.
-fn set_opt(s: &mut Option<String>, r: &Row<'_>, i: usize) -> rusqlite::Result<()> {
-    match (text(r, i)?, s.as_mut()) {
+/// `s` set to `text`, reusing its buffer.
+fn set(s: &mut String, text: &str) {
+    s.clear();
+    s.push_str(text);
+}
+
+/// [`set`] for a field that may be NULL.
+fn set_opt(s: &mut Option<String>, text: Option<&str>) {
+    match (text, s.as_mut()) {
         (None, _) => *s = None,
-        (Some(t), Some(old)) => {
-            old.clear();
-            old.push_str(t);
-        }
+        (Some(t), Some(old)) => set(old, t),
         (Some(t), None) => *s = Some(t.to_owned()),
     }
-    Ok(())
 }
 
-/// [`from_row`] into an existing credential, reusing its strings: a listing of thousands of
-/// rows allocates for the longest of each field, not once per field per row.
-fn fill_from_row(c: &mut Credential, r: &Row<'_>) -> rusqlite::Result<()> {
-    set(&mut c.id, r, 0)?;
-    set(&mut c.profile, r, 1)?;
-    c.profile_id = r.get(2)?;
-    set(&mut c.name, r, 3)?;
-    set(&mut c.provider, r, 4)?;
-    set_opt(&mut c.model, r, 5)?;
-    set_opt(&mut c.base_url, r, 6)?;
-    set(&mut c.masked_key, r, 7)?;
-    c.is_default = r.get(8)?;
-    c.is_provider_default = r.get(9)?;
-    c.created_at = r.get(10)?;
-    c.updated_at = r.get(11)?;
-    c.last_used_at = r.get(12)?;
-    c.validated_at = r.get(13)?;
-    set_opt(&mut c.validation_status, r, 14)?;
-    c.validation_latency_ms = r.get(15)?;
-    c.deleted_at = r.get(16)?;
-    Ok(())
-}
-
-/// [`fill_from_row`] for a row of [`SHOWN_COLUMNS`].
-fn fill_shown(c: &mut Credential, r: &Row<'_>) -> rusqlite::Result<()> {
-    set(&mut c.name, r, 0)?;
-    set(&mut c.provider, r, 1)?;
-    set_opt(&mut c.model, r, 2)?;
-    set_opt(&mut c.base_url, r, 3)?;
-    set(&mut c.masked_key, r, 4)?;
-    c.is_default = r.get(5)?;
-    c.is_provider_default = r.get(6)?;
-    c.created_at = r.get(7)?;
-    c.last_used_at = r.get(8)?;
-    c.validated_at = r.get(9)?;
-    set_opt(&mut c.validation_status, r, 10)?;
-    c.deleted_at = r.get(11)?;
-    Ok(())
-}
-
-/// The query behind [`Store::each_credential`]. For one profile (every `omc list` but
-/// `--all-profiles`) it reads the covering index `credentials_listing` (schema step 9) in its
-/// own order: neither the rows, which carry the ciphertexts, nor a sort.
-fn listing_sql(one_profile: bool, fields: Fields) -> String {
-    let columns = match fields {
-        Fields::All => COLUMNS,
-        // Only one profile's listing can leave its name out.
-        Fields::Shown if one_profile => SHOWN_COLUMNS,
-        Fields::Shown => COLUMNS,
+/// A credential's fields but its profile's name from a packed [`Packed`] listing, into an
+/// existing credential whose strings are reused: a listing of thousands of rows allocates for
+/// the longest of each field, not once per field per row. `None` if `packed` is malformed
+/// (a damaged file, or one written by a foreign tool).
+fn fill_listed(c: &mut Credential, packed: &str) -> Option<()> {
+    let mut p = Packed {
+        column: packed,
+        at: 0,
     };
-    let order = if one_profile {
-        "c.provider, c.name, c.created_at"
+    c.profile_id = p.int()??;
+    set(&mut c.id, p.text()??);
+    set(&mut c.name, p.text()??);
+    set(&mut c.provider, p.text()??);
+    set_opt(&mut c.model, p.text()?);
+    set_opt(&mut c.base_url, p.text()?);
+    set(&mut c.masked_key, p.text()??);
+    c.is_default = p.int()?? != 0;
+    c.is_provider_default = p.int()?? != 0;
+    c.created_at = p.int()??;
+    c.updated_at = p.int()??;
+    c.last_used_at = p.int()?;
+    c.validated_at = p.int()?;
+    set_opt(&mut c.validation_status, p.text()?);
+    c.validation_latency_ms = p.int()?;
+    c.deleted_at = p.int()?;
+    p.is_done().then_some(())
+}
+
+/// The query behind [`Store::each_credential`]: the packed `listing` column, after the
+/// profile's name when the listing spans profiles. For one profile (every `omc list` but
+/// `--all-profiles`) it reads the covering index `credentials_listing` in its own order:
+/// neither the rows, which carry the ciphertexts (at 10,000 credentials, 8 MB of table against
+/// about 1 MB of index), nor a sort.
+fn listing_sql(one_profile: bool) -> String {
+    let (columns, order) = if one_profile {
+        ("c.listing", "c.provider, c.name, c.created_at")
     } else {
-        "p.name, c.provider, c.name, c.created_at"
+        (
+            "p.name, c.listing",
+            "p.name, c.provider, c.name, c.created_at",
+        )
     };
     format!(
         "SELECT {columns} {} ORDER BY {order}",
@@ -293,7 +326,7 @@ impl Store {
 
     pub fn list_credentials(&self, filter: &Filter<'_>) -> Result<Vec<Credential>> {
         let mut all = Vec::new();
-        self.each_credential(filter, Fields::All, &mut |c| {
+        self.each_credential(filter, &mut |c| {
             all.push(c.clone());
             Ok(())
         })?;
@@ -302,18 +335,13 @@ impl Store {
 
     /// [`Store::list_credentials`] one at a time, in the same order, without building the
     /// list: `f` sees each credential in a buffer reused for the next.
-    /// With [`Fields::Shown`] and one profile, `f` gets only what `omc list`'s table shows (the
-    /// profile's name included); id, profile id, `updated_at` and the validation latency are
-    /// left empty.
     pub fn each_credential(
         &self,
         filter: &Filter<'_>,
-        fields: Fields,
         f: &mut dyn FnMut(&Credential) -> Result<()>,
     ) -> Result<()> {
         let one_profile = filter.profile.is_some();
-        let sql = listing_sql(one_profile, fields);
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn.prepare(&listing_sql(one_profile))?;
         let mut rows = stmt.query(rusqlite::params![
             filter.profile,
             filter.provider,
@@ -323,12 +351,18 @@ impl Store {
             profile: filter.profile.unwrap_or_default().to_owned(),
             ..Credential::default()
         };
-        let fill = match fields {
-            Fields::Shown if one_profile => fill_shown,
-            _ => fill_from_row,
-        };
+        let packed_at = usize::from(!one_profile);
         while let Some(r) = rows.next()? {
-            fill(&mut c, r)?;
+            if !one_profile {
+                set(&mut c.profile, column_str(r, 0)?);
+            }
+            let packed = column_str(r, packed_at)?;
+            fill_listed(&mut c, packed).ok_or_else(|| Error::Store {
+                message: "a credential's listing in the store is malformed".into(),
+                hint: "the store is damaged: run `omc doctor`, and restore omc.db and \
+                       omc.db-wal together from a backup"
+                    .into(),
+            })?;
             f(&c)?;
         }
         Ok(())
@@ -676,37 +710,70 @@ fn check_new(conn: &Connection, profile: &str, name: &str, fingerprint: &[u8]) -
 mod tests {
     use super::*;
 
-    #[test]
-    fn one_profiles_listing_reads_the_covering_index_in_order() {
+    fn migrated() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         for step in super::super::schema::MIGRATIONS {
             conn.execute_batch(step).unwrap();
         }
-        for fields in [Fields::All, Fields::Shown] {
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {}", listing_sql(true, fields)))
-                .unwrap()
-                .query_map(rusqlite::params!["default", None::<String>, false], |r| {
-                    r.get::<_, String>(3)
-                })
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            let plan = plan.join("\n");
+        conn
+    }
+
+    #[test]
+    fn one_profiles_listing_reads_the_listing_index_alone_in_order() {
+        let conn = migrated();
+        let params = rusqlite::params!["default", None::<String>, false];
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", listing_sql(true)))
+            .unwrap()
+            .query_map(params, |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("INDEX credentials_listing"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "a sort: {plan}");
+        // SQLite opens the table for a seek it defers until a column of the row is needed;
+        // none is: every value comes from the index, the packed column included (not computed
+        // again from the row).
+        let root: i64 = conn
+            .query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = 'credentials'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let ops: Vec<(String, i64, i64)> = conn
+            .prepare(&format!("EXPLAIN {}", listing_sql(true)))
+            .unwrap()
+            .query_map(params, |r| Ok((r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let table = ops
+            .iter()
+            .find(|(op, _, p2)| op == "OpenRead" && *p2 == root)
+            .map(|(_, cursor, _)| *cursor);
+        for (op, p1, _) in &ops {
             assert!(
-                plan.contains("COVERING INDEX credentials_listing"),
-                "{fields:?}: {plan}"
+                !(matches!(op.as_str(), "Column" | "Rowid" | "SeekRowid" | "NotExists")
+                    && Some(*p1) == table),
+                "the listing reads the table ({op} on cursor {p1}): {ops:?}"
             );
-            assert!(!plan.contains("TEMP B-TREE"), "a sort: {plan}");
+            assert!(
+                !matches!(op.as_str(), "Function" | "PureFunc" | "Concat"),
+                "the packed column is computed, not read: {ops:?}"
+            );
         }
+        // And the packed column is read at all, from the index.
+        assert!(
+            ops.iter()
+                .any(|(op, p1, _)| op == "Column" && Some(*p1) != table)
+        );
     }
 
     #[test]
     fn the_count_matches_the_listing_for_every_filter() {
-        let conn = Connection::open_in_memory().unwrap();
-        for step in super::super::schema::MIGRATIONS {
-            conn.execute_batch(step).unwrap();
-        }
+        let conn = migrated();
         conn.execute_batch(
             "INSERT INTO profiles(id, name, created_at) VALUES (1, 'default', 0), (2, 'work', 0);",
         )
@@ -755,7 +822,7 @@ mod tests {
                         provider,
                         include_deleted,
                     };
-                    let listed = rows(&listing_sql(profile.is_some(), Fields::All), &f);
+                    let listed = rows(&listing_sql(profile.is_some()), &f);
                     let counted: i64 = conn
                         .query_row(
                             &format!("SELECT count(*) {}", listing_from(profile.is_some())),
@@ -776,30 +843,22 @@ mod tests {
             provider: None,
             include_deleted: true,
         };
-        assert_eq!(rows(&listing_sql(false, Fields::All), &all), 6);
+        assert_eq!(rows(&listing_sql(false), &all), 6);
         let live_openai_default = Filter {
             profile: Some("default"),
             provider: Some("openai"),
             include_deleted: false,
         };
-        assert_eq!(
-            rows(&listing_sql(true, Fields::All), &live_openai_default),
-            1
-        );
+        assert_eq!(rows(&listing_sql(true), &live_openai_default), 1);
     }
 
-    #[test]
-    fn the_shown_fields_read_alone_are_the_full_reads_fields() {
-        let conn = Connection::open_in_memory().unwrap();
-        for step in super::super::schema::MIGRATIONS {
-            conn.execute_batch(step).unwrap();
-        }
+    /// `count` credentials in profile `work` (id 1): every field set and unset across the
+    /// rows, and texts that look like the packed format's own marks.
+    fn varied_rows(conn: &Connection, count: i64) {
         conn.execute_batch("INSERT INTO profiles(id, name, created_at) VALUES (1, 'work', 0);")
             .unwrap();
-        // Every shown field set and unset across the rows: model, base URL, validation, use,
-        // defaults, deletion.
-        for i in 0..6i64 {
-            let deleted = i == 5;
+        for i in 0..count {
+            let deleted = i % 6 == 5;
             conn.execute(
                 "INSERT INTO credentials(id, profile_id, name, provider, model, base_url,
                      ciphertext, mask, is_default, is_provider_default, created_at, updated_at,
@@ -810,71 +869,139 @@ mod tests {
                     format!("id{i}"),
                     format!("name{i}"),
                     ["openai", "anthropic"][i as usize % 2],
-                    (i % 2 == 0).then(|| format!("model-{i}")),
+                    [Some("12:~,x"), None, Some(""), Some("mod\u{e8}le \u{65e5}")][i as usize % 4],
                     (i % 3 == 0).then(|| format!("http://127.0.0.1:{i}/v1")),
                     (!deleted).then_some(b"sealed".to_vec()),
-                    format!("sk-…{i:04}"),
+                    format!("sk-\u{2026}{i:04}"),
                     i == 0,
                     i == 1,
                     1_000 + i,
                     2_000 + i,
                     (i % 2 == 1).then_some(3_000 + i),
-                    (i < 3).then_some(4_000 + i),
-                    (i < 3).then(|| ["valid", "invalid", "unknown"][i as usize]),
-                    (i < 3).then_some(50 + i),
+                    (i % 6 < 3).then_some(4_000 + i),
+                    (i % 6 < 3).then(|| ["valid", "invalid", "~3:"][i as usize % 6]),
+                    (i % 6 < 3).then_some(50 - 40 * i),
                     deleted.then_some(5_000 + i),
                 ],
             )
             .unwrap();
         }
-        let read = |fields: Fields| -> Vec<Credential> {
-            let mut stmt = conn.prepare(&listing_sql(true, fields)).unwrap();
-            let mut rows = stmt
-                .query(rusqlite::params!["work", None::<String>, true])
-                .unwrap();
-            let mut out = Vec::new();
+    }
+
+    #[test]
+    fn the_packed_listing_holds_what_the_columns_hold() {
+        let conn = migrated();
+        varied_rows(&conn, 12);
+        let columns: Vec<Credential> = conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                 ORDER BY c.provider, c.name, c.created_at"
+            ))
+            .unwrap()
+            .query_map([], from_row)
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for one_profile in [true, false] {
+            let mut stmt = conn.prepare(&listing_sql(one_profile)).unwrap();
+            let params = rusqlite::params![one_profile.then_some("work"), None::<String>, true];
+            let mut rows = stmt.query(params).unwrap();
+            let mut listed = Vec::new();
+            let mut c = Credential {
+                profile: "work".into(),
+                ..Credential::default()
+            };
             while let Some(r) = rows.next().unwrap() {
-                let mut c = Credential::default();
-                match fields {
-                    Fields::All => fill_from_row(&mut c, r).unwrap(),
-                    Fields::Shown => fill_shown(&mut c, r).unwrap(),
-                }
-                out.push(c);
+                let packed = column_str(r, usize::from(!one_profile)).unwrap();
+                fill_listed(&mut c, packed).unwrap_or_else(|| panic!("unreadable: {packed:?}"));
+                listed.push(c.clone());
             }
-            out
-        };
-        let (all, shown) = (read(Fields::All), read(Fields::Shown));
-        assert_eq!(all.len(), 6);
-        assert_eq!(all.len(), shown.len());
-        let shown_fields = |c: &Credential| {
-            format!(
-                "{} {} {:?} {:?} {} {} {} {} {:?} {:?} {:?} {:?}",
-                c.name,
-                c.provider,
-                c.model,
-                c.base_url,
-                c.masked_key,
-                c.is_default,
-                c.is_provider_default,
-                c.created_at,
-                c.last_used_at,
-                c.validated_at,
-                c.validation_status,
-                c.deleted_at
-            )
-        };
-        for (a, s) in all.iter().zip(&shown) {
-            assert_eq!(shown_fields(a), shown_fields(s));
-            // And the rest is left out, not read by another name.
-            assert!(s.id.is_empty() && s.updated_at == 0 && s.validation_latency_ms.is_none());
+            assert_eq!(listed.len(), 12);
+            for (want, got) in columns.iter().zip(&listed) {
+                assert_eq!(format!("{want:?}"), format!("{got:?}"));
+            }
         }
+        assert!(columns.iter().any(|c| c.model.as_deref() == Some("12:~,x")));
         assert!(
-            all.iter()
-                .any(|c| c.validation_status.is_some() && c.model.is_some())
+            columns
+                .iter()
+                .any(|c| c.model.is_none() && c.deleted_at.is_some())
         );
         assert!(
-            all.iter()
-                .any(|c| c.deleted_at.is_some() && c.base_url.is_none())
+            columns
+                .iter()
+                .any(|c| c.validation_status.as_deref() == Some("~3:"))
         );
+        assert!(columns.iter().any(|c| c.validation_latency_ms < Some(0)));
+    }
+
+    #[test]
+    fn a_listing_is_the_same_after_the_packed_column_is_added() {
+        // A store as step 9 left it, with rows, migrated to the packed listing.
+        let conn = Connection::open_in_memory().unwrap();
+        let steps = super::super::schema::MIGRATIONS;
+        let packed_step = steps
+            .iter()
+            .position(|m| m.contains("ADD COLUMN listing"))
+            .unwrap();
+        for step in &steps[..packed_step] {
+            conn.execute_batch(step).unwrap();
+        }
+        varied_rows(&conn, 6);
+        let sql = format!(
+            "SELECT {COLUMNS} FROM credentials c JOIN profiles p ON p.id = c.profile_id ORDER BY c.id"
+        );
+        let read = |conn: &Connection| -> Vec<String> {
+            conn.prepare(&sql)
+                .unwrap()
+                .query_map([], |r| Ok(format!("{:?}", from_row(r)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let before = read(&conn);
+        for step in &steps[packed_step..] {
+            conn.execute_batch(step).unwrap();
+        }
+        assert_eq!(read(&conn), before);
+        let packed: Vec<String> = conn
+            .prepare("SELECT listing FROM credentials ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(packed.len(), 6);
+        for (want, packed) in before.iter().zip(&packed) {
+            let mut c = Credential {
+                profile: "work".into(),
+                ..Credential::default()
+            };
+            fill_listed(&mut c, packed).unwrap();
+            assert_eq!(&format!("{c:?}"), want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// A damaged file gives any text: it is refused, never a panic, and never half-read
+        /// as a credential (a cut anywhere in a real listing is refused).
+        #[test]
+        fn a_malformed_listing_is_refused_not_a_panic(
+            junk in ".{0,80}",
+            marks in "[0-9,:~a\u{e8}-]{0,80}",
+            cut in 0usize..200,
+        ) {
+            let mut c = Credential::default();
+            let _ = fill_listed(&mut c, &junk);
+            // The format's own marks in any order: lengths past the end, numbers too long.
+            let _ = fill_listed(&mut c, &marks);
+            let real = "1,2:id9:name\u{e8}\u{65e5}6:openai~~4:sk-x1,0,10,20,,30,5:valid7,,";
+            proptest::prop_assert!(fill_listed(&mut c, real).is_some());
+            if let Some(prefix) = real.get(..cut % real.len()) {
+                proptest::prop_assert!(fill_listed(&mut c, prefix).is_none(), "{prefix:?}");
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ pub use backends::{
     sealed_logins,
 };
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
-pub use credentials::{Credential, Fields, Filter, NewCredential, Sealed, all_ciphertexts};
+pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
 pub use ledger::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 pub use peek::Peek;
 pub use profiles::{Profile, validate_name};
