@@ -126,7 +126,9 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             }
             // Straight from the rows into the table: no list of thousands of credentials, and
             // the table's buffers sized once rather than grown (and copied) as rows come.
-            if let Some(n) = backend.count_hint(provider, args.include_deleted) {
+            // A bound, not the count: room for rows that never come is never touched, and the
+            // table is not wiped at the end (see below).
+            if let Some(n) = backend.count_bound() {
                 table.table.reserve(n, ROW_BYTES);
             }
             backend.for_each(provider, args.include_deleted, &mut |c| {

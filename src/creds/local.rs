@@ -92,6 +92,10 @@ impl CredentialBackend for Local<'_> {
         self.store.count_credentials(&filter).ok()
     }
 
+    fn count_bound(&mut self) -> Option<usize> {
+        self.store.count_all_credentials().ok()
+    }
+
     fn get(&mut self, name: &str) -> Result<Credential> {
         let profile = self.profile.clone();
         Ok(self

@@ -56,6 +56,13 @@ pub trait CredentialBackend {
         None
     }
 
+    /// At least as many credentials as [`CredentialBackend::for_each`] can give, for any
+    /// filter, when that is cheaper to know than [`CredentialBackend::count_hint`]: for sizing
+    /// buffers whose unused room costs only address space (never touched, never wiped).
+    fn count_bound(&mut self) -> Option<usize> {
+        None
+    }
+
     /// One live credential, without its secret.
     fn get(&mut self, name: &str) -> Result<Credential>;
 
