@@ -224,15 +224,14 @@ impl Table {
         out.write_all(b"\n")
     }
 
-    /// Ends the cell whose text was just appended to `text`.
-    fn end_cell(&mut self) {
+    /// Ends the cell of `column` whose text was just appended to `text`.
+    fn end_cell(&mut self, column: usize) {
         let start = self.cells.last().map_or(0, |c| c.end as usize);
-        self.end_cell_of_width(visible_width(&self.text[start..]));
+        self.end_cell_of_width(column, visible_width(&self.text[start..]));
     }
 
     /// [`Table::end_cell`] for a cell whose visible width is known.
-    fn end_cell_of_width(&mut self, width: usize) {
-        let column = self.cells.len() % self.columns();
+    fn end_cell_of_width(&mut self, column: usize, width: usize) {
         self.widths[column] = self.widths[column].max(width);
         self.cells.push(Cell {
             end: u32::try_from(self.text.len()).expect("a table's text is under 4 GiB"),
@@ -258,14 +257,16 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
-    fn full(&self) -> bool {
-        self.table.cells.len() - self.first >= self.table.columns()
+    /// The column the next cell goes in, or `None` when the row is full.
+    fn column(&self) -> Option<usize> {
+        let column = self.table.cells.len() - self.first;
+        (column < self.table.columns()).then_some(column)
     }
 
     pub fn cell(&mut self, text: &str) -> &mut Self {
-        if !self.full() {
+        if let Some(column) = self.column() {
             self.table.text.push_str(text);
-            self.table.end_cell();
+            self.table.end_cell(column);
         }
         self
     }
@@ -274,26 +275,36 @@ impl Row<'_> {
     /// act on shown escaped ([`crate::terminal::line`]). Printable ASCII, what nearly every
     /// such text is, is checked and measured in one pass.
     pub fn line_cell(&mut self, text: &str) -> &mut Self {
-        if self.full() {
+        let Some(column) = self.column() else {
             return self;
-        }
-        if crate::terminal::is_printable_ascii(text) {
+        };
+        let width = if crate::terminal::is_printable_ascii(text) {
             self.table.text.push_str(text);
-            self.table.end_cell_of_width(text.len());
+            text.len()
         } else {
-            self.table.text.push_str(&crate::terminal::line(text));
-            self.table.end_cell();
-        }
+            // Escaped, it holds no escape sequence: one column per character.
+            let shown = crate::terminal::line(text);
+            self.table.text.push_str(&shown);
+            shown.chars().count()
+        };
+        self.table.end_cell_of_width(column, width);
         self
     }
 
     /// A cell written with `format_args!`, without a `String` of its own.
     pub fn cell_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
-        if !self.full() {
-            use std::fmt::Write as _;
-            // Writing to a String cannot fail.
-            let _ = self.table.text.write_fmt(args);
-            self.table.end_cell();
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        self.cell_with(|text| {
+            let _ = text.write_fmt(args);
+        })
+    }
+
+    /// A cell that `write` appends to the table's text, without a `String` of its own.
+    pub fn cell_with(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
+        if let Some(column) = self.column() {
+            write(&mut self.table.text);
+            self.table.end_cell(column);
         }
         self
     }
@@ -301,8 +312,8 @@ impl Row<'_> {
 
 impl Drop for Row<'_> {
     fn drop(&mut self) {
-        while !self.full() {
-            self.table.end_cell();
+        while let Some(column) = self.column() {
+            self.table.end_cell(column);
         }
     }
 }
@@ -327,6 +338,18 @@ mod tests {
         assert_eq!(
             t.to_string(),
             " NAME    KEY       X\n a       sk-…wxyz  1\n longer  -\n"
+        );
+    }
+
+    #[test]
+    fn outside_text_is_escaped_and_measured_as_shown() {
+        let mut t = Table::new(&["NAME", "X"]);
+        t.row().line_cell("sk-\u{2026}wxyz").cell("1");
+        t.row().line_cell("a\x1b[2Jb").cell("2");
+        t.row().line_cell("plain").cell("3");
+        assert_eq!(
+            t.to_string(),
+            " NAME       X\n sk-\u{2026}wxyz   1\n a\\x1b[2Jb  2\n plain      3\n"
         );
     }
 

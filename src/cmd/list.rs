@@ -216,19 +216,26 @@ impl<'c> Listing<'c> {
                     "invalid" => RED,
                     _ => YELLOW,
                 };
-                row.cell_fmt(format_args!(
-                    "{} {}",
-                    Paint(color, sgr, &line(s)),
-                    Ago(now, at)
-                ))
+                row.cell_with(|out| {
+                    let status = line(s);
+                    if color {
+                        use std::fmt::Write as _;
+                        // Writing to a String cannot fail.
+                        let _ = write!(out, "{}", Paint(true, sgr, &status));
+                    } else {
+                        out.push_str(&status);
+                    }
+                    out.push(' ');
+                    Ago(now, at).push_to(out);
+                })
             }
             _ => row.cell("never"),
         };
         match c.last_used_at {
-            Some(at) => row.cell_fmt(format_args!("{}", Ago(now, at))),
+            Some(at) => row.cell_with(|out| Ago(now, at).push_to(out)),
             None => row.cell("never"),
         };
-        row.cell_fmt(format_args!("{}", Ago(now, c.created_at)));
+        row.cell_with(|out| Ago(now, c.created_at).push_to(out));
     }
 }
 
