@@ -4,7 +4,10 @@
 #   `omc list` over 10,000 credentials (never unlocks the master key; target ≤ 15 ms),
 #   `omc key NAME` with OMC_MASTER_KEY set (target ≤ 2× `omc --version`), and
 #   `omc key NAME` on a `file` store inside an `omc unlock` window (Linux; target ≤ 10 ms).
-# Usage: benches/vault.sh [N_CREDENTIALS]   (needs hyperfine: apt-get install hyperfine)
+# With valgrind on PATH it also counts each command's instructions (callgrind), a figure that,
+# unlike the times, is the same in every hour of a shared VM.
+# Usage: benches/vault.sh [N_CREDENTIALS]   (needs hyperfine: apt-get install hyperfine;
+#                                            valgrind is optional: apt-get install valgrind)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -44,5 +47,18 @@ hyperfine --warmup 5 --runs 50 -N \
   "$omc list --json" \
   "$omc key c$((n / 2))" \
   "${file_cmd[@]}"
-file_omc lock -q 2>/dev/null || true
 cat "$work/result.md"
+
+if command -v valgrind >/dev/null; then
+  echo
+  echo "| Command | Instructions (callgrind) |"
+  echo "|:---|---:|"
+  for args in "--version" "list" "list --json" "key c$((n / 2))"; do
+    # shellcheck disable=SC2086 # $args is several words on purpose
+    ir=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$omc" $args 2>&1 >/dev/null |
+      sed -n 's/.*Collected : *\([0-9]*\).*/\1/p')
+    # shellcheck disable=SC2016 # the backquotes are Markdown, not a command
+    printf '| `omc %s` | %s |\n' "$args" "$ir"
+  done
+fi
+file_omc lock -q 2>/dev/null || true
