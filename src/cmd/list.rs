@@ -127,9 +127,10 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
             // Straight from the rows into the table: no list of thousands of credentials, and
             // the table's buffers sized once rather than grown (and copied) as rows come.
             // A bound, not the count: room for rows that never come is never touched, and the
-            // table is not wiped at the end (see below).
+            // table is not wiped at the end (see below). Capped, so that a small profile in a
+            // store of millions asks for megabytes, not gigabytes, of address space.
             if let Some(n) = backend.count_bound() {
-                table.table.reserve(n, ROW_BYTES);
+                table.table.reserve(n.min(MAX_RESERVED_ROWS), ROW_BYTES);
             }
             backend.for_each(provider, args.include_deleted, &mut |c| {
                 table.add(c);
@@ -151,6 +152,9 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
     std::mem::forget(table.table);
     printed
 }
+
+/// The most rows the table makes room for up front (6 MB of text); past them it grows.
+const MAX_RESERVED_ROWS: usize = 100_000;
 
 /// About how many bytes of cell text one credential's row holds (name, provider, masked key,
 /// dates), for sizing the table.
