@@ -26,27 +26,6 @@ impl<'a> Local<'a> {
             master: None,
         }
     }
-
-    /// This profile's credentials, one at a time, in a read snapshot.
-    fn each(
-        &mut self,
-        provider: Option<&str>,
-        include_deleted: bool,
-        f: &mut dyn FnMut(&Credential) -> Result<()>,
-    ) -> Result<()> {
-        let profile = self.profile.clone();
-        self.store.snapshot(|store| {
-            store.require_profile(&profile)?;
-            store.each_credential(
-                &Filter {
-                    profile: Some(&profile),
-                    provider,
-                    include_deleted,
-                },
-                f,
-            )
-        })
-    }
 }
 
 impl CredentialBackend for Local<'_> {
@@ -80,7 +59,19 @@ impl CredentialBackend for Local<'_> {
         include_deleted: bool,
         f: &mut dyn FnMut(&Credential) -> Result<()>,
     ) -> Result<()> {
-        self.each(provider, include_deleted, f)
+        // This profile's credentials, one at a time, in a read snapshot.
+        let profile = self.profile.clone();
+        self.store.snapshot(|store| {
+            store.require_profile(&profile)?;
+            store.each_credential(
+                &Filter {
+                    profile: Some(&profile),
+                    provider,
+                    include_deleted,
+                },
+                f,
+            )
+        })
     }
 
     fn count_hint(&mut self, provider: Option<&str>, include_deleted: bool) -> Option<usize> {
