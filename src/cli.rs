@@ -179,9 +179,14 @@ pub fn finish(cmd: clap::Command) -> clap::Command {
 /// run (see [`Lazy`]).
 pub fn try_parse() -> Result<Cli, clap::Error> {
     DEFER.store(true, Ordering::Relaxed);
-    let matches = command().try_get_matches();
+    let mut cmd = command();
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os());
     // Later trees (`omc man`, `omc completions`) are whole again.
     DEFER.store(false, Ordering::Relaxed);
+    // The tree is declarations and help text, never a value from the command line: it is left
+    // to the process's end instead of being freed (and wiped by the zeroizing allocator) node
+    // by node: 0.46 M instructions, a quarter of `omc --version` and 8 % of `omc key`.
+    std::mem::forget(cmd);
     Cli::from_arg_matches_mut(&mut matches?)
 }
 
