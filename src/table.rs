@@ -74,11 +74,34 @@ pub enum Align {
     Right,
 }
 
+fn push_spaces(line: &mut Vec<u8>, mut n: usize) {
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.extend_from_slice(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+/// Write `line` without its trailing padding, and start the next.
+fn end_line(line: &mut Vec<u8>, out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(line.trim_ascii_end())?;
+    line.clear();
+    out.write_all(b"\n")
+}
+
+/// A cell's length in bytes and its visible width, 16 bits each: four bytes a cell, so that a
+/// ten-thousand-row `omc list` keeps 360 KB of them, not 720 KB (pages the kernel must fault in
+/// one by one). A cell too big for that, a 64 KiB name say, is marked [`LONG`] and its sizes
+/// kept aside in [`Table::long`].
 #[derive(Debug, Clone, Copy)]
 struct Cell {
-    end: u32,
-    width: u32,
+    len: u16,
+    width: u16,
 }
+
+/// The [`Cell::len`] of a cell whose sizes are in [`Table::long`].
+const LONG: u16 = u16::MAX;
 
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -90,10 +113,13 @@ pub struct Table {
     /// Every cell's text back to back, row after row: one buffer rather than a `String` per
     /// cell, so a ten-thousand-row `omc list` allocates a handful of times, not 100,000.
     text: String,
-    /// Each cell's end in `text` and its [`visible_width`] (measured once, as it is added);
-    /// cell `c` of row `r` is number `r × columns + c`. 32 bits each: eight bytes a cell, not
-    /// sixteen, for tables under 4 GiB of text.
+    /// Each cell's length in `text` and its [`visible_width`] (measured once, as it is added);
+    /// cell `c` of row `r` is number `r × columns + c`, and starts where the one before ends.
     cells: Vec<Cell>,
+    /// The sizes (bytes, visible width) of the [`LONG`] cells, in order.
+    long: Vec<(usize, usize)>,
+    /// Where the next cell's text starts in `text`.
+    cell_start: usize,
     /// Each column's widest cell so far, its title included.
     widths: Vec<usize>,
 }
@@ -107,6 +133,8 @@ impl Table {
             hidden: vec![false; header.len()],
             text: String::new(),
             cells: Vec::new(),
+            long: Vec::new(),
+            cell_start: 0,
             widths: header.iter().map(|h| visible_width(h)).collect(),
         }
     }
@@ -171,81 +199,81 @@ impl Table {
 
     pub fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
         let columns = self.columns();
-        let shown: Vec<usize> = (0..columns).filter(|&i| !self.hidden[i]).collect();
-        let width_sum: usize = shown.iter().map(|&i| self.widths[i]).sum();
-        let mut line = String::with_capacity(width_sum + 3 * columns);
+        let width_sum: usize = (0..columns)
+            .filter(|&i| !self.hidden[i])
+            .map(|i| self.widths[i])
+            .sum();
+        let mut line = Vec::with_capacity(width_sum + 3 * columns);
         // A key-value table (`master status`) has no header line at all, not a blank one.
         if !self.header.iter().all(String::is_empty) {
-            self.write_line(&mut line, out, &shown, |i| {
-                (&self.header[i], visible_width(&self.header[i]))
-            })?;
+            for (i, title) in self.header.iter().enumerate() {
+                self.push_cell(&mut line, i, title.as_bytes(), visible_width(title));
+            }
+            end_line(&mut line, out)?;
         }
-        for r in 0..self.len() {
-            self.write_line(&mut line, out, &shown, |i| self.cell(r, i))?;
+        if columns == 0 {
+            return Ok(());
+        }
+        // Each cell starts where the one before it ended.
+        let text = self.text.as_bytes();
+        let mut start = 0;
+        let mut long = self.long.iter();
+        for cells in self.cells.chunks_exact(columns) {
+            for (i, cell) in cells.iter().enumerate() {
+                let (len, width) = match cell.len {
+                    LONG => *long.next().expect("a long cell's sizes are kept"),
+                    len => (usize::from(len), usize::from(cell.width)),
+                };
+                self.push_cell(&mut line, i, &text[start..start + len], width);
+                start += len;
+            }
+            end_line(&mut line, out)?;
         }
         Ok(())
     }
 
-    /// A cell's text and visible width.
-    fn cell(&self, row: usize, column: usize) -> (&str, usize) {
-        let n = row * self.columns() + column;
-        let start = if n == 0 {
-            0
-        } else {
-            self.cells[n - 1].end as usize
-        };
-        let cell = self.cells[n];
-        (&self.text[start..cell.end as usize], cell.width as usize)
-    }
-
-    fn write_line<'a>(
-        &'a self,
-        line: &mut String,
-        out: &mut impl Write,
-        shown: &[usize],
-        cell: impl Fn(usize) -> (&'a str, usize),
-    ) -> std::io::Result<()> {
-        line.clear();
-        for &i in shown {
-            let (cell, cell_width) = cell(i);
-            let width = self.widths[i];
-            let pad = width - cell_width.min(width);
-            line.push(' ');
-            if self.align.get(i) == Some(&Align::Right) {
-                push_spaces(line, pad);
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                push_spaces(line, pad);
-            }
-            line.push(' ');
+    /// Column `i`'s cell, padded to the column's width, unless the column is hidden.
+    fn push_cell(&self, line: &mut Vec<u8>, i: usize, cell: &[u8], cell_width: usize) {
+        if self.hidden[i] {
+            return;
         }
-        out.write_all(line.trim_end().as_bytes())?;
-        out.write_all(b"\n")
+        let width = self.widths[i];
+        let pad = width - cell_width.min(width);
+        line.push(b' ');
+        if self.align.get(i) == Some(&Align::Right) {
+            push_spaces(line, pad);
+            line.extend_from_slice(cell);
+        } else {
+            line.extend_from_slice(cell);
+            push_spaces(line, pad);
+        }
+        line.push(b' ');
     }
 
     /// Ends the cell of `column` whose text was just appended to `text`.
     fn end_cell(&mut self, column: usize) {
-        let start = self.cells.last().map_or(0, |c| c.end as usize);
-        self.end_cell_of_width(column, visible_width(&self.text[start..]));
+        self.end_cell_of_width(column, visible_width(&self.text[self.cell_start..]));
     }
 
     /// [`Table::end_cell`] for a cell whose visible width is known.
     fn end_cell_of_width(&mut self, column: usize, width: usize) {
         self.widths[column] = self.widths[column].max(width);
-        self.cells.push(Cell {
-            end: u32::try_from(self.text.len()).expect("a table's text is under 4 GiB"),
-            width: u32::try_from(width).unwrap_or(u32::MAX),
-        });
-    }
-}
-
-fn push_spaces(line: &mut String, mut n: usize) {
-    const SPACES: &str = "                                                                ";
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        line.push_str(&SPACES[..k]);
-        n -= k;
+        let len = self.text.len() - self.cell_start;
+        self.cell_start = self.text.len();
+        let cell = if len < usize::from(LONG) && width <= usize::from(u16::MAX) {
+            // Both fit: checked just above.
+            Cell {
+                len: len as u16,
+                width: width as u16,
+            }
+        } else {
+            self.long.push((len, width));
+            Cell {
+                len: LONG,
+                width: LONG,
+            }
+        };
+        self.cells.push(cell);
     }
 }
 
@@ -350,6 +378,33 @@ mod tests {
         assert_eq!(
             t.to_string(),
             " NAME       X\n sk-\u{2026}wxyz   1\n a\\x1b[2Jb  2\n plain      3\n"
+        );
+    }
+
+    #[test]
+    fn cells_too_long_for_sixteen_bits_keep_their_text_and_width() {
+        let long = "n".repeat(usize::from(LONG) + 10);
+        let exactly = "x".repeat(usize::from(LONG));
+        let mut t = Table::new(&["NAME", "X"]);
+        t.row().line_cell("a").cell("1");
+        t.row().line_cell(&long).cell("2");
+        t.row().cell(&exactly).cell("3");
+        t.row().line_cell("b").cell("4");
+        let pad = |s: &str| format!("{s}{}", " ".repeat(long.len() - s.len()));
+        assert_eq!(
+            t.to_string(),
+            format!(
+                " {}  X\n {}  1\n {long}  2\n {}  3\n {}  4\n",
+                pad("NAME"),
+                pad("a"),
+                pad(&exactly),
+                pad("b")
+            )
+        );
+        assert_eq!(
+            t.long.len(),
+            2,
+            "both the over-long cell and the one of exactly LONG bytes"
         );
     }
 
