@@ -68,5 +68,17 @@ if command -v llm >/dev/null; then
   llm keys set fake --value sk-bench-run-0123456789abcdef
   cmds+=("llm -m fake hi --no-log")
 fi
-hyperfine --warmup 5 --runs 40 -N --export-markdown "$work/result.md" "${cmds[@]}"
+hyperfine --warmup 5 --runs 40 -N --export-markdown "$work/result.md" --export-json "$work/result.json" "${cmds[@]}"
 cat "$work/result.md"
+# Medians, which one descheduled run on a shared VM does not move, and `omc run` against aichat.
+python3 - "$work/result.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+median = {r["command"]: r["median"] * 1000 for r in results}
+for command, ms in median.items():
+    print(f"median {ms:6.2f} ms  {command}")
+run = next((ms for c, ms in median.items() if c.endswith("run hi --credential one")), None)
+aichat = median.get("aichat hi")
+if run and aichat:
+    print(f"omc run / aichat (medians): {run / aichat:.2f}  (target ≤ 0.5)")
+PY
