@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-const BUILT_IN: &str = include_str!("../prices.toml");
+/// `prices.toml`, compiled in by build.rs: (provider, model, input, output).
+const BUILT_IN: &[(&str, &str, f64, f64)] = include!(concat!(env!("OUT_DIR"), "/prices.rs"));
 
 /// USD per million tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
@@ -26,20 +27,6 @@ impl Price {
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct File {
-    #[serde(default)]
-    price: Vec<Entry>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Entry {
-    provider: String,
-    model: String,
-    input: f64,
-    output: f64,
-}
-
 /// The price table, keyed by provider then model name.
 #[derive(Debug, Clone, Default)]
 pub struct Prices {
@@ -49,18 +36,9 @@ pub struct Prices {
 impl Prices {
     /// The built-in table with `overrides` (`"provider/model" -> price`) on top.
     pub fn load(overrides: &HashMap<String, Price>) -> Result<Prices> {
-        let file: File = toml::from_str(BUILT_IN)
-            .map_err(|e| Error::Other(format!("built-in prices.toml is invalid: {e}")))?;
         let mut prices = Prices::default();
-        for e in file.price {
-            prices.insert(
-                &e.provider,
-                &e.model,
-                Price {
-                    input: e.input,
-                    output: e.output,
-                },
-            );
+        for &(provider, model, input, output) in BUILT_IN {
+            prices.insert(provider, model, Price { input, output });
         }
         for (key, price) in overrides {
             let (provider, model) = key.split_once('/').ok_or_else(|| {
@@ -131,6 +109,29 @@ mod tests {
                 .input,
             0.30
         );
+    }
+
+    #[test]
+    fn the_compiled_table_is_prices_toml_entry_for_entry() {
+        #[derive(Deserialize)]
+        struct File {
+            price: Vec<Entry>,
+        }
+        #[derive(Deserialize)]
+        struct Entry {
+            provider: String,
+            model: String,
+            input: f64,
+            output: f64,
+        }
+        let file: File = toml::from_str(include_str!("../prices.toml")).unwrap();
+        let parsed: Vec<(&str, &str, f64, f64)> = file
+            .price
+            .iter()
+            .map(|e| (e.provider.as_str(), e.model.as_str(), e.input, e.output))
+            .collect();
+        assert!(parsed.len() > 10, "prices.toml lists the providers' models");
+        assert_eq!(parsed, BUILT_IN);
     }
 
     #[test]
