@@ -587,27 +587,40 @@ pub fn current_recipient(conn: &Connection) -> Result<String> {
 }
 
 fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
-    let get = |key: &str| -> Result<Option<String>> {
-        Ok(conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
-    };
-    let Some(store_id) = get("store_id")? else {
+    // One statement for the five keys, not one each: every open reads them.
+    let mut found: [Option<String>; 5] = Default::default();
+    const KEYS: [&str; 5] = [
+        "store_id",
+        "recipient",
+        "backend",
+        "created_at",
+        "fingerprint_key",
+    ];
+    let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let key: String = row.get(0)?;
+        if let Some(i) = KEYS.iter().position(|k| *k == key) {
+            found[i] = Some(row.get(1)?);
+        }
+    }
+    let [store_id, recipient, backend, created_at, fingerprint_key] = found;
+    let Some(store_id) = store_id else {
         return Ok(None);
     };
     let damaged = |what: &str| Error::Store {
         message: format!("the store's metadata is damaged ({what})"),
         hint: "restore omc.db and omc.db-wal together from a backup".into(),
     };
-    let recipient = get("recipient")?.ok_or_else(|| damaged("recipient"))?;
-    let backend = get("backend")?
+    let recipient = recipient.ok_or_else(|| damaged("recipient"))?;
+    let backend = backend
         .as_deref()
         .and_then(Backend::parse)
         .ok_or_else(|| damaged("backend"))?;
-    let created_at = get("created_at")?
+    let created_at = created_at
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| damaged("created_at"))?;
-    let fingerprint_key = get("fingerprint_key")?
+    let fingerprint_key = fingerprint_key
         .as_deref()
         .and_then(unhex)
         .ok_or_else(|| damaged("fingerprint key"))?;
@@ -655,6 +668,34 @@ mod tests {
         };
         let store = Store::create(&paths, "id", "age1test", Backend::Env).unwrap();
         (dir, paths, store)
+    }
+
+    #[test]
+    fn metadata_is_read_whole_and_a_missing_entry_is_named() {
+        let (_dir, paths, store) = new_store();
+        assert_eq!(store.meta.store_id, "id");
+        assert_eq!(store.meta.recipient, "age1test");
+        assert_eq!(store.meta.backend, Backend::Env);
+        drop(store);
+        let damage = |sql: &str| {
+            let conn = Connection::open(paths.db()).unwrap();
+            conn.execute_batch(sql).unwrap();
+        };
+        damage("DELETE FROM meta WHERE key = 'backend'");
+        let err = Store::open(&paths)
+            .err()
+            .expect("a store without its backend");
+        assert!(
+            err.to_string()
+                .contains("the store's metadata is damaged (backend)"),
+            "{err}"
+        );
+        damage("DELETE FROM meta WHERE key = 'store_id'");
+        let err = Store::open(&paths).err().expect("a store without its id");
+        assert!(
+            err.to_string().contains("is not an initialised omc store"),
+            "{err}"
+        );
     }
 
     /// One transaction of `rows` audit rows carrying `detail`.
