@@ -82,3 +82,9 @@ aichat = median.get("aichat hi")
 if run and aichat:
     print(f"omc run / aichat (medians): {run / aichat:.2f}  (target ≤ 0.5)")
 PY
+if command -v aichat >/dev/null; then
+  # The same ratio with the runs interleaved (aichat, omc, aichat, omc, …), which a VM drifting
+  # between hyperfine's series cannot tilt.
+  echo "interleaved, 60 rounds:"
+  benches/interleave.py -n 60 --commands "aichat hi" "$omc run hi --credential one" "$omc --version"
+fi

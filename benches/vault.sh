@@ -66,6 +66,8 @@ key = next(ms for c, ms in median.items() if c.startswith("key c"))
 print(f"omc list (median): {median['list']:.1f} ms  (target ≤ 15 ms)")
 print(f"omc key / omc --version (medians): {key / version:.2f}  (target ≤ 2)")
 PY
+echo "interleaved, 60 rounds:"
+benches/interleave.py -n 60 --commands "$omc --version" "$omc key c$((n / 2))" "$omc list"
 
 if command -v valgrind >/dev/null; then
   echo
