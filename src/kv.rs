@@ -395,7 +395,6 @@ impl Kv {
 }
 
 fn http_client(location: &Location) -> Result<reqwest::Client> {
-    crate::tls::use_ring();
     let mut builder = reqwest::Client::builder();
     if location.address.starts_with("http://") {
         // No TLS to set up: skip loading the platform's certificates.

@@ -29,7 +29,6 @@ pub mod table;
 pub mod terminal;
 pub mod testhook;
 pub mod time;
-pub mod tls;
 pub mod ui;
 pub mod vault;
 

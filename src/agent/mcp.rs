@@ -111,7 +111,6 @@ pub async fn start(
                 if let Some(b) = bearer {
                     config = config.auth_header(b.expose_secret().to_owned());
                 }
-                crate::tls::use_ring();
                 let transport = StreamableHttpClientTransport::from_config(config);
                 let service = ().serve(transport).await.map_err(|e| e.to_string())?;
                 Ok((service, None))

@@ -116,7 +116,6 @@ impl Failure {
 
 impl Client {
     pub fn new(opts: ClientOptions) -> Result<Client, ProviderError> {
-        crate::tls::use_ring();
         let mut builder = reqwest::Client::builder();
         if !opts.tls {
             builder = builder.tls_certs_only(Vec::<reqwest::Certificate>::new());
