@@ -1,5 +1,5 @@
 //! Compiles `prices.toml` into a Rust table (`$OUT_DIR/prices.rs`, read by `src/pricing.rs`), so
-//! that `omc run` never parses TOML for its built-in prices (0.46 M instructions, a fifteenth of
+//! that `omc run` never parses TOML for its built-in prices (0.42 M instructions, a fifteenth of
 //! a run), and a malformed price table fails the build, not a user's command.
 //!
 //! Packs omc's relative relocations (`-z pack-relative-relocs`, DT_RELR) where the C library
