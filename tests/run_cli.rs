@@ -477,6 +477,33 @@ fn limits_refuse_the_run_that_would_exceed_them() {
 }
 
 #[test]
+fn runs_before_a_limit_was_set_count_against_it() {
+    // A profile without limits does not sum its day's runs when it starts one; the sum is still
+    // there when a limit is set later in the day.
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &good_key(family));
+    let home = home_with(&fake, family);
+    fake.server()
+        .set_default(Behaviour::Reply(Reply::tokens(40).usage(Some((60, 40)))));
+    ok(&run(home.cmd().args(["run", "hi", "--max-tokens", "100"])));
+    ok(&run(home.cmd().args([
+        "limit",
+        "set",
+        "--daily-tokens",
+        "150",
+    ])));
+    let served = fake.server().requests().len();
+    let out = run(home.cmd().args(["run", "hi", "--max-tokens", "100"]));
+    assert_eq!(code(&out), 8, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has used 100 of its 150 daily tokens"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fake.server().requests().len(), served);
+}
+
+#[test]
 fn echo_runs_offline() {
     let home = Home::new();
     ok(&home.add("echo", "echo", "anything-at-all-1234"));

@@ -5,7 +5,7 @@
 //! ones below and nothing else (`rate_limited`, never `ratelimited`).
 
 use super::Store;
-use super::usage::{limits_tx, today_tx};
+use super::usage::{Limits, Today, limits_tx, today_tx};
 use crate::error::{Error, Result};
 use crate::provider::ErrorKind;
 use crate::time::now_ms;
@@ -117,7 +117,13 @@ impl Store {
         self.write_light(|tx| {
             let profile_id = Store::ensure_profile(tx, start.profile)?;
             let limits = limits_tx(tx, profile_id)?;
-            let today = today_tx(tx, profile_id)?;
+            // The day's totals are a sum over the day's runs, which grows with every run: only a
+            // profile with a limit pays for it.
+            let today = if limits == Limits::default() {
+                Today::default()
+            } else {
+                today_tx(tx, profile_id)?
+            };
             let mut warning = None;
             if let Some(max) = limits.daily_tokens {
                 if today.tokens + start.reserve_tokens > max {
