@@ -309,6 +309,9 @@ impl Row<'_> {
         let width = if crate::terminal::is_printable_ascii(text) {
             self.table.text.push_str(text);
             text.len()
+        } else if let Some(width) = crate::terminal::line_width(text) {
+            self.table.text.push_str(text);
+            width
         } else {
             // Escaped, it holds no escape sequence: one column per character.
             let shown = crate::terminal::line(text);
@@ -326,6 +329,18 @@ impl Row<'_> {
         self.cell_with(|text| {
             let _ = text.write_fmt(args);
         })
+    }
+
+    /// [`Row::cell_with`] for text that is printable ASCII by construction (numbers, times,
+    /// fixed words): its width is its length, not measured.
+    pub fn ascii_cell_with(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
+        if let Some(column) = self.column() {
+            write(&mut self.table.text);
+            let cell = &self.table.text[self.table.cell_start..];
+            debug_assert!(crate::terminal::is_printable_ascii(cell), "{cell:?}");
+            self.table.end_cell_of_width(column, cell.len());
+        }
+        self
     }
 
     /// A cell that `write` appends to the table's text, without a `String` of its own.

@@ -38,6 +38,20 @@ pub fn is_printable_ascii(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
+/// The columns `s` takes when shown by [`line`], if [`line`] shows it as it is (one column per
+/// character); `None` when something in it must be escaped. One pass, for text that is not
+/// printable ASCII (a masked key's `…`, a name in another script).
+pub fn line_width(s: &str) -> Option<usize> {
+    let mut n = 0;
+    for c in s.chars() {
+        if unsafe_char(c) {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
 fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
     // Printable ASCII, what nearly every name and key mask is: one pass over the bytes.
     if is_printable_ascii(s) {
@@ -90,6 +104,18 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(line(input), *want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn line_width_counts_what_line_leaves_alone_and_refuses_the_rest() {
+        for s in ["", "plain", "sk-\u{2026}mnop", "caf\u{e9} \u{65e5}\u{672c}"] {
+            assert!(matches!(line(s), Cow::Borrowed(_)), "{s:?}");
+            assert_eq!(line_width(s), Some(s.chars().count()), "{s:?}");
+        }
+        for s in ["a\x1b[2J", "tab\t", "c1 \u{9b}", "\u{202e}exe", "del\x7f"] {
+            assert!(matches!(line(s), Cow::Owned(_)), "{s:?}");
+            assert_eq!(line_width(s), None, "{s:?}");
         }
     }
 

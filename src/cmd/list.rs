@@ -236,10 +236,10 @@ impl<'c> Listing<'c> {
             _ => row.cell("never"),
         };
         match c.last_used_at {
-            Some(at) => row.cell_with(|out| Ago(now, at).push_to(out)),
+            Some(at) => row.ascii_cell_with(|out| Ago(now, at).push_to(out)),
             None => row.cell("never"),
         };
-        row.cell_with(|out| Ago(now, c.created_at).push_to(out));
+        row.ascii_cell_with(|out| Ago(now, c.created_at).push_to(out));
     }
 }
 
