@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -179,7 +180,19 @@ pub fn finish(cmd: clap::Command) -> clap::Command {
 /// run (see [`Lazy`]).
 pub fn try_parse() -> Result<Cli, clap::Error> {
     DEFER.store(true, Ordering::Relaxed);
-    let mut cmd = command();
+    let cmd = command();
+    // clap copies every global flag into every command before it parses (7 × 26 copies, a
+    // quarter of `omc --version`'s instructions). Only the command being run needs them: the
+    // root keeps its own as plain flags, and that command declares them, global, when it is
+    // declared ([`with_globals`]). clap still carries a value given at either level to the
+    // other: it merges the values of every global flag on the parsed path, wherever declared.
+    let _ = GLOBALS.set(
+        cmd.get_arguments()
+            .filter(|a| a.is_global_set())
+            .cloned()
+            .collect(),
+    );
+    let mut cmd = cmd.mut_args(|a| a.global(false));
     let matches = cmd.try_get_matches_from_mut(std::env::args_os());
     // Later trees (`omc man`, `omc completions`) are whole again.
     DEFER.store(false, Ordering::Relaxed);
@@ -208,9 +221,29 @@ impl<T> std::ops::Deref for Lazy<T> {
     }
 }
 
-fn declare(cmd: clap::Command, now: fn(clap::Command) -> clap::Command) -> clap::Command {
+/// The root's global flags, for [`with_globals`]: set by [`try_parse`] alone.
+static GLOBALS: OnceLock<Vec<clap::Arg>> = OnceLock::new();
+
+/// `cmd` with the global flags [`try_parse`] took off the root, before its own arguments (where
+/// clap's copies would have been), except one it declares itself (a hidden `--profile`).
+fn with_globals(mut cmd: clap::Command) -> clap::Command {
+    for a in GLOBALS.get().into_iter().flatten() {
+        if cmd.get_arguments().all(|b| b.get_id() != a.get_id()) {
+            cmd = cmd.arg(a.clone());
+        }
+    }
+    cmd
+}
+
+/// `now(cmd)`, or, while [`try_parse`] builds its tree, `later(cmd)` once `cmd` is the command
+/// being parsed.
+fn declare(
+    cmd: clap::Command,
+    now: fn(clap::Command) -> clap::Command,
+    later: fn(clap::Command) -> clap::Command,
+) -> clap::Command {
     if DEFER.load(Ordering::Relaxed) {
-        cmd.defer(now)
+        cmd.defer(later)
     } else {
         now(cmd)
     }
@@ -249,6 +282,22 @@ fn subcommands_for_update<T: Subcommand>(cmd: clap::Command) -> clap::Command {
     keeping_about(cmd, T::augment_subcommands_for_update)
 }
 
+fn later_args<T: Args>(cmd: clap::Command) -> clap::Command {
+    args::<T>(with_globals(cmd))
+}
+
+fn later_args_for_update<T: Args>(cmd: clap::Command) -> clap::Command {
+    args_for_update::<T>(with_globals(cmd))
+}
+
+fn later_subcommands<T: Subcommand>(cmd: clap::Command) -> clap::Command {
+    subcommands::<T>(with_globals(cmd))
+}
+
+fn later_subcommands_for_update<T: Subcommand>(cmd: clap::Command) -> clap::Command {
+    subcommands_for_update::<T>(with_globals(cmd))
+}
+
 impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         T::from_arg_matches(m).map(Lazy)
@@ -269,19 +318,23 @@ impl<T: Args> Args for Lazy<T> {
         T::group_id()
     }
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        declare(cmd, args::<T>)
+        declare(cmd, args::<T>, later_args::<T>)
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        declare(cmd, args_for_update::<T>)
+        declare(cmd, args_for_update::<T>, later_args_for_update::<T>)
     }
 }
 
 impl<T: Subcommand> Subcommand for Lazy<T> {
     fn augment_subcommands(cmd: clap::Command) -> clap::Command {
-        declare(cmd, subcommands::<T>)
+        declare(cmd, subcommands::<T>, later_subcommands::<T>)
     }
     fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
-        declare(cmd, subcommands_for_update::<T>)
+        declare(
+            cmd,
+            subcommands_for_update::<T>,
+            later_subcommands_for_update::<T>,
+        )
     }
     fn has_subcommand(name: &str) -> bool {
         T::has_subcommand(name)

@@ -23,6 +23,85 @@ fn man_page(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("man").join(name)).unwrap()
 }
 
+/// The parser declares the global flags only on the root and on the command being run (not on
+/// all 26): a flag given before the command, after it, or after a nested one must mean the same.
+#[test]
+fn global_flags_mean_the_same_before_and_after_the_command() {
+    let home = Home::new();
+    ok(&home.add("echo", "e1", "anything-at-all-1234"));
+    ok(&run(home.cmd().args(["profile", "add", "work"])));
+    ok(&run_stdin(
+        home.cmd().args([
+            "--profile",
+            "work",
+            "add",
+            "echo",
+            "--name",
+            "w1",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "anything-at-all-5678",
+    ));
+    let names = |args: &[&str]| -> Vec<String> {
+        let json: serde_json::Value = serde_json::from_str(&ok(&run(home.cmd().args(args))))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&["--json", "list"]), ["e1"]);
+    assert_eq!(names(&["list", "--json"]), ["e1"]);
+    assert_eq!(names(&["--profile", "work", "list", "--json"]), ["w1"]);
+    assert_eq!(names(&["list", "--json", "--profile", "work"]), ["w1"]);
+    assert_eq!(names(&["list", "--json", "--profile=work"]), ["w1"]);
+    // The later one wins, as clap has it for a global flag given at both levels.
+    assert_eq!(
+        names(&["--profile", "nope", "list", "--json", "--profile", "work"]),
+        ["w1"]
+    );
+    // OMC_PROFILE is the flag's default; a flag on the line, at either level, beats it.
+    let from_env = |args: &[&str]| {
+        let out = run(home.cmd().env("OMC_PROFILE", "work").args(args));
+        ok(&out)
+    };
+    assert!(from_env(&["list"]).contains("w1"));
+    assert!(from_env(&["list", "--profile", "default"]).contains("e1"));
+    assert!(from_env(&["--profile", "default", "list"]).contains("e1"));
+    // Nested commands: before the group, between it and its command, after both.
+    for args in [
+        &["--json", "master", "status"][..],
+        &["master", "--json", "status"],
+        &["master", "status", "--json"],
+    ] {
+        let out = ok(&run(home.cmd().args(args)));
+        serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    }
+    // -q and -v conflict within one level, as before.
+    let out = run(home.cmd().args(["list", "-q", "-v"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    // A global flag's own errors read the same at either level.
+    for args in [
+        &["--color", "mauve", "list"][..],
+        &["list", "--color", "mauve"],
+    ] {
+        let out = run(home.cmd().args(args));
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(
+            stderr(&out).contains("invalid value 'mauve' for '--color <WHEN>'"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 /// Regression: `omc add --help` interleaved --profile, --json, -q, -v, --color with --name,
 /// --key-stdin…
 #[test]
