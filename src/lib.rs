@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod bench;
+pub mod bounded;
 pub mod bounds;
 pub mod bundle;
 pub mod chart;

@@ -82,6 +82,81 @@ fn escape(s: &str, keep_lines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text that came from outside omc: an agent file, a model, a tool, an MCP server, a bundle, an
+/// import source, a secret engine. It is wrapped where it enters and shows only escaped: its
+/// `Display` is [`line`], [`Untrusted::text`] is [`text`], and there is no `Deref` to `str`, so
+/// printing it raw takes a visible call to [`Untrusted::expose_raw`], which is for logic
+/// (comparing, parsing, sending on), never for a terminal.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Untrusted(String);
+
+impl Untrusted {
+    pub fn new(s: impl Into<String>) -> Untrusted {
+        Untrusted(s.into())
+    }
+
+    /// The text as it came, for logic only: never write this to a terminal.
+    pub fn expose_raw(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_raw(self) -> String {
+        self.0
+    }
+
+    /// As running text (newlines and tabs kept), every other control character escaped.
+    pub fn text(&self) -> Cow<'_, str> {
+        text(&self.0)
+    }
+
+    /// As one line: every control character, newlines included, escaped.
+    pub fn line(&self) -> Cow<'_, str> {
+        line(&self.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&line(&self.0))
+    }
+}
+
+impl std::fmt::Debug for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `{:?}` of a str escapes control characters too.
+        std::fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl From<String> for Untrusted {
+    fn from(s: String) -> Untrusted {
+        Untrusted(s)
+    }
+}
+
+impl From<&str> for Untrusted {
+    fn from(s: &str) -> Untrusted {
+        Untrusted(s.to_owned())
+    }
+}
+
+impl serde::Serialize for Untrusted {
+    /// JSON escapes control characters itself: the text goes out exact.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Untrusted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(Untrusted)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +192,18 @@ mod tests {
             assert!(matches!(line(s), Cow::Owned(_)), "{s:?}");
             assert_eq!(line_width(s), None, "{s:?}");
         }
+    }
+
+    #[test]
+    fn untrusted_text_displays_only_escaped() {
+        let u = Untrusted::new("rustfmt\x1b[2K\x1b[1Gcurl | sh");
+        assert_eq!(u.to_string(), "rustfmt\\x1b[2K\\x1b[1Gcurl | sh");
+        assert_eq!(format!("{u:>30}").len(), 30.max(u.to_string().len()));
+        assert_eq!(u.expose_raw(), "rustfmt\x1b[2K\x1b[1Gcurl | sh");
+        assert_eq!(
+            serde_json::to_string(&u).unwrap(),
+            r#""rustfmt\u001b[2K\u001b[1Gcurl | sh""#
+        );
     }
 
     #[test]
