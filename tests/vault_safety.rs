@@ -564,3 +564,115 @@ fn a_corrupt_database_is_a_clear_error() {
     let out = run(home.cmd().arg("list"));
     assert!(stderr(&out).contains("hint: "), "{}", stderr(&out));
 }
+
+/// A slice from the middle of `name`'s ciphertext, to look for in the store's files.
+fn ciphertext_piece(home: &Home, name: &str) -> Vec<u8> {
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    let ct: Vec<u8> = conn
+        .query_row(
+            "SELECT ciphertext FROM credentials WHERE name = ?1 AND deleted_at IS NULL",
+            [name],
+            |r| r.get(0),
+        )
+        .unwrap();
+    ct[ct.len() / 2 - 24..ct.len() / 2 + 24].to_vec()
+}
+
+fn in_store_files(home: &Home, piece: &[u8]) -> Vec<String> {
+    files_under(&home.data())
+        .into_iter()
+        .filter(|(_, bytes)| contains_bytes(bytes, piece))
+        .map(|(name, _)| name)
+        .collect()
+}
+
+fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A reader in another process holds a snapshot from before the delete.
+fn hold_a_read_transaction(home: &Home) -> rusqlite::Connection {
+    let reader = rusqlite::Connection::open(home.db()).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM credentials", [], |r| r.get(0))
+        .unwrap();
+    reader
+}
+
+#[test]
+fn a_delete_under_a_reader_says_so_and_the_next_write_wipes_it() {
+    let home = Home::new();
+    ok(&home.add("openai", "victim", CANARY));
+    ok(&home.add("anthropic", "other", "sk-ant-other-key-0000000000"));
+    let piece = ciphertext_piece(&home, "victim");
+    let reader = hold_a_read_transaction(&home);
+
+    let out = run(home.cmd().args(["delete", "victim", "--yes"]));
+    ok(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("another process is reading the store")
+            && err.contains("next omc command that writes"),
+        "{err}"
+    );
+    drop(reader);
+    // The next write, whatever it is, finishes the wipe.
+    ok(&run(home.cmd().args(["default", "other"])));
+    let left = in_store_files(&home, &piece);
+    assert!(
+        left.is_empty(),
+        "the deleted ciphertext is still in {left:?}"
+    );
+    // And says nothing more about it.
+    let out = run(home.cmd().args(["default", "other"]));
+    ok(&out);
+    assert!(
+        !stderr(&out).contains("reading the store"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_rotation_under_a_reader_is_wiped_by_doctor_once_the_reader_ends() {
+    let home = Home::new();
+    ok(&home.add("openai", "victim", CANARY));
+    let piece = ciphertext_piece(&home, "victim");
+    let reader = hold_a_read_transaction(&home);
+    let out = run_stdin(
+        home.cmd()
+            .args(["rotate", "victim", "--no-validate", "--key-stdin"]),
+        "sk-rotated-key-1111111111111111",
+    );
+    ok(&out);
+    assert!(
+        stderr(&out).contains("another process is reading the store"),
+        "{}",
+        stderr(&out)
+    );
+    drop(reader);
+    let out = run(home.cmd().arg("doctor"));
+    assert!(stdout(&out).contains("wiped the pages"), "{}", stdout(&out));
+    let left = in_store_files(&home, &piece);
+    assert!(left.is_empty(), "the old ciphertext is still in {left:?}");
+}
+
+#[test]
+fn a_delete_without_readers_wipes_at_once_and_says_nothing() {
+    let home = Home::new();
+    ok(&home.add("openai", "victim", CANARY));
+    let piece = ciphertext_piece(&home, "victim");
+    let out = run(home.cmd().args(["delete", "victim", "--yes"]));
+    ok(&out);
+    assert!(
+        !stderr(&out).contains("reading the store"),
+        "{}",
+        stderr(&out)
+    );
+    let left = in_store_files(&home, &piece);
+    assert!(
+        left.is_empty(),
+        "the deleted ciphertext is still in {left:?}"
+    );
+}

@@ -43,6 +43,9 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         }
     }
     creds.delete(&args.name, args.purge)?;
+    if creds.store().meta.wipe_pending {
+        super::warn_wipe_pending(ctx, "the deleted key's ciphertext");
+    }
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({
             "deleted": args.name,

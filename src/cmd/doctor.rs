@@ -59,7 +59,12 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
             ),
         )),
         Err(e) => checks.push(Check::new("store", Level::Fail, error_text(&e))),
-        Ok(Some(store)) => checks.extend(store_checks(ctx, args, &store)),
+        Ok(Some(mut store)) => {
+            if store.meta.wipe_pending {
+                checks.push(pending_wipe(&mut store));
+            }
+            checks.extend(store_checks(ctx, args, &store));
+        }
     }
     print(ctx, &checks)
 }
@@ -193,6 +198,25 @@ fn store_checks(ctx: &Ctx, args: &DoctorArgs, store: &Store) -> Vec<Check> {
         });
     }
     checks
+}
+
+/// A delete or rotation whose old pages another process's reader kept: finish it now.
+fn pending_wipe(store: &mut Store) -> Check {
+    if store.wipe_destroyed() {
+        Check::new(
+            "wipe",
+            Level::Ok,
+            "wiped the pages a delete or rotation left while another process was reading".into(),
+        )
+    } else {
+        Check::new(
+            "wipe",
+            Level::Warn,
+            "a deleted or rotated key's old pages are still in omc.db or its WAL: another \
+             process is reading the store; the next command that writes wipes them"
+                .into(),
+        )
+    }
 }
 
 fn integrity(store: &Store) -> Check {

@@ -248,7 +248,9 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
             return Err(e);
         }
     };
-    // Committed: the new key is the only one that opens the store now.
+    // Committed: the new key is the only one that opens the store now. The old ciphertexts'
+    // pages go from omc.db and its WAL (or at the next write, if another process is reading).
+    let wiped = store.wipe_destroyed();
     new_key_file.0 = None;
     crash_point("rotate-after-commit");
     master::promote_pending(backend, &ctx.paths, &store_id, &new)?;
@@ -266,6 +268,9 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     ctx.out.note(format!(
         "Re-encrypted {count} credential(s) to the new master key {new_recipient}"
     ));
+    if !wiped {
+        super::warn_wipe_pending(ctx, "the old ciphertexts");
+    }
     if let Some(path) = &args.new_key_file {
         ctx.out.note(format!(
             "The new identity is in {}: set OMC_MASTER_KEY from it; the old key no longer opens this store",

@@ -30,6 +30,16 @@ pub mod validate;
 
 use std::io::Read;
 
+/// A delete or rotation committed, but another process's read transaction kept the destroyed
+/// ciphertext's old pages in `omc.db` or its WAL: say so, and when it will be finished.
+fn warn_wipe_pending(ctx: &Ctx, what: &str) {
+    ctx.out.warn(format!(
+        "another process is reading the store, so {what} is still in omc.db's pages or its \
+         WAL; the next omc command that writes to the store wipes it (or run `omc doctor` once \
+         the other process ends)"
+    ));
+}
+
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 

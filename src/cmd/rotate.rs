@@ -39,6 +39,9 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
         &secret,
         validation.as_ref().map(|v| (v.status, v.latency_ms)),
     )?;
+    if creds.store().meta.wipe_pending {
+        super::warn_wipe_pending(ctx, "the old key's ciphertext");
+    }
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({
             "rotated": cred.name,

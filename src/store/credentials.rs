@@ -512,7 +512,7 @@ impl Store {
         })?;
         // Tombstoned bytes are zeroed in the file by secure_delete; fold the WAL in now so
         // the old pages do not linger there either.
-        self.checkpoint_truncate();
+        self.wipe_destroyed();
         Ok(())
     }
 

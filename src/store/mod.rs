@@ -55,6 +55,9 @@ const WAL_CHECKPOINT_PAGES: i64 = 256;
 /// How long a background checkpoint waits for other processes' readers and writers.
 const CHECKPOINT_WAIT: Duration = Duration::from_millis(250);
 
+/// The `meta` key that says a destroyed secret's pages still wait to be wiped.
+const WIPE_PENDING: &str = "wipe_pending";
+
 pub struct Store {
     conn: Connection,
     pub meta: Meta,
@@ -89,6 +92,10 @@ pub struct Meta {
     pub backend: Backend,
     pub created_at: i64,
     fingerprint_key: Zeroizing<Vec<u8>>,
+    /// A write destroyed a secret (delete, rotate, `master rotate`) while another process held
+    /// a read transaction, so its old pages could not be wiped from `omc.db` and its WAL at
+    /// once; the next write finishes the job.
+    pub wipe_pending: bool,
 }
 
 impl Store {
@@ -238,7 +245,14 @@ impl Store {
             let _ = self.conn.pragma_update(None, "synchronous", "NORMAL");
         }
         if out.is_ok() {
-            self.checkpoint_in_background();
+            if self.meta.wipe_pending {
+                // An earlier delete or rotation could not wipe its old pages at once.
+                if self.checkpoint_briefly() {
+                    self.clear_wipe_pending();
+                }
+            } else {
+                self.checkpoint_in_background();
+            }
         }
         out
     }
@@ -285,9 +299,60 @@ impl Store {
 
     /// Make the last commit durable and fold the WAL into `omc.db` now, emptying it (for
     /// writes that destroy a ciphertext, so its pages linger in neither file). Two fsyncs: the
-    /// WAL's (which makes the commit durable) and `omc.db`'s.
-    pub fn checkpoint_truncate(&self) {
-        let _ = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)");
+    /// WAL's (which makes the commit durable) and `omc.db`'s. Whether it finished: a reader in
+    /// another process (an `omc run` streaming, a `sqlite3` shell) keeps the frames its
+    /// snapshot needs, and with them the destroyed bytes.
+    pub fn checkpoint_truncate(&self) -> bool {
+        let busy = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        matches!(busy, Ok(0))
+    }
+
+    /// After a write that destroyed a secret: wipe its old pages from `omc.db` and the WAL now
+    /// (`secure_delete` zeroed them in the new page versions; the checkpoint writes those over
+    /// the old ones and empties the WAL). When another process's read transaction prevents
+    /// that, the store remembers it (`meta.wipe_pending`) and the next write by any omc finishes
+    /// it. Returns whether the wipe is complete.
+    pub fn wipe_destroyed(&mut self) -> bool {
+        if self.checkpoint_briefly() {
+            if self.meta.wipe_pending {
+                self.clear_wipe_pending();
+            }
+            return true;
+        }
+        let marked = self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (WIPE_PENDING, crate::time::now_ms().to_string()),
+        );
+        if let Err(e) = marked {
+            tracing::warn!("could not record the unfinished wipe: {e}");
+        }
+        self.meta.wipe_pending = true;
+        false
+    }
+
+    /// [`Store::checkpoint_truncate`], waiting for other processes' readers only briefly.
+    fn checkpoint_briefly(&self) -> bool {
+        self.conn.busy_timeout(CHECKPOINT_WAIT).ok();
+        let done = self.checkpoint_truncate();
+        self.conn.busy_timeout(BUSY_TIMEOUT).ok();
+        done
+    }
+
+    /// The pending wipe is done: forget it. The row's removal lands in the WAL, which holds
+    /// nothing else now.
+    fn clear_wipe_pending(&mut self) {
+        match self
+            .conn
+            .execute("DELETE FROM meta WHERE key = ?1", [WIPE_PENDING])
+        {
+            Ok(_) => self.meta.wipe_pending = false,
+            Err(e) => tracing::debug!("could not clear the pending wipe: {e}"),
+        }
     }
 
     /// Run `f` in an IMMEDIATE transaction that encrypts to the store's recipient, read under
@@ -314,7 +379,7 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction<'_>, &age::x25519::Recipient) -> Result<T>,
     ) -> Result<T> {
         let out = self.write_sealed_with(Durability::Light, verify, f)?;
-        self.checkpoint_truncate();
+        self.wipe_destroyed();
         Ok(out)
     }
 
@@ -588,13 +653,14 @@ pub fn current_recipient(conn: &Connection) -> Result<String> {
 
 fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
     // One statement for the five keys, not one each: every open reads them.
-    let mut found: [Option<String>; 5] = Default::default();
-    const KEYS: [&str; 5] = [
+    let mut found: [Option<String>; 6] = Default::default();
+    const KEYS: [&str; 6] = [
         "store_id",
         "recipient",
         "backend",
         "created_at",
         "fingerprint_key",
+        WIPE_PENDING,
     ];
     let mut stmt = conn.prepare("SELECT key, value FROM meta")?;
     let mut rows = stmt.query([])?;
@@ -604,7 +670,14 @@ fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
             found[i] = Some(row.get(1)?);
         }
     }
-    let [store_id, recipient, backend, created_at, fingerprint_key] = found;
+    let [
+        store_id,
+        recipient,
+        backend,
+        created_at,
+        fingerprint_key,
+        wipe_pending,
+    ] = found;
     let Some(store_id) = store_id else {
         return Ok(None);
     };
@@ -630,6 +703,7 @@ fn read_meta(conn: &Connection) -> Result<Option<Meta>> {
         backend,
         created_at,
         fingerprint_key: Zeroizing::new(fingerprint_key),
+        wipe_pending: wipe_pending.is_some(),
     }))
 }
 
