@@ -158,14 +158,18 @@ fn an_offline_agent_runs_a_command_tool_end_to_end_and_keeps_an_encrypted_transc
     // Every turn is a usage-ledger row of the agent.
     let usage = ok(&env.run(&["usage", "--group-by", "agent", "--format", "json"]));
     let usage: Value = serde_json::from_str(&usage).unwrap();
-    let rows = usage
-        .as_array()
-        .or(usage["rows"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    let text = serde_json::to_string(&usage).unwrap();
-    assert!(text.contains("\"dry\""), "{text}");
-    let _ = rows;
+    let rows = usage["rows"].as_array().expect("usage rows");
+    let dry = rows
+        .iter()
+        .find(|r| r["group"] == "dry")
+        .unwrap_or_else(|| panic!("no row for agent dry: {usage}"));
+    // Two runs above, two turns each (the call, then the answer): four model calls.
+    assert_eq!(dry["runs"], 4, "{usage}");
+    assert!(dry["input_tokens"].as_u64().unwrap() > 0, "{usage}");
+    assert!(
+        rows.iter().all(|r| r["group"] == "dry"),
+        "only the agent ran: {usage}"
+    );
 }
 
 #[test]

@@ -511,7 +511,22 @@ fn stops_and_keeps_partial_results(signal: &str) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Ready once requests are stored (its writer reports every second), not after a guess.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let h: Value = serde_json::from_str(&ok(&run(home
+            .cmd()
+            .args(["bench", "history", "--json", "--limit", "1"]))))
+        .unwrap();
+        if h[0]["requests"].as_u64().is_some_and(|n| n > 5) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the bench never stored requests: {h}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let kill = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()

@@ -15,15 +15,11 @@ const CANARY: &str = "sk-CANARY-bundle-0a9b8c7d6e5f4a3b";
 
 /// Whether `tool` runs; without it the test is skipped, unless CI requires the age tools.
 fn have(tool: &str, version_arg: &str) -> bool {
-    if Command::new(tool).arg(version_arg).output().is_ok() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("OMC_TEST_REQUIRE_AGE").is_none(),
-        "{tool} is required here (OMC_TEST_REQUIRE_AGE is set)"
-    );
-    eprintln!("skipped: `{tool}` is not installed");
-    false
+    require(
+        Command::new(tool).arg(version_arg).output().is_ok(),
+        &format!("`{tool}`"),
+        Some("OMC_TEST_REQUIRE_AGE"),
+    )
 }
 
 /// An SSH key pair made by ssh-keygen: (private key path, public key line).

@@ -241,6 +241,10 @@ fn readme_set_up_and_quickstart_work_in_order_on_a_fresh_home() {
         [1; REWRITES.len()],
         "each rewrite must match one README line; the README changed: update REWRITES"
     );
+    // After the README's lines, in the same shell: the usage per provider, to check below.
+    script.push_str(
+        "printf '%s\\n' '--- usage by provider'\nomc usage --group-by provider --format csv\n",
+    );
 
     let key = "sk-readme-walk-5d2e8b1c7a";
     let fake = Fake::start(Family::OpenAi, key);
@@ -284,6 +288,23 @@ fn readme_set_up_and_quickstart_work_in_order_on_a_fresh_home() {
         prompts.iter().any(|r| r.contains("Write a commit message")),
         "the piped run did not reach openai"
     );
-    // `omc usage` counts both providers.
-    assert!(o.contains("openai") || o.contains("echo"), "{o}");
+    // `omc usage` counts both providers: the echo runs and the openai ones, each with runs.
+    let csv = o
+        .split("--- usage by provider\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no usage table: {o}"));
+    let runs_of = |provider: &str| -> u64 {
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = header
+            .iter()
+            .position(|h| *h == "runs")
+            .expect("a runs column");
+        let row = csv
+            .lines()
+            .find(|l| l.split(',').next() == Some(provider))
+            .unwrap_or_else(|| panic!("no {provider} row in {csv}"));
+        row.split(',').nth(col).unwrap().parse().unwrap()
+    };
+    assert_eq!(runs_of("echo"), 2, "{csv}");
+    assert_eq!(runs_of("openai"), 2, "{csv}");
 }

@@ -194,8 +194,7 @@ fn omc_man_on_a_terminal_is_formatted() {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    if !have("script") || !have("man") {
-        eprintln!("skipped: needs script(1) and man(1)");
+    if !require(have("script") && have("man"), "script(1) or man(1)", None) {
         return;
     }
     let out = Command::new("script")

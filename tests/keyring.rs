@@ -133,12 +133,36 @@ fn real_keyring_holds_the_master_key() {
         stderr(&out)
     );
 
-    // A second store has its own entry: the first one's key does not open it.
+    // A second store has its own entry, under its own id and with its own master key: making
+    // it replaces nothing of the first one's, and each store opens with its own.
     let other = Home::new();
-    let mut cmd = other.bare();
-    cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus)
-        .args(["init", "--backend", "keyring"]);
-    ok(&run(&mut cmd));
+    let other_kr = |args: &[&str]| {
+        let mut cmd = other.bare();
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .env("OMC_KEYRING_TIMEOUT", "10s")
+            .args(args);
+        cmd
+    };
+    ok(&run(&mut other_kr(&["init", "--backend", "keyring"])));
+    ok(&run_stdin(
+        &mut other_kr(&["add", "openai", "--no-validate", "--key-stdin"]),
+        "sk-keyring-cccccccccccccccccccc",
+    ));
+    let status_of = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_str(&ok(out)).unwrap()
+    };
+    let first = status_of(&run(&mut kr(&["master", "status", "--json"])));
+    let second = status_of(&run(&mut other_kr(&["master", "status", "--json"])));
+    assert_ne!(first["store_id"], second["store_id"]);
+    assert_ne!(first["recipient"], second["recipient"]);
+    assert_eq!(
+        ok(&run(&mut other_kr(&["key", "openai"]))),
+        "sk-keyring-cccccccccccccccccccc\n"
+    );
+    assert_eq!(
+        ok(&run(&mut kr(&["key", "openai"]))),
+        "sk-keyring-aaaaaaaaaaaaaaaaaaaa\n"
+    );
 }
 
 /// Needs a running Secret Service whose collection is locked: `.ci/run` starts gnome-keyring

@@ -551,7 +551,7 @@ fn ctrl_c_ends_a_run_with_130_and_records_it() {
 fn interrupt_a_run(signal: &str) {
     let home = Home::new();
     ok(&home.add("echo", "echo", "anything-at-all-1234"));
-    let child = home
+    let mut child = home
         .cmd()
         .env("OMC_ECHO_DELAY", "ttft=10ms,token=300ms")
         .args(["run", "one two three four five six seven eight"])
@@ -559,18 +559,24 @@ fn interrupt_a_run(signal: &str) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // Ready when the answer has started to stream: its first bytes are on stdout.
+    let mut stdout_pipe = child.stdout.take().unwrap();
+    let mut first = [0u8; 5];
+    std::io::Read::read_exact(&mut stdout_pipe, &mut first).unwrap();
     let status = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut stdout_pipe, &mut rest).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(code(&out), 130, "{signal}: {}", stderr(&out));
+    assert_eq!(&first, b"echo:", "partial text is kept");
     assert!(
-        stdout(&out).starts_with("echo:"),
-        "partial text is kept: {}",
-        stdout(&out)
+        rest.len() < "one two three four five six seven eight".len(),
+        "the run was cut short: {}",
+        String::from_utf8_lossy(&rest)
     );
     let conn = rusqlite::Connection::open(home.db()).unwrap();
     let (status, tokens): (String, Option<i64>) = conn

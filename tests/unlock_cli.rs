@@ -45,7 +45,7 @@ impl FileStore {
             let err = stderr(&probe);
             assert!(err.contains("kernel keyring is not usable"), "{err}");
             assert_eq!(code(&probe), 4, "{err}");
-            eprintln!("skipped: the kernel keyring is not usable here: {err}");
+            require(false, &format!("the kernel keyring ({err})"), None);
             return None;
         }
         ok(&run(store.home.bare().arg("lock")));
@@ -322,8 +322,11 @@ fn in_a_login_session_keyring_exec_drops_the_cache_instead() {
     // cannot leave without a syscall its safe bindings do not offer. Stand one up with python's
     // ctypes (KEYCTL_JOIN_SESSION_KEYRING) and run the whole scenario inside it.
     let Some(nr) = keyctl_syscall() else { return };
-    if Command::new("python3").arg("-V").output().is_err() {
-        eprintln!("skipped: python3 is not installed");
+    if !require(
+        Command::new("python3").arg("-V").output().is_ok(),
+        "python3",
+        None,
+    ) {
         return;
     }
     let Some(s) = FileStore::new() else { return };

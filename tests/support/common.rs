@@ -141,3 +141,26 @@ pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
+
+/// Whether the test runs under CI (`CI` set to anything but `false`/`0`), where every part a
+/// test needs is installed by `.ci/run`: a missing one is a broken CI, not a reason to skip.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// For a test that needs something a developer's machine may lack (a tool, the kernel keyring,
+/// a server): `true` when `available`; otherwise, under CI (or with `require_var` set) the test
+/// fails naming `what`, and elsewhere it is skipped with a note on stderr.
+#[track_caller]
+pub fn require(available: bool, what: &str, require_var: Option<&str>) -> bool {
+    if available {
+        return true;
+    }
+    let required = under_ci() || require_var.is_some_and(|v| std::env::var_os(v).is_some());
+    assert!(
+        !required,
+        "{what} is missing, and this test must not be skipped here (CI installs it: see .ci/run)"
+    );
+    eprintln!("skipped: {what} is missing");
+    false
+}
