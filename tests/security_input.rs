@@ -218,7 +218,7 @@ fn keys_are_bounded_and_invisible_characters_refused() {
     )
     .expect("--key-stdin < /dev/zero must stop reading");
     assert_eq!(code(&out), 2, "{}", stderr(&out));
-    assert_eq!(ok(&run(home.cmd().args(["list", "--json"]))).trim(), "[]");
+    assert_nothing_stored(&home);
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn base_urls_with_credentials_or_spaces_and_odd_models_are_refused() {
         assert_eq!(code(&out), 2, "{bad:?}: {}", stderr(&out));
         assert!(no_escape(&out.stderr), "{}", stderr(&out));
     }
-    assert_eq!(ok(&run(home.cmd().args(["list", "--json"]))).trim(), "[]");
+    assert_nothing_stored(&home);
     let out = add(&[
         "--base-url",
         "http://LOCALHOST:9/v1/",
@@ -320,7 +320,18 @@ fn an_invalid_keyring_timeout_is_a_usage_error() {
     ok(&run(home
         .cmd()
         .env("OMC_KEYRING_TIMEOUT", "2s")
-        .args(["list"])));
+        .args(["agent", "list"])));
+}
+
+/// No credential was stored: no store was made, or the one made holds none.
+#[track_caller]
+fn assert_nothing_stored(home: &Home) {
+    let out = run(home.cmd().args(["list", "--json"]));
+    if code(&out) == 3 {
+        assert!(!home.db().exists(), "{}", stderr(&out));
+    } else {
+        assert_eq!(ok(&out).trim(), "[]");
+    }
 }
 
 /// How a raw server answers every request: 200 with a body that never ends, fast or dripped.

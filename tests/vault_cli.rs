@@ -577,3 +577,33 @@ fn small_ux_details() {
         stderr(&out)
     );
 }
+
+#[test]
+fn every_command_agrees_on_a_missing_store() {
+    // A second shell without the first one's OMC_HOME: no store. No command may answer with an
+    // empty list there (the credentials are not gone; this is the wrong place), and each names
+    // the command that creates a store.
+    let home = Home::new();
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["list", "--all-profiles"],
+        &["usage"],
+        &["audit"],
+        &["profile", "list"],
+        &["agent", "runs"],
+        &["key", "openai"],
+        &["run", "hi"],
+        &["limit", "show"],
+    ] {
+        let out = run(home.cmd().args(args));
+        assert_eq!(code(&out), 3, "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("not found") && err.contains("omc init"),
+            "{args:?}: {err}"
+        );
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+    assert!(!home.db().exists(), "nothing created a store");
+}

@@ -608,10 +608,9 @@ fn trust(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
 }
 
 fn runs(ctx: &Ctx, args: &RunsArgs) -> Result<()> {
-    let rows = match Store::open(&ctx.paths)? {
-        Some(s) => s.agent_runs(args.limit, (!args.all_profiles).then(|| ctx.profile()))?,
-        None => Vec::new(),
-    };
+    let rows = ctx
+        .store()?
+        .agent_runs(args.limit, (!args.all_profiles).then(|| ctx.profile()))?;
     if ctx.global.json {
         return ctx.out.json(&rows);
     }

@@ -4,7 +4,6 @@ use clap::Args;
 
 use super::Ctx;
 use crate::error::Result;
-use crate::store::Store;
 use crate::terminal::line;
 use crate::time::rfc3339;
 
@@ -21,10 +20,9 @@ pub struct AuditArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
-    let entries = match Store::open(&ctx.paths)? {
-        Some(store) => store.audit_log(args.limit, (!args.all_profiles).then(|| ctx.profile()))?,
-        None => Vec::new(),
-    };
+    let entries = ctx
+        .store()?
+        .audit_log(args.limit, (!args.all_profiles).then(|| ctx.profile()))?;
     if ctx.global.json {
         let views: Vec<_> = entries
             .iter()

@@ -102,10 +102,10 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         None => None,
     };
     let mut table = Listing::new(ctx, args.all_profiles);
-    match Store::open(&ctx.paths)? {
-        None if ctx.global.json => return ctx.out.json(&[] as &[View<'_>]),
-        None => {}
-        Some(store) if args.all_profiles => {
+    // A missing store is "not found" (exit 3, with the command that creates it), as for
+    // every other command: not an empty list that hides where the credentials went.
+    match ctx.store()? {
+        store if args.all_profiles => {
             let creds = all_profiles(ctx, store, provider, args)?;
             if ctx.global.json {
                 creds.iter().for_each(|c| warn_unmanaged(ctx, c));
@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
                 table.add(c);
             }
         }
-        Some(store) => {
+        store => {
             if store.profile_id(ctx.profile())?.is_none() {
                 return Err(Error::not_found("profile", ctx.profile()));
             }

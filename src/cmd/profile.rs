@@ -100,17 +100,13 @@ fn done(ctx: &Ctx, what: &str, name: &str) -> Result<()> {
 
 fn list(ctx: &Ctx) -> Result<()> {
     let mut remote = std::collections::HashMap::new();
-    let profiles: Vec<Profile> = match Store::open(&ctx.paths)? {
-        Some(store) => {
-            for name in store.remote_profile_names()? {
-                if let Some(r) = store.remote_profile(&name)? {
-                    remote.insert(name, r.location);
-                }
-            }
-            store.profiles()?
+    let store = ctx.store()?;
+    for name in store.remote_profile_names()? {
+        if let Some(r) = store.remote_profile(&name)? {
+            remote.insert(name, r.location);
         }
-        None => Vec::new(),
-    };
+    }
+    let profiles: Vec<Profile> = store.profiles()?;
     if ctx.global.json {
         let views: Vec<_> = profiles
             .iter()

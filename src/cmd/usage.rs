@@ -4,7 +4,7 @@ use clap::{Args, ValueEnum};
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::store::{GroupBy, Store, UsageRow};
+use crate::store::{GroupBy, UsageRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -44,10 +44,9 @@ pub fn run(ctx: &Ctx, args: &UsageArgs) -> Result<()> {
         )
     })?;
     let all = args.all_profiles || args.group_by == GroupBy::Profile;
-    let rows = match Store::open(&ctx.paths)? {
-        Some(store) => store.usage(since, args.group_by, (!all).then(|| ctx.profile()))?,
-        None => Vec::new(),
-    };
+    let rows = ctx
+        .store()?
+        .usage(since, args.group_by, (!all).then(|| ctx.profile()))?;
     let format = if ctx.global.json {
         Format::Json
     } else {
