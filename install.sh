@@ -117,7 +117,22 @@ trap - EXIT
 clean_old_layout
 
 echo "omc $("$bin/omc" --version | cut -d' ' -f2) installed to $bin/omc"
-case ":$PATH:" in
-  *":$bin:"*) ;;
-  *) echo "note: $bin is not on your PATH; add it, e.g. export PATH=\"$bin:\$PATH\"" ;;
+# A new shell reads its rc file, not this one's PATH (which may hold $bin only through an
+# `export` typed before this script ran): say once which line keeps omc on PATH, unless the rc
+# file already names the directory.
+case $bin in
+  "$HOME"/*) shown_bin="\$HOME${bin#"$HOME"}" ;;
+  *) shown_bin=$bin ;;
 esac
+case ${SHELL:-} in
+  */zsh) rc=$HOME/.zshrc; line="export PATH=\"$shown_bin:\$PATH\"" ;;
+  */fish) rc=$HOME/.config/fish/config.fish; line="fish_add_path $shown_bin" ;;
+  *) rc=$HOME/.bashrc; line="export PATH=\"$shown_bin:\$PATH\"" ;;
+esac
+if ! grep -qsF "$bin" "$rc" && ! { [ "$bin" = "$HOME/.local/bin" ] && grep -qs '\.local/bin' "$rc"; }; then
+  case ":$PATH:" in
+    *":$bin:"*) echo "To keep omc on PATH in new shells, add this line to $rc:" ;;
+    *) echo "$bin is not on your PATH. To put it there in new shells, add this line to $rc:" ;;
+  esac
+  echo "  $line"
+fi
