@@ -724,18 +724,27 @@ fn decide(shared: &Shared, req: &Recorded) -> (Arc<Behaviour>, bool) {
 /// a 400): every call answered exactly once, right after it, in the family's shape; no other
 /// family's fields.
 pub fn validate(family: Family, body: &Value) -> Result<(), String> {
-    let text = body.to_string();
+    // Field names (and `type` values) of other families, looked for in the JSON's structure,
+    // not its text: a prompt may well mention them.
     let foreign: &[&str] = match family {
-        Family::OpenAi => &[
-            "thoughtSignature",
-            "\"signature\"",
-            "tool_use",
-            "functionCall",
-        ],
+        Family::OpenAi => &["thoughtSignature", "signature", "tool_use", "functionCall"],
         Family::Anthropic => &["thoughtSignature", "functionCall", "tool_call_id"],
-        Family::Gemini => &["\"signature\"", "tool_use", "tool_call_id"],
+        Family::Gemini => &["signature", "tool_use", "tool_call_id"],
     };
-    if let Some(f) = foreign.iter().find(|f| text.contains(*f)) {
+    fn find<'a>(v: &Value, foreign: &[&'a str]) -> Option<&'a str> {
+        match v {
+            Value::Object(map) => map.iter().find_map(|(k, v)| {
+                foreign
+                    .iter()
+                    .find(|f| *f == k || (k == "type" && v.as_str() == Some(f)))
+                    .copied()
+                    .or_else(|| find(v, foreign))
+            }),
+            Value::Array(items) => items.iter().find_map(|v| find(v, foreign)),
+            _ => None,
+        }
+    }
+    if let Some(f) = find(body, foreign) {
         return Err(format!("unknown field {f}"));
     }
     match family {
