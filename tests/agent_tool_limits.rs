@@ -179,12 +179,12 @@ models = ["echo"]
 [[tool]]
 name = "waits"
 command = ["sh", "waits.sh", "{}"]
-timeout = "1s"
+timeout = "2s"
 approve = "auto"
 [[tool]]
 name = "leaves"
 command = ["sh", "leaves.sh", "{}"]
-timeout = "1s"
+timeout = "2s"
 approve = "auto"
 "#,
             env.file("waits.pid").display(),
@@ -199,7 +199,7 @@ approve = "auto"
     assert!(gone(&daemon.0), "the setsid daemon {} survived", daemon.0);
     assert_eq!(
         out,
-        "echo: tool waits failed: the tool timed out after 1s; killed it and 1 process it started"
+        "echo: tool waits failed: the tool timed out after 2s; killed it and 1 process it started"
     );
 
     // The tool has exited; its daemon was handed to omc, which finds and kills it.
@@ -208,7 +208,7 @@ approve = "auto"
     assert!(gone(&daemon.0), "the orphaned daemon {} survived", daemon.0);
     assert_eq!(
         out,
-        "echo: tool leaves failed: the tool timed out after 1s; killed 1 process it started"
+        "echo: tool leaves failed: the tool timed out after 2s; killed 1 process it started"
     );
 }
 
