@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 pub const DEFAULT_MAX_TURNS: u32 = 10;
 /// How long a command tool may run when its file sets no `timeout`.
 pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(60);
-/// How much of a command tool's output reaches the model when its file sets no `max_output`.
+/// How much of a tool's output (a command's stdout, an MCP call's result) reaches the model
+/// when its file sets no `max_output`.
 pub const DEFAULT_MAX_OUTPUT: usize = 64 * 1024;
 
 /// The file as written.
@@ -100,6 +101,10 @@ pub struct CommandToolSpec {
     pub timeout: Option<DurationSpec>,
     /// Bytes of output the model gets at most.
     pub max_output: Option<usize>,
+    /// Whether a `{param}` value may start with `-` (and so be read as an option) where no
+    /// `--` comes before it.
+    #[serde(default)]
+    pub options: bool,
     #[serde(default)]
     pub approve: Approve,
     #[serde(default)]
@@ -129,6 +134,8 @@ pub struct McpServerSpec {
     pub credentials: Vec<String>,
     /// Per call; also bounds the server's start.
     pub timeout: Option<DurationSpec>,
+    /// Bytes of a call's result the model gets (and the transcript keeps) at most.
+    pub max_output: Option<usize>,
 }
 
 /// A command tool, checked and resolved.
@@ -141,6 +148,8 @@ pub struct CommandTool {
     pub cwd: Option<PathBuf>,
     pub timeout: Duration,
     pub max_output: usize,
+    /// `{param}` values may start with `-` anywhere (`options = true`).
+    pub options: bool,
     pub approve: Approve,
     pub credentials: Vec<String>,
 }
@@ -170,6 +179,7 @@ pub struct McpServer {
     pub approve: Approve,
     pub credentials: Vec<String>,
     pub timeout: Duration,
+    pub max_output: usize,
 }
 
 /// A loaded agent: the file's settings, checked, with where it came from.
@@ -413,6 +423,7 @@ fn command_tool(spec: &CommandToolSpec) -> std::result::Result<CommandTool, Stri
         cwd: spec.cwd.clone(),
         timeout,
         max_output: spec.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
+        options: spec.options,
         approve: spec.approve,
         credentials: spec.credentials.clone(),
     })
@@ -521,6 +532,9 @@ fn mcp_server(name: &str, spec: &McpServerSpec) -> std::result::Result<McpServer
         Some(t) => t.resolve("timeout").map_err(|e| e.to_string())?,
         None => DEFAULT_TOOL_TIMEOUT,
     };
+    if spec.max_output == Some(0) {
+        return Err("max_output must be at least 1 byte".into());
+    }
     Ok(McpServer {
         name: name.to_owned(),
         transport,
@@ -528,6 +542,7 @@ fn mcp_server(name: &str, spec: &McpServerSpec) -> std::result::Result<McpServer
         approve: spec.approve,
         credentials: spec.credentials.clone(),
         timeout,
+        max_output: spec.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),
     })
 }
 
@@ -600,10 +615,12 @@ parameters = { type = "object", properties = { path = { type = "string" } }, req
 timeout = "5s"
 approve = "auto"
 credentials = ["github"]
+options = true
 
 [mcp.time]
 command = "mcp-server-time"
 tools = ["get_current_time"]
+max_output = 1000
 
 [mcp.web]
 url = "http://127.0.0.1:1/mcp"
@@ -614,7 +631,10 @@ bearer = "credential:web"
         assert_eq!(a.max_turns, 4);
         assert_eq!(a.tools[0].timeout, Duration::from_secs(5));
         assert_eq!(a.tools[0].approve, Approve::Auto);
+        assert!(a.tools[0].options);
         assert_eq!(a.mcp.len(), 2);
+        assert_eq!(a.mcp[0].max_output, 1000);
+        assert_eq!(a.mcp[1].max_output, DEFAULT_MAX_OUTPUT);
         assert_eq!(a.granted_credentials(), ["github", "web"]);
         let (system, unused) = a
             .system_prompt(&[("lang".into(), "Rust".into()), ("x".into(), "1".into())])
@@ -659,6 +679,10 @@ bearer = "credential:web"
                 "collide",
             ),
             ("max_turns = 0\n", "max_turns"),
+            (
+                "[mcp.s]\ncommand = \"x\"\nmax_output = 0\n",
+                "max_output must be at least 1 byte",
+            ),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");

@@ -16,7 +16,7 @@ use tokio::io::AsyncReadExt;
 
 use super::command::WITHHELD;
 use super::file::{McpServer, McpTransport};
-use super::tools::ToolOutput;
+use super::tools::{ToolOutput, capped};
 use crate::cmd::exec::Var;
 
 /// A started server: its session, the tools it listed, and its process group (stdio).
@@ -199,7 +199,7 @@ impl Connection {
             }
             Ok(Err(e)) => {
                 return ToolOutput::error(
-                    format!("the MCP call failed: {e}"),
+                    capped(format!("the MCP call failed: {e}"), self.server.max_output),
                     e.to_string(),
                     started,
                 );
@@ -220,7 +220,8 @@ impl Connection {
         {
             parts.push(s.to_string());
         }
-        let content = parts.join("\n");
+        // What reaches the model and the transcript is cut to max_output, like a command's.
+        let content = capped(parts.join("\n"), self.server.max_output);
         let is_error = result.is_error.unwrap_or(false);
         let lines = content.lines().count();
         ToolOutput {

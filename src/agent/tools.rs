@@ -42,6 +42,27 @@ impl ToolOutput {
     }
 }
 
+/// `text` cut to at most `max` bytes (on a character boundary), saying so and how long it was:
+/// what a tool's `max_output` lets reach the model and the transcript.
+pub fn capped(mut text: String, max: usize) -> String {
+    let total = text.len();
+    if total <= max {
+        return text;
+    }
+    let mut kept = max;
+    while !text.is_char_boundary(kept) {
+        kept -= 1;
+    }
+    text.truncate(kept);
+    text.push_str(&cut_note(kept, total));
+    text
+}
+
+/// The line a cut result ends with.
+pub fn cut_note(kept: usize, total: usize) -> String {
+    format!("\n[output truncated: the first {kept} of {total} bytes]")
+}
+
 #[derive(Debug, Clone)]
 enum Handler {
     /// Index into the agent's command tools.

@@ -405,7 +405,10 @@ description = "List the files in a directory of the project"
 command = ["ls", "-la", "--", "{path}"]
 parameters = { type = "object", properties = { path = { type = "string", description = "A directory" } }, required = ["path"] }
 approve = "auto"          # "ask" (the default) asks before each call
-# timeout = "60s"         # the tool's process group is killed after this
+# timeout = "60s"         # the tool and every process it started are killed after this
+# max_output = 65536      # bytes of its output the model gets; the rest is cut, saying so
+# options = true          # let a "{param}" value start with "-" (an option); by default
+#                         # one is refused unless a "--" argument comes before it
 # cwd = "."               # relative to where omc runs
 # credentials = ["github"]  # these stored credentials' variables, in this tool's environment only
 
@@ -416,6 +419,7 @@ approve = "auto"          # "ask" (the default) asks before each call
 # args = ["mcp-server-time"]
 # tools = ["get_current_time"]   # allow-list; default: every tool it lists
 # approve = "ask"
+# max_output = 65536             # bytes of a result the model gets; the rest is cut, saying so
 "#;
 
 fn new(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
