@@ -595,8 +595,14 @@ mod tests {
 
     #[test]
     fn locations_are_checked() {
-        let l = Location::new("http://127.0.0.1:8200/", "/secret/", "omc/team", None, false)
-            .unwrap();
+        let l = Location::new(
+            "http://127.0.0.1:8200/",
+            "/secret/",
+            "omc/team",
+            None,
+            false,
+        )
+        .unwrap();
         assert_eq!(l.address, "http://127.0.0.1:8200");
         assert_eq!(l.display(), "secret/omc/team");
         assert!(Location::new("127.0.0.1:8200", "secret", "omc", None, false).is_err());
@@ -620,7 +626,10 @@ mod tests {
         let err = Kv::new(stored, SecretString::from("t".to_owned()))
             .err()
             .unwrap();
-        assert!(err.hint().unwrap_or_default().contains(ALLOW_HTTP_FLAG), "{err}");
+        assert!(
+            err.hint().unwrap_or_default().contains(ALLOW_HTTP_FLAG),
+            "{err}"
+        );
         assert!(Location::new("http://localhost:8200", "secret", "omc", None, false).is_ok());
         assert!(Location::new("https://10.1.2.3", "secret", "omc", None, false).is_ok());
     }

@@ -427,7 +427,11 @@ pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
         // Bounded: `omc run < /dev/zero` ends at the limit, not when memory runs out.
         let limit = crate::bounded::Limit::PIPED_PROMPT;
         let bytes = crate::bounded::read(std::io::stdin(), "standard input", limit)?;
-        piped = std::mem::take(&mut *crate::bounded::into_string(bytes, "standard input", limit)?);
+        piped = std::mem::take(&mut *crate::bounded::into_string(
+            bytes,
+            "standard input",
+            limit,
+        )?);
     }
     // An empty argument is no prompt, not a request for the provider to answer nothing.
     let arg = arg.filter(|a| !a.trim().is_empty());
