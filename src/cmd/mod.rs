@@ -65,7 +65,7 @@ impl Ctx {
         // A config file named on the command line must exist: silently running on defaults
         // would hide a typo. The default one is optional.
         if let Some(path) = &global.config
-            && !path.is_file()
+            && !path.exists()
         {
             return Err(Error::usage_hint(
                 format!("config file {} does not exist", path.display()),
