@@ -401,6 +401,7 @@ fn piped_tokens_and_prompts_stop_at_their_limits() {
 #[test]
 fn a_vault_profile_on_plain_http_to_another_host_needs_the_opt_in() {
     let home = Home::new();
+    ok(&home.add("echo", "e", "echo-key-not-secret"));
     // Refused when added: nothing is stored, nothing is sent (add never connects).
     for address in ["http://10.1.2.3:8200", "http://vault.example.com:8200"] {
         let out = vault_profile(&home, "far", address, &[]);

@@ -28,7 +28,6 @@ pub mod run;
 pub mod usage;
 pub mod validate;
 
-
 /// A delete or rotation committed, but another process's read transaction kept the destroyed
 /// ciphertext's old pages in `omc.db` or its WAL: say so, and when it will be finished.
 fn warn_wipe_pending(ctx: &Ctx, what: &str) {
