@@ -37,13 +37,19 @@ impl Limit {
     /// A sharing bundle made by `omc export`.
     pub const BUNDLE: Limit = Limit::new("bundle", 16 * MIB);
     /// A file `omc import` reads: llm's keys.json, an aichat config, a dotenv file.
-    pub const IMPORT: Limit = Limit::new("import source", 4 * MIB);
+    pub const IMPORT: Limit = Limit::new("file to import", 4 * MIB);
+    /// An age identity file or SSH private key (`omc import bundle --identity`).
+    pub const IDENTITY: Limit = Limit::new("identity file", MIB);
+    /// A recipients file (`omc export --recipients-file`), one recipient a line.
+    pub const RECIPIENTS: Limit = Limit::new("recipients file", MIB);
     /// A prompts file for `omc bench`.
     pub const PROMPTS: Limit = Limit::new("prompts file", 64 * MIB);
     /// A reply from OpenBao / HashiCorp Vault.
-    pub const ENGINE_REPLY: Limit = Limit::new("OpenBao/Vault reply", 4 * MIB);
+    pub const ENGINE_REPLY: Limit = Limit::new("reply from OpenBao/Vault", 4 * MIB);
     /// A secret read from a pipe (`--key-stdin`, `--token-stdin`).
     pub const SECRET: Limit = Limit::new("secret", 64 * KIB);
+    /// A prompt piped to `omc run` on standard input.
+    pub const PIPED_PROMPT: Limit = Limit::new("prompt", 64 * MIB);
 
     /// The limit in words: "1 MiB", "64 KiB", "100 bytes".
     pub fn shown(&self) -> String {

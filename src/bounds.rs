@@ -150,6 +150,29 @@ pub fn check_base_url(raw: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// Whether `url` is plain `http://` to a host other than this machine: anything sent there
+/// (a token, a bearer, a header) crosses the network in clear. Loopback stays allowed:
+/// `localhost`, `127.0.0.0/8`, `::1` (also as `::ffff:127.x.y.z`). A URL that does not parse
+/// as one with a host counts as remote when it says `http:`.
+pub fn plain_http_to_remote(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return url
+            .get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http:"));
+    };
+    if parsed.scheme() != "http" {
+        return false;
+    }
+    match parsed.host() {
+        Some(url::Host::Domain(d)) => !d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            !(ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()))
+        }
+        None => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +260,33 @@ mod tests {
             "{err}"
         );
         assert!(check_base_url("https://token@example.com").is_err());
+    }
+
+    #[test]
+    fn plain_http_is_remote_unless_it_stays_on_this_machine() {
+        for remote in [
+            "http://10.1.2.3:8200",
+            "http://vault.example.com",
+            "HTTP://vault.example.com/v1",
+            "http://192.168.0.5/mcp",
+            "http://[2001:db8::1]:8200",
+            "http://localhost.example.com",
+            "http://128.0.0.1",
+            "http:vault",
+        ] {
+            assert!(plain_http_to_remote(remote), "{remote}");
+        }
+        for local in [
+            "https://10.1.2.3:8200",
+            "https://vault.example.com",
+            "http://127.0.0.1:8200",
+            "http://127.1.2.3/mcp",
+            "http://localhost:8200",
+            "http://LOCALHOST.:1",
+            "http://[::1]:8200",
+            "http://[::ffff:127.0.0.1]:1",
+        ] {
+            assert!(!plain_http_to_remote(local), "{local}");
+        }
     }
 }

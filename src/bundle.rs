@@ -124,7 +124,7 @@ impl Recipient {
 /// Recipients from a file as `age -R` reads it: one per line, `#` comments and blank lines
 /// ignored.
 pub fn recipients_file(path: &Path) -> Result<Vec<Recipient>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io_path("read", path, e))?;
+    let text = crate::bounded::read_file_string(path, crate::bounded::Limit::RECIPIENTS)?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -301,7 +301,7 @@ pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<
 /// Identities from `--identity FILE`: an age identity file (`AGE-SECRET-KEY-1…` lines, as
 /// `age-keygen` writes) or an SSH private key (passphrase-protected ones ask on the terminal).
 pub fn identities_from_file(path: &Path, ui: Interaction) -> Result<Vec<Box<dyn age::Identity>>> {
-    let text = Zeroizing::new(std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?);
+    let text = crate::bounded::read_file(path, crate::bounded::Limit::IDENTITY)?;
     let unusable = |why: &str| {
         Error::usage_hint(
             format!("{} {why}", path.display()),
@@ -360,13 +360,10 @@ impl age::Callbacks for Prompt {
     }
 }
 
-/// Read a bundle file whole (it is encrypted: no zeroizing needed).
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| std::io::BufReader::new(f).read_to_end(&mut bytes))
-        .map_err(|e| Error::io_path("read", path, e))?;
-    Ok(bytes)
+/// Read a bundle file whole, at most [`Limit::BUNDLE`](crate::bounded::Limit::BUNDLE) of it
+/// (age adds to what it encrypts, so the plaintext is smaller still).
+pub fn read_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    crate::bounded::read_file(path, crate::bounded::Limit::BUNDLE)
 }
 
 #[cfg(test)]

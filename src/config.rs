@@ -28,15 +28,20 @@ pub struct RunDefaults {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| {
-                Error::usage_hint(
-                    format!("{} is not valid: {e}", path.display()),
-                    "fix the file, or point --config elsewhere",
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(Error::io_path("read", path, e)),
-        }
+        // No file is the defaults; the bounded reader refuses a FIFO or device and a file
+        // past the limit.
+        let text = match crate::bounded::read_file_string(path, crate::bounded::Limit::CONFIG) {
+            Ok(text) => text,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default());
+            }
+            Err(e) => return Err(e),
+        };
+        toml::from_str(&text).map_err(|e| {
+            Error::usage_hint(
+                format!("{} is not valid: {e}", path.display()),
+                "fix the file, or point --config elsewhere",
+            )
+        })
     }
 }

@@ -25,7 +25,13 @@ pub struct Location {
     pub mount: String,
     pub prefix: String,
     pub namespace: Option<String>,
+    /// The user opted in (`--allow-insecure-http`) to a plain-`http://` address on another
+    /// host, where the token crosses the network in clear. Loopback needs no opt-in.
+    pub allow_http: bool,
 }
+
+/// The flag that lets a vault profile use plain `http://` to another host.
+pub const ALLOW_HTTP_FLAG: &str = "--allow-insecure-http";
 
 impl Location {
     /// Check what `omc profile add --backend vault` was given.
@@ -34,14 +40,28 @@ impl Location {
         mount: &str,
         prefix: &str,
         namespace: Option<&str>,
+        allow_http: bool,
     ) -> Result<Location> {
         let address = address.trim_end_matches('/');
         if !(address.starts_with("http://") || address.starts_with("https://"))
             || reqwest::Url::parse(address).is_err()
         {
             return Err(Error::usage_hint(
-                format!("invalid --address '{address}'"),
+                format!("invalid --address '{}'", crate::terminal::line(address)),
                 "give the engine's URL, e.g. https://vault.example.com:8200",
+            ));
+        }
+        if crate::bounds::plain_http_to_remote(address) && !allow_http {
+            return Err(Error::usage_hint(
+                format!(
+                    "refusing --address {}: plain http:// to another host would send the \
+                     engine token in clear",
+                    crate::terminal::line(address)
+                ),
+                format!(
+                    "use https://, or add {ALLOW_HTTP_FLAG} if the network in between is \
+                     trusted"
+                ),
             ));
         }
         let mount = check_path("--mount", mount)?;
@@ -54,6 +74,27 @@ impl Location {
             mount,
             prefix,
             namespace,
+            allow_http,
+        })
+    }
+
+    /// Refuse, before any connection, a plain-`http://` address on another host that was
+    /// stored without the opt-in (a profile added before omc asked for one).
+    fn check_transport(&self) -> Result<()> {
+        if self.allow_http || !crate::bounds::plain_http_to_remote(&self.address) {
+            return Ok(());
+        }
+        Err(Error::Engine {
+            message: format!(
+                "refusing to send the token to the secret engine at {}: plain http:// to \
+                 another host carries it in clear",
+                self.address
+            ),
+            hint: format!(
+                "move the engine behind https:// (and re-add the profile with that --address), \
+                 or re-add the profile with {ALLOW_HTTP_FLAG}"
+            ),
+            code: 2,
         })
     }
 
@@ -395,6 +436,7 @@ impl Kv {
 }
 
 fn http_client(location: &Location) -> Result<reqwest::Client> {
+    location.check_transport()?;
     let mut builder = reqwest::Client::builder();
     if location.address.starts_with("http://") {
         // No TLS to set up: skip loading the platform's certificates.
@@ -423,10 +465,15 @@ async fn finish(
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    let bytes = resp
-        .bytes()
+    // Bounded: an endless body ends at the limit, not when memory runs out.
+    let source = format!("the reply from the secret engine at {}", location.address);
+    let bytes = crate::bounded::body(resp, &source, crate::bounded::Limit::ENGINE_REPLY)
         .await
-        .map_err(|e| unreachable_error(location, &e))?;
+        .map_err(|e| Error::Engine {
+            message: e.to_string(),
+            hint: "is --address an OpenBao or Vault server?".into(),
+            code: 6,
+        })?;
     if bytes.is_empty() {
         // The engine sends some refusals (a PATCH of nothing) as an empty JSON reply.
         let value = if json_typed && !status.is_success() {
@@ -548,13 +595,43 @@ mod tests {
 
     #[test]
     fn locations_are_checked() {
-        let l = Location::new("http://127.0.0.1:8200/", "/secret/", "omc/team", None).unwrap();
+        let l = Location::new(
+            "http://127.0.0.1:8200/",
+            "/secret/",
+            "omc/team",
+            None,
+            false,
+        )
+        .unwrap();
         assert_eq!(l.address, "http://127.0.0.1:8200");
         assert_eq!(l.display(), "secret/omc/team");
-        assert!(Location::new("127.0.0.1:8200", "secret", "omc", None).is_err());
-        assert!(Location::new("http://h", "secret", "omc/../x", None).is_err());
-        assert!(Location::new("http://h", "secret", "omc//x", None).is_err());
-        assert!(Location::new("http://h", "sec ret", "omc", None).is_err());
+        assert!(Location::new("127.0.0.1:8200", "secret", "omc", None, false).is_err());
+        assert!(Location::new("https://h", "secret", "omc/../x", None, false).is_err());
+        assert!(Location::new("https://h", "secret", "omc//x", None, false).is_err());
+        assert!(Location::new("https://h", "sec ret", "omc", None, false).is_err());
+    }
+
+    #[test]
+    fn plain_http_to_another_host_needs_the_opt_in() {
+        let err = Location::new("http://10.1.2.3:8200", "secret", "omc", None, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("in clear"), "{err}");
+        let l = Location::new("http://10.1.2.3:8200", "secret", "omc", None, true).unwrap();
+        assert!(l.check_transport().is_ok());
+        let stored = Location {
+            allow_http: false,
+            ..l
+        };
+        let err = Kv::new(stored, SecretString::from("t".to_owned()))
+            .err()
+            .unwrap();
+        assert!(
+            err.hint().unwrap_or_default().contains(ALLOW_HTTP_FLAG),
+            "{err}"
+        );
+        assert!(Location::new("http://localhost:8200", "secret", "omc", None, false).is_ok());
+        assert!(Location::new("https://10.1.2.3", "secret", "omc", None, false).is_ok());
     }
 
     #[test]

@@ -126,6 +126,9 @@ pub struct McpServerSpec {
     pub headers: BTreeMap<String, String>,
     /// `"credential:NAME"`: that credential's key as `Authorization: Bearer …`.
     pub bearer: Option<String>,
+    /// Send `headers` / `bearer` over plain `http://` to another host, in clear.
+    #[serde(default)]
+    pub allow_http: bool,
     /// Allow-list of the server's tool names (unprefixed); default: all it lists.
     pub tools: Option<Vec<String>>,
     #[serde(default)]
@@ -518,6 +521,15 @@ fn mcp_server(name: &str, spec: &McpServerSpec) -> std::result::Result<McpServer
                         .to_owned(),
                 ),
             };
+            if (bearer.is_some() || !spec.headers.is_empty())
+                && crate::bounds::plain_http_to_remote(url)
+                && !spec.allow_http
+            {
+                return Err(format!(
+                    "url '{url}' is plain http:// to another host: its bearer and headers would \
+                     cross the network in clear; use https://, or set allow_http = true"
+                ));
+            }
             McpTransport::Http {
                 url: url.clone(),
                 headers: spec.headers.clone(),
@@ -675,6 +687,14 @@ bearer = "credential:web"
                 "bearer",
             ),
             (
+                "[mcp.s]\nurl = \"http://10.1.2.3/mcp\"\nbearer = \"credential:k\"\n",
+                "allow_http = true",
+            ),
+            (
+                "[mcp.s]\nurl = \"http://h.example/mcp\"\nheaders = { X-Key = \"v\" }\n",
+                "in clear",
+            ),
+            (
                 "[mcp.time]\ncommand = \"x\"\n[[tool]]\nname = \"time_now\"\ncommand = [\"date\"]\n",
                 "collide",
             ),
@@ -686,6 +706,18 @@ bearer = "credential:web"
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn plain_http_with_a_bearer_or_headers_needs_allow_http_off_this_machine() {
+        for ok in [
+            "[mcp.s]\nurl = \"http://10.1.2.3/mcp\"\nbearer = \"credential:k\"\nallow_http = true\n",
+            "[mcp.s]\nurl = \"http://localhost:9/mcp\"\nbearer = \"credential:k\"\n",
+            "[mcp.s]\nurl = \"https://h.example/mcp\"\nheaders = { X-Key = \"v\" }\n",
+            "[mcp.s]\nurl = \"http://h.example/mcp\"\n",
+        ] {
+            assert!(parse(ok).is_ok(), "{ok}");
         }
     }
 

@@ -206,7 +206,7 @@ fn gather<'a>(
             )
         }
         Source::Dotenv { file, common, map } => {
-            if !file.is_file() {
+            if !file.exists() {
                 return Err(Error::not_found("file", file.display().to_string()));
             }
             let parsed = dotenv::parse(&import::read_secret_file(file)?);

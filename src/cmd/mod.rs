@@ -28,8 +28,6 @@ pub mod run;
 pub mod usage;
 pub mod validate;
 
-use std::io::Read;
-
 /// A delete or rotation committed, but another process's read transaction kept the destroyed
 /// ciphertext's old pages in `omc.db` or its WAL: say so, and when it will be finished.
 fn warn_wipe_pending(ctx: &Ctx, what: &str) {
@@ -66,7 +64,7 @@ impl Ctx {
         // A config file named on the command line must exist: silently running on defaults
         // would hide a typo. The default one is optional.
         if let Some(path) = &global.config
-            && !path.is_file()
+            && !path.exists()
         {
             return Err(Error::usage_hint(
                 format!("config file {} does not exist", path.display()),
@@ -290,23 +288,13 @@ pub struct KeyInput {
 impl KeyInput {
     pub fn read(&self, ui: Interaction, provider: &str) -> Result<SecretString> {
         let raw = if self.key_stdin {
-            // Bounded: `--key-stdin < /dev/zero` must not grow omc's memory. The slack is for
-            // surrounding whitespace; a longer read is refused as too long by clean_key.
-            let cap = crate::bounds::MAX_KEY_BYTES as u64 + 4096;
-            let mut buf = zeroize::Zeroizing::new(Vec::new());
-            std::io::stdin()
-                .take(cap + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::io("cannot read the key from stdin", e))?;
-            if buf.len() as u64 > cap {
-                return Err(Error::usage_hint(
-                    format!(
-                        "the key on stdin is longer than {} bytes",
-                        crate::bounds::MAX_KEY_BYTES
-                    ),
-                    "pipe exactly one key",
-                ));
-            }
+            // Bounded: `--key-stdin < /dev/zero` must not grow omc's memory. A key longer than
+            // omc stores is refused by clean_key, under the limit.
+            let buf = crate::bounded::read(
+                std::io::stdin(),
+                "the key on standard input",
+                crate::bounded::Limit::SECRET,
+            )?;
             let text = std::str::from_utf8(&buf)
                 .map_err(|_| Error::usage("the key on stdin is not UTF-8 text"))?;
             SecretString::from(text.to_owned())

@@ -1,8 +1,6 @@
 //! `omc profile add NAME --backend vault …` and `omc profile login NAME`: profiles whose
 //! credentials live in OpenBao / HashiCorp Vault KV v2.
 
-use std::io::Read;
-
 use clap::{Args, ValueEnum};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -42,6 +40,11 @@ pub struct AddArgs {
     /// Vault Enterprise / OpenBao namespace
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
+
+    /// Accept a plain http:// --address on another host, where the token crosses the network
+    /// unencrypted (loopback addresses need no flag)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -75,9 +78,11 @@ pub fn location(args: &AddArgs) -> Result<Option<Location>> {
                 || args.mount.is_some()
                 || args.prefix.is_some()
                 || args.namespace.is_some()
+                || args.allow_insecure_http
             {
                 return Err(Error::usage_hint(
-                    "--address, --mount, --prefix and --namespace are for a vault profile",
+                    "--address, --mount, --prefix, --namespace and --allow-insecure-http are \
+                     for a vault profile",
                     "add --backend vault",
                 ));
             }
@@ -94,6 +99,7 @@ pub fn location(args: &AddArgs) -> Result<Option<Location>> {
                 args.mount.as_deref().unwrap_or("secret"),
                 &prefix,
                 args.namespace.as_deref(),
+                args.allow_insecure_http,
             )
             .map(Some)
         }
@@ -193,10 +199,9 @@ fn read_stdin(what: &str) -> Result<SecretString> {
             "pipe it in: printf %s \"$SECRET\" | omc profile login …",
         ));
     }
-    let mut buf = zeroize::Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut buf)
-        .map_err(|e| Error::io(format!("cannot read the {what} from stdin"), e))?;
+    let source = format!("the {what} on standard input");
+    let bytes = crate::bounded::read(std::io::stdin(), &source, crate::bounded::Limit::SECRET)?;
+    let buf = crate::bounded::into_string(bytes, &source, crate::bounded::Limit::SECRET)?;
     let trimmed = buf.trim();
     if trimmed.is_empty() || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::usage_hint(

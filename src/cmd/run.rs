@@ -1,6 +1,6 @@
 //! `omc run`: send a prompt with a stored credential, stream the answer, record what it cost.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::Args;
@@ -424,9 +424,14 @@ fn total_limit(given: Option<&str>) -> Result<Duration> {
 pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
     let mut piped = String::new();
     if !std::io::stdin().is_terminal() {
-        std::io::stdin()
-            .read_to_string(&mut piped)
-            .map_err(|e| Error::io("cannot read stdin", e))?;
+        // Bounded: `omc run < /dev/zero` ends at the limit, not when memory runs out.
+        let limit = crate::bounded::Limit::PIPED_PROMPT;
+        let bytes = crate::bounded::read(std::io::stdin(), "standard input", limit)?;
+        piped = std::mem::take(&mut *crate::bounded::into_string(
+            bytes,
+            "standard input",
+            limit,
+        )?);
     }
     // An empty argument is no prompt, not a request for the provider to answer nothing.
     let arg = arg.filter(|a| !a.trim().is_empty());

@@ -66,8 +66,9 @@ pub fn paths_for(config: &Path) -> Paths {
 }
 
 pub fn read(paths: &Paths) -> Result<Vec<Found>> {
-    let has_config = paths.config.is_file();
-    let has_env = paths.env.is_file();
+    // Anything there that is not a regular file (a FIFO, a device) is refused by the reader.
+    let has_config = paths.config.exists();
+    let has_env = paths.env.exists();
     if !has_config && !has_env {
         return Err(Error::Missing {
             message: format!(

@@ -20,7 +20,8 @@ pub fn default_path() -> Result<PathBuf> {
 }
 
 pub fn read(path: &Path) -> Result<Vec<Found>> {
-    if !path.is_file() {
+    // Anything there that is not a regular file (a FIFO, a device) is refused by the reader.
+    if !path.exists() {
         return Err(Error::Missing {
             message: format!("llm's keys file {} does not exist", path.display()),
             hint: "give its path (omc import llm FILE), or set LLM_USER_PATH to llm's directory"

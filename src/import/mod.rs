@@ -158,17 +158,10 @@ pub fn from_vars(
     found
 }
 
-/// A source file read whole into zeroized memory.
+/// A source file read whole into zeroized memory: a regular file of at most
+/// [`Limit::IMPORT`](crate::bounded::Limit::IMPORT), as UTF-8 text.
 pub fn read_secret_file(path: &Path) -> Result<zeroize::Zeroizing<String>> {
-    let bytes =
-        zeroize::Zeroizing::new(std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?);
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => Ok(zeroize::Zeroizing::new(text.to_owned())),
-        Err(_) => Err(Error::usage(format!(
-            "{} is not UTF-8 text",
-            path.display()
-        ))),
-    }
+    crate::bounded::read_file_string(path, crate::bounded::Limit::IMPORT)
 }
 
 /// A config directory as the tools themselves find it: `$XDG_CONFIG_HOME` (else `~/.config`) on

@@ -849,7 +849,7 @@ fn scrub(mut e: ProviderError, key: &SecretString) -> ProviderError {
 /// key-shape heuristics of [`redact::redact`] would drop them all.)
 fn scrub_id(id: Option<String>, key: &SecretString) -> Option<String> {
     let key = key.expose_secret().trim();
-    id.filter(|id| key.len() < 4 || !id.contains(key))
+    id.filter(|id| !redact::contains_secret(id, key))
 }
 
 #[cfg(test)]

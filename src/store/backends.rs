@@ -37,6 +37,18 @@ pub struct SealedLogin {
 pub const LOGIN_BINDING: &str = "profile-login";
 pub const LOGIN_PROVIDER: &str = "vault";
 
+/// The backend kind of a vault profile whose user opted in to plain `http://` to another host
+/// (`--allow-insecure-http`); any other is `vault`.
+const KIND_VAULT_HTTP: &str = "vault+insecure-http";
+
+fn kind(location: &Location) -> &'static str {
+    if location.allow_http {
+        KIND_VAULT_HTTP
+    } else {
+        "vault"
+    }
+}
+
 impl Store {
     /// Create profile `name` kept at `location`.
     pub fn add_remote_profile(&mut self, name: &str, location: &Location) -> Result<()> {
@@ -54,13 +66,14 @@ impl Store {
             }
             tx.execute(
                 "INSERT INTO profile_backends(profile_id, kind, address, mount, prefix, namespace)
-                 VALUES ((SELECT id FROM profiles WHERE name = ?1), 'vault', ?2, ?3, ?4, ?5)",
+                 VALUES ((SELECT id FROM profiles WHERE name = ?1), ?6, ?2, ?3, ?4, ?5)",
                 (
                     name,
                     &location.address,
                     &location.mount,
                     &location.prefix,
                     &location.namespace,
+                    kind(location),
                 ),
             )?;
             record(
@@ -83,7 +96,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT p.id, b.address, b.mount, b.prefix, b.namespace, b.login_kind, b.role_id,
-                        b.login
+                        b.login, b.kind
                  FROM profile_backends b JOIN profiles p ON p.id = b.profile_id
                  WHERE p.name = ?1",
                 [name],
@@ -95,6 +108,7 @@ impl Store {
                             mount: r.get(2)?,
                             prefix: r.get(3)?,
                             namespace: r.get(4)?,
+                            allow_http: r.get::<_, String>(8)? == KIND_VAULT_HTTP,
                         },
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, Option<String>>(6)?,

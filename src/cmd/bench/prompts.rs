@@ -83,13 +83,17 @@ struct SuitePrompt {
 }
 
 pub fn load_suite(path: &Path) -> Result<Vec<BenchPrompt>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        // A suite that is not there is a mistyped argument (exit 2), like a bad one.
-        Error::usage_hint(
-            format!("cannot read the suite {}: {e}", path.display()),
-            "--suite takes a TOML file of [[prompt]] tables (name, text)",
-        )
-    })?;
+    let text = crate::bounded::read_file_string(path, crate::bounded::Limit::PROMPTS).map_err(
+        |e| match e {
+            // A suite that is not there is a mistyped argument (exit 2), like a bad one.
+            Error::Io { source, .. } => Error::usage_hint(
+                format!("cannot read the suite {}: {source}", path.display()),
+                "--suite takes a TOML file of [[prompt]] tables (name, text)",
+            ),
+            // Too large, not a regular file, not UTF-8: already a usage error naming the path.
+            other => other,
+        },
+    )?;
     parse_suite(&text).map_err(|e| match e {
         Error::Usage { message, hint } => Error::Usage {
             message: format!("{}: {message}", path.display()),
