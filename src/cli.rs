@@ -340,3 +340,74 @@ impl<T: Subcommand> Subcommand for Lazy<T> {
         T::has_subcommand(name)
     }
 }
+
+/// clap's usage error as omc prints it (after `omc: `), with omc's own tips: the subcommand a
+/// mistyped one most likely meant (`rn` → `run`, `ad` → `add`: a prefix first, then the
+/// spelling, among the commands at that level), and the `--` that `omc exec` needs before its
+/// command.
+pub fn usage_error_text(e: &clap::Error, args: &[String]) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = e.render().to_string();
+    let text = text.strip_prefix("omc: ").unwrap_or(&text).to_owned();
+    // The subcommands named on the command line before the offending word.
+    let path = |word: &str| -> clap::Command {
+        let mut cmd = command();
+        for arg in args.iter().skip(1) {
+            if arg == word {
+                break;
+            }
+            match cmd.find_subcommand(arg) {
+                Some(sub) => cmd = sub.clone(),
+                None => continue,
+            }
+        }
+        cmd
+    };
+    let with_tip = |tip: String| -> String {
+        let mut lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("tip:"))
+            .collect();
+        // clap leaves an empty line where its own tip was.
+        lines.dedup_by(|a, b| a.is_empty() && b.is_empty());
+        let first = lines.first().copied().unwrap_or_default();
+        let rest = lines.get(1..).unwrap_or_default().join("\n");
+        format!("{first}\n\n  tip: {tip}\n{rest}\n")
+    };
+    match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+                return text;
+            };
+            let parent = path(word);
+            let names: Vec<&str> = parent
+                .get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name())
+                .collect();
+            match crate::suggest::nearest(word, names) {
+                Some(near) => with_tip(format!("did you mean '{near}'?")),
+                None => text,
+            }
+        }
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidArg) else {
+                return text;
+            };
+            let in_exec = args
+                .iter()
+                .skip(1)
+                .take_while(|a| *a != word)
+                .any(|a| a == "exec")
+                && !args.iter().any(|a| a == "--");
+            if in_exec && !word.starts_with('-') {
+                with_tip(format!(
+                    "put `--` before the command to run: omc exec [OPTIONS] -- {word} …"
+                ))
+            } else {
+                text
+            }
+        }
+        _ => text,
+    }
+}

@@ -26,6 +26,7 @@ pub mod pricing;
 pub mod provider;
 pub mod runtime;
 pub mod store;
+pub mod suggest;
 pub mod table;
 pub mod terminal;
 pub mod testhook;

@@ -22,8 +22,8 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             // Usage errors read like every other omc error: `omc: error: …` and exit 2.
-            let text = e.render().to_string();
-            eprint!("omc: {}", text.strip_prefix("omc: ").unwrap_or(&text));
+            let args: Vec<String> = std::env::args().collect();
+            eprint!("omc: {}", omc::cli::usage_error_text(&e, &args));
             return ExitCode::from(2);
         }
     };

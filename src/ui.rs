@@ -40,6 +40,27 @@ impl Interaction {
         Ok(SecretString::from(value))
     }
 
+    /// Pick one of `items`; without a terminal, fail saying what to give `instead`.
+    pub fn select(&self, prompt: &str, items: &[String], instead: &str) -> Result<usize> {
+        if !self.allowed {
+            return Err(Error::usage_hint(
+                format!("{prompt} (cannot ask: no terminal, --no-input, or CI)"),
+                format!("give {instead}"),
+            ));
+        }
+        dialoguer::Select::new()
+            .with_prompt(prompt)
+            .items(items)
+            .default(0)
+            .interact()
+            .map_err(|e| match e {
+                dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    Error::Interrupted
+                }
+                e => Error::Other(format!("cannot read from the terminal: {e}")),
+            })
+    }
+
     /// Ask yes/no; without a terminal, fail naming the flag that answers yes.
     pub fn confirm(&self, question: &str, flag: &str) -> Result<bool> {
         if !self.allowed {

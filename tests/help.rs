@@ -255,3 +255,82 @@ fn every_commands_help_is_the_same_when_only_that_command_is_declared() {
     walk(&whole, &mut Vec::new(), &mut checked);
     assert!(checked > 40, "only {checked} commands");
 }
+
+#[test]
+fn mistyped_commands_and_names_get_a_suggestion() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let cases: [(&[&str], i32, &str); 6] = [
+        (&["rn", "hi"], 2, "did you mean 'run'?"),
+        (&["ad"], 2, "did you mean 'add'?"),
+        (&["agent", "shwo", "x"], 2, "did you mean 'show'?"),
+        (&["key", "ech"], 3, "did you mean 'echo'?"),
+        (
+            &["exec", "python3", "-c", "1"],
+            2,
+            "put `--` before the command to run: omc exec [OPTIONS] -- python3",
+        ),
+        (
+            &["add"],
+            2,
+            "one of openai, anthropic, gemini, deepseek, openrouter, groq, mistral, xai, ollama, openai-compatible, echo",
+        ),
+    ];
+    for (args, want_code, tip) in cases {
+        let out = run(home.cmd().args(args));
+        assert_eq!(code(&out), want_code, "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(tip), "{args:?}: {}", stderr(&out));
+    }
+    // Nothing close: no guess.
+    let out = run(home.cmd().args(["zzzz"]));
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+#[test]
+fn bare_add_on_a_terminal_offers_the_providers() {
+    let home = Home::new();
+    let line = format!("'{BIN}' add");
+    // A pty for omc (script), with OMC_HOME and the master key from the test's home.
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("OMC_HOME", home.data())
+        .env("OMC_MASTER_KEY", &home.master_key)
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !String::from_utf8_lossy(&seen).contains("offline, for dry runs") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no picker: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        let n = std::io::Read::read(&mut out, &mut buf).unwrap();
+        assert!(n > 0, "omc ended: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&seen).into_owned();
+    assert!(text.contains("Which provider is the key for?"), "{text}");
+    assert!(
+        text.contains("anthropic") && text.contains("https://api.anthropic.com"),
+        "{text}"
+    );
+    // Killed at the question: nothing was stored.
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !home.db().exists() || {
+            let list = run(home.cmd().args(["list", "--json"]));
+            stdout(&list).trim() == "[]"
+        }
+    );
+}

@@ -13,9 +13,9 @@ use crate::vault::{self, Binding};
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// Provider id: openai, anthropic, gemini, deepseek, openrouter, groq, mistral, xai, ollama,
-    /// openai-compatible, echo
+    /// openai-compatible, echo [default: asked on a terminal]
     #[arg(add = crate::complete::providers())]
-    pub provider: String,
+    pub provider: Option<String>,
 
     /// Name of the credential, unique in its profile [default: the provider's id]
     #[arg(long)]
@@ -42,7 +42,10 @@ pub struct AddArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &AddArgs) -> Result<()> {
-    let spec = provider::require(&args.provider)?;
+    let spec = match &args.provider {
+        Some(id) => provider::require(id)?,
+        None => pick_provider(ctx)?,
+    };
     let base_url = check_base_url(spec, args.base_url.as_deref())?;
     let name = args.name.as_deref().unwrap_or(spec.id);
     crate::store::validate_name("credential", name)?;
@@ -209,4 +212,25 @@ pub fn check_base_url(spec: &ProviderSpec, url: Option<&str>) -> Result<Option<S
         None => Ok(None),
         Some(u) => crate::bounds::check_base_url(u).map(Some),
     }
+}
+
+/// `omc add` without a provider: a list to pick from on a terminal; elsewhere the error lists
+/// them.
+fn pick_provider(ctx: &Ctx) -> Result<&'static provider::ProviderSpec> {
+    let specs = provider::PROVIDERS;
+    let ids: Vec<&str> = specs.iter().map(|p| p.id).collect();
+    let items: Vec<String> = specs
+        .iter()
+        .map(|p| match p.default_base {
+            Some(base) => format!("{:<18} {base}", p.id),
+            None if p.id == "echo" => format!("{:<18} offline, for dry runs", p.id),
+            None => format!("{:<18} any OpenAI-compatible server (--base-url)", p.id),
+        })
+        .collect();
+    let chosen = ctx.ui.select(
+        "Which provider is the key for?",
+        &items,
+        &format!("a provider: omc add PROVIDER, one of {}", ids.join(", ")),
+    )?;
+    Ok(&specs[chosen])
 }

@@ -185,41 +185,14 @@ pub fn require(id: &str) -> crate::error::Result<&'static ProviderSpec> {
     })
 }
 
-/// The known id or alias closest to a mistyped one, when it is close: at most one edit per
-/// four characters (a swapped pair of letters counts as one edit).
+/// The known id or alias closest to a mistyped one, when it is close.
 fn suggest(id: &str) -> Option<&'static str> {
-    let id = id.trim().to_ascii_lowercase();
-    PROVIDERS
-        .iter()
-        .flat_map(|p| std::iter::once(p.id).chain(p.aliases.iter().copied()))
-        .map(|known| (edit_distance(&id, known), known))
-        .filter(|(d, known)| *d > 0 && *d <= 1.max(known.len() / 4))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, known)| known)
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions, transpositions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
+    crate::suggest::nearest(
+        id,
+        PROVIDERS
+            .iter()
+            .flat_map(|p| std::iter::once(p.id).chain(p.aliases.iter().copied())),
+    )
 }
 
 impl ProviderSpec {

@@ -409,7 +409,23 @@ impl Store {
             None => {
                 // A profile that does not exist is the thing to report.
                 self.require_profile(profile)?;
-                Err(Error::not_found("credential", name))
+                let err = Error::not_found("credential", name);
+                let names: Vec<String> = self
+                    .conn
+                    .prepare(
+                        "SELECT c.name FROM credentials c JOIN profiles p ON p.id = c.profile_id
+                         WHERE p.name = ?1 AND c.deleted_at IS NULL",
+                    )?
+                    .query_map([profile], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Err(
+                    match crate::suggest::nearest(name, names.iter().map(String::as_str)) {
+                        Some(near) => err.with_hint(format!(
+                            "did you mean '{near}'? (`omc list` shows the credentials of this profile)"
+                        )),
+                        None => err,
+                    },
+                )
             }
         }
     }
