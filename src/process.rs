@@ -180,6 +180,7 @@ impl AsyncCmd {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn the_master_key_variables_never_reach_a_child() {
         let out = Cmd::new("sh")

@@ -4,8 +4,8 @@
 //! agent files are bounded; `--approve` / `--deny` names are checked against the tools the
 //! servers list.
 //!
-//! The keyring tests need the kernel keyring and `keyctl` (Debian `keyutils`): without them
-//! they are skipped, except under CI (`CI=true`), where that is a failure.
+//! The keyring tests (Linux) need the kernel keyring, `keyctl` (Debian `keyutils`) and python3:
+//! without them they are skipped, except under CI (`CI=true`), where that is a failure.
 
 #[path = "support/common.rs"]
 mod common;
@@ -252,6 +252,7 @@ fn assert_no_key(what: &str, file: &Path, desc: &str) {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn mcp_servers_started_by_agent_check_and_show_never_reach_the_unlocked_master_key() {
     let Some(u) = Unlocked::new() else { return };
@@ -296,6 +297,7 @@ fn mcp_servers_started_by_agent_check_and_show_never_reach_the_unlocked_master_k
     ok(&run(u.home.bare().arg("lock")));
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn command_tools_servers_of_a_run_and_exec_never_reach_the_unlocked_master_key() {
     let Some(u) = Unlocked::new() else { return };
@@ -332,6 +334,7 @@ fn keyctl_syscall() -> Option<u32> {
     }
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn in_a_login_session_keyring_a_server_started_with_no_store_open_drops_every_cached_key() {
     // In a login's own session keyring omc cannot move away: it drops every cached master key
@@ -437,6 +440,7 @@ fn reading_stdin(pid: u32) -> Option<bool> {
     Some(f.next() == Some(nr) && f.next() == Some("0x0"))
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn a_project_agent_swapped_after_it_was_read_does_not_run_as_the_trusted_one() {
     // The attack: the file omc parses is not the trusted one, and the trusted one is put back
@@ -465,15 +469,17 @@ fn a_project_agent_swapped_after_it_was_read_does_not_run_as_the_trusted_one() {
             Some(true) => break,
             None => {
                 let _ = child.kill();
+                let _ = child.wait();
                 unavailable("/proc/PID/syscall is not readable here");
                 return;
             }
             Some(false) => {}
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "omc never read its stdin"
-        );
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("omc never read its stdin");
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
     // omc has read the agent file and waits for its prompt: put the trusted bytes back.
@@ -582,6 +588,7 @@ fn a_project_agent_linking_outside_the_project_is_refused_even_when_its_target_i
     assert!(marker.exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn relative_commands_of_a_project_agent_run_at_its_project_root() {
     let p = Project::new();
@@ -589,11 +596,8 @@ fn relative_commands_of_a_project_agent_run_at_its_project_root() {
     std::fs::create_dir_all(p.root.path().join("src/deep")).unwrap();
     let tool = p.root.path().join("bin/where.sh");
     std::fs::write(&tool, "#!/bin/sh\npwd\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::write(
         p.agents().join("w.toml"),
         "models = [\"echo\"]\n[[tool]]\nname = \"w\"\ncommand = [\"./bin/where.sh\"]\ncwd = \"src\"\napprove = \"auto\"\n",
@@ -660,7 +664,7 @@ fn bounded_run(cmd: &mut Command, secs: u64) -> (Output, Duration) {
     (child.wait_with_output().unwrap(), started.elapsed())
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn agent_files_over_1_mib_or_linked_to_proc_pagemap_are_clear_errors_everywhere() {
     let p = Project::new();
@@ -758,8 +762,12 @@ fn a_misspelt_approve_or_deny_name_exits_2_before_anything_runs_naming_the_tools
     // Nothing reached the model: no ledger row, no agent run.
     let runs = ok(&p.run(&["agent", "runs", "--json"]));
     assert_eq!(runs.trim(), "[]", "{runs}");
-    let usage = ok(&p.run(&["usage", "--format", "json"]));
-    assert!(!usage.contains("\"agent\""), "{usage}");
+    let model_calls = || {
+        let usage = ok(&p.run(&["usage", "--format", "json"]));
+        let v: serde_json::Value = serde_json::from_str(&usage).unwrap();
+        v["total"]["runs"].as_u64().unwrap_or(0)
+    };
+    assert_eq!(model_calls(), 0);
     // The right names pass.
     let o = p.run(&[
         "run",
@@ -772,4 +780,5 @@ fn a_misspelt_approve_or_deny_name_exits_2_before_anything_runs_naming_the_tools
         "/call time_get_current_time {}",
     ]);
     ok(&o);
+    assert!(model_calls() > 0);
 }

@@ -104,7 +104,7 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
     let mut items = Vec::new();
     for (found, shadows) in dirs.list()? {
         // Each file read once, bounded: its description and its trust come from those bytes.
-        let unread = found.clone();
+        let origin = found.origin;
         let (description, error, trust) = match Session::read(found.clone()) {
             Ok(s) => (
                 s.agent.description.clone(),
@@ -114,7 +114,7 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
             Err(e) => (
                 None,
                 Some(e.to_string()),
-                match unread.origin {
+                match origin {
                     Origin::Project => Trust::Untrusted.state(),
                     Origin::User | Origin::Path => Trust::NotNeeded.state(),
                 },
@@ -422,7 +422,7 @@ approve = "auto"          # "ask" (the default) asks before each call
 # max_output = 65536      # bytes of its output the model gets; the rest is cut, saying so
 # options = true          # let a "{param}" value start with "-" (an option); by default
 #                         # one is refused unless a "--" argument comes before it
-# cwd = "."               # relative to where omc runs
+# cwd = "."               # relative to where omc runs (a project agent: its project root)
 # credentials = ["github"]  # these stored credentials' variables, in this tool's environment only
 
 # An MCP server over stdio (or url = "https://…" for streamable HTTP, with headers and

@@ -38,7 +38,8 @@ impl std::fmt::Debug for Cached {
 /// What became of the cache when a child process was about to be started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shield {
-    /// omc now has a session keyring of its own: the child inherits an empty one.
+    /// The spawning thread now has a session keyring of its own: the child inherits an empty
+    /// one.
     Detached,
     /// The session keyring could not be left (a login session's own): every cached master key
     /// omc could see (this many) was dropped instead.
