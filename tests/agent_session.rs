@@ -20,15 +20,10 @@ use common::*;
 const PASS: &str = "session-test-passphrase";
 const KEY: &str = "sk-session-CANARY-0123456789";
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Skip (print why) or, under CI, fail.
+/// Skip (print why) or, under CI, fail: through the suite's one `require`.
 #[track_caller]
-fn unavailable(why: &str) {
-    assert!(!in_ci(), "{why} (CI must provide it: see .ci/run)");
-    eprintln!("skipped: {why}");
+fn unavailable(what: &str) {
+    require(false, what, None);
 }
 
 fn have(cmd: &str, arg: &str) -> bool {
@@ -109,11 +104,11 @@ impl Unlocked {
     /// `None` when the kernel keyring or keyctl or python3 is missing (and not under CI).
     fn new() -> Option<Unlocked> {
         if !have("keyctl", "--version") {
-            unavailable("keyctl is not installed (Debian: keyutils)");
+            unavailable("keyctl (Debian: keyutils)");
             return None;
         }
         if !have("python3", "-V") {
-            unavailable("python3 is not installed");
+            unavailable("python3");
             return None;
         }
         let home = Home::new();
@@ -131,10 +126,7 @@ impl Unlocked {
         let store_id = v["store_id"].as_str().unwrap().to_owned();
         let o = run(pass(&home).args(["unlock", "--for", "10m"]));
         if !o.status.success() {
-            unavailable(&format!(
-                "the kernel keyring is not usable here: {}",
-                stderr(&o)
-            ));
+            unavailable(&format!("the kernel keyring ({})", stderr(&o).trim()));
             return None;
         }
         let u = Unlocked {
@@ -157,8 +149,7 @@ impl Unlocked {
         let seen = std::fs::read_to_string(&control).unwrap();
         if !seen.contains("AGE-SECRET-KEY-1") {
             unavailable(&format!(
-                "this test's own session cannot read the cached key, so the probe proves \
-                 nothing:\n{seen}"
+                "a session that can read the cached key (the probe's control saw none):\n{seen}"
             ));
             return None;
         }
@@ -470,7 +461,7 @@ fn a_project_agent_swapped_after_it_was_read_does_not_run_as_the_trusted_one() {
             None => {
                 let _ = child.kill();
                 let _ = child.wait();
-                unavailable("/proc/PID/syscall is not readable here");
+                unavailable("a readable /proc/PID/syscall");
                 return;
             }
             Some(false) => {}
@@ -720,7 +711,7 @@ fn agent_files_over_1_mib_or_linked_to_proc_pagemap_are_clear_errors_everywhere(
 #[test]
 fn a_misspelt_approve_or_deny_name_exits_2_before_anything_runs_naming_the_tools() {
     if !have("python3", "-V") {
-        unavailable("python3 is not installed");
+        unavailable("python3");
         return;
     }
     let p = Project::new();
