@@ -59,12 +59,26 @@ impl Limit {
     fn too_long(&self, source: &str) -> Error {
         Error::usage_hint(
             format!(
-                "{source} is larger than omc reads for a {} ({})",
+                "{source} is larger than omc reads for {} {} ({})",
+                article(self.what),
                 self.what,
                 self.shown()
             ),
-            format!("a {} is at most {}", self.what, self.shown()),
+            format!(
+                "{} {} is at most {}",
+                article(self.what),
+                self.what,
+                self.shown()
+            ),
         )
+    }
+}
+
+fn article(what: &str) -> &'static str {
+    if what.starts_with(['a', 'e', 'i', 'o', 'u', 'O']) {
+        "an"
+    } else {
+        "a"
     }
 }
 
@@ -80,14 +94,28 @@ fn human(n: u64) -> String {
 
 /// Read at most `limit.max` bytes from `reader`; more is an error naming `source` and the limit.
 /// The buffer is wiped when dropped (it may hold keys).
-pub fn read(reader: impl Read, source: &str, limit: Limit) -> Result<Zeroizing<Vec<u8>>> {
+pub fn read(mut reader: impl Read, source: &str, limit: Limit) -> Result<Zeroizing<Vec<u8>>> {
+    // Whole 8 KiB reads: some /proc files (`pagemap`) refuse a read that is not a multiple of
+    // their entry size, which a last one-byte read past the limit would be.
     let mut buf = Zeroizing::new(Vec::new());
-    reader
-        .take(limit.max.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(format!("cannot read {source}"), e))?;
-    if buf.len() as u64 > limit.max {
-        return Err(limit.too_long(source));
+    let mut chunk = Zeroizing::new([0u8; 8192]);
+    loop {
+        let n = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(format!("cannot read {source}"), e)),
+        };
+        if (buf.len() + n) as u64 > limit.max {
+            return Err(limit.too_long(source));
+        }
+        if buf.capacity() < buf.len() + n {
+            // Grow by copying into a larger buffer, so the old one is wiped, not just freed.
+            let mut bigger = Zeroizing::new(Vec::with_capacity((buf.len() + n).max(2 * buf.len())));
+            bigger.extend_from_slice(&buf);
+            buf = bigger;
+        }
+        buf.extend_from_slice(&chunk[..n]);
     }
     Ok(buf)
 }
@@ -216,6 +244,12 @@ mod tests {
             .to_string();
         assert!(
             err.contains("larger than") && err.contains("4095 bytes"),
+            "{err}"
+        );
+        // A limit of whole entries too: no read of a part of one is ever asked for.
+        let err = read_file(path, Limit::AGENT_FILE).unwrap_err().to_string();
+        assert!(
+            err.contains("larger than omc reads for an agent file (1 MiB)"),
             "{err}"
         );
     }

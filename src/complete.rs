@@ -109,7 +109,9 @@ pub fn bench_runs() -> ArgValueCandidates {
 
 /// Agent names, for `--agent` and `omc agent show|check|trust`: the agents `omc agent list`
 /// finds (the user's, and the project's `.omc/agents/` walking up, which wins by name), with
-/// the description as help. Files are only read, never trusted or run.
+/// the description as help. Each file is read as every agent session reads it (once, a regular
+/// file of at most 1 MiB: a link to `/proc/self/pagemap` is an error, not a read without end),
+/// never trusted or run; one that cannot be read says why in its help.
 pub fn agents() -> ArgValueCandidates {
     ArgValueCandidates::new(|| {
         let Ok(found) = crate::agent::Dirs::from_env().list() else {
@@ -118,26 +120,28 @@ pub fn agents() -> ArgValueCandidates {
         found
             .into_iter()
             .map(|(f, _)| {
-                let mut help = agent_description(&f.path).unwrap_or_default();
-                if f.origin == crate::agent::Origin::Project {
+                let name = f.name.clone();
+                let project = f.origin == crate::agent::Origin::Project;
+                let mut help = match crate::agent::Session::read(f) {
+                    Ok(s) => first_line(s.agent.description.as_deref().unwrap_or("")),
+                    Err(e) => format!("cannot be used: {}", first_line(&e.to_string())),
+                };
+                if project {
                     help = if help.is_empty() {
                         "project agent".into()
                     } else {
                         format!("project agent: {help}")
                     };
                 }
-                CompletionCandidate::new(f.name).help((!help.is_empty()).then(|| help.into()))
+                CompletionCandidate::new(name).help((!help.is_empty()).then(|| help.into()))
             })
             .collect()
     })
 }
 
-/// The `description` of an agent file, first line only, when it parses.
-fn agent_description(path: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let table: toml::Table = toml::from_str(&text).ok()?;
-    let d = table.get("description")?.as_str()?;
-    Some(crate::terminal::line(d.lines().next().unwrap_or("")).into_owned())
+/// The first line of text from a file, escaped: help must not move the user's cursor.
+fn first_line(text: &str) -> String {
+    crate::terminal::line(text.lines().next().unwrap_or("")).into_owned()
 }
 
 fn peek(f: impl FnOnce(&Peek) -> Vec<CompletionCandidate>) -> Vec<CompletionCandidate> {

@@ -23,6 +23,7 @@ pub mod mask;
 pub mod output;
 pub mod paths;
 pub mod pricing;
+pub mod process;
 pub mod provider;
 pub mod runtime;
 pub mod store;

@@ -277,7 +277,7 @@ pub async fn call(
         Ok(a) => a,
         Err(e) => return ToolOutput::error(e, "bad arguments".into(), started),
     };
-    let mut cmd = tokio::process::Command::new(&argv[0]);
+    let mut cmd = crate::process::AsyncCmd::new(&argv[0]);
     cmd.args(&argv[1..])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -299,7 +299,7 @@ pub async fn call(
     }
     #[cfg(target_os = "linux")]
     adopt_orphans();
-    let mut child = match cmd.spawn() {
+    let mut child = match cmd.start() {
         Ok(c) => c,
         Err(e) => {
             let why = match e.kind() {

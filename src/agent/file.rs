@@ -211,13 +211,8 @@ pub fn valid_tool_name(name: &str) -> bool {
 }
 
 impl Agent {
-    /// Read and check the file at `path`; `name` is the agent's name (the file stem).
-    pub fn load(name: &str, path: &Path) -> Result<Agent> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io_path("read agent file", path, e))?;
-        Agent::parse(name, path, &text)
-    }
-
+    /// Check the text of the agent file at `path`; `name` is the agent's name (the file stem).
+    /// Reading the file is [`super::Session::read`]'s: once, bounded, and hashed.
     pub fn parse(name: &str, path: &Path, text: &str) -> Result<Agent> {
         let file: AgentFile = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
         let bad = |msg: String| {
@@ -315,6 +310,35 @@ impl Agent {
             .map(|(k, _)| k.clone())
             .collect();
         Ok((Some(text), unused))
+    }
+
+    /// Make relative programs (`./bin/fmt`, not a bare name looked up on PATH) and relative
+    /// working directories absolute, against `base`: a project agent's project root, else the
+    /// current directory. What runs then no longer depends on where omc was started.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let program = |p: &mut String| {
+            let path = Path::new(p.as_str());
+            if path.is_relative() && path.components().count() > 1 {
+                *p = base.join(path).to_string_lossy().into_owned();
+            }
+        };
+        let dir = |d: &mut Option<PathBuf>| {
+            if let Some(c) = d
+                && c.is_relative()
+            {
+                *c = base.join(&*c);
+            }
+        };
+        for t in &mut self.tools {
+            program(&mut t.command[0]);
+            dir(&mut t.cwd);
+        }
+        for s in &mut self.mcp {
+            if let McpTransport::Stdio { command, cwd, .. } = &mut s.transport {
+                program(command);
+                dir(cwd);
+            }
+        }
     }
 
     /// Every credential a tool or server of this agent is granted, and `bearer` ones.

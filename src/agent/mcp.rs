@@ -47,7 +47,7 @@ pub async fn start(
                 env,
                 cwd,
             } => {
-                let mut cmd = tokio::process::Command::new(command);
+                let mut cmd = crate::process::AsyncCmd::new(command);
                 cmd.args(args);
                 #[cfg(unix)]
                 cmd.process_group(0);
@@ -65,10 +65,8 @@ pub async fn start(
                 for var in grants {
                     cmd.env(var.name, var.value.expose_secret());
                 }
-                let (transport, stderr) = rmcp::transport::TokioChildProcess::builder(cmd)
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .map_err(|e| match e.kind() {
+                let (transport, stderr) =
+                    cmd.start_mcp(Stdio::piped()).map_err(|e| match e.kind() {
                         std::io::ErrorKind::NotFound => {
                             format!("cannot run '{command}': not found")
                         }

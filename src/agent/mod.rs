@@ -11,9 +11,12 @@ pub mod locate;
 pub mod mcp;
 pub mod models;
 pub mod run;
+pub mod session;
 pub mod tools;
 pub mod transcript;
 pub mod trust;
 
 pub use file::Agent;
 pub use locate::{Dirs, Found, Origin};
+pub use session::{Session, Trusted};
+pub use trust::Trust;

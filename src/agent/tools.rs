@@ -122,11 +122,14 @@ pub struct Registry {
     connections: Vec<Connection>,
     grants: Grants,
     base: PathBuf,
+    /// Only a trusted session's registry starts MCP servers.
+    may_start: bool,
 }
 
 impl Registry {
-    /// The command tools; MCP tools join when [`Registry::start_servers`] runs.
-    pub fn new(agent: Agent, grants: Grants, base: PathBuf) -> Registry {
+    /// The command tools; MCP tools join when [`Registry::start_servers`] runs, which it does
+    /// only when `may_start` (made by [`super::Session`], true only for an agent that may run).
+    pub(super) fn new(agent: Agent, grants: Grants, base: PathBuf, may_start: bool) -> Registry {
         let entries = agent
             .tools
             .iter()
@@ -150,14 +153,19 @@ impl Registry {
             connections: Vec::new(),
             grants,
             base,
+            may_start,
         }
     }
 
     /// Start every MCP server (together) and add their tools as `SERVER_tool`. A server that
-    /// fails to start, or a name that collides, is an error naming the server.
+    /// fails to start, or a name that collides, is an error naming the server. Each server
+    /// process starts through `crate::process`: shielded from the unlocked master key.
     pub async fn start_servers(&mut self) -> Result<(), String> {
         if !self.connections.is_empty() || self.agent.mcp.is_empty() {
             return Ok(());
+        }
+        if !self.may_start {
+            return Err("not started: the agent is not trusted (`omc agent trust`)".into());
         }
         let starts = self.agent.mcp.iter().map(|s| {
             let vars = self.grants.for_names(&s.credentials);
@@ -215,6 +223,31 @@ impl Registry {
                     destructive: ann.and_then(|a| a.destructive_hint),
                     handler: Handler::Mcp(ci, tool.name.to_string()),
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// `--approve` / `--deny` names (`flag`) against what this run can call: a command tool,
+    /// a server, or a tool a started server listed (`time_get_curent_time` is a typo, not a
+    /// tool). Checked once the servers are up, before anything reaches the model.
+    pub fn check_names(&self, flag: &str, names: &[String]) -> crate::error::Result<()> {
+        for n in names {
+            if n == "all" && flag == "--approve" {
+                continue;
+            }
+            let known = self.entries.iter().any(|e| &e.decl.name == n)
+                || self.agent.mcp.iter().any(|s| &s.name == n);
+            if !known {
+                let mut all: Vec<String> =
+                    self.entries.iter().map(|e| e.decl.name.clone()).collect();
+                all.extend(
+                    self.agent
+                        .mcp
+                        .iter()
+                        .map(|s| format!("{} (MCP server)", s.name)),
+                );
+                return Err(unknown_name(&self.agent.name, flag, n, &all));
             }
         }
         Ok(())
@@ -294,6 +327,21 @@ impl Registry {
         futures_util::future::join_all(conns.into_iter().map(Connection::shutdown)).await;
         self.entries.retain(|e| e.server.is_none());
     }
+}
+
+/// `flag NAME` names no tool or server of `agent`; `known` are the names it has.
+pub fn unknown_name(agent: &str, flag: &str, name: &str, known: &[String]) -> crate::error::Error {
+    crate::error::Error::usage_hint(
+        format!("{flag} {name}: agent '{agent}' has no tool or MCP server by that name"),
+        format!(
+            "its tools: {}",
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        ),
+    )
 }
 
 /// The credentials a server is handed: its `credentials`, and its `bearer` one.

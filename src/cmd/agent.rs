@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::agent::file::McpTransport;
 use crate::agent::tools::Registry;
 use crate::agent::transcript::Transcript;
-use crate::agent::{self, Agent, Dirs, Found, Origin};
+use crate::agent::{self, Dirs, Found, Origin, Session, Trust};
 use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -86,22 +86,6 @@ pub fn run(ctx: &Ctx, command: &AgentCommand) -> Result<()> {
     }
 }
 
-/// Whether a project agent may run: `trusted`, `untrusted` or `changed`; others need no trust.
-fn trust_state(store: Option<&Store>, found: &Found) -> Result<&'static str> {
-    if found.origin != Origin::Project {
-        return Ok("-");
-    }
-    let Some(store) = store else {
-        return Ok("untrusted");
-    };
-    let (path, sha) = agent::trust::fingerprint(&found.path)?;
-    Ok(match store.agent_trust(&path.to_string_lossy())? {
-        Some(k) if k == sha => "trusted",
-        Some(_) => "changed",
-        None => "untrusted",
-    })
-}
-
 #[derive(Serialize)]
 struct ListItem {
     name: String,
@@ -119,12 +103,25 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
     let store = Store::open(&ctx.paths)?;
     let mut items = Vec::new();
     for (found, shadows) in dirs.list()? {
-        let (description, error) = match Agent::load(&found.name, &found.path) {
-            Ok(a) => (a.description, None),
-            Err(e) => (None, Some(e.to_string())),
+        // Each file read once, bounded: its description and its trust come from those bytes.
+        let origin = found.origin;
+        let (description, error, trust) = match Session::read(found.clone()) {
+            Ok(s) => (
+                s.agent.description.clone(),
+                None,
+                s.trust(store.as_ref())?.state(),
+            ),
+            Err(e) => (
+                None,
+                Some(e.to_string()),
+                match origin {
+                    Origin::Project => Trust::Untrusted.state(),
+                    Origin::User | Origin::Path => Trust::NotNeeded.state(),
+                },
+            ),
         };
         items.push(ListItem {
-            trust: trust_state(store.as_ref(), &found)?,
+            trust,
             name: found.name,
             origin: found.origin,
             path: found.path,
@@ -212,45 +209,61 @@ impl Serialize for agent::file::Budget {
     }
 }
 
-/// Start the agent's MCP servers to list their tools: only for an agent that may run, with
-/// its granted credentials when the store can be unlocked.
-fn live_registry(ctx: &Ctx, found: &Found, agent: &Agent) -> Result<(Registry, Option<String>)> {
-    let store = Store::open(&ctx.paths)?;
-    let base =
-        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-    let trusted = match &store {
-        Some(s) => agent::trust::check(s, found).is_ok(),
-        None => found.origin != Origin::Project,
-    };
-    if !trusted {
-        let reg = Registry::new(agent.clone(), Default::default(), base);
+/// A registry ready to start, or one that never starts servers (for an agent that may not run)
+/// with why.
+type Prepared = std::result::Result<Registry, (Registry, Option<String>)>;
+
+/// The registry of `session`: [`Session::listing`] when it may not run (`trusted` is the
+/// error); else a trusted one holding its servers' grants, decrypted by `grants` (only when a
+/// server is granted any) before any child starts.
+fn prepare_registry(
+    session: &Session,
+    trusted: Result<agent::Trusted<'_>>,
+    grants: impl FnOnce() -> Result<agent::tools::Grants>,
+) -> Result<Prepared> {
+    let agent = &session.agent;
+    let Ok(trusted) = trusted else {
         let why = (!agent.mcp.is_empty())
             .then(|| "not started: the agent is not trusted (`omc agent trust`)".to_owned());
-        return Ok((reg, why));
-    }
+        return Ok(Err((session.listing(), why)));
+    };
     let grants = if agent.granted_credentials().is_empty() || agent.mcp.is_empty() {
         Default::default()
     } else {
-        let store =
-            store.ok_or_else(|| Error::not_found("store", ctx.paths.db().display().to_string()))?;
-        agent::grants::decrypt(ctx.backend(store)?.as_mut(), agent)?
+        grants()?
     };
-    let mut reg = Registry::new(agent.clone(), grants, base);
+    Ok(Ok(trusted.registry(grants)))
+}
+
+/// Start the servers of a prepared registry to list their tools, then stop them.
+fn start_listing(prepared: Prepared) -> (Registry, Option<String>) {
+    let mut reg = match prepared {
+        Ok(r) => r,
+        Err(listing) => return listing,
+    };
     let err = crate::runtime::block_on(async {
         let r = reg.start_servers().await;
         reg.shutdown_keep_entries().await;
         r.err()
-    })?;
-    Ok((reg, err))
+    });
+    match err {
+        Ok(e) => (reg, e),
+        Err(e) => (reg, Some(e.to_string())),
+    }
 }
 
 fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
-    let found = dirs.find(name)?;
-    let agent = Agent::load(&found.name, &found.path)?;
+    let session = Session::open(dirs, name)?;
+    let (found, agent) = (&session.found, &session.agent);
     let store = Store::open(&ctx.paths)?;
-    let trust = trust_state(store.as_ref(), &found)?;
-    drop(store);
-    let (reg, mcp_error) = live_registry(ctx, &found, &agent)?;
+    let trust = session.trust(store.as_ref())?.state();
+    let trusted = session.trusted(store.as_ref());
+    let prepared = prepare_registry(&session, trusted, || {
+        let store =
+            store.ok_or_else(|| Error::not_found("store", ctx.paths.db().display().to_string()))?;
+        agent::grants::decrypt(ctx.backend(store)?.as_mut(), agent)
+    })?;
+    let (reg, mcp_error) = start_listing(prepared);
     let tools: Vec<ShowTool> = reg
         .entries
         .iter()
@@ -409,7 +422,7 @@ approve = "auto"          # "ask" (the default) asks before each call
 # max_output = 65536      # bytes of its output the model gets; the rest is cut, saying so
 # options = true          # let a "{param}" value start with "-" (an option); by default
 #                         # one is refused unless a "--" argument comes before it
-# cwd = "."               # relative to where omc runs
+# cwd = "."               # relative to where omc runs (a project agent: its project root)
 # credentials = ["github"]  # these stored credentials' variables, in this tool's environment only
 
 # An MCP server over stdio (or url = "https://…" for streamable HTTP, with headers and
@@ -470,16 +483,25 @@ struct CheckResult {
     tools: Vec<String>,
 }
 
-fn check_one(ctx: &Ctx, creds: Option<&mut dyn CredentialBackend>, found: &Found) -> CheckResult {
+/// Everything `check` looks at before any child starts: the file, trust, preferences,
+/// grants (decrypted here, while the unlocked master key is still reachable), programs. The
+/// registry comes back ready to start when nothing failed.
+fn check_one(
+    ctx: &Ctx,
+    creds: Option<&mut dyn CredentialBackend>,
+    found: &Found,
+) -> (CheckResult, Option<Prepared>) {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    let mut tools = Vec::new();
-    let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    match Agent::load(&found.name, &found.path) {
+    let mut prepared = None;
+    match Session::read(found.clone()) {
         Err(e) => problems.push(e.to_string()),
-        Ok(agent) => {
+        Ok(session) => {
+            let agent = &session.agent;
+            let trusted;
             if let Some(creds) = creds {
-                if let Err(e) = agent::trust::check(creds.store(), found) {
+                trusted = session.trusted(Some(&*creds.store()));
+                if let Err(e) = &trusted {
                     problems.push(e.to_string());
                 }
                 let (ok, missing) = match agent::models::resolve_all(creds, &agent.models) {
@@ -496,41 +518,44 @@ fn check_one(ctx: &Ctx, creds: Option<&mut dyn CredentialBackend>, found: &Found
                         missing.join(", ")
                     ));
                 }
-                if let Err(e) = agent::grants::check(creds, &agent) {
+                if let Err(e) = agent::grants::check(creds, agent) {
                     problems.push(e.to_string());
+                }
+                if problems.is_empty() {
+                    match prepare_registry(&session, trusted, || {
+                        agent::grants::decrypt(creds, agent)
+                    }) {
+                        Ok(p) => prepared = Some(p),
+                        Err(e) => problems.push(e.to_string()),
+                    }
                 }
             } else if !agent.granted_credentials().is_empty() || found.origin == Origin::Project {
                 problems.push("there is no store yet: run `omc add PROVIDER`".into());
+            } else {
+                prepared =
+                    prepare_registry(&session, session.trusted(None), || Ok(Default::default()))
+                        .ok();
             }
             for t in &agent.tools {
-                if !agent::command::program_exists(&t.command[0], &base) {
+                if !agent::command::program_exists(&t.command[0], &session.base) {
                     problems.push(format!(
                         "tool '{}': program '{}' is not found on PATH",
                         t.name, t.command[0]
                     ));
                 }
             }
-            if problems.is_empty() {
-                match live_registry(ctx, found, &agent) {
-                    Ok((reg, err)) => {
-                        tools = reg.entries.iter().map(|e| e.decl.name.clone()).collect();
-                        if let Some(e) = err {
-                            problems.push(e);
-                        }
-                    }
-                    Err(e) => problems.push(e.to_string()),
-                }
-            }
         }
     }
-    CheckResult {
+    let result = CheckResult {
         name: found.name.clone(),
         path: found.path.clone(),
         ok: problems.is_empty(),
         problems,
         notes,
-        tools,
-    }
+        tools: Vec::new(),
+    };
+    let prepared = prepared.filter(|_| result.ok);
+    (result, prepared)
 }
 
 fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
@@ -548,7 +573,7 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
         Some(store) => Some(ctx.backend(store)?),
         None => None,
     };
-    let mut results: Vec<CheckResult> = Vec::with_capacity(found.len());
+    let mut results = Vec::with_capacity(found.len());
     for f in &found {
         let creds: Option<&mut dyn CredentialBackend> = match &mut creds {
             Some(c) => Some(c.as_mut()),
@@ -556,6 +581,22 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
         };
         results.push(check_one(ctx, creds, f));
     }
+    // Only now do servers start (each shielded from the unlocked master key, which the spawning
+    // thread may no longer reach afterwards): every key the checks need is decrypted already.
+    let results: Vec<CheckResult> = results
+        .into_iter()
+        .map(|(mut r, prepared)| {
+            if let Some(p) = prepared {
+                let (reg, err) = start_listing(p);
+                r.tools = reg.entries.iter().map(|e| e.decl.name.clone()).collect();
+                if let Some(e) = err {
+                    r.problems.push(e);
+                    r.ok = false;
+                }
+            }
+            r
+        })
+        .collect();
     let failed = results.iter().filter(|r| !r.ok).count();
     if ctx.global.json {
         ctx.out.json(&results)?;
@@ -591,20 +632,68 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
 }
 
 fn trust(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
-    let found = dirs.find(name)?;
-    // The file must at least parse: trusting a broken file helps no one.
-    Agent::load(&found.name, &found.path)?;
-    let (path, sha) = agent::trust::fingerprint(&found.path)?;
-    let mut store = ctx.store()?;
-    store.trust_agent(&path.to_string_lossy(), &sha, ctx.profile())?;
-    if ctx.global.json {
-        return ctx
-            .out
-            .json(&serde_json::json!({ "path": path, "sha256": sha }));
+    // Read once: the hash recorded is of the bytes parsed (a broken file is refused: trusting
+    // it helps no one) and shown below.
+    let session = Session::open(dirs, name)?;
+    if let t @ agent::Trust::Outside { .. } = session.trust(None)? {
+        return t.require(&session);
     }
-    ctx.out
-        .line(format!("trusted {} (sha256 {sha})", path.display()))?;
-    if found.origin != Origin::Project {
+    let root = session.root.as_ref().unwrap_or(&session.base);
+    let mut store = ctx.store()?;
+    store.trust_agent(
+        &session.canonical.to_string_lossy(),
+        &session.sha256,
+        &root.to_string_lossy(),
+        ctx.profile(),
+    )?;
+    let agent = &session.agent;
+    // What was trusted: every program it may run, as it will run them.
+    let commands: Vec<serde_json::Value> = agent
+        .tools
+        .iter()
+        .map(|t| serde_json::json!({ "tool": t.name, "command": t.command, "cwd": t.cwd }))
+        .chain(agent.mcp.iter().filter_map(|s| match &s.transport {
+            McpTransport::Stdio {
+                command, args, cwd, ..
+            } => {
+                let mut argv = vec![command.clone()];
+                argv.extend(args.iter().cloned());
+                Some(serde_json::json!({ "mcp_server": s.name, "command": argv, "cwd": cwd }))
+            }
+            McpTransport::Http { .. } => None,
+        }))
+        .collect();
+    if ctx.global.json {
+        return ctx.out.json(&serde_json::json!({
+            "path": session.canonical,
+            "sha256": session.sha256,
+            "root": root,
+            "runs": commands,
+        }));
+    }
+    ctx.out.line(format!(
+        "trusted {} (sha256 {})",
+        session.canonical.display(),
+        session.sha256
+    ))?;
+    if session.found.origin == Origin::Project {
+        ctx.out
+            .line(format!("  project root: {}", root.display()))?;
+    }
+    for c in &commands {
+        let who = match (c.get("tool"), c.get("mcp_server")) {
+            (Some(t), _) => format!("tool {}", t.as_str().unwrap_or_default()),
+            (_, Some(s)) => format!("MCP server {}", s.as_str().unwrap_or_default()),
+            _ => continue,
+        };
+        // The file's own text: shown escaped.
+        ctx.out.line(format!(
+            "  {}: {}",
+            crate::terminal::line(&who),
+            crate::terminal::line(&c["command"].to_string())
+        ))?;
+    }
+    if session.found.origin != Origin::Project {
         ctx.out
             .note("note: only project agents (.omc/agents/) need trust; this one runs without it");
     }

@@ -13,7 +13,7 @@ use crate::agent::models::{self, Resolved};
 use crate::agent::run::{AgentEvent, Candidate, Frontend, Loop, Setup};
 use crate::agent::tools::{Entry, Registry};
 use crate::agent::transcript::{StopReason, Totals, Transcript};
-use crate::agent::{self, Agent, Dirs};
+use crate::agent::{self, Agent, Dirs, Session};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
@@ -206,40 +206,6 @@ fn preferences(args: &RunArgs, agent: &Agent) -> Vec<String> {
     }
 }
 
-/// Names in `--approve`/`--deny` must be tools or servers of this agent: a typo would
-/// otherwise silently ask (or run) anyway.
-fn check_tool_names(agent: &Agent, flag: &str, names: &[String]) -> Result<()> {
-    for n in names {
-        if n == "all" && flag == "--approve" {
-            continue;
-        }
-        let known = agent.tools.iter().any(|t| &t.name == n)
-            || agent
-                .mcp
-                .iter()
-                .any(|s| &s.name == n || n.starts_with(&format!("{}_", s.name)));
-        if !known {
-            let mut all: Vec<String> = agent.tools.iter().map(|t| t.name.clone()).collect();
-            all.extend(agent.mcp.iter().map(|s| format!("{} (MCP server)", s.name)));
-            return Err(Error::usage_hint(
-                format!(
-                    "{flag} {n}: agent '{}' has no tool or MCP server by that name",
-                    agent.name
-                ),
-                format!(
-                    "its tools: {}",
-                    if all.is_empty() {
-                        "none".into()
-                    } else {
-                        all.join(", ")
-                    }
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
 pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let a = &args.agent;
     let name = a.agent.as_deref().expect("called with --agent");
@@ -249,11 +215,14 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             "list the preferences in the agent's models = [...]",
         ));
     }
-    let dirs = Dirs::from_env();
-    let found = dirs.find(name)?;
-    let agent = Agent::load(&found.name, &found.path)?;
-    check_tool_names(&agent, "--approve", &a.approve)?;
-    check_tool_names(&agent, "--deny", &a.deny)?;
+    // One preparation for every agent session (see agent::session): the file read once,
+    // bounded, hashed and parsed; trust on that hash; servers started only for a trusted agent,
+    // each child shielded from the unlocked master key.
+    let session = Session::open(&Dirs::from_env(), name)?;
+    // Names that cannot be right are refused before anything is decrypted or started.
+    session.precheck_names("--approve", &a.approve)?;
+    session.precheck_names("--deny", &a.deny)?;
+    let agent = &session.agent;
     let (system, unused) = agent.system_prompt(&a.vars)?;
     for u in unused {
         ctx.out.warn(format!(
@@ -277,8 +246,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
 
     let mut creds = ctx.credentials()?;
-    agent::trust::check(creds.store(), &found)?;
-    let prefs = preferences(args, &agent);
+    let trusted = session.trusted(Some(creds.store()))?;
+    let prefs = preferences(args, agent);
     let (resolved, missing) = models::resolve_all(creds.as_mut(), &prefs)?;
     for m in &missing {
         ctx.out.warn(format!(
@@ -286,6 +255,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             ctx.profile()
         ));
     }
+    // Every key this run needs is decrypted before its first child starts.
     let candidates: Vec<Candidate> = resolved
         .into_iter()
         .map(|r: Resolved| {
@@ -299,12 +269,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let used: Vec<&crate::store::Credential> =
         candidates.iter().map(|c| &c.resolved.credential).collect();
     creds.mark_used(&used, "run", Some(&format!("agent {}", agent.name)))?;
-    let grants = agent::grants::decrypt(creds.as_mut(), &agent)?;
+    let grants = agent::grants::decrypt(creds.as_mut(), agent)?;
     let mut store = creds.into_store();
-    if !agent.tools.is_empty() || !agent.mcp.is_empty() {
-        // Every key this run needs is decrypted by now: its tools get none of the rest.
-        super::exec::shield_children(ctx, &store.meta.store_id, "the agent's tools");
-    }
     let recipient = crate::vault::parse_recipient(&store.meta.recipient)?;
     let tls = candidates.iter().any(|c| {
         c.resolved
@@ -317,6 +283,18 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         ..ClientOptions::default()
     })
     .map_err(|e| e.into_error("omc"))?;
+
+    // The servers start now, so --approve / --deny are checked against the tools they list
+    // before anything reaches the model or runs.
+    let mut registry = trusted.registry(grants);
+    start_servers(&mut registry)?;
+    let named = registry
+        .check_names("--approve", &a.approve)
+        .and_then(|()| registry.check_names("--deny", &a.deny));
+    if let Err(e) = named {
+        crate::runtime::block_on(registry.shutdown())?;
+        return Err(e);
+    }
 
     let setup = Setup {
         profile: ctx.profile().to_owned(),
@@ -331,8 +309,14 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         budget: agent.budget,
         stream: !args.no_stream,
     };
-    let path_text = found.path.display().to_string();
-    let run_id = store.begin_agent_run(ctx.profile(), &agent.name, &path_text)?;
+    let path_text = session.found.path.display().to_string();
+    let run_id = match store.begin_agent_run(ctx.profile(), &agent.name, &path_text) {
+        Ok(id) => id,
+        Err(e) => {
+            crate::runtime::block_on(registry.shutdown())?;
+            return Err(e);
+        }
+    };
     let mut transcript = Transcript {
         run_id,
         agent: agent.name.clone(),
@@ -346,9 +330,6 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         turns: Vec::new(),
         totals: Totals::default(),
     };
-    let base =
-        std::env::current_dir().map_err(|e| Error::io("cannot read the current directory", e))?;
-    let mut registry = Registry::new(agent.clone(), grants, base);
     let mut policy = Policy::from_flags(&a.approve, &a.deny);
     let mut term = Terminal {
         json: ctx.global.json,
@@ -400,7 +381,23 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let _ = writeln!(std::io::stdout());
     }
     let _ = term.wrote_text;
-    stopped(reason, &transcript, &agent)
+    stopped(reason, &transcript, agent)
+}
+
+/// Start the agent's MCP servers (none: nothing to do); Ctrl-C meanwhile stops them and exits
+/// 130.
+fn start_servers(registry: &mut Registry) -> Result<()> {
+    crate::runtime::block_on(async {
+        let interrupted = crate::runtime::interrupted();
+        let started = tokio::select! {
+            r = registry.start_servers() => r.map_err(Error::Other),
+            _ = interrupted => Err(Error::Interrupted),
+        };
+        if started.is_err() {
+            registry.shutdown().await;
+        }
+        started
+    })?
 }
 
 /// Exit 10 (or 130) with the reason when the run did not finish.

@@ -1,7 +1,5 @@
 //! `omc exec -- CMD`: run a program with provider keys in its environment.
 
-use std::process::Command;
-
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -10,7 +8,6 @@ use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::provider;
 use crate::store::Credential;
-use crate::vault::master;
 
 #[derive(Debug, Args)]
 pub struct Selection {
@@ -119,47 +116,25 @@ fn select(backend: &mut dyn CredentialBackend, sel: &Selection) -> Result<Vec<Cr
     Ok(out)
 }
 
-/// Before omc starts a child process: the master key `omc unlock` keeps must not reach it, not
-/// through the environment (never there) and not through the kernel keyring the child would
-/// share with omc. Call on the thread that spawns the children (a session keyring belongs to a
-/// thread's credentials, and threads started later inherit it).
-pub fn shield_children(ctx: &Ctx, store_id: &str, who: &str) {
-    use crate::vault::unlock_cache::{Shield, shield_children};
-    if shield_children(store_id) == Shield::Dropped {
-        ctx.out.warn(format!(
-            "dropped the master key `omc unlock` kept: this login session's kernel keyring \
-             would have handed it to {who}; run `omc unlock` again afterwards"
-        ));
-    }
-}
-
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
     let vars = variables(backend.as_mut(), &args.selection, "exec", Some(program))?;
-    let store_id = backend.store().meta.store_id.clone();
     drop(backend);
-    shield_children(ctx, &store_id, "the command");
-    let mut cmd = Command::new(program);
-    cmd.args(&args.command[1..]);
-    for var in [
-        master::ENV_KEY,
-        master::ENV_KEY_FILE,
-        master::ENV_PASSPHRASE,
-    ] {
-        cmd.env_remove(var);
-    }
+    // Started through crate::process: out of reach of the master key `omc unlock` keeps, and
+    // without OMC_MASTER_KEY* or OMC_PASSPHRASE.
+    let mut cmd = crate::process::Cmd::new(program).args(&args.command[1..]);
     for var in &vars {
-        cmd.env(var.name, var.value.expose_secret());
+        cmd = cmd.env(var.name, var.value.expose_secret());
     }
     // Ctrl-C reaches the whole foreground process group: the child decides what it means, and
     // omc stays to report the child's exit code (as sudo and aws-vault do).
     let _guard = ignore_interrupts();
-    let spawned = cmd.spawn();
     // The child has its copy. omc's copies go before the wait, which may last hours: the
     // decrypted keys are wiped (SecretString zeroizes on drop), and so is the Command's copy of
-    // the environment, in plain strings, as it is freed (main's allocator zeroes freed memory).
-    drop(cmd);
+    // the environment, in plain strings, as it is freed inside start (main's allocator zeroes
+    // freed memory).
+    let spawned = cmd.start();
     drop(vars);
     let mut child = spawned.map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Exit {

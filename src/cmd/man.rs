@@ -42,10 +42,10 @@ pub fn run(args: &ManArgs) -> Result<()> {
 
 /// Pipe the page into `man -l -`; false when `man` cannot be run, so the caller prints it.
 fn show_with_man(page: &[u8]) -> bool {
-    let Ok(mut child) = std::process::Command::new("man")
+    let Ok(mut child) = crate::process::Cmd::new("man")
         .args(["-l", "-"])
         .stdin(std::process::Stdio::piped())
-        .spawn()
+        .start()
     else {
         return false;
     };

@@ -1,5 +1,5 @@
-//! Agents in the store: which project-local agent files are trusted (by SHA-256), and agent
-//! runs with their age-encrypted transcripts.
+//! Agents in the store: which project-local agent files are trusted (by SHA-256, for one
+//! project root), and agent runs with their age-encrypted transcripts.
 
 use rusqlite::OptionalExtension;
 use serde::Serialize;
@@ -24,6 +24,16 @@ pub struct AgentRunRow {
     pub cost_usd: Option<f64>,
 }
 
+/// What `omc agent trust` recorded for an agent file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustRecord {
+    /// SHA-256 (hex) of the bytes trusted.
+    pub sha256: String,
+    /// The project root (canonical) the file was trusted in; `None` for a trust recorded
+    /// before omc named it.
+    pub root: Option<String>,
+}
+
 /// Totals and state of a run, written after every turn.
 #[derive(Debug, Clone)]
 pub struct AgentRunUpdate<'a> {
@@ -38,32 +48,44 @@ pub struct AgentRunUpdate<'a> {
 }
 
 impl Store {
-    /// The SHA-256 (hex) recorded for the agent file at `path` (canonical), if any.
-    pub fn agent_trust(&self, path: &str) -> Result<Option<String>> {
+    /// What is recorded for the agent file at `path` (canonical), if anything.
+    pub fn agent_trust(&self, path: &str) -> Result<Option<TrustRecord>> {
         Ok(self
             .conn
             .query_row(
-                "SELECT sha256 FROM agent_trust WHERE path = ?1",
+                "SELECT sha256, root FROM agent_trust WHERE path = ?1",
                 [path],
-                |r| r.get(0),
+                |r| {
+                    Ok(TrustRecord {
+                        sha256: r.get(0)?,
+                        root: r.get(1)?,
+                    })
+                },
             )
             .optional()?)
     }
 
-    pub fn trust_agent(&mut self, path: &str, sha256: &str, profile: &str) -> Result<()> {
+    /// Trust the agent file at `path` (canonical) with these bytes' SHA-256, in project `root`.
+    pub fn trust_agent(
+        &mut self,
+        path: &str,
+        sha256: &str,
+        root: &str,
+        profile: &str,
+    ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO agent_trust(path, sha256, trusted_at) VALUES (?1, ?2, ?3)
+                "INSERT INTO agent_trust(path, sha256, trusted_at, root) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256,
-                     trusted_at = excluded.trusted_at",
-                (path, sha256, now_ms()),
+                     trusted_at = excluded.trusted_at, root = excluded.root",
+                (path, sha256, now_ms(), root),
             )?;
             super::audit::record(
                 tx,
                 "agent-trust",
                 Some(profile),
                 None,
-                Some(&format!("{path} sha256:{sha256}")),
+                Some(&format!("{path} sha256:{sha256} root:{root}")),
             )
         })
     }

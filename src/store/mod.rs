@@ -19,7 +19,7 @@ use rand::RngCore;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
-pub use agents::{AgentRunRow, AgentRunUpdate};
+pub use agents::{AgentRunRow, AgentRunUpdate, TrustRecord};
 pub use audit::{AuditEntry, Chain, actor, record as audit_record};
 pub use backends::{
     LOGIN_BINDING, LOGIN_PROVIDER, LoginKind, RemoteProfile, SealedLogin, reseal_login,

@@ -235,4 +235,10 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX credentials_listing
         ON credentials(profile_id, provider, name, created_at, deleted_at, listing);
     "#,
+    // 11: the project root a trusted project agent belongs to (the directory holding its
+    // `.omc/`): its relative commands and working directories resolve there, so a trust names
+    // it. Rows from before have none, and their agents must be trusted again.
+    r#"
+    ALTER TABLE agent_trust ADD COLUMN root TEXT;
+    "#,
 ];

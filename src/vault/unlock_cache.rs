@@ -8,8 +8,9 @@
 //! the kernel refuses to hand the key out and garbage-collects it. The payload repeats the expiry
 //! so `master status` can show it.
 //!
-//! A child of `omc exec` must not inherit it: [`shield_children`] moves omc onto a fresh session
-//! keyring before spawning, or drops the cache when that is not possible.
+//! No child of omc may inherit it: [`shield_children`] (called by `crate::process`, the one place
+//! omc starts a child) moves the spawning thread onto a fresh session keyring, or, when that is
+//! not possible, drops every `omc:master:*` key omc can see.
 
 use age::x25519::Identity;
 
@@ -37,11 +38,12 @@ impl std::fmt::Debug for Cached {
 /// What became of the cache when a child process was about to be started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shield {
-    /// omc now has a session keyring of its own: the child inherits an empty one.
+    /// The spawning thread now has a session keyring of its own: the child inherits an empty
+    /// one.
     Detached,
-    /// The session keyring could not be left (a login session's own): this store's cache was
-    /// dropped instead.
-    Dropped,
+    /// The session keyring could not be left (a login session's own): every cached master key
+    /// omc could see (this many) was dropped instead.
+    Dropped(usize),
     /// Nothing to shield (no keyring here, or nothing cached).
     Nothing,
 }
@@ -63,7 +65,7 @@ mod imp {
 
     use age::x25519::Identity;
     use linux_keyutils::{
-        Key, KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission,
+        Key, KeyError, KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, KeySerialId, Permission,
     };
     use secrecy::ExposeSecret;
     use zeroize::Zeroizing;
@@ -163,19 +165,54 @@ mod imp {
         }
     }
 
-    pub fn shield_children(store_id: &str) -> Shield {
+    pub fn shield_children() -> Shield {
         let Ok(before) = session() else {
             return Shield::Nothing;
         };
         // Asking for the session keyring "with create" joins a new, empty, anonymous one when
-        // this process only had the user's default one; a login session's own is kept.
+        // this thread only had the user's default one; a login session's own is kept.
         match KeyRing::from_special_id(KeyRingIdentifier::Session, true) {
             Ok(after) if after != before => Shield::Detached,
-            _ => match remove(store_id) {
-                Ok(true) => Shield::Dropped,
-                _ => Shield::Nothing,
+            _ => match drop_all() {
+                0 => Shield::Nothing,
+                n => Shield::Dropped(n),
             },
         }
+    }
+
+    /// Invalidate every `omc:master:*` key this thread possesses, whichever store it is for (a
+    /// child may be started with no store open). The kernel lists in /proc/keys exactly the keys
+    /// the reader may view, and a cached master key is viewable only by a possessor: the same
+    /// keys a child would inherit.
+    fn drop_all() -> usize {
+        let limit = crate::bounded::Limit::new("kernel key list", 4 * 1024 * 1024);
+        let Ok(text) = crate::bounded::read_file_string(std::path::Path::new("/proc/keys"), limit)
+        else {
+            return 0;
+        };
+        let mut dropped = 0;
+        for serial in cached_serials(&text) {
+            if Key::from_id(KeySerialId(serial)).invalidate().is_ok() {
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// The serials of the `user` keys described `omc:master:…` in /proc/keys text.
+    pub(super) fn cached_serials(text: &str) -> Vec<i32> {
+        text.lines()
+            .filter_map(|line| {
+                // serial flags usage expiry perm uid gid type description: summary
+                let mut f = line.split_whitespace();
+                let serial = f.next()?;
+                let kind = f.nth(6)?;
+                let desc = f.next()?;
+                (kind == "user" && desc.starts_with("omc:master:"))
+                    .then(|| u32::from_str_radix(serial, 16).ok().map(|s| s as i32))
+                    .flatten()
+            })
+            .collect()
     }
 }
 
@@ -200,7 +237,7 @@ mod imp {
         Err(super::not_supported())
     }
 
-    pub fn shield_children(_: &str) -> Shield {
+    pub fn shield_children() -> Shield {
         Shield::Nothing
     }
 }
@@ -223,9 +260,11 @@ pub fn remove(store_id: &str) -> Result<bool> {
     imp::remove(store_id)
 }
 
-/// Call before starting a child process: afterwards no child of omc can reach the cache.
-pub fn shield_children(store_id: &str) -> Shield {
-    imp::shield_children(store_id)
+/// Called by `crate::process` before it starts a child, on the thread that starts it (a session
+/// keyring belongs to a thread's credentials): afterwards that child cannot reach any cached
+/// master key. Not for other callers: starting a child anywhere else is a bug.
+pub fn shield_children() -> Shield {
+    imp::shield_children()
 }
 
 /// After `master rotate`: a cache holding the old identity now holds the new one, expiring when
@@ -236,5 +275,20 @@ pub fn replace(store_id: &str, new: &Identity) {
     {
         tracing::warn!("could not replace the unlocked master key in the kernel keyring: {e}");
         let _ = remove(store_id);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    fn cached_keys_are_found_in_proc_keys_by_type_and_description() {
+        let text = "\
+0430e5d4 I--Q---     1 perm 0c030000     0 65534 keyring   .user_reg: 2
+1a2b3c4d I--Q---     1  9m  3f000000     0     0 user      omc:master:abc: 90
+0000002a I--Q---     1 perm 3f000000     0     0 user      other:omc:master:x: 9
+0000002b I--Q---     1 perm 3f000000     0     0 keyring   omc:master:ring: empty
+ffffffff I--Q---     1 perm 3f000000     0     0 user      omc:master:def: 90
+";
+        assert_eq!(super::imp::cached_serials(text), [0x1a2b3c4d, -1]);
     }
 }
