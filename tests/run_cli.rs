@@ -691,3 +691,22 @@ fn a_server_echoing_the_key_cannot_make_omc_show_or_store_it() {
         }
     }
 }
+
+#[test]
+fn the_echo_provider_honours_the_timeout() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    let started = Instant::now();
+    let out =
+        run(home
+            .cmd()
+            .env("OMC_ECHO_DELAY", "ttft=5s")
+            .args(["run", "--timeout", "500ms", "hi"]));
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}

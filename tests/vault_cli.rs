@@ -607,3 +607,43 @@ fn every_command_agrees_on_a_missing_store() {
     }
     assert!(!home.db().exists(), "nothing created a store");
 }
+
+#[test]
+fn doctor_on_a_locked_passphrase_store_without_a_terminal_says_locked_and_passes() {
+    let home = Home::new();
+    let with_pass = || {
+        let mut c = home.bare();
+        c.env("OMC_PASSPHRASE", "doctor-pass")
+            .env("OMC_TEST_SCRYPT_LOG_N", "10");
+        c
+    };
+    ok(&run(with_pass().args(["init", "--backend", "file"])));
+    // No passphrase and no terminal: locked, which is a passphrase store's normal state.
+    let out = run(home.bare().arg("doctor"));
+    assert_eq!(code(&out), 0, "{}\n{}", stdout(&out), stderr(&out));
+    let master = stdout(&out)
+        .lines()
+        .find(|l| l.trim_start().starts_with("master key"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        master.contains("warn") && master.contains("locked"),
+        "{master}"
+    );
+    assert!(!stdout(&out).contains("FAIL"), "{}", stdout(&out));
+    // A wrong passphrase is still a failure.
+    let out = run(home.bare().env("OMC_PASSPHRASE", "wrong").arg("doctor"));
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+}
+
+#[test]
+fn the_audit_names_the_uid_once() {
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    // Without $USER (as Home runs omc), the actor is the uid itself.
+    let out = ok(&run(home.cmd().arg("audit")));
+    let row = out.lines().nth(1).unwrap();
+    assert_eq!(row.matches("uid ").count(), 1, "{row}");
+    let out = ok(&run(home.cmd().env("USER", "alice").arg("audit")));
+    assert!(out.lines().nth(1).unwrap().contains("uid "), "{out}");
+}

@@ -54,8 +54,11 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
             cell(e.credential.as_deref()),
             cell(e.detail.as_deref()),
             match e.uid {
-                Some(uid) => format!("{} uid {uid}", cell(Some(&e.actor))),
-                None => cell(Some(&e.actor)),
+                // Without $USER the actor is already "uid N (pid P)": the uid once.
+                Some(uid) if !e.actor.starts_with("uid ") => {
+                    format!("{} uid {uid}", cell(Some(&e.actor)))
+                }
+                _ => cell(Some(&e.actor)),
             },
         ]);
     }

@@ -305,6 +305,18 @@ fn master_key(ctx: &Ctx, args: &DoctorArgs, store: &Store) -> Vec<Check> {
             ),
             Some(k),
         ),
+        // A passphrase store with nobody to ask is locked, which is its normal state.
+        Err(e) if master::is_locked(&e) => (
+            Check::new(
+                "master key",
+                Level::Warn,
+                format!(
+                    "locked: master.age needs its passphrase ({})",
+                    e.hint().unwrap_or_default()
+                ),
+            ),
+            None,
+        ),
         Err(e) => (Check::new("master key", Level::Fail, error_text(&e)), None),
     };
     if !args.deep {

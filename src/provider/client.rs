@@ -211,7 +211,22 @@ impl Client {
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<ChatResponse, ProviderError> {
         let result = match &prepared.http {
-            None => echo::chat(target.base_url, req, on_event).await,
+            // The offline provider honours --timeout too, so a script's timeout handling can
+            // be dry-run (OMC_ECHO_DELAY makes it slow).
+            None => match self.opts.total_timeout {
+                Some(limit) => {
+                    tokio::time::timeout(limit, echo::chat(target.base_url, req, on_event))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Err(wire::error(
+                                ErrorKind::Timeout,
+                                None,
+                                "timed out: no reply within the time limit",
+                            ))
+                        })
+                }
+                None => echo::chat(target.base_url, req, on_event).await,
+            },
             Some((wire, p)) => self.chat_inner(*wire, p, req, on_event).await,
         };
         match result {

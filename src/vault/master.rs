@@ -443,6 +443,14 @@ fn changed(recipient: &str, against: &str) -> Error {
     )
 }
 
+/// What a `file` store's master key is without its passphrase and with no way to ask for it.
+const PASSPHRASE_NEEDED: &str = "master.age needs its passphrase, and omc may not prompt here";
+
+/// Whether `e` says only that: the store is locked, nothing is wrong with it.
+pub fn is_locked(e: &Error) -> bool {
+    matches!(e, Error::MasterKey { message, .. } if message == PASSPHRASE_NEEDED)
+}
+
 /// The passphrase for `master.age`: `OMC_PASSPHRASE`, else a hidden prompt.
 pub fn passphrase(ui: Interaction, confirm: bool) -> Result<SecretString> {
     if let Some(p) = std::env::var_os(ENV_PASSPHRASE).filter(|v| !v.is_empty()) {
@@ -450,7 +458,7 @@ pub fn passphrase(ui: Interaction, confirm: bool) -> Result<SecretString> {
     }
     if !ui.allowed {
         return Err(Error::master(
-            "master.age needs its passphrase, and omc may not prompt here",
+            PASSPHRASE_NEEDED,
             if unlock_cache::SUPPORTED {
                 "set OMC_PASSPHRASE, run `omc unlock` first (it keeps the key for a while), or run on a terminal without --no-input"
             } else {
