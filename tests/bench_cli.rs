@@ -1136,3 +1136,88 @@ fn an_http_proxy_in_the_environment_carries_benchs_requests() {
         );
     }
 }
+
+/// `omc bench` in a pty (script), as a person runs it: stdout and stderr are the terminal.
+fn bench_on_a_terminal(home: &Home, args: &str, delay: &str) -> String {
+    let line = format!("'{BIN}' bench {args}");
+    let out = Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("OMC_HOME", home.data())
+        .env("OMC_MASTER_KEY", &home.master_key)
+        .env("OMC_ECHO_DELAY", delay)
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_progress_bar_is_labelled_from_its_first_frame_and_never_a_full_empty_bar() {
+    if !require(
+        Command::new("script").arg("--version").output().is_ok(),
+        "script(1)",
+        None,
+    ) {
+        return;
+    }
+    let home = echo_home();
+    let screen = bench_on_a_terminal(&home, "--runs 6", "ttft=300ms");
+    let frames: Vec<&str> = screen
+        .split(['\r', '\n'])
+        .filter(|f| f.contains("req/s") || f.contains("starting"))
+        .collect();
+    assert!(
+        frames.first().is_some_and(|f| f.contains("starting")),
+        "{frames:?}"
+    );
+    assert!(
+        frames.iter().all(|f| !f.contains("0/0")),
+        "an empty count was drawn: {frames:?}"
+    );
+    assert!(frames.iter().any(|f| f.contains("measuring")), "{frames:?}");
+}
+
+#[test]
+fn a_markdown_report_includes_the_histogram_when_asked() {
+    let home = echo_home();
+    let out = run(home.cmd().env("OMC_ECHO_DELAY", "ttft=2ms").args([
+        "bench",
+        "--runs",
+        "5",
+        "--format",
+        "markdown",
+        "--histogram",
+        "always",
+    ]));
+    let text = ok(&out);
+    let chart = text
+        .split("```text\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no histogram block: {text}"));
+    assert!(chart.starts_with("TTFT, echo/echo-1:"), "{chart}");
+    assert!(chart.contains('█') && chart.contains("```"), "{chart}");
+    // Not unless asked: a step summary stays a table.
+    let plain = ok(&run(home
+        .cmd()
+        .args(["bench", "--runs", "3", "--format", "markdown"])));
+    assert!(!plain.contains("```text"), "{plain}");
+    // JSON has no place for it, and says so.
+    let out = run(home
+        .cmd()
+        .args(["bench", "--runs", "3", "--json", "--histogram", "always"]));
+    ok(&out);
+    assert!(
+        stderr(&out).contains("no place for a chart"),
+        "{}",
+        stderr(&out)
+    );
+}

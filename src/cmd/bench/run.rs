@@ -367,6 +367,7 @@ fn measure(
             if phase != Some(p.phase) {
                 // A phase of its own: the count, rate and eta start again from zero.
                 phase = Some(p.phase);
+                bar.disable_steady_tick();
                 bar.reset();
                 bar.set_prefix("");
                 bar.set_length(p.total);
@@ -374,6 +375,8 @@ fn measure(
                     Phase::Warmup => "warm-up",
                     Phase::Measure => "measuring",
                 });
+                // Last: the bar is drawn only once its length and label are set.
+                bar.set_style(bar_style());
             }
             bar.set_position(p.done);
             if p.failed > 0 {
@@ -475,8 +478,24 @@ fn print_report(
         render(report, format, ctx.out.color)?
     })?;
     let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    if format == Format::Table && args.histogram.wanted(terminal) {
-        print(&histograms(&m.labels, &m.latencies, report.config.stream))?;
+    let always = args.histogram == crate::chart::Show::Always;
+    match format {
+        Format::Table if args.histogram.wanted(terminal) => {
+            print(&histograms(&m.labels, &m.latencies, report.config.stream))?;
+        }
+        // Markdown renders a chart as a code block; only when asked for (a step summary is
+        // read in a browser, not on the terminal `auto` looks at).
+        Format::Markdown if always => {
+            let charts = histograms(&m.labels, &m.latencies, report.config.stream);
+            if !charts.is_empty() {
+                print(&format!("\n```text{charts}```\n"))?;
+            }
+        }
+        Format::Json | Format::Csv if always => ctx.out.warn(
+            "--histogram always: a JSON or CSV report has no place for a chart; it is drawn \
+             under the table and markdown reports",
+        ),
+        _ => {}
     }
     let (Some(path), Some(file)) = (&args.out, out_file) else {
         return Ok(None);
@@ -747,19 +766,31 @@ fn progress_bar(ctx: &Ctx) -> ProgressBar {
     if ctx.out.quiet || !ctx.out.stderr_tty {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+    // Until the first request is counted there is no length: a labelled spinner, never an
+    // empty count drawn as a full bar.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
     bar.set_style(
-        ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len} {rate} eta {eta} {prefix}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .with_key(
-                "rate",
-                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let _ = write!(w, "{:.1} req/s", s.per_sec());
-                },
-            )
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>9} {spinner} connecting and sending the first requests",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
+    bar.set_message("starting");
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
     bar
+}
+
+/// The bar once a phase (warm-up, measuring) knows its length.
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len} {rate} eta {eta} {prefix}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.1} req/s", s.per_sec());
+            },
+        )
+        .progress_chars("=> ")
 }
 
 /// First Ctrl-C (or SIGTERM, SIGHUP): stop sending and let the requests in flight finish, so
