@@ -1221,3 +1221,20 @@ fn a_markdown_report_includes_the_histogram_when_asked() {
         stderr(&out)
     );
 }
+
+#[test]
+fn compare_takes_a_practical_threshold() {
+    let home = echo_home();
+    ok(&run(home.cmd().args(["bench", "--runs", "3", "--json"])));
+    ok(&run(home.cmd().args(["bench", "--runs", "3", "--json"])));
+    let out = run(home
+        .cmd()
+        .args(["bench", "compare", "1", "2", "--min-effect", "5%", "--json"]));
+    let doc: Value = serde_json::from_str(&ok(&out)).unwrap();
+    assert!(doc["targets"].is_array(), "{doc}");
+    let out = run(home
+        .cmd()
+        .args(["bench", "compare", "1", "2", "--min-effect", "lots"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("percentage"), "{}", stderr(&out));
+}

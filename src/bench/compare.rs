@@ -59,6 +59,9 @@ pub enum Verdict {
     Worse,
     /// The interval includes no change.
     Unchanged,
+    /// A change beyond the noise, but smaller than the practical threshold (`--min-effect`,
+    /// 2 % by default): real, and too small to act on.
+    Negligible,
     /// One run has too few samples for this statistic to have a spread (a p95 of 20 is about
     /// the maximum): no verdict either way.
     TooFewSamples,
@@ -103,10 +106,19 @@ pub struct Comparison {
 /// The statistics compared: the ones with a standard error.
 const COMPARED: [Stat; 3] = [Stat::Mean, Stat::P50, Stat::P95];
 
-/// Compare two reports, after [`check_comparable`].
-pub fn compare(base: &BenchReport, current: &BenchReport, force: bool) -> Result<Comparison> {
+/// The smallest relative change `compare` calls better or worse, unless told otherwise.
+pub const MIN_EFFECT: f64 = 0.02;
+
+/// Compare two reports, after [`check_comparable`]; a change smaller than `min_effect` (a
+/// fraction) is [`Verdict::Negligible`] however certain.
+pub fn compare(
+    base: &BenchReport,
+    current: &BenchReport,
+    force: bool,
+    min_effect: f64,
+) -> Result<Comparison> {
     check_comparable(base, current, force)?;
-    let mut c = compare_targets(&base.targets, &current.targets);
+    let mut c = compare_targets(&base.targets, &current.targets, min_effect);
     c.base = base.id.clone();
     c.current = current.id.clone();
     c.same_config = base.config_hash == current.config_hash;
@@ -114,13 +126,17 @@ pub fn compare(base: &BenchReport, current: &BenchReport, force: bool) -> Result
 }
 
 /// Compare targets matched by label.
-pub fn compare_targets(base: &[TargetSummary], current: &[TargetSummary]) -> Comparison {
+pub fn compare_targets(
+    base: &[TargetSummary],
+    current: &[TargetSummary],
+    min_effect: f64,
+) -> Comparison {
     let find = |set: &[TargetSummary], label: &str| set.iter().any(|t| t.target == label);
     let targets = current
         .iter()
         .filter_map(|cur| {
             let b = base.iter().find(|b| b.target == cur.target)?;
-            Some(compare_target(b, cur))
+            Some(compare_target(b, cur, min_effect))
         })
         .collect();
     Comparison {
@@ -141,7 +157,7 @@ pub fn compare_targets(base: &[TargetSummary], current: &[TargetSummary]) -> Com
     }
 }
 
-fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison {
+fn compare_target(base: &TargetSummary, cur: &TargetSummary, min_effect: f64) -> TargetComparison {
     let mut deltas = Vec::new();
     for m in Metric::ALL {
         let (Some(b), Some(c)) = (base.metric(m), cur.metric(m)) else {
@@ -161,6 +177,8 @@ fn compare_target(base: &TargetSummary, cur: &TargetSummary) -> TargetComparison
                 Verdict::TooFewSamples
             } else if ch.low <= 0.0 && ch.high >= 0.0 {
                 Verdict::Unchanged
+            } else if ch.point.abs() < min_effect {
+                Verdict::Negligible
             } else if (ch.low > 0.0) != m.higher_is_better() {
                 Verdict::Worse
             } else {
@@ -193,6 +211,7 @@ impl Delta {
             Verdict::Better => "better".into(),
             Verdict::Worse => "worse".into(),
             Verdict::Unchanged => "no significant change".into(),
+            Verdict::Negligible => "negligible".into(),
             Verdict::TooFewSamples => {
                 let stat = self.metric.rsplit('.').next().unwrap_or(&self.metric);
                 match self.min_samples {

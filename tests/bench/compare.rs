@@ -1,4 +1,13 @@
-use omc::bench::compare::{Verdict, compare_targets};
+use omc::bench::compare::compare_targets as compare_with;
+use omc::bench::compare::{MIN_EFFECT, Verdict};
+
+/// With the default practical threshold.
+fn compare_targets(
+    base: &[omc::bench::TargetSummary],
+    cur: &[omc::bench::TargetSummary],
+) -> omc::bench::Comparison {
+    compare_with(base, cur, MIN_EFFECT)
+}
 use omc::bench::export::render_comparison;
 use omc::bench::{check_comparable, compare};
 
@@ -19,7 +28,7 @@ fn runs_with_another_configuration_are_refused_unless_forced() {
     assert!(msg.contains("2026-01-02T03:04:05Z and 7"), "{msg}");
     assert!(e.hint().unwrap().contains("--force"));
     assert!(check_comparable(&a, &b, true).is_ok());
-    let c = compare(&a, &b, true).unwrap();
+    let c = compare(&a, &b, true, MIN_EFFECT).unwrap();
     assert!(!c.same_config);
     assert!(render_comparison(&c).contains("configured differently"));
 
@@ -122,6 +131,36 @@ fn higher_throughput_is_better() {
             .all(|d| d.verdict == Verdict::Better)
     );
     let c = compare_targets(&[mk(100.0)], &[mk(50.0)]);
+    assert!(
+        c.targets[0]
+            .deltas
+            .iter()
+            .all(|d| d.verdict == Verdict::Worse)
+    );
+}
+
+#[test]
+fn a_real_but_tiny_change_is_negligible_not_worse() {
+    // 100 000 samples with a tiny spread: a 1 % slowdown is far beyond the noise, and below
+    // the 2 % anyone would act on.
+    let big = |v: f64| target_summary("openai/a", Some(summary(100_000, v, 0.05)));
+    let c = compare_targets(&[big(100.0)], &[big(101.0)]);
+    let p50 = c.targets[0]
+        .deltas
+        .iter()
+        .find(|d| d.metric == "ttft.p50")
+        .unwrap();
+    assert_eq!(p50.verdict, Verdict::Negligible, "{p50:?}");
+    assert!(render_comparison(&c).contains("negligible"));
+    // Asked to care about any change (--min-effect 0), it is worse; 3 % is worse by default.
+    let strict = compare_with(&[big(100.0)], &[big(101.0)], 0.0);
+    assert!(
+        strict.targets[0]
+            .deltas
+            .iter()
+            .any(|d| d.verdict == Verdict::Worse)
+    );
+    let c = compare_targets(&[big(100.0)], &[big(103.0)]);
     assert!(
         c.targets[0]
             .deltas

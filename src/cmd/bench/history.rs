@@ -44,6 +44,10 @@ pub struct CompareArgs {
     /// Compare even when the runs were configured differently
     #[arg(long)]
     pub force: bool,
+    /// The smallest change called better or worse; a change beyond the noise but smaller is
+    /// "negligible" (e.g. 2%, 0.5%, 0)
+    #[arg(long, value_name = "PERCENT", default_value = "2%", value_parser = parse_percent)]
+    pub min_effect: f64,
     /// Output format (markdown: for a CI step summary)
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
@@ -112,7 +116,7 @@ pub fn compare(ctx: &Ctx, args: &CompareArgs) -> Result<()> {
     let current_id = store.resolve_bench_id(ctx.profile(), &args.current)?;
     let base = store.bench_report(&base_id)?;
     let current = store.bench_report(&current_id)?;
-    let c = crate::bench::compare(&base, &current, args.force)?;
+    let c = crate::bench::compare(&base, &current, args.force, args.min_effect)?;
     match (ctx.global.json, args.format) {
         (true, _) | (_, CompareFormat::Json) => ctx.out.json(&c),
         (_, CompareFormat::Markdown) => print(&format!(
@@ -123,5 +127,14 @@ pub fn compare(ctx: &Ctx, args: &CompareArgs) -> Result<()> {
             "Run {current_id} against base run {base_id}:\n{}",
             render_comparison(&c)
         )),
+    }
+}
+
+/// `2%`, `0.5%` or `0` as a fraction.
+fn parse_percent(s: &str) -> std::result::Result<f64, String> {
+    let n = s.trim().trim_end_matches('%');
+    match n.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..100.0).contains(&v) => Ok(v / 100.0),
+        _ => Err(format!("'{s}' is not a percentage from 0 to 100 (e.g. 2%)")),
     }
 }

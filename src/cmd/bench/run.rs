@@ -431,7 +431,11 @@ fn build_report(
     report.by_prompt = outcome.by_prompt;
     if let Some(base) = &baseline {
         report.baseline = Some(base.baseline_ref());
-        let mut c = compare_targets(&base.targets, &report.targets);
+        let mut c = compare_targets(
+            &base.targets,
+            &report.targets,
+            crate::bench::compare::MIN_EFFECT,
+        );
         c.base = base.id.clone();
         c.current = report.id.clone();
         c.same_config = base.config_hash == report.config_hash;
