@@ -19,6 +19,23 @@ pub fn rfc3339(ms: i64) -> String {
     Rfc3339(ms).to_string()
 }
 
+/// `#[serde(serialize_with = "crate::time::serialize_rfc3339")]`: a time in ms since the epoch
+/// as every JSON document of omc's shows times, RFC 3339 in UTC.
+pub fn serialize_rfc3339<S: serde::Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&Rfc3339(*ms))
+}
+
+/// [`serialize_rfc3339`] for a time that may be missing (`null`).
+pub fn serialize_rfc3339_opt<S: serde::Serializer>(
+    ms: &Option<i64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => s.collect_str(&Rfc3339(*ms)),
+        None => s.serialize_none(),
+    }
+}
+
 /// [`rfc3339`] written where it is displayed or serialised (as a JSON string), without a
 /// `String` of its own.
 #[derive(Debug, Clone, Copy)]

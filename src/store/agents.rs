@@ -12,7 +12,9 @@ use crate::time::now_ms;
 #[derive(Debug, Clone, Serialize)]
 pub struct AgentRunRow {
     pub id: i64,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339")]
     pub started_at: i64,
+    #[serde(serialize_with = "crate::time::serialize_rfc3339_opt")]
     pub finished_at: Option<i64>,
     pub profile: String,
     pub agent: String,
