@@ -66,6 +66,31 @@ impl Output {
     }
 
     /// A table in omc's style: aligned columns, no borders.
+    /// The width of the terminal stdout is, when it is one: `COLUMNS` when set (as a shell
+    /// exports it), else what the terminal says. `None` in a pipe: scripts get every column.
+    pub fn stdout_width(&self) -> Option<usize> {
+        let stdout = std::io::stdout();
+        if !stdout.is_terminal() {
+            return None;
+        }
+        if let Some(n) = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|n| *n > 0)
+        {
+            return Some(n);
+        }
+        #[cfg(unix)]
+        {
+            rustix::termios::tcgetwinsize(&stdout)
+                .ok()
+                .map(|w| usize::from(w.ws_col))
+                .filter(|n| *n > 0)
+        }
+        #[cfg(not(unix))]
+        None
+    }
+
     pub fn table(&self, header: &[&str]) -> Table {
         Table::new(header)
     }

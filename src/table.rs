@@ -166,6 +166,29 @@ impl Table {
         }
     }
 
+    /// Hide columns, in the order given, until the table is at most `max` columns wide (what a
+    /// terminal of that width shows without wrapping); the columns not named always stay.
+    /// Returns the titles of the columns it hid.
+    pub fn fit(&mut self, max: usize, drop_order: &[usize]) -> Vec<String> {
+        let width = |t: &Table| -> usize {
+            (0..t.columns())
+                .filter(|&i| !t.hidden[i])
+                .map(|i| t.widths[i] + 2)
+                .sum()
+        };
+        let mut dropped = Vec::new();
+        for &i in drop_order {
+            if width(self) <= max {
+                break;
+            }
+            if i < self.columns() && !self.hidden[i] {
+                self.hidden[i] = true;
+                dropped.push(self.header[i].clone());
+            }
+        }
+        dropped
+    }
+
     /// A row of cells; cells past the last column are ignored, missing ones are empty.
     pub fn add_row<S: AsRef<str>>(&mut self, row: impl IntoIterator<Item = S>) -> &mut Self {
         let mut r = self.row();

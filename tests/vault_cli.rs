@@ -647,3 +647,81 @@ fn the_audit_names_the_uid_once() {
     let out = ok(&run(home.cmd().env("USER", "alice").arg("audit")));
     assert!(out.lines().nth(1).unwrap().contains("uid "), "{out}");
 }
+
+/// `omc ARGS` on a terminal `columns` wide (script gives it a pty; COLUMNS sets the width).
+fn on_a_terminal(home: &Home, args: &str, columns: u16) -> String {
+    let line = format!("'{BIN}' {args}");
+    let out = std::process::Command::new("script")
+        .args(["-qfec", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("OMC_HOME", home.data())
+        .env("OMC_MASTER_KEY", &home.master_key)
+        .env("COLUMNS", columns.to_string())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout).replace('\r', "")
+}
+
+#[test]
+fn tables_fit_the_terminal_and_wide_shows_every_column() {
+    if !require(
+        std::process::Command::new("script")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "script(1)",
+        None,
+    ) {
+        return;
+    }
+    let home = Home::new();
+    ok(&home.add("echo", "echo", "anything-at-all-1234"));
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "openai-compatible",
+            "--name",
+            "local-llama-server",
+            "--base-url",
+            "http://localhost:8000/v1",
+            "--model",
+            "llama3-70b-instruct",
+            "--no-validate",
+            "--key-stdin",
+        ]),
+        "sk-local-aaaaaaaaaaaaaaaaaaaaaa",
+    ));
+    for (args, wide_only) in [
+        ("list", &["BASE URL", "CREATED", "LAST USED"][..]),
+        ("audit", &["WHO"][..]),
+    ] {
+        let narrow = on_a_terminal(&home, args, 80);
+        assert!(
+            narrow.lines().all(|l| l.chars().count() <= 80),
+            "{args} at 80 columns:\n{narrow}"
+        );
+        let header = narrow.lines().next().unwrap();
+        for col in wide_only {
+            assert!(!header.contains(col), "{args}: {header}");
+        }
+        let wide = on_a_terminal(&home, &format!("{args} --wide"), 80);
+        let header = wide.lines().next().unwrap();
+        for col in wide_only {
+            assert!(header.contains(col), "{args} --wide: {header}");
+        }
+        // A pipe gets every column, whatever the terminal.
+        let piped = ok(&run(home.cmd().arg(args)));
+        for col in wide_only {
+            assert!(piped.lines().next().unwrap().contains(col), "{piped}");
+        }
+    }
+}

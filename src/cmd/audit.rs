@@ -17,6 +17,11 @@ pub struct AuditArgs {
     /// master-rotate, show in every profile)
     #[arg(long)]
     pub all_profiles: bool,
+
+    /// Every column, however wide the terminal (on a narrow one WHO, then PROFILE, then
+    /// DETAIL are left out)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
@@ -61,6 +66,11 @@ pub fn run(ctx: &Ctx, args: &AuditArgs) -> Result<()> {
                 _ => cell(Some(&e.actor)),
             },
         ]);
+    }
+    if !args.wide
+        && let Some(width) = ctx.out.stdout_width()
+    {
+        table.fit(width, &[5, 2, 4]);
     }
     ctx.out.print_table(&table)
 }

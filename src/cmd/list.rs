@@ -22,6 +22,10 @@ pub struct ListArgs {
     /// Show deleted credentials' tombstones too
     #[arg(long)]
     pub include_deleted: bool,
+
+    /// Every column, however wide the terminal (on a narrow one the least needed are left out)
+    #[arg(long)]
+    pub wide: bool,
 }
 
 /// A credential as `--json` shows it: times in RFC 3339, never the key.
@@ -146,6 +150,15 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> Result<()> {
         return Ok(());
     }
     table.table.hide(table.base_column, !table.show_base);
+    if !args.wide
+        && let Some(width) = ctx.out.stdout_width()
+    {
+        // As gh does: the least needed columns go first; name, provider and key always stay.
+        let b = table.base_column;
+        table
+            .table
+            .fit(width, &[b + 3, b + 2, b, b + 1, b - 1, b - 2]);
+    }
     let printed = ctx.out.print_table(&table.table);
     // Names and masked keys, no secret: the table's memory (1.7 MB at 10,000 credentials) is
     // left to the process's end, which is next, not wiped on free by the zeroizing allocator.
