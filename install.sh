@@ -4,9 +4,11 @@
 #   ./install.sh                  build, then install into ~/.local (bin/, share/…)
 #   ./install.sh --prefix DIR     install into DIR
 #   ./install.sh --binary FILE    install FILE (an omc you built already) instead of building
+#   ./install.sh --download       fetch this version's release binary and check its SHA-256
 #   ./install.sh --uninstall      remove exactly what an earlier install put there
 #
 # PREFIX in the environment works like --prefix. Running it again upgrades in place.
+# --download reads releases from OMC_RELEASE_BASE (default: this checkout's GitHub origin).
 # The installer's own files (its manifest, the PowerShell and Elvish completions) go to
 # PREFIX/share/omc-install, never to PREFIX/share/omc: that is omc's data dir under ~/.local.
 set -eu
@@ -14,9 +16,10 @@ set -eu
 prefix=${PREFIX:-"$HOME/.local"}
 action=install
 binary=
+download=
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0"
+  sed -n '2,13s/^# \{0,1\}//p' "$0"
 }
 
 while [ $# -gt 0 ]; do
@@ -27,6 +30,7 @@ while [ $# -gt 0 ]; do
     --binary) [ $# -ge 2 ] || { echo "install.sh: --binary needs a file" >&2; exit 2; }
               binary=$2; shift 2 ;;
     --binary=*) binary=${1#--binary=}; shift ;;
+    --download) download=1; shift ;;
     --uninstall) action=uninstall; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -67,6 +71,67 @@ if [ "$action" = uninstall ]; then
 fi
 
 cd "$(dirname "$0")"
+
+# A release archive for this machine, checked against its published SHA-256, instead of a
+# build from source (which takes minutes).
+fetch_release() {
+  version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+  base=${OMC_RELEASE_BASE:-}
+  if [ -z "$base" ]; then
+    origin=$(git config --get remote.origin.url 2>/dev/null || true)
+    case $origin in
+      *github.com[:/]*)
+        repo=${origin#*github.com[:/]}
+        base=https://github.com/${repo%.git}/releases ;;
+    esac
+  fi
+  if [ -z "$base" ]; then
+    echo "install.sh: --download needs to know where releases are: set OMC_RELEASE_BASE (e.g. https://github.com/OWNER/omc/releases)" >&2
+    exit 1
+  fi
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) target=x86_64-unknown-linux-musl ;;
+    Linux-aarch64|Linux-arm64) target=aarch64-unknown-linux-musl ;;
+    Darwin-arm64|Darwin-aarch64) target=aarch64-apple-darwin ;;
+    Darwin-x86_64) target=x86_64-apple-darwin ;;
+    *) echo "install.sh: no release binary for $(uname -s) $(uname -m); build from source: ./install.sh" >&2; exit 1 ;;
+  esac
+  name=omc-$version-$target
+  url=$base/download/v$version/$name.tar.gz
+  work=$(mktemp -d)
+  get() { # url file
+    if command -v curl >/dev/null 2>&1; then curl -fsSL -o "$2" "$1"
+    elif command -v wget >/dev/null 2>&1; then wget -q -O "$2" "$1"
+    else echo "install.sh: --download needs curl or wget" >&2; return 1
+    fi
+  }
+  echo "downloading $url…"
+  if ! get "$url" "$work/$name.tar.gz" || ! get "$url.sha256" "$work/$name.tar.gz.sha256"; then
+    rm -rf "$work"
+    echo "install.sh: no release of omc $version for $target at $base; build from source: ./install.sh" >&2
+    exit 1
+  fi
+  want=$(cut -d' ' -f1 < "$work/$name.tar.gz.sha256")
+  if command -v sha256sum >/dev/null 2>&1; then
+    got=$(sha256sum "$work/$name.tar.gz" | cut -d' ' -f1)
+  else
+    got=$(shasum -a 256 "$work/$name.tar.gz" | cut -d' ' -f1)
+  fi
+  if [ -z "$want" ] || [ "$got" != "$want" ]; then
+    rm -rf "$work"
+    echo "install.sh: $name.tar.gz does not match its published SHA-256 (got $got, want $want): not installed" >&2
+    exit 1
+  fi
+  tar xzf "$work/$name.tar.gz" -C "$work"
+  binary=$work/$name/omc
+  [ -x "$binary" ] || { echo "install.sh: $name.tar.gz holds no omc binary" >&2; rm -rf "$work"; exit 1; }
+  echo "checked SHA-256 $got"
+}
+
+if [ -n "$download" ]; then
+  [ -z "$binary" ] || { echo "install.sh: --download and --binary exclude each other" >&2; exit 2; }
+  fetch_release
+fi
 if [ -n "$binary" ]; then
   [ -x "$binary" ] || { echo "install.sh: --binary $binary is not an executable file" >&2; exit 2; }
 else
@@ -116,6 +181,7 @@ mv "$new_manifest" "$manifest"
 trap - EXIT
 clean_old_layout
 
+[ -z "${work:-}" ] || rm -rf "$work"
 echo "omc $("$bin/omc" --version | cut -d' ' -f2) installed to $bin/omc"
 # A new shell reads its rc file, not this one's PATH (which may hold $bin only through an
 # `export` typed before this script ran): say once which line keeps omc on PATH, unless the rc

@@ -437,3 +437,147 @@ fn real_keyring_next_shell_keeps_omc_and_makes_the_real_store() {
     assert_eq!(status["backend"], "keyring", "{status}");
     assert_eq!(status["unlocked"], true, "{status}");
 }
+
+/// The release target `install.sh --download` asks for on this machine.
+fn release_target() -> Option<&'static str> {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => Some("x86_64-unknown-linux-musl"),
+        ("linux", "aarch64") => Some("aarch64-unknown-linux-musl"),
+        ("macos", "aarch64") => Some("aarch64-apple-darwin"),
+        ("macos", "x86_64") => Some("x86_64-apple-darwin"),
+        _ => None,
+    }
+}
+
+/// A local stand-in for a GitHub release: `download/vVERSION/NAME.tar.gz` and its `.sha256`,
+/// served by python's http.server on a free loopback port. Returns the base URL.
+struct Releases {
+    dir: tempfile::TempDir,
+    server: std::process::Child,
+    base: String,
+}
+
+impl Drop for Releases {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn releases(tamper: bool) -> Releases {
+    let version = env!("CARGO_PKG_VERSION");
+    let target = release_target().expect("a release target");
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("omc-{version}-{target}");
+    let rel = dir.path().join(format!("download/v{version}"));
+    std::fs::create_dir_all(rel.join(&name)).unwrap();
+    std::fs::copy(BIN, rel.join(&name).join("omc")).unwrap();
+    let tar = format!("{name}.tar.gz");
+    let made = Command::new("tar")
+        .args(["czf", &tar, &name])
+        .current_dir(&rel)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let sum = Command::new("sha256sum")
+        .arg(&tar)
+        .current_dir(&rel)
+        .output()
+        .unwrap();
+    let mut line = String::from_utf8(sum.stdout).unwrap();
+    if tamper {
+        line.replace_range(0..1, if line.starts_with('0') { "1" } else { "0" });
+    }
+    std::fs::write(rel.join(format!("{tar}.sha256")), line).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "http.server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Releases {
+        dir,
+        server,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+#[test]
+fn install_download_fetches_a_release_and_checks_its_sha256() {
+    if release_target().is_none()
+        || !require(
+            Command::new("python3").arg("-V").output().is_ok()
+                && Command::new("sha256sum").arg("--version").output().is_ok(),
+            "python3 and sha256sum",
+            None,
+        )
+    {
+        return;
+    }
+    let good = releases(false);
+    let home = tempfile::tempdir().unwrap();
+    let out = stranger("sh", home.path(), SYSTEM_PATH)
+        .arg(Path::new(REPO).join("install.sh"))
+        .arg("--download")
+        .env("OMC_RELEASE_BASE", &good.base)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("checked SHA-256"), "{}", stdout(&out));
+    let installed = home.path().join(".local/bin/omc");
+    let v = Command::new(&installed).arg("--version").output().unwrap();
+    assert!(stdout(&v).starts_with("omc "), "{}", stdout(&v));
+    assert!(good.dir.path().exists());
+
+    // A tampered checksum: nothing is installed.
+    let bad = releases(true);
+    let home = tempfile::tempdir().unwrap();
+    let out = stranger("sh", home.path(), SYSTEM_PATH)
+        .arg(Path::new(REPO).join("install.sh"))
+        .arg("--download")
+        .env("OMC_RELEASE_BASE", &bad.base)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("does not match its published SHA-256"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!home.path().join(".local/bin/omc").exists());
+
+    // No release there: it says so and names the build.
+    let home = tempfile::tempdir().unwrap();
+    let out = stranger("sh", home.path(), SYSTEM_PATH)
+        .arg(Path::new(REPO).join("install.sh"))
+        .arg("--download")
+        .env("OMC_RELEASE_BASE", format!("{}/nothing-here", good.base))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("build from source"),
+        "{}",
+        stderr(&out)
+    );
+}
