@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::provider::ToolChoice;
 
 /// Turns (model calls) an agent may take when its file sets none.
 pub const DEFAULT_MAX_TURNS: u32 = 10;
@@ -30,10 +31,19 @@ pub struct AgentFile {
     pub max_tokens: Option<u32>,
     pub max_turns: Option<u32>,
     pub budget: Option<Budget>,
+    pub tool_choice: Option<ToolChoiceSpec>,
     #[serde(default, rename = "tool")]
     pub tools: Vec<CommandToolSpec>,
     #[serde(default)]
     pub mcp: BTreeMap<String, McpServerSpec>,
+}
+
+/// `tool_choice`: one choice for every turn, or one per turn, the last holding for the rest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ToolChoiceSpec {
+    Every(String),
+    Turns(Vec<String>),
 }
 
 /// Per-run spending bounds.
@@ -198,8 +208,21 @@ pub struct Agent {
     pub max_tokens: Option<u32>,
     pub max_turns: u32,
     pub budget: Budget,
+    /// What the model may do with its tools on turn N (the last entry for the turns after);
+    /// empty: the model decides on every turn.
+    pub tool_choice: Vec<ToolChoice>,
     pub tools: Vec<CommandTool>,
     pub mcp: Vec<McpServer>,
+}
+
+/// What the model may do with its tools on turn `turn` (from 1), by an agent's `tool_choice`.
+pub fn tool_choice_for(choices: &[ToolChoice], turn: u32) -> ToolChoice {
+    let i = (turn.max(1) - 1) as usize;
+    choices
+        .get(i)
+        .or(choices.last())
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Names the model sees: what Anthropic allows, the strictest of the three families.
@@ -273,6 +296,34 @@ impl Agent {
             }
             mcp.push(s);
         }
+        let choices = match &file.tool_choice {
+            None => Vec::new(),
+            Some(ToolChoiceSpec::Every(c)) => vec![c.clone()],
+            Some(ToolChoiceSpec::Turns(list)) if list.is_empty() => {
+                return Err(bad("tool_choice is an empty list".into()));
+            }
+            Some(ToolChoiceSpec::Turns(list)) => list.clone(),
+        };
+        let mut tool_choice = Vec::with_capacity(choices.len());
+        for c in choices {
+            tool_choice.push(match c.as_str() {
+                "auto" => ToolChoice::Auto,
+                "none" => ToolChoice::None,
+                "required" => ToolChoice::Required,
+                name if tools.iter().any(|t| t.name == name)
+                    || mcp
+                        .iter()
+                        .any(|s| name.starts_with(&format!("{}_", s.name))) =>
+                {
+                    ToolChoice::Named(c)
+                }
+                _ => {
+                    return Err(bad(format!(
+                        "tool_choice '{c}' is not auto, required, none or one of the agent's tools"
+                    )));
+                }
+            });
+        }
         Ok(Agent {
             name: name.to_owned(),
             path: path.to_path_buf(),
@@ -283,6 +334,7 @@ impl Agent {
             max_tokens: file.max_tokens,
             max_turns,
             budget,
+            tool_choice,
             tools,
             mcp,
         })
@@ -727,6 +779,8 @@ bearer = "credential:web"
                 "[mcp.s]\ncommand = \"x\"\nmax_output = 0\n",
                 "max_output must be at least 1 byte",
             ),
+            ("tool_choice = \"ls\"\n", "tool_choice 'ls'"),
+            ("tool_choice = []\n", "empty list"),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{text}: {err}");
@@ -743,6 +797,29 @@ bearer = "credential:web"
         ] {
             assert!(parse(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn tool_choice_is_per_turn_and_the_last_holds() {
+        let text = "[[tool]]\nname = \"sh\"\ncommand = [\"true\"]\n[mcp.time]\ncommand = \"x\"\n";
+        let a = parse(&format!("tool_choice = [\"sh\", \"none\"]\n{text}")).unwrap();
+        assert_eq!(
+            tool_choice_for(&a.tool_choice, 1),
+            ToolChoice::Named("sh".into())
+        );
+        assert_eq!(tool_choice_for(&a.tool_choice, 2), ToolChoice::None);
+        assert_eq!(tool_choice_for(&a.tool_choice, 9), ToolChoice::None);
+        let a = parse(&format!("tool_choice = \"time_now\"\n{text}")).unwrap();
+        assert_eq!(
+            tool_choice_for(&a.tool_choice, 3),
+            ToolChoice::Named("time_now".into())
+        );
+        let a = parse(&format!("tool_choice = \"required\"\n{text}")).unwrap();
+        assert_eq!(tool_choice_for(&a.tool_choice, 1), ToolChoice::Required);
+        assert_eq!(
+            tool_choice_for(&parse(text).unwrap().tool_choice, 1),
+            ToolChoice::Auto
+        );
     }
 
     #[test]

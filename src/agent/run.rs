@@ -83,6 +83,8 @@ pub struct Setup {
     pub max_turns: u32,
     pub budget: super::file::Budget,
     pub stream: bool,
+    /// The agent's `tool_choice`, turn by turn (see [`super::file::tool_choice_for`]).
+    pub tool_choice: Vec<crate::provider::ToolChoice>,
 }
 
 /// How a run ended for the caller: the stop reason is in the transcript; `Err` is a failure
@@ -188,6 +190,18 @@ impl Loop<'_> {
                 parameters: d.parameters,
             })
             .collect();
+        // An MCP tool is known only once its server lists it.
+        for c in &self.setup.tool_choice {
+            if let crate::provider::ToolChoice::Named(name) = c
+                && !tools.iter().any(|t| &t.name == name)
+            {
+                self.save("error", true)?;
+                return Err(Error::usage_hint(
+                    format!("tool_choice names '{name}', which no tool of the agent is called"),
+                    "name one of the tools `omc agent check NAME` lists",
+                ));
+            }
+        }
         let mut current = 0usize;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut granted: Vec<String> = Vec::new();
@@ -210,6 +224,7 @@ impl Loop<'_> {
                 });
                 let mut req = ChatRequest::new(r.model.clone(), conv.clone());
                 req.tools = tools.clone();
+                req.tool_choice = super::file::tool_choice_for(&self.setup.tool_choice, turn_no);
                 req.temperature = self.setup.temperature;
                 req.max_tokens = Some(self.setup.max_tokens);
                 req.stream = self.setup.stream;

@@ -308,6 +308,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         max_turns: a.max_turns.unwrap_or(agent.max_turns),
         budget: agent.budget,
         stream: !args.no_stream,
+        tool_choice: agent.tool_choice.clone(),
     };
     let path_text = session.found.path.display().to_string();
     let run_id = match store.begin_agent_run(ctx.profile(), &agent.name, &path_text) {

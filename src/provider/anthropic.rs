@@ -167,7 +167,7 @@ struct Usage {
 struct Message<'a> {
     #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::nullable")]
     content: Vec<Block>,
     stop_reason: Option<String>,
     usage: Option<Usage>,

@@ -6,14 +6,16 @@
 //! deltas, parallel calls, usage, a finish reason) is rendered to each family's documented wire
 //! format and framed as SSE with random but legal choices (`data:` with or without the space,
 //! LF / CRLF / CR line ends, comments, `event:`, `id:` and `retry:` lines, data over several
-//! lines, a BOM). The properties:
+//! lines, a BOM), with optional fields sent as `null` here and there, as real servers and the
+//! SDKs send them (see [`Nulls`]). The properties:
 //!
 //! 1. any split of a valid stream into chunks decodes to the events framed and folds to the
 //!    reply they were rendered from, the same as the whole stream in one chunk;
 //! 2. arbitrary bytes, valid streams with bytes changed, and random events of each family never
 //!    panic, and end as a typed error or a consistent reply;
 //! 3. a valid stream cut anywhere before its ending event ends as "dropped" (a connection
-//!    error naming the open tool call, if any), and cut after it, as the whole reply.
+//!    error naming the open tool call, if any), and cut after it, as the whole reply;
+//! 4. the same reply sent whole (not streamed) parses to it.
 //!
 //! Each runs 10,000 cases; `OMC_FUZZ_CASES` sets another number (`benches/fuzz.sh` runs a
 //! million in a release build); the seed is random, `PROPTEST_RNG_SEED` fixes it. A failure
@@ -27,7 +29,7 @@ use serde_json::{Map, Value, json};
 use super::client::fold_chunks;
 use super::conversation::{FinishReason, Opaque, Part, ToolCall};
 use super::types::{ChatRequest, ChatResponse, ErrorKind, Event, ProviderError};
-use super::wire::Wire;
+use super::wire::{Accum, Wire};
 use super::{Family, sse};
 
 const FAMILIES: [Family; 3] = [Family::OpenAi, Family::Anthropic, Family::Gemini];
@@ -123,6 +125,8 @@ struct Reply {
     items: Vec<Item>,
     ending: Ending,
     usage: Option<(u64, u64)>,
+    /// Which optional fields go as `null`.
+    nulls: Nulls,
 }
 
 #[derive(Debug, Clone)]
@@ -206,13 +210,194 @@ fn reply() -> impl Strategy<Value = Reply> {
             ][..],
         ),
         prop::option::of((0..100_000u64, 0..100_000u64)),
+        nulls(),
     )
-        .prop_map(|(model, items, ending, usage)| Reply {
+        .prop_map(|(model, items, ending, usage, nulls)| Reply {
             model,
             items,
             ending,
             usage,
+            nulls,
         })
+}
+
+/// Optional fields sent as `null`: each field that is absent or empty where it may be `null`
+/// takes the next of `bits` (cycled) to say whether it becomes `null`. No bits: no nulls.
+/// Absent and `null` mean the same to the SDKs, and so must they to omc; so do an empty string
+/// or list and `null` where omc reads them as nothing (`"content": ""`, `"arguments": ""`,
+/// `"tool_calls": []`, `"thought": false`).
+#[derive(Debug, Clone)]
+struct Nulls {
+    bits: Vec<bool>,
+}
+
+fn nulls() -> impl Strategy<Value = Nulls> {
+    prop_oneof![
+        1 => Just(Vec::new()),
+        3 => prop::collection::vec(prop::bool::weighted(0.5), 1..6),
+    ]
+    .prop_map(|bits| Nulls { bits })
+}
+
+/// The optional fields of each family's replies, streamed or whole, by the key of the object or
+/// list holding them (`""`: the top level): where the API reference, the SDKs' types or a real
+/// server (llama.cpp's `"function_call": null, "tool_calls": null`) allow `null`.
+fn optional_fields(family: Family, at: &str) -> &'static [&'static str] {
+    match (family, at) {
+        (Family::OpenAi, "") => &[
+            "id",
+            "object",
+            "created",
+            "model",
+            "choices",
+            "usage",
+            "system_fingerprint",
+            "service_tier",
+            "error",
+        ],
+        (Family::OpenAi, "choices") => &["index", "delta", "message", "logprobs", "finish_reason"],
+        (Family::OpenAi, "delta" | "message") => &[
+            "role",
+            "content",
+            "refusal",
+            "function_call",
+            "tool_calls",
+            "annotations",
+            "audio",
+        ],
+        (Family::OpenAi, "tool_calls") => &["index", "id", "type", "function"],
+        (Family::OpenAi, "function") => &["name", "arguments"],
+        (Family::OpenAi, "usage") => &[
+            "prompt_tokens",
+            "completion_tokens",
+            "total_tokens",
+            "prompt_tokens_details",
+            "completion_tokens_details",
+        ],
+        // The top level of a stream event, or of a whole message.
+        (Family::Anthropic, "") => &[
+            "message",
+            "delta",
+            "usage",
+            "index",
+            "content_block",
+            "id",
+            "model",
+            "content",
+            "stop_reason",
+            "stop_sequence",
+            "container",
+        ],
+        (Family::Anthropic, "message") => &[
+            "id",
+            "model",
+            "content",
+            "stop_reason",
+            "stop_sequence",
+            "usage",
+            "container",
+        ],
+        (Family::Anthropic, "content_block" | "content") => {
+            &["id", "name", "text", "input", "citations"]
+        }
+        (Family::Anthropic, "delta") => &[
+            "type",
+            "text",
+            "partial_json",
+            "thinking",
+            "signature",
+            "stop_reason",
+            "stop_sequence",
+        ],
+        (Family::Anthropic, "usage") => &[
+            "input_tokens",
+            "output_tokens",
+            "cache_creation_input_tokens",
+            "cache_read_input_tokens",
+            "cache_creation",
+            "server_tool_use",
+            "service_tier",
+        ],
+        (Family::Gemini, "") => &[
+            "candidates",
+            "usageMetadata",
+            "modelVersion",
+            "promptFeedback",
+            "responseId",
+            "error",
+        ],
+        (Family::Gemini, "candidates") => &[
+            "content",
+            "finishReason",
+            "index",
+            "safetyRatings",
+            "citationMetadata",
+        ],
+        (Family::Gemini, "content") => &["parts", "role"],
+        (Family::Gemini, "parts") => &[
+            "text",
+            "thought",
+            "functionCall",
+            "thoughtSignature",
+            "inlineData",
+        ],
+        (Family::Gemini, "functionCall") => &["id", "name", "args"],
+        (Family::Gemini, "usageMetadata") => &[
+            "promptTokenCount",
+            "candidatesTokenCount",
+            "thoughtsTokenCount",
+            "totalTokenCount",
+            "cachedContentTokenCount",
+        ],
+        (Family::Gemini, "promptFeedback") => &["blockReason"],
+        _ => &[],
+    }
+}
+
+impl Nulls {
+    /// `v` with optional fields made `null` as the bits say.
+    fn apply(&self, family: Family, mut v: Value) -> Value {
+        if !self.bits.is_empty() {
+            self.walk(family, &mut v, "", &mut 0);
+        }
+        v
+    }
+
+    fn walk(&self, family: Family, v: &mut Value, at: &str, n: &mut usize) {
+        match v {
+            Value::Object(o) => {
+                for &key in optional_fields(family, at) {
+                    let nothing = match o.get(key) {
+                        None => true,
+                        Some(Value::String(s)) => s.is_empty(),
+                        Some(Value::Array(a)) => a.is_empty(),
+                        Some(Value::Object(m)) => m.is_empty(),
+                        Some(Value::Bool(b)) => !b,
+                        Some(_) => false,
+                    };
+                    if nothing {
+                        let null = self.bits[*n % self.bits.len()];
+                        *n += 1;
+                        if null {
+                            o.insert(key.to_owned(), Value::Null);
+                        }
+                    }
+                }
+                for (key, child) in o.iter_mut() {
+                    // Arguments are the model's data, not the reply's fields.
+                    if !matches!(key.as_str(), "args" | "input" | "arguments" | "error") {
+                        self.walk(family, child, key, n);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    self.walk(family, item, at, n);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Reply {
@@ -329,6 +514,36 @@ impl Reply {
     }
 }
 
+/// What a whole reply must parse to: text, parts, model, finish reason and usage.
+type Whole = (
+    String,
+    Vec<Part>,
+    Option<String>,
+    Option<String>,
+    (Option<u64>, Option<u64>),
+);
+
+impl Reply {
+    fn expected_whole(&self, family: Family) -> Whole {
+        let mut parts = self.expected(family).parts;
+        if family == Family::OpenAi {
+            // One `content` string, then `tool_calls`.
+            let text = self.text();
+            parts.retain(|p| matches!(p, Part::ToolCall(_)));
+            if !text.is_empty() {
+                parts.insert(0, Part::text(text));
+            }
+        }
+        (
+            self.text(),
+            parts,
+            Some(self.model.to_owned()),
+            Some(self.raw_finish(family).to_owned()),
+            self.usage.map_or((None, None), |(i, o)| (Some(i), Some(o))),
+        )
+    }
+}
+
 /// The argument JSON of `call` cut at its cut points (on character boundaries).
 fn arg_pieces(call: &Call) -> Vec<String> {
     let text = Value::Object(call.args.clone()).to_string();
@@ -398,11 +613,100 @@ impl Events {
 }
 
 fn render(family: Family, reply: &Reply) -> Vec<Ev> {
-    match family {
+    let mut events = match family {
         Family::OpenAi => render_openai(reply),
         Family::Anthropic => render_anthropic(reply),
         _ => render_gemini(reply),
+    };
+    for e in &mut events {
+        if let Data::Json(v) = &mut e.data {
+            *v = reply.nulls.apply(family, std::mem::take(v));
+        }
     }
+    events
+}
+
+/// The reply as one (unstreamed) body, as each family's API sends it.
+fn render_whole(family: Family, reply: &Reply) -> Value {
+    let m = reply.model;
+    let raw = reply.raw_finish(family);
+    let calls = reply.calls().enumerate();
+    let v = match family {
+        Family::OpenAi => {
+            let text = reply.text();
+            let content = if text.is_empty() {
+                Value::Null
+            } else {
+                json!(text)
+            };
+            let mut message = json!({"role": "assistant", "content": content});
+            if reply.has_calls() {
+                message["tool_calls"] = calls
+                    .map(|(n, c)| {
+                        json!({"id": Reply::sent_id(family, n, c), "type": "function",
+                            "function": {"name": c.name,
+                                "arguments": Value::Object(c.args.clone()).to_string()}})
+                    })
+                    .collect();
+            }
+            let mut v = json!({"id": "chatcmpl-1", "object": "chat.completion", "created": 1,
+                "model": m, "choices": [{"index": 0, "message": message, "finish_reason": raw}]});
+            if let Some((i, o)) = reply.usage {
+                v["usage"] =
+                    json!({"prompt_tokens": i, "completion_tokens": o, "total_tokens": i + o});
+            }
+            v
+        }
+        Family::Anthropic => {
+            let mut calls = calls;
+            let mut blocks = Vec::new();
+            for item in &reply.items {
+                match item {
+                    Item::Text(pieces) => {
+                        blocks.push(json!({"type": "text", "text": pieces.concat()}));
+                    }
+                    Item::Calls { calls: these, .. } => {
+                        for (n, c) in calls.by_ref().take(these.len()) {
+                            blocks.push(json!({"type": "tool_use",
+                                "id": Reply::sent_id(family, n, c), "name": c.name, "input": c.args}));
+                        }
+                    }
+                }
+            }
+            let mut v = json!({"id": "msg_1", "type": "message", "role": "assistant", "model": m,
+                "content": blocks, "stop_reason": raw, "stop_sequence": null});
+            if let Some((i, o)) = reply.usage {
+                v["usage"] = json!({"input_tokens": i, "output_tokens": o});
+            }
+            v
+        }
+        _ => {
+            let mut calls = calls;
+            let mut parts = Vec::new();
+            for item in &reply.items {
+                match item {
+                    Item::Text(pieces) => parts.push(json!({"text": pieces.concat()})),
+                    Item::Calls { calls: these, .. } => {
+                        for (n, c) in calls.by_ref().take(these.len()) {
+                            let mut fc = json!({"name": c.name, "args": c.args});
+                            if let Some(id) = Reply::sent_id(family, n, c) {
+                                fc["id"] = json!(id);
+                            }
+                            parts.push(json!({"functionCall": fc}));
+                        }
+                    }
+                }
+            }
+            let mut v = json!({"candidates": [{"content": {"role": "model", "parts": parts},
+                "finishReason": raw, "index": 0}], "modelVersion": m, "responseId": "r1"});
+            if let Some((i, o)) = reply.usage {
+                v["usageMetadata"] = json!({"promptTokenCount": i, "candidatesTokenCount": o,
+                    "totalTokenCount": i + o});
+            }
+            v
+        }
+    };
+    reply.nulls.apply(family, v)
 }
 
 /// A tool-call fragment, and the call (name, id) it opens if it is the first.
@@ -910,6 +1214,28 @@ fn arbitrary_bytes_end_as_an_error_or_a_reply() {
     );
 }
 
+/// Property 4: the reply sent whole, with its optional fields `null` here and there, parses to
+/// it.
+#[test]
+fn a_whole_reply_parses_to_its_reply() {
+    check((family(), reply()), |(family, reply)| {
+        let body = render_whole(family, &reply).to_string();
+        let mut acc = Accum::new(request().conversation.messages.len());
+        wire(family)
+            .parse_reply(body.as_bytes(), &mut acc)
+            .map_err(fail)?;
+        let got: Whole = (
+            acc.text,
+            acc.parts,
+            acc.model,
+            acc.finish_reason,
+            (acc.input_tokens, acc.output_tokens),
+        );
+        prop_assert_eq!(got, reply.expected_whole(family));
+        Ok(())
+    });
+}
+
 /// Property 2, damaged streams: a valid stream with bytes changed, removed, repeated or added.
 #[test]
 fn damaged_streams_end_as_an_error_or_a_reply() {
@@ -1029,6 +1355,7 @@ struct RandomEvent {
     value: Value,
     tokens: (Option<u64>, Option<u64>, Option<u64>),
     reason: Option<String>,
+    nulls: Nulls,
 }
 
 fn any_event() -> impl Strategy<Value = RandomEvent> {
@@ -1048,9 +1375,10 @@ fn any_event() -> impl Strategy<Value = RandomEvent> {
         (tokens.clone(), tokens.clone(), tokens),
         prop::option::of(select(&["stop", "end_turn", "STOP", "tool_use", ""][..]))
             .prop_map(|r| r.map(str::to_owned)),
+        nulls(),
     )
         .prop_map(
-            |(kind, index, text, id, name, value, tokens, reason)| RandomEvent {
+            |(kind, index, text, id, name, value, tokens, reason, nulls)| RandomEvent {
                 kind,
                 index,
                 text,
@@ -1059,6 +1387,7 @@ fn any_event() -> impl Strategy<Value = RandomEvent> {
                 value,
                 tokens,
                 reason,
+                nulls,
             },
         )
 }
@@ -1072,10 +1401,14 @@ fn put(v: &mut Value, key: &str, value: Option<impl Into<Value>>) {
 
 impl RandomEvent {
     fn render(&self, family: Family) -> (Option<&'static str>, String) {
-        match family {
+        let (name, data) = match family {
             Family::OpenAi => (None, self.openai()),
             Family::Anthropic => self.anthropic(),
             _ => (None, self.gemini()),
+        };
+        match serde_json::from_str::<Value>(&data) {
+            Ok(v) => (name, self.nulls.apply(family, v).to_string()),
+            Err(_) => (name, data),
         }
     }
 

@@ -220,7 +220,7 @@ fn parse_models(body: &[u8]) -> Result<Vec<String>, ProviderError> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Response<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "wire::nullable")]
     candidates: Vec<Candidate<'a>>,
     usage_metadata: Option<UsageMetadata>,
     #[serde(borrow)]
@@ -240,7 +240,7 @@ struct Candidate<'a> {
 
 #[derive(Deserialize)]
 struct Content<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "wire::nullable")]
     parts: Vec<WirePart<'a>>,
 }
 
@@ -250,7 +250,7 @@ struct WirePart<'a> {
     #[serde(borrow)]
     text: Option<Cow<'a, str>>,
     /// Thought summaries are not the answer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::nullable")]
     thought: bool,
     function_call: Option<FunctionCall>,
     thought_signature: Option<String>,
@@ -259,7 +259,7 @@ struct WirePart<'a> {
 #[derive(Deserialize)]
 struct FunctionCall {
     id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::nullable")]
     name: String,
     args: Option<Value>,
 }

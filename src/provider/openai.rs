@@ -163,7 +163,7 @@ struct Usage {
 struct Completion<'a> {
     #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, borrow, deserialize_with = "wire::nullable")]
     choices: Vec<FullChoice<'a>>,
     usage: Option<Usage>,
 }
@@ -179,7 +179,7 @@ struct FullChoice<'a> {
 struct Message<'a> {
     #[serde(borrow)]
     content: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::nullable")]
     tool_calls: Vec<FullCall>,
 }
 
@@ -191,7 +191,7 @@ struct FullCall {
 
 #[derive(Deserialize)]
 struct Function {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "wire::nullable")]
     name: String,
     /// JSON text by the spec; some compatible servers send the object itself.
     arguments: Option<Value>,
@@ -234,7 +234,7 @@ fn parse_reply(body: &[u8], acc: &mut Accum) -> Result<(), ProviderError> {
 struct Chunk<'a> {
     #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "wire::nullable")]
     choices: Vec<ChunkChoice<'a>>,
     usage: Option<Usage>,
     /// OpenRouter and others report failures mid-stream as a chunk with an `error` object.
@@ -252,7 +252,7 @@ struct ChunkChoice<'a> {
 struct ChunkDelta<'a> {
     #[serde(borrow)]
     content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "wire::nullable")]
     tool_calls: Vec<CallFragment<'a>>,
 }
 
@@ -415,6 +415,68 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// llama-cpp-python's server (0.3, `--chat_format chatml-function-calling`, a tool named in
+    /// `tool_choice`), as it streamed: every optional delta field `null` when unused. omc
+    /// stopped at the first chunk with "invalid type: null, expected a sequence".
+    #[test]
+    fn llama_cpp_python_nulls_read_as_absent() {
+        let id = "call__0_run_command_cmpl-a73e6a19-4b1e-4686-beff-b49d8a45d158";
+        let head = r#"{"id": "chatcmpl-a73e6a19-4b1e-4686-beff-b49d8a45d158", "object": "chat.completion.chunk", "created": 1796465609, "model": "x", "choices": [{"index": 0, "finish_reason": "#;
+        let piece = |p: &str| {
+            let p = serde_json::to_string(p).unwrap();
+            format!(
+                r#"{head}null, "logprobs": null, "delta": {{"role": null, "content": null, "function_call": {{"name": "run_command", "arguments": {p}}}, "tool_calls": [{{"index": 0, "id": "{id}", "type": "function", "function": {{"name": "run_command", "arguments": {p}}}}}]}}}}]}}"#
+            )
+        };
+        let mut acc = Accum::new(2);
+        let events = [
+            format!(
+                r#"{head}null, "logprobs": null, "delta": {{"role": "assistant", "content": null, "function_call": null, "tool_calls": null}}}}]}}"#
+            ),
+            piece("{\""),
+            piece("command"),
+            piece("\": \"echo hello\"}"),
+            piece(""),
+            format!(
+                r#"{head}"tool_calls", "logprobs": null, "delta": {{"role": null, "content": null, "function_call": null, "tool_calls": null}}}}]}}"#
+            ),
+            "[DONE]".to_owned(),
+        ];
+        for e in &events {
+            on_event(e, &mut acc).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(
+            calls(&acc),
+            [(
+                id.into(),
+                "run_command".into(),
+                r#"{"command":"echo hello"}"#.into()
+            )]
+        );
+        assert_eq!(acc.finish_reason.as_deref(), Some("tool_calls"));
+        assert_eq!(acc.text, "");
+    }
+
+    /// The same server's whole reply, and SDK-shaped nulls in one from any server.
+    #[test]
+    fn nulls_in_a_whole_reply_read_as_absent() {
+        let body = br#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"x","choices":[{"index":0,"message":{"content":"hi","tool_calls":null,"role":"assistant","function_call":null,"refusal":null,"annotations":null,"audio":null},"logprobs":null,"finish_reason":"stop"}],"usage":null,"system_fingerprint":null,"service_tier":null}"#;
+        let mut acc = Accum::new(2);
+        parse_reply(body, &mut acc).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(acc.text, "hi");
+        assert_eq!(acc.input_tokens, None);
+        let body = br#"{"model":"x","choices":[{"message":{"content":null,"tool_calls":[{"id":null,"type":null,"function":{"name":null,"arguments":null}}]},"finish_reason":null}],"usage":{"prompt_tokens":null,"completion_tokens":2}}"#;
+        let mut acc = Accum::new(2);
+        parse_reply(body, &mut acc).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            calls(&acc),
+            [("call_omc_2_0".into(), String::new(), "{}".into())]
+        );
+        assert_eq!((acc.input_tokens, acc.output_tokens), (None, Some(2)));
+        let mut acc = Accum::new(2);
+        parse_reply(br#"{"choices":null}"#, &mut acc).expect_err("no choices");
     }
 
     #[test]

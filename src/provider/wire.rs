@@ -1,10 +1,20 @@
-//! What the HTTP families share: a prepared request, the reply as it accumulates, and the
-//! mapping of HTTP statuses to [`ErrorKind`].
+//! What the HTTP families share: a prepared request, the reply as it accumulates, the mapping
+//! of HTTP statuses to [`ErrorKind`], and how replies' optional fields are read.
+//!
+//! # Optional fields
+//!
+//! Servers send an optional field as `null` as readily as they leave it out (llama.cpp's
+//! `"tool_calls": null`, Anthropic's `"stop_reason": null`, the SDKs' own `None`s serialised),
+//! and the official SDKs read both as absent. So does every reply type of every family here:
+//! an optional field is either an `Option` (serde reads `null` as `None`) or, where absent means
+//! empty, `#[serde(default, deserialize_with = "wire::nullable")]`. A bare `#[serde(default)]`
+//! would refuse `null` with "invalid type: null" and end the reply as malformed.
 
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::Family;
@@ -119,6 +129,17 @@ impl Family {
             Family::Echo => None,
         }
     }
+}
+
+/// A field that may be absent or `null`, both read as its default (an empty list, an empty
+/// string, `false`): `#[serde(default, deserialize_with = "wire::nullable")]`. As cheap as
+/// `#[serde(default)]`: one peek at the next byte for `n`.
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// How the ids omc makes up begin.

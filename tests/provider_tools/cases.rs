@@ -121,21 +121,24 @@ fn calls_of(r: &ChatResponse) -> Vec<(String, String, Value)> {
         .collect()
 }
 
+/// Also with every optional field the reply leaves out sent as `null`, as servers built on the
+/// SDKs' types send them.
 #[tokio::test]
 async fn text_then_two_calls_streamed_and_whole_in_every_family() {
     for family in FAMILIES {
-        for stream in [true, false] {
+        for (stream, nulls) in [(true, false), (false, false), (true, true), (false, true)] {
             let fake = FakeProvider::start(family).await;
             let split = Framing {
                 split_writes: true,
                 ..Framing::default()
             };
-            fake.set_default(Behaviour::Reply(
-                Reply::calls(&["Let me ", "check é."], weather_and_time(family)).framing(split),
-            ));
+            let mut reply =
+                Reply::calls(&["Let me ", "check é."], weather_and_time(family)).framing(split);
+            reply.nulls = nulls;
+            fake.set_default(Behaviour::Reply(reply));
+            let ctx = format!("{family:?} stream={stream} nulls={nulls}");
             let (r, seen) = converse(&fake, &request(first_turn(), stream)).await;
-            let r = r.unwrap_or_else(|e| panic!("{family:?} stream={stream}: {e:?}"));
-            let ctx = format!("{family:?} stream={stream}");
+            let r = r.unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
             assert_eq!(r.text, "Let me check é.", "{ctx}");
             assert_eq!(seen.text.concat(), "Let me check é.", "{ctx}");
             assert_eq!(seen.text.len(), if stream { 2 } else { 1 }, "{ctx}");
@@ -182,6 +185,7 @@ async fn two_and_three_parallel_calls_in_every_style() {
     }
     cases.push((Family::OpenAi, CallStyle::ReuseIndex0));
     cases.push((Family::OpenAi, CallStyle::RepeatIdName));
+    cases.push((Family::OpenAi, CallStyle::LlamaCpp));
     for (family, style) in cases {
         for n in [2, 3] {
             for stream in [true, false] {

@@ -131,6 +131,43 @@ async fn streamed_replies_are_exact_with_provider_usage() {
     }
 }
 
+/// Servers built on the SDKs' types send every optional field they have no value for as `null`
+/// (`"tool_calls": null`, `"usage": null`, `"stop_sequence": null`, `"thoughtsTokenCount":
+/// null`, …): the same reply as with those fields left out, streamed or whole.
+#[tokio::test]
+async fn sdk_shaped_nulls_read_as_absent() {
+    for family in FAMILIES {
+        for usage in [Some((11, 3)), None] {
+            for stream in [true, false] {
+                let ctx = format!("{family:?} usage={usage:?} stream={stream}");
+                let fake = FakeProvider::start(family).await;
+                let reply = Reply::text(&["Hello", ",", " world"]).usage(usage);
+                fake.set_default(Behaviour::Reply(reply.with_nulls()));
+                let (r, deltas) = chat(&fake, stream).await;
+                let r = r.unwrap_or_else(|e| panic!("{ctx}: {e:?}"));
+                assert_eq!(r.text, "Hello, world", "{ctx}");
+                assert_eq!(texts(&deltas).concat(), "Hello, world", "{ctx}");
+                assert_eq!(r.model, "fake-model-1", "{ctx}");
+                assert_eq!(r.finish, Some(omc::provider::FinishReason::Stop), "{ctx}");
+                match usage {
+                    Some(u) => {
+                        assert_eq!(
+                            (r.usage.input_tokens, r.usage.output_tokens),
+                            (Some(u.0), Some(u.1)),
+                            "{ctx}"
+                        );
+                        assert!(!r.usage.estimated, "{ctx}");
+                    }
+                    // `"usage": null` (OpenAI's chunks before the last, an SDK-built whole
+                    // reply): no usage, so an estimate. (Anthropic's stream always has some.)
+                    None if family == Family::Anthropic && stream => {}
+                    None => assert!(r.usage.estimated, "{ctx}"),
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn requests_follow_each_documented_format() {
     for family in FAMILIES {

@@ -86,6 +86,9 @@ pub struct Reply {
     pub late_signature: Option<String>,
     /// The stream stops after the first argument piece of the last call.
     pub cut_in_call: bool,
+    /// Every optional field the reply leaves out is sent as `null` instead, as servers built
+    /// on the SDKs' types do (llama-cpp-python, LiteLLM, …).
+    pub nulls: bool,
 }
 
 /// A tool call in a scripted reply.
@@ -153,6 +156,11 @@ pub enum CallStyle {
     ReuseIndex0,
     /// llama.cpp's Python server: `id` and `name` repeated on every fragment.
     RepeatIdName,
+    /// llama-cpp-python's server exactly (0.3, `--chat_format chatml-function-calling`, a tool
+    /// named in `tool_choice`): `id` and `name` on every fragment beside the legacy
+    /// `function_call`, unused delta fields `null` (`"tool_calls": null` in the first and last
+    /// chunks), no head fragment, no usage.
+    LlamaCpp,
 }
 
 impl Reply {
@@ -169,6 +177,7 @@ impl Reply {
             thinking: None,
             late_signature: None,
             cut_in_call: false,
+            nulls: false,
         }
     }
 
@@ -182,6 +191,12 @@ impl Reply {
 
     pub fn style(mut self, style: CallStyle) -> Reply {
         self.call_style = style;
+        self
+    }
+
+    /// Optional fields left out are sent as `null` (see [`Reply::nulls`]).
+    pub fn with_nulls(mut self) -> Reply {
+        self.nulls = true;
         self
     }
 
@@ -1204,7 +1219,97 @@ fn full_body(family: Family, r: &Reply) -> String {
             }
         }
     }
+    if r.nulls {
+        fill_nulls(family, &mut v, "");
+    }
     v.to_string()
+}
+
+/// The optional fields of each family's replies, by the key of the object or list holding them
+/// (`""`: the top level), that an SDK-built server sends as `null` when it has no value.
+fn optional_fields(family: Family, at: &str) -> &'static [&'static str] {
+    match (family, at) {
+        (Family::OpenAi, "") => &["usage", "system_fingerprint", "service_tier"],
+        (Family::OpenAi, "choices") => &["logprobs", "finish_reason"],
+        (Family::OpenAi, "delta" | "message") => &[
+            "role",
+            "content",
+            "refusal",
+            "function_call",
+            "tool_calls",
+            "annotations",
+            "audio",
+        ],
+        (Family::OpenAi, "tool_calls") => &["id", "type"],
+        (Family::OpenAi, "function") => &["name"],
+        (Family::OpenAi, "usage") => &["prompt_tokens_details", "completion_tokens_details"],
+        (Family::Anthropic, "") => &[
+            "usage",
+            "stop_reason",
+            "stop_sequence",
+            "container",
+            "context_management",
+        ],
+        (Family::Anthropic, "message") => &[
+            "stop_reason",
+            "stop_sequence",
+            "usage",
+            "container",
+            "context_management",
+        ],
+        (Family::Anthropic, "content" | "content_block") => &["citations"],
+        (Family::Anthropic, "delta") => &["stop_reason", "stop_sequence", "container"],
+        (Family::Anthropic, "usage") => &[
+            "input_tokens",
+            "cache_creation_input_tokens",
+            "cache_read_input_tokens",
+            "cache_creation",
+            "server_tool_use",
+            "service_tier",
+        ],
+        (Family::Gemini, "") => &[
+            "candidates",
+            "usageMetadata",
+            "promptFeedback",
+            "modelVersion",
+        ],
+        (Family::Gemini, "candidates") => &[
+            "finishReason",
+            "safetyRatings",
+            "citationMetadata",
+            "groundingMetadata",
+        ],
+        (Family::Gemini, "parts") => &["text", "thought", "functionCall", "thoughtSignature"],
+        (Family::Gemini, "functionCall") => &["id"],
+        (Family::Gemini, "usageMetadata") => &[
+            "candidatesTokenCount",
+            "thoughtsTokenCount",
+            "cachedContentTokenCount",
+        ],
+        _ => &[],
+    }
+}
+
+/// Puts `null` in every optional field `v` leaves out (not inside tool arguments).
+fn fill_nulls(family: Family, v: &mut Value, at: &str) {
+    match v {
+        Value::Object(o) => {
+            for &key in optional_fields(family, at) {
+                o.entry(key).or_insert(Value::Null);
+            }
+            for (key, child) in o.iter_mut() {
+                if !matches!(key.as_str(), "args" | "input" | "arguments" | "error") {
+                    fill_nulls(family, child, key);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                fill_nulls(family, item, at);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A whole reply's body with the reply's calls (and thinking, and signatures) in it.
@@ -1224,6 +1329,12 @@ fn with_calls(family: Family, r: &Reply, v: &mut Value) {
                 .iter()
                 .map(|c| json!({"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.args()}}))
                 .collect();
+            if r.call_style == CallStyle::LlamaCpp
+                && let Some(c) = r.calls.first()
+            {
+                // Beside the calls, the first as the legacy `function_call`.
+                m["function_call"] = json!({"name": c.name, "arguments": c.args()});
+            }
             v["choices"][0]["finish_reason"] = json!("tool_calls");
         }
         Family::Anthropic => {
@@ -1277,6 +1388,9 @@ fn call_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
     // Where to cut for `cut_in_call`: after the last call's first argument piece.
     let mut cut = None;
     match family {
+        Family::OpenAi if r.call_style == CallStyle::LlamaCpp => {
+            return llama_cpp_events(r);
+        }
         Family::OpenAi => {
             let chunk = |delta: Value, finish: Value| {
                 json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": r.model, "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]}).to_string()
@@ -1434,10 +1548,82 @@ fn call_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
     out
 }
 
-fn stream_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
-    if !r.calls.is_empty() || r.thinking.is_some() || r.late_signature.is_some() {
-        return call_events(family, r, include_usage);
+/// A streamed reply with calls as llama-cpp-python's server sends it (see
+/// [`CallStyle::LlamaCpp`]), down to the order of the keys.
+fn llama_cpp_events(r: &Reply) -> Vec<Event> {
+    let chunk = |finish: &str, delta: &str| {
+        Event::data(
+            format!(
+                r#"{{"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1700000000, "model": {}, "choices": [{{"index": 0, "finish_reason": {finish}, "logprobs": null, "delta": {delta}}}]}}"#,
+                json!(r.model)
+            ),
+            false,
+        )
+    };
+    let mut out = vec![chunk(
+        "null",
+        r#"{"role": "assistant", "content": null, "function_call": null, "tool_calls": null}"#,
+    )];
+    for t in &r.tokens {
+        let mut e = chunk(
+            "null",
+            &format!(
+                r#"{{"role": null, "content": {}, "function_call": null, "tool_calls": null}}"#,
+                json!(t)
+            ),
+        );
+        e.content = true;
+        out.push(e);
     }
+    let mut cut = None;
+    for (k, c) in r.calls.iter().enumerate() {
+        for (n, piece) in c.pieces.iter().enumerate() {
+            let (name, piece) = (json!(c.name), json!(piece));
+            let mut e = chunk(
+                "null",
+                &format!(
+                    r#"{{"role": null, "content": null, "function_call": {{"name": {name}, "arguments": {piece}}}, "tool_calls": [{{"index": {k}, "id": {}, "type": "function", "function": {{"name": {name}, "arguments": {piece}}}}}]}}"#,
+                    json!(c.id)
+                ),
+            );
+            e.content = true;
+            out.push(e);
+            if n == 0 && k + 1 == r.calls.len() {
+                cut = Some(out.len());
+            }
+        }
+    }
+    out.push(chunk(
+        r#""tool_calls""#,
+        r#"{"role": null, "content": null, "function_call": null, "tool_calls": null}"#,
+    ));
+    out.push(Event::data("[DONE]".into(), false));
+    if r.cut_in_call
+        && let Some(cut) = cut
+    {
+        out.truncate(cut);
+    }
+    out
+}
+
+fn stream_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
+    let mut events = if !r.calls.is_empty() || r.thinking.is_some() || r.late_signature.is_some() {
+        call_events(family, r, include_usage)
+    } else {
+        text_events(family, r, include_usage)
+    };
+    if r.nulls {
+        for e in &mut events {
+            if let Ok(mut v) = serde_json::from_str::<Value>(&e.data) {
+                fill_nulls(family, &mut v, "");
+                e.data = v.to_string();
+            }
+        }
+    }
+    events
+}
+
+fn text_events(family: Family, r: &Reply, include_usage: bool) -> Vec<Event> {
     let mut out = Vec::with_capacity(r.tokens.len() + 8);
     let usage = r.usage.filter(|_| include_usage);
     match family {
