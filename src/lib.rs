@@ -24,6 +24,7 @@ pub mod output;
 pub mod paths;
 pub mod pricing;
 pub mod provider;
+pub mod proxy;
 pub mod runtime;
 pub mod store;
 pub mod table;
