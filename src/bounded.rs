@@ -50,6 +50,8 @@ impl Limit {
     pub const SECRET: Limit = Limit::new("secret", 64 * KIB);
     /// A prompt piped to `omc run` on standard input.
     pub const PIPED_PROMPT: Limit = Limit::new("prompt", 64 * MIB);
+    /// A request body a program sends through `omc exec --proxy` (attachments included).
+    pub const PROXY_REQUEST: Limit = Limit::new("proxied request", 64 * MIB);
 
     /// The limit in words: "1 MiB", "64 KiB", "100 bytes".
     pub fn shown(&self) -> String {
@@ -207,6 +209,31 @@ pub async fn body(
             .await
             .map_err(|e| Error::Other(format!("cannot read {source}: {e}")))?;
         let Some(chunk) = chunk else { break };
+        if (buf.len() + chunk.len()) as u64 > limit.max {
+            return Err(limit.too_long(source));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// Read a request body that an HTTP server received, at most `limit.max` bytes, the same way.
+pub async fn request_body<B>(body: B, source: &str, limit: Limit) -> Result<Zeroizing<Vec<u8>>>
+where
+    B: hyper::body::Body<Data = bytes::Bytes>,
+    B::Error: std::fmt::Display,
+{
+    use http_body_util::BodyExt;
+    let mut body = std::pin::pin!(body);
+    let mut buf = Zeroizing::new(Vec::new());
+    if body.size_hint().lower() > limit.max {
+        return Err(limit.too_long(source));
+    }
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Error::Other(format!("cannot read {source}: {e}")))?;
+        let Ok(chunk) = frame.into_data() else {
+            continue;
+        };
         if (buf.len() + chunk.len()) as u64 > limit.max {
             return Err(limit.too_long(source));
         }

@@ -25,6 +25,7 @@ pub mod paths;
 pub mod pricing;
 pub mod process;
 pub mod provider;
+pub mod proxy;
 pub mod runtime;
 pub mod store;
 pub mod suggest;

@@ -25,6 +25,11 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub selection: Selection,
 
+    /// Keep the keys out of the command: it gets a per-run token and base URLs pointing at a
+    /// proxy on 127.0.0.1 that adds the key to each call (and meters it)
+    #[arg(long)]
+    pub proxy: bool,
+
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -117,13 +122,71 @@ fn select(backend: &mut dyn CredentialBackend, sel: &Selection) -> Result<Vec<Cr
 }
 
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
+    if args.proxy {
+        return run_proxied(ctx, args);
+    }
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
     let vars = variables(backend.as_mut(), &args.selection, "exec", Some(program))?;
     drop(backend);
-    // Started through crate::process: out of reach of the master key `omc unlock` keeps, and
-    // without OMC_MASTER_KEY* or OMC_PASSPHRASE.
-    let mut cmd = crate::process::Cmd::new(program).args(&args.command[1..]);
+    run_child(&args.command, vars)
+}
+
+/// `omc exec --proxy`: the command gets a token and the proxy's URLs; the keys stay in omc.
+fn run_proxied(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
+    let config = crate::config::Config::load(&ctx.paths.config_file)?;
+    let prices = crate::pricing::Prices::load(&config.prices)?;
+    let mut backend = ctx.credentials()?;
+    let program = &args.command[0];
+    let creds: Vec<Credential> = select(backend.as_mut(), &args.selection)?
+        .into_iter()
+        .filter(|c| {
+            let proxied = provider::lookup(&c.provider)
+                .is_some_and(|s| s.default_base.is_some() || c.base_url.is_some())
+                && c.provider != "echo";
+            if !proxied {
+                ctx.out.warn(format!(
+                    "skipping '{}': the {} provider has no API to proxy",
+                    c.name, c.provider
+                ));
+            }
+            proxied
+        })
+        .collect();
+    if creds.is_empty() {
+        return Err(Error::not_found("credential", "(any provider default)"));
+    }
+    let mut upstreams = Vec::new();
+    for cred in &creds {
+        let spec = provider::require(&cred.provider)?;
+        let Some(base) = spec.base_url(cred.base_url.as_deref()) else {
+            continue;
+        };
+        upstreams.push(crate::proxy::Upstream {
+            spec,
+            credential: cred.name.clone(),
+            credential_id: cred.id.clone(),
+            base: base.to_owned(),
+            key: backend.reveal(cred)?,
+        });
+    }
+    let used: Vec<&Credential> = creds.iter().collect();
+    backend.mark_used(&used, "proxy", Some(program))?;
+    let store = backend.into_store();
+    let proxy = crate::proxy::Proxy::start(store, ctx.profile(), prices, upstreams)?;
+    tracing::debug!(address = %proxy.addr(), "proxy listening");
+    let code = run_child(&args.command, proxy.child_vars());
+    // The command is gone: so are the token and the keys (dropped with the proxy).
+    let calls = proxy.stop();
+    tracing::debug!(calls, "proxy stopped");
+    code
+}
+
+/// Run `command` with `vars` set; its exit code. Started through crate::process: out of reach
+/// of the master key `omc unlock` keeps, and without OMC_MASTER_KEY* or OMC_PASSPHRASE.
+fn run_child(command: &[String], vars: Vec<Var>) -> Result<u8> {
+    let program = &command[0];
+    let mut cmd = crate::process::Cmd::new(program).args(&command[1..]);
     for var in &vars {
         cmd = cmd.env(var.name, var.value.expose_secret());
     }

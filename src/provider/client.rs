@@ -145,6 +145,12 @@ impl Client {
         Ok(Client { http, direct, opts })
     }
 
+    /// The HTTP client underneath (redirects off), for `omc exec --proxy`, which forwards
+    /// requests as they are.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn options(&self) -> &ClientOptions {
         &self.opts
     }

@@ -18,6 +18,8 @@ pub enum RunKind {
     Bench,
     /// One turn (model call) of an agent run.
     Agent,
+    /// One call a program made through `omc exec --proxy`.
+    Proxy,
 }
 
 impl RunKind {
@@ -27,6 +29,7 @@ impl RunKind {
             RunKind::Validate => "validate",
             RunKind::Bench => "bench",
             RunKind::Agent => "agent",
+            RunKind::Proxy => "proxy",
         }
     }
 }

@@ -46,6 +46,8 @@ pub enum GroupBy {
     Profile,
     /// The agent whose turn it was (`-` for runs outside an agent).
     Agent,
+    /// What made the call: `run`, `bench`, `agent` or `proxy` (a program under `omc exec --proxy`).
+    Source,
 }
 
 fn day_start(now: i64) -> i64 {
@@ -125,6 +127,7 @@ impl Store {
             GroupBy::Credential => "profile || '/' || COALESCE(credential, '-')",
             GroupBy::Profile => "profile",
             GroupBy::Agent => "COALESCE(agent, '-')",
+            GroupBy::Source => "kind",
         };
         let sql = format!(
             "SELECT {key} AS g, COUNT(*),
@@ -133,7 +136,7 @@ impl Store {
                     SUM(estimated),
                     SUM(cost_usd IS NULL AND status = 'ok'), COALESCE(SUM(cost_usd), 0.0),
                     AVG(latency_ms)
-             FROM runs WHERE at >= ?1 AND kind IN ('run', 'bench', 'agent') AND status != 'running'
+             FROM runs WHERE at >= ?1 AND kind IN ('run', 'bench', 'agent', 'proxy') AND status != 'running'
                AND (?2 IS NULL OR profile = ?2)
              GROUP BY g ORDER BY g"
         );
