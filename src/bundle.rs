@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::terminal::Untrusted;
 use crate::ui::Interaction;
 
 /// The plaintext format version this omc writes and reads.
@@ -32,6 +33,16 @@ pub struct Entry {
     pub provider: String,
     pub model: Option<String>,
     pub base_url: Option<String>,
+    pub key: SecretString,
+}
+
+/// One credential as it came out of a bundle: its text is the sender's, [`Untrusted`] until
+/// checked, and shown only escaped.
+pub struct Received {
+    pub name: Untrusted,
+    pub provider: Untrusted,
+    pub model: Option<Untrusted>,
+    pub base_url: Option<Untrusted>,
     pub key: SecretString,
 }
 
@@ -64,12 +75,12 @@ struct InBundle {
 
 #[derive(Deserialize)]
 struct InEntry {
-    name: String,
-    provider: String,
+    name: Untrusted,
+    provider: Untrusted,
     #[serde(default)]
-    model: Option<String>,
+    model: Option<Untrusted>,
     #[serde(default)]
-    base_url: Option<String>,
+    base_url: Option<Untrusted>,
     key: SecretString,
 }
 
@@ -223,7 +234,7 @@ pub fn seal(entries: &[Entry], recipients: &[Recipient], armor: bool) -> Result<
 
 /// Decrypt a bundle (binary or armored) with any of `identities` and read its credentials.
 /// No matching identity is exit 4; a damaged or altered file is refused (exit 1).
-pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<Vec<Entry>> {
+pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<Vec<Received>> {
     let damaged = || {
         Error::Crypto("the bundle is damaged or has been tampered with: age refused it".into())
             .with_hint("nothing was imported; ask the sender to export it again")
@@ -288,7 +299,7 @@ pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<
     Ok(bundle
         .credentials
         .into_iter()
-        .map(|e| Entry {
+        .map(|e| Received {
             name: e.name,
             provider: e.provider,
             model: e.model,
@@ -395,7 +406,10 @@ mod tests {
             assert_eq!(ct.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"), armor);
             let back = open(&ct, &[Box::new(id.clone())]).unwrap();
             assert_eq!(back[0].key.expose_secret(), "sk-CANARY-round-trip");
-            assert_eq!(back[0].base_url.as_deref(), Some("http://127.0.0.1:1/v1"));
+            assert_eq!(
+                back[0].base_url.as_ref().map(Untrusted::expose_raw),
+                Some("http://127.0.0.1:1/v1")
+            );
         }
     }
 

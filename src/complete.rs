@@ -119,12 +119,21 @@ pub fn agents() -> ArgValueCandidates {
         };
         found
             .into_iter()
+            // A file whose name is no agent name (a cloned project's `\x1b]0;…\x07.toml`) is
+            // not offered: the shell would print its name raw, and no command takes it.
+            .filter(|(f, _)| crate::agent::locate::check_name(&f.name).is_ok())
             .map(|(f, _)| {
                 let name = f.name.clone();
                 let project = f.origin == crate::agent::Origin::Project;
+                // The file's own words, and errors that quote them: shown only escaped.
                 let mut help = match crate::agent::Session::read(f) {
-                    Ok(s) => first_line(s.agent.description.as_deref().unwrap_or("")),
-                    Err(e) => format!("cannot be used: {}", first_line(&e.to_string())),
+                    Ok(s) => s
+                        .agent
+                        .description
+                        .as_ref()
+                        .map(first_line)
+                        .unwrap_or_default(),
+                    Err(e) => format!("cannot be used: {}", first_line(&e.to_string().into())),
                 };
                 if project {
                     help = if help.is_empty() {
@@ -140,8 +149,8 @@ pub fn agents() -> ArgValueCandidates {
 }
 
 /// The first line of text from a file, escaped: help must not move the user's cursor.
-fn first_line(text: &str) -> String {
-    crate::terminal::line(text.lines().next().unwrap_or("")).into_owned()
+fn first_line(text: &crate::terminal::Untrusted) -> String {
+    crate::terminal::Untrusted::from(text.expose_raw().lines().next().unwrap_or("")).to_string()
 }
 
 fn peek(f: impl FnOnce(&Peek) -> Vec<CompletionCandidate>) -> Vec<CompletionCandidate> {

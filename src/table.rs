@@ -345,6 +345,12 @@ impl Row<'_> {
         self
     }
 
+    /// A cell of text from outside omc ([`crate::terminal::Untrusted`]): shown only escaped, as
+    /// [`Row::line_cell`] shows it.
+    pub fn untrusted_cell(&mut self, text: &crate::terminal::Untrusted) -> &mut Self {
+        self.line_cell(text.expose_raw())
+    }
+
     /// A cell written with `format_args!`, without a `String` of its own.
     pub fn cell_fmt(&mut self, args: std::fmt::Arguments<'_>) -> &mut Self {
         use std::fmt::Write as _;

@@ -1,10 +1,10 @@
-//! Approval: a pure function from the run's policy and a call to what the call needs, then one
-//! place that asks the person at the terminal and remembers "always" for the run.
+//! Approval: a pure function from the run's policy and a call to what the call needs, and the
+//! answers a person can give. The question itself is the front end's ([`super::run::Frontend`]:
+//! the terminal's in `src/cmd/agent_run.rs`): the core never prints.
 
 use std::collections::BTreeSet;
 
 use super::file::Approve;
-use crate::error::{Error, Result};
 
 /// What a call needs before it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,30 +79,6 @@ pub enum Answer {
     No,
     /// Yes, and do not ask again for this tool in this run.
     Always,
-}
-
-/// Ask at the terminal (stderr): `y`es, `n`o, `a`lways. `shown` is the call as the user should
-/// see it. Errors when there is no terminal to ask on.
-pub fn ask(shown: &str) -> Result<Answer> {
-    eprintln!("{shown}");
-    loop {
-        let line: String = dialoguer::Input::new()
-            .with_prompt("Run it? [y]es, [n]o, [a]lways for this tool in this run")
-            .interact_text()
-            .map_err(|e| match e {
-                // Ctrl-C at the prompt (the terminal is raw while it reads a key).
-                dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                    Error::Interrupted
-                }
-                e => Error::Other(format!("cannot read from the terminal: {e}")),
-            })?;
-        match line.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => return Ok(Answer::Yes),
-            "n" | "no" => return Ok(Answer::No),
-            "a" | "always" => return Ok(Answer::Always),
-            _ => eprintln!("answer y, n or a"),
-        }
-    }
 }
 
 #[cfg(test)]

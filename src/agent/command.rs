@@ -273,7 +273,12 @@ pub async fn call(
     base: &Path,
 ) -> ToolOutput {
     let started = Instant::now();
-    let argv = match argv(&tool.command, args, tool.options) {
+    let template: Vec<String> = tool
+        .command
+        .iter()
+        .map(|a| a.expose_raw().to_owned())
+        .collect();
+    let argv = match argv(&template, args, tool.options) {
         Ok(a) => a,
         Err(e) => return ToolOutput::error(e, "bad arguments".into(), started),
     };
@@ -613,9 +618,9 @@ mod tests {
     fn tool(command: &[&str], timeout: Duration, cap: usize) -> CommandTool {
         CommandTool {
             name: "t".into(),
-            description: String::new(),
+            description: Default::default(),
             parameters: json!({"type": "object"}),
-            command: command.iter().map(|s| s.to_string()).collect(),
+            command: command.iter().map(|&s| s.into()).collect(),
             cwd: None,
             timeout,
             max_output: cap,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::provider::ToolChoice;
+use crate::terminal::Untrusted;
 
 /// Turns (model calls) an agent may take when its file sets none.
 pub const DEFAULT_MAX_TURNS: u32 = 10;
@@ -22,8 +23,8 @@ pub const DEFAULT_MAX_OUTPUT: usize = 64 * 1024;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentFile {
-    pub description: Option<String>,
-    pub system: Option<String>,
+    pub description: Option<Untrusted>,
+    pub system: Option<Untrusted>,
     /// Ordered preferences: `CREDENTIAL[/MODEL]` or `PROVIDER[/MODEL]`.
     #[serde(default)]
     pub models: Vec<String>,
@@ -104,7 +105,7 @@ pub enum SchemaSpec {
 #[serde(deny_unknown_fields)]
 pub struct CommandToolSpec {
     pub name: String,
-    pub description: Option<String>,
+    pub description: Option<Untrusted>,
     pub parameters: Option<SchemaSpec>,
     pub command: Vec<String>,
     pub cwd: Option<PathBuf>,
@@ -155,9 +156,9 @@ pub struct McpServerSpec {
 #[derive(Debug, Clone)]
 pub struct CommandTool {
     pub name: String,
-    pub description: String,
+    pub description: Untrusted,
     pub parameters: serde_json::Value,
-    pub command: Vec<String>,
+    pub command: Vec<Untrusted>,
     pub cwd: Option<PathBuf>,
     pub timeout: Duration,
     pub max_output: usize,
@@ -200,9 +201,9 @@ pub struct McpServer {
 pub struct Agent {
     pub name: String,
     pub path: PathBuf,
-    pub description: Option<String>,
+    pub description: Option<Untrusted>,
     /// The system prompt as written, `{{var}}` placeholders unfilled.
-    pub system: Option<String>,
+    pub system: Option<Untrusted>,
     pub models: Vec<String>,
     pub temperature: Option<f32>,
     pub max_tokens: Option<u32>,
@@ -350,7 +351,7 @@ impl Agent {
             let unused = vars.iter().map(|(k, _)| k.clone()).collect();
             return Ok((None, unused));
         };
-        let (text, used) = fill(system, vars).map_err(|var| {
+        let (text, used) = fill(system.expose_raw(), vars).map_err(|var| {
             Error::usage_hint(
                 format!("agent '{}' needs a value for {{{{{var}}}}}", self.name),
                 format!("pass --var {var}=VALUE"),
@@ -382,7 +383,9 @@ impl Agent {
             }
         };
         for t in &mut self.tools {
-            program(&mut t.command[0]);
+            let mut first = t.command[0].expose_raw().to_owned();
+            program(&mut first);
+            t.command[0] = first.into();
             dir(&mut t.cwd);
         }
         for s in &mut self.mcp {
@@ -498,7 +501,7 @@ fn command_tool(spec: &CommandToolSpec) -> std::result::Result<CommandTool, Stri
         name: spec.name.clone(),
         description: spec.description.clone().unwrap_or_default(),
         parameters,
-        command: spec.command.clone(),
+        command: spec.command.iter().map(|a| a.as_str().into()).collect(),
         cwd: spec.cwd.clone(),
         timeout,
         max_output: spec.max_output.unwrap_or(DEFAULT_MAX_OUTPUT),

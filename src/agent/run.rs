@@ -186,7 +186,7 @@ impl Loop<'_> {
             .into_iter()
             .map(|d| ToolSpec {
                 name: d.name,
-                description: d.description,
+                description: d.description.into_raw(),
                 parameters: d.parameters,
             })
             .collect();

@@ -204,8 +204,8 @@ mod tests {
         assert_eq!(s.root.as_deref(), Some(root.as_path()));
         assert_eq!(s.base, root);
         let t = &s.agent.tools[0];
-        assert_eq!(Path::new(&t.command[0]), root.join("./bin/t"));
-        assert_eq!(t.command[1], "x");
+        assert_eq!(Path::new(t.command[0].expose_raw()), root.join("./bin/t"));
+        assert_eq!(t.command[1].expose_raw(), "x");
         assert_eq!(t.cwd.as_deref(), Some(root.join("sub").as_path()));
         assert_eq!(s.trust(None).unwrap(), Trust::Untrusted);
     }

@@ -17,7 +17,8 @@ use crate::cmd::exec::Var;
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolDecl {
     pub name: String,
-    pub description: String,
+    /// From the agent file or the MCP server: shown only escaped.
+    pub description: crate::terminal::Untrusted,
     pub parameters: serde_json::Value,
 }
 
@@ -214,7 +215,7 @@ impl Registry {
                 self.entries.push(Entry {
                     decl: ToolDecl {
                         name,
-                        description: tool.description.as_deref().unwrap_or("").to_owned(),
+                        description: tool.description.as_deref().unwrap_or("").into(),
                         parameters: serde_json::Value::Object((*tool.input_schema).clone()),
                     },
                     approve: conn.server.approve,

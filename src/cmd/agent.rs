@@ -14,6 +14,7 @@ use crate::agent::{self, Dirs, Found, Origin, Session, Trust};
 use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::terminal::{Untrusted, line, text};
 use crate::time::rfc3339;
 
 #[derive(Debug, Subcommand)]
@@ -88,13 +89,14 @@ pub fn run(ctx: &Ctx, command: &AgentCommand) -> Result<()> {
 
 #[derive(Serialize)]
 struct ListItem {
-    name: String,
+    /// A file's name in a project's `.omc/agents/`: anything a cloned repository holds.
+    name: Untrusted,
     origin: Origin,
     path: PathBuf,
     trust: &'static str,
-    description: Option<String>,
-    /// The file does not parse: why.
-    error: Option<String>,
+    description: Option<Untrusted>,
+    /// The file does not parse: why (the parser quotes the file).
+    error: Option<Untrusted>,
     /// A user agent of the same name this project agent hides.
     shadows: Option<PathBuf>,
 }
@@ -113,7 +115,7 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
             ),
             Err(e) => (
                 None,
-                Some(e.to_string()),
+                Some(e.to_string().into()),
                 match origin {
                     Origin::Project => Trust::Untrusted.state(),
                     Origin::User | Origin::Path => Trust::NotNeeded.state(),
@@ -122,7 +124,7 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
         };
         items.push(ListItem {
             trust,
-            name: found.name,
+            name: found.name.into(),
             origin: found.origin,
             path: found.path,
             description,
@@ -136,9 +138,12 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
     if items.is_empty() {
         ctx.out.note(format!(
             "no agents yet; create one with `omc agent new NAME` (in {})",
-            dirs.user_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default()
+            line(
+                &dirs
+                    .user_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default()
+            )
         ));
         return Ok(());
     }
@@ -151,33 +156,46 @@ fn list(ctx: &Ctx, dirs: &Dirs) -> Result<()> {
             Origin::Project => "project",
             Origin::Path => "path",
         };
-        let desc = match &i.error {
-            Some(_) => "(does not parse: run `omc agent check`)".to_owned(),
-            None => i.description.clone().unwrap_or_default(),
+        // Names, descriptions and paths come from the files: every cell of them escaped.
+        let mut row = table.row();
+        row.untrusted_cell(&i.name).cell(origin).cell(i.trust);
+        match (&i.error, &i.description) {
+            (Some(_), _) => row.cell("(does not parse: run `omc agent check`)"),
+            (None, Some(d)) => row.untrusted_cell(d),
+            (None, None) => row.cell(""),
         };
-        table.add_row(vec![
-            i.name.clone(),
-            origin.into(),
-            i.trust.into(),
-            desc,
-            i.path.display().to_string(),
-        ]);
+        row.line_cell(&i.path.display().to_string());
     }
     ctx.out.print_table(&table)
 }
 
+/// What `omc agent show` prints. Text from the agent file and its servers is [`Untrusted`]; the
+/// rest (names omc checked, the file's models and credentials) is shown through [`line`] too.
 #[derive(Serialize)]
 struct ShowTool {
     name: String,
     kind: &'static str,
     server: Option<String>,
-    description: String,
+    description: Untrusted,
     approve: agent::file::Approve,
     credentials: Vec<String>,
     read_only_hint: Option<bool>,
     destructive_hint: Option<bool>,
-    command: Option<Vec<String>>,
+    command: Option<Vec<Untrusted>>,
+    /// From the file or the server: its strings are shown escaped.
     parameters: serde_json::Value,
+}
+
+/// An MCP server as the file configures it (fields in the order `--json` has always had).
+#[derive(Serialize)]
+struct ShowServer {
+    approve: agent::file::Approve,
+    credentials: Vec<String>,
+    name: String,
+    /// The command line (stdio) or the URL (HTTP): what runs, or where requests go.
+    target: Untrusted,
+    tools: Option<Vec<String>>,
+    transport: &'static str,
 }
 
 #[derive(Serialize)]
@@ -186,17 +204,17 @@ struct ShowOutput {
     path: PathBuf,
     origin: Origin,
     trust: &'static str,
-    description: Option<String>,
-    system: Option<String>,
+    description: Option<Untrusted>,
+    system: Option<Untrusted>,
     models: Vec<String>,
     temperature: Option<f32>,
     max_tokens: Option<u32>,
     max_turns: u32,
     budget: agent::file::Budget,
     tools: Vec<ShowTool>,
-    mcp_servers: Vec<serde_json::Value>,
-    /// Why MCP tools are missing from `tools`, if they are.
-    mcp_error: Option<String>,
+    mcp_servers: Vec<ShowServer>,
+    /// Why MCP tools are missing from `tools`, if they are (a server's stderr included).
+    mcp_error: Option<Untrusted>,
 }
 
 impl Serialize for agent::file::Budget {
@@ -298,10 +316,14 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
                 }
                 McpTransport::Http { url, .. } => ("http", url.clone()),
             };
-            serde_json::json!({
-                "name": s.name, "transport": transport, "target": target,
-                "tools": s.tools, "approve": s.approve, "credentials": s.credentials,
-            })
+            ShowServer {
+                approve: s.approve,
+                credentials: s.credentials.clone(),
+                name: s.name.clone(),
+                target: target.into(),
+                tools: s.tools.clone(),
+                transport,
+            }
         })
         .collect();
     let out = ShowOutput {
@@ -318,24 +340,39 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
         budget: agent.budget,
         tools,
         mcp_servers: servers,
-        mcp_error,
+        mcp_error: mcp_error.map(Untrusted::from),
     };
     if ctx.global.json {
         return ctx.out.json(&out);
     }
-    let mut s = String::new();
+    std::io::stdout()
+        .lock()
+        .write_all(render_show(&out).as_bytes())
+        .map_err(crate::output::stdout_error)
+}
+
+/// `omc agent show` for people: what a person reads before `omc agent trust`, so every piece of
+/// the file and of its servers is shown escaped ([`Untrusted`], [`line`], [`text`]): an escape
+/// sequence in a description cannot redraw the command below it.
+fn render_show(out: &ShowOutput) -> String {
     use std::fmt::Write as _;
-    let _ = writeln!(s, "{} ({})", out.name, out.path.display());
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} ({})",
+        line(&out.name),
+        line(&out.path.display().to_string())
+    );
     if let Some(d) = &out.description {
         let _ = writeln!(s, "  {d}");
     }
-    if found.origin == Origin::Project {
-        let _ = writeln!(s, "trust:      {trust}");
+    if out.origin == Origin::Project {
+        let _ = writeln!(s, "trust:      {}", out.trust);
     }
     let models = if out.models.is_empty() {
         "(the profile's default credential)".to_owned()
     } else {
-        out.models.join(", ")
+        line(&out.models.join(", ")).into_owned()
     };
     let _ = writeln!(s, "models:     {models}");
     let _ = writeln!(s, "max_turns:  {}", out.max_turns);
@@ -346,7 +383,7 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
         let _ = writeln!(s, "budget:     ${}", crate::pricing::usd(c));
     }
     if let Some(sys) = &out.system {
-        let _ = writeln!(s, "system:\n  {}", sys.trim_end().replace('\n', "\n  "));
+        let _ = writeln!(s, "system:\n{}", indent_text(sys, "  "));
     }
     let _ = writeln!(s, "tools:");
     for t in &out.tools {
@@ -358,7 +395,7 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
             }
         )];
         if !t.credentials.is_empty() {
-            flags.push(format!("credentials: {}", t.credentials.join(", ")));
+            flags.push(format!("credentials: {}", line(&t.credentials.join(", "))));
         }
         if t.read_only_hint == Some(true) {
             flags.push("read-only (server's hint)".into());
@@ -366,27 +403,49 @@ fn show(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
         if t.destructive_hint == Some(true) {
             flags.push("destructive (server's hint)".into());
         }
-        let _ = writeln!(s, "  {} [{}] ({})", t.name, t.kind, flags.join("; "));
+        let _ = writeln!(s, "  {} [{}] ({})", line(&t.name), t.kind, flags.join("; "));
         if !t.description.is_empty() {
-            let _ = writeln!(s, "    {}", t.description.lines().next().unwrap_or(""));
+            let raw = t.description.expose_raw();
+            let first = raw.lines().next().unwrap_or("");
+            let more = raw.trim_end().lines().count().saturating_sub(1);
+            let _ = write!(s, "    {}", line(first));
+            if more > 0 {
+                let _ = write!(s, " (and {more} more lines: --json shows them)");
+            }
+            s.push('\n');
         }
         if let Some(c) = &t.command {
-            let _ = writeln!(
-                s,
-                "    command: {}",
-                serde_json::to_string(c).unwrap_or_default()
-            );
+            // JSON escapes C0 controls in strings; `line` the rest (C1, bidi overrides).
+            let json = serde_json::to_string(c).unwrap_or_default();
+            let _ = writeln!(s, "    command: {}", line(&json));
         }
         let schema = serde_json::to_string_pretty(&t.parameters).unwrap_or_default();
-        let _ = writeln!(s, "    parameters: {}", schema.replace('\n', "\n    "));
+        let _ = writeln!(
+            s,
+            "    parameters: {}",
+            text(&schema).replace('\n', "\n    ")
+        );
     }
     if let Some(e) = &out.mcp_error {
-        let _ = writeln!(s, "  (MCP tools: {e})");
+        let _ = writeln!(s, "  (MCP tools: {})", indent_text(e, "    ").trim_start());
     }
-    std::io::stdout()
-        .lock()
-        .write_all(s.as_bytes())
-        .map_err(crate::output::stdout_error)
+    if !out.mcp_servers.is_empty() {
+        let _ = writeln!(s, "mcp servers:");
+        for m in &out.mcp_servers {
+            let _ = writeln!(s, "  {} ({}): {}", line(&m.name), m.transport, m.target);
+        }
+    }
+    s
+}
+
+/// Untrusted running text, every line indented by `pad`, escapes shown escaped.
+fn indent_text(t: &Untrusted, pad: &str) -> String {
+    t.text()
+        .trim_end()
+        .lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 const TEMPLATE: &str = r#"# An omc agent. Run it with: omc run --agent NAME "your prompt"
@@ -537,7 +596,7 @@ fn check_one(
                         .ok();
             }
             for t in &agent.tools {
-                if !agent::command::program_exists(&t.command[0], &session.base) {
+                if !agent::command::program_exists(t.command[0].expose_raw(), &session.base) {
                     problems.push(format!(
                         "tool '{}': program '{}' is not found on PATH",
                         t.name, t.command[0]
@@ -601,23 +660,28 @@ fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
     if ctx.global.json {
         ctx.out.json(&results)?;
     } else {
+        // Names, tool names and problems quote the files and what their servers said (a
+        // server's stderr): every line of them escaped.
         for r in &results {
             if r.ok {
                 ctx.out.line(format!(
                     "ok    {} ({} tools: {})",
-                    r.name,
+                    line(&r.name),
                     r.tools.len(),
-                    r.tools.join(", ")
+                    line(&r.tools.join(", "))
                 ))?;
                 for n in &r.notes {
-                    ctx.out.line(format!("      note: {n}"))?;
+                    ctx.out.line(format!("      note: {}", line(n)))?;
                 }
             } else {
-                ctx.out
-                    .line(format!("FAIL  {} ({})", r.name, r.path.display()))?;
+                ctx.out.line(format!(
+                    "FAIL  {} ({})",
+                    line(&r.name),
+                    line(&r.path.display().to_string())
+                ))?;
                 for p in &r.problems {
-                    ctx.out
-                        .line(format!("      {}", p.replace('\n', "\n      ")))?;
+                    let p = Untrusted::new(p.as_str());
+                    ctx.out.line(indent_text(&p, "      "))?;
                 }
             }
         }
@@ -673,12 +737,14 @@ fn trust(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
     }
     ctx.out.line(format!(
         "trusted {} (sha256 {})",
-        session.canonical.display(),
+        line(&session.canonical.display().to_string()),
         session.sha256
     ))?;
     if session.found.origin == Origin::Project {
-        ctx.out
-            .line(format!("  project root: {}", root.display()))?;
+        ctx.out.line(format!(
+            "  project root: {}",
+            line(&root.display().to_string())
+        ))?;
     }
     for c in &commands {
         let who = match (c.get("tool"), c.get("mcp_server")) {
@@ -689,8 +755,8 @@ fn trust(ctx: &Ctx, dirs: &Dirs, name: &str) -> Result<()> {
         // The file's own text: shown escaped.
         ctx.out.line(format!(
             "  {}: {}",
-            crate::terminal::line(&who),
-            crate::terminal::line(&c["command"].to_string())
+            line(&who),
+            line(&c["command"].to_string())
         ))?;
     }
     if session.found.origin != Origin::Project {
@@ -711,18 +777,21 @@ fn runs(ctx: &Ctx, args: &RunsArgs) -> Result<()> {
         "RUN", "STARTED", "AGENT", "STATUS", "TURNS", "TOKENS", "COST", "PROFILE",
     ]);
     for r in &rows {
-        table.add_row(vec![
-            r.id.to_string(),
-            rfc3339(r.started_at),
-            r.agent.clone(),
-            r.status.clone(),
-            r.turns.to_string(),
-            (r.input_tokens + r.output_tokens).to_string(),
-            r.cost_usd
-                .map(|c| format!("${}", crate::pricing::usd(c)))
-                .unwrap_or_else(|| "?".into()),
-            r.profile.clone(),
-        ]);
+        // The agent's name is a file's name, maybe from a cloned project: shown escaped.
+        table
+            .row()
+            .cell(&r.id.to_string())
+            .cell(&rfc3339(r.started_at))
+            .line_cell(&r.agent)
+            .line_cell(&r.status)
+            .cell(&r.turns.to_string())
+            .cell(&(r.input_tokens + r.output_tokens).to_string())
+            .cell(
+                &r.cost_usd
+                    .map(|c| format!("${}", crate::pricing::usd(c)))
+                    .unwrap_or_else(|| "?".into()),
+            )
+            .line_cell(&r.profile);
     }
     ctx.out.print_table(&table)
 }

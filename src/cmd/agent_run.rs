@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::Ctx;
 use super::run::RunArgs;
-use crate::agent::approval::{self, Answer, Policy};
+use crate::agent::approval::{Answer, Policy};
 use crate::agent::command::cut;
 use crate::agent::models::{self, Resolved};
 use crate::agent::run::{AgentEvent, Candidate, Frontend, Loop, Setup};
@@ -112,7 +112,7 @@ impl Frontend for Terminal {
                 self.err_line(format!(
                     "→ {} {}",
                     line(name),
-                    line(&cut(&arguments.to_string(), 200))
+                    clipped(&arguments.to_string(), ACTIVITY_CHARS)
                 ));
             }
             AgentEvent::ToolEnd {
@@ -125,7 +125,7 @@ impl Frontend for Terminal {
                 // A tool's or server's own words (an error's stderr tail) can carry escapes.
                 self.err_line(format!(
                     "{mark} {}, {} ms",
-                    line(&cut(summary, 200)),
+                    clipped(summary, ACTIVITY_CHARS),
                     duration.as_millis()
                 ));
             }
@@ -139,14 +139,108 @@ impl Frontend for Terminal {
         }
     }
 
+    /// The approval question, on the terminal (stderr): what will run, every byte of it.
     fn approve(&mut self, entry: &Entry, arguments: &serde_json::Value) -> Result<Option<Answer>> {
         if !self.can_ask {
             return Ok(None);
         }
-        let mut shown = format!("omc: the agent wants to run {}", line(&entry.decl.name));
+        let question = Question::new(entry, arguments);
+        let (rows, columns) = dialoguer::console::Term::stderr()
+            .size_checked()
+            .unwrap_or((24, 80));
+        let (shown, whole) = question.first_view(usize::from(rows), usize::from(columns));
+        eprintln!("{}\n{shown}", question.header);
+        // Arguments too long to show at once run only once the person has seen all of them.
+        let mut seen = whole;
+        loop {
+            let prompt = if seen {
+                "Run it? [y]es, [n]o, [a]lways for this tool in this run, [v]iew the arguments again"
+            } else {
+                "Run it? [v]iew all the arguments first, [n]o"
+            };
+            let typed: String = dialoguer::Input::new()
+                .with_prompt(prompt)
+                .allow_empty(true)
+                .interact_text()
+                .map_err(|e| match e {
+                    // Ctrl-C at the prompt (the terminal is raw while it reads a key).
+                    dialoguer::Error::IO(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                        Error::Interrupted
+                    }
+                    e => Error::Other(format!("cannot read from the terminal: {e}")),
+                })?;
+            match (reply(&typed), seen) {
+                (Reply::Answer(Answer::No), _) => return Ok(Some(Answer::No)),
+                (Reply::Answer(a), true) => return Ok(Some(a)),
+                (Reply::Answer(_), false) => eprintln!(
+                    "The arguments were cut above: answer v to see all {} bytes of them before \
+                     you answer y or a.",
+                    thousands(question.bytes)
+                ),
+                (Reply::View, _) => {
+                    eprintln!(
+                        "{}\n  (end of the arguments: {} bytes)",
+                        question.full,
+                        thousands(question.bytes)
+                    );
+                    seen = true;
+                }
+                (Reply::Unknown, true) => eprintln!("answer y, n, a or v"),
+                (Reply::Unknown, false) => eprintln!("answer v or n"),
+            }
+        }
+    }
+}
+
+/// The most of a tool's arguments or result the activity line shows (a cut says so).
+const ACTIVITY_CHARS: usize = 200;
+/// The most of a call's arguments the approval question shows before the first answer; longer
+/// arguments are shown whole when asked (`v`), and "yes" waits until they were.
+const QUESTION_CHARS: usize = 2000;
+
+/// `s` for the activity line: escaped, at most `max` characters of it, and when cut, saying so
+/// and how much was left out.
+fn clipped(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => line(s).into_owned(),
+        Some((at, _)) => format!(
+            "{}… (cut: {} more bytes)",
+            line(&s[..at]),
+            thousands(s.len() - at)
+        ),
+    }
+}
+
+/// `4213` as `4,213`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A tool call as the approval question shows it: every byte of its arguments, escaped.
+struct Question {
+    /// `omc: the agent wants to run NAME (hints), with N bytes of arguments:`
+    header: String,
+    /// The arguments as indented JSON (control characters in strings as JSON escapes), with
+    /// whatever a terminal could still act on (C1 controls, bidi overrides) shown escaped.
+    full: String,
+    /// The arguments' size as the model sent them (compact JSON), in bytes.
+    bytes: usize,
+}
+
+impl Question {
+    fn new(entry: &Entry, arguments: &serde_json::Value) -> Question {
+        let mut header = format!("omc: the agent wants to run {}", line(&entry.decl.name));
         let mut hints = Vec::new();
         if let Some(s) = &entry.server {
-            hints.push(format!("MCP server {s}"));
+            hints.push(format!("MCP server {}", line(s)));
         }
         if entry.read_only == Some(true) {
             hints.push("the server says: read-only".into());
@@ -155,33 +249,89 @@ impl Frontend for Terminal {
             hints.push("the server says: destructive".into());
         }
         if !hints.is_empty() {
-            shown.push_str(&format!(" ({})", hints.join("; ")));
+            header.push_str(&format!(" ({})", hints.join("; ")));
         }
-        shown.push('\n');
-        shown.push_str(&crate::terminal::text(&pretty_args(arguments)));
-        approval::ask(&shown).map(Some)
+        let bytes = arguments.to_string().len();
+        header.push_str(&format!(", with {} bytes of arguments:", thousands(bytes)));
+        let pretty = serde_json::to_string_pretty(arguments).unwrap_or_default();
+        let full = crate::terminal::text(&pretty)
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Question {
+            header,
+            full,
+            bytes,
+        }
+    }
+
+    /// What to show before the first answer on a terminal of `rows` × `columns`: all of the
+    /// arguments when they fit (at most [`QUESTION_CHARS`], and the screen less the question's
+    /// own lines), else their start and a line saying where they were cut. `true`: all of it.
+    fn first_view(&self, rows: usize, columns: usize) -> (String, bool) {
+        let columns = columns.max(20);
+        let budget = rows.saturating_sub(4).max(3);
+        // Wide characters take two columns: count every non-ASCII one as two, to be safe.
+        let width = |c: char| if c.is_ascii() { 1 } else { 2 };
+        let rows_of = |l: &str| l.chars().map(width).sum::<usize>().div_ceil(columns).max(1);
+        let rows_needed: usize = self.full.lines().map(rows_of).sum();
+        if self.full.chars().count() <= QUESTION_CHARS && rows_needed <= budget {
+            return (self.full.clone(), true);
+        }
+        // The start, in the screen less the line that says where it was cut.
+        let max_rows = budget - 1;
+        let (mut used_rows, mut column, mut chars, mut end) = (1, 0, 0, 0);
+        for (i, c) in self.full.char_indices() {
+            if chars == QUESTION_CHARS {
+                break;
+            }
+            if c == '\n' {
+                if used_rows == max_rows {
+                    break;
+                }
+                used_rows += 1;
+                column = 0;
+            } else {
+                column += width(c);
+                if column > columns {
+                    if used_rows == max_rows {
+                        break;
+                    }
+                    used_rows += 1;
+                    column = width(c);
+                }
+            }
+            chars += 1;
+            end = i + c.len_utf8();
+        }
+        (
+            format!(
+                "{}…\n  (cut here: the arguments are {} bytes; answer v to see them all)",
+                self.full[..end].trim_end_matches('\n'),
+                thousands(self.bytes)
+            ),
+            false,
+        )
     }
 }
 
-/// Arguments as indented JSON with long strings cut.
-fn pretty_args(v: &serde_json::Value) -> String {
-    fn shorten(v: &serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::String(s) => serde_json::Value::String(cut(s, 300)),
-            serde_json::Value::Array(a) => a.iter().map(shorten).collect(),
-            serde_json::Value::Object(m) => m
-                .iter()
-                .map(|(k, v)| (k.clone(), shorten(v)))
-                .collect::<serde_json::Map<_, _>>()
-                .into(),
-            other => other.clone(),
-        }
+/// An answer typed at the approval question.
+#[derive(Debug, PartialEq, Eq)]
+enum Reply {
+    Answer(Answer),
+    View,
+    Unknown,
+}
+
+fn reply(typed: &str) -> Reply {
+    match typed.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Reply::Answer(Answer::Yes),
+        "n" | "no" => Reply::Answer(Answer::No),
+        "a" | "always" => Reply::Answer(Answer::Always),
+        "v" | "view" => Reply::View,
+        _ => Reply::Unknown,
     }
-    let text = serde_json::to_string_pretty(&shorten(v)).unwrap_or_default();
-    text.lines()
-        .map(|l| format!("  {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// The preferences to run: the flags' one when given, else the file's.
@@ -435,4 +585,83 @@ fn stopped(reason: StopReason, t: &Transcript, agent: &Agent) -> Result<()> {
         message: format!("{message} (run {}; `omc agent log {}`)", t.run_id, t.run_id),
         hint,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_activity_line_says_when_it_cut_and_by_how_much() {
+        assert_eq!(clipped("short", 200), "short");
+        let long = format!("{}\x1b[2J", "x".repeat(4500));
+        assert_eq!(
+            clipped(&long, 10),
+            format!("{}… (cut: 4,494 more bytes)", "x".repeat(10))
+        );
+        assert_eq!(clipped("a\x1b]0;t\x07", 200), "a\\x1b]0;t\\x07");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    fn question(args: serde_json::Value) -> Question {
+        let pretty = serde_json::to_string_pretty(&args).unwrap();
+        Question {
+            header: String::new(),
+            full: crate::terminal::text(&pretty)
+                .lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            bytes: args.to_string().len(),
+        }
+    }
+
+    #[test]
+    fn arguments_that_fit_are_shown_whole_and_the_rest_only_with_where_they_were_cut() {
+        let padded = format!("echo harmless{}; touch pwned", " ".repeat(280));
+        let q = question(serde_json::json!({ "cmd": padded }));
+        let (shown, whole) = q.first_view(24, 80);
+        assert!(whole);
+        assert!(shown.contains(&padded), "{shown}");
+
+        // Past the character limit, or past the screen: cut, saying so.
+        let long = format!("echo harmless{}; touch pwned", " ".repeat(5000));
+        let q = question(serde_json::json!({ "cmd": long }));
+        let (shown, whole) = q.first_view(1000, 1000);
+        assert!(!whole);
+        assert!(!shown.contains("touch"), "{shown}");
+        // `{"cmd":""}` and the string.
+        assert_eq!(q.bytes, 10 + long.len());
+        assert!(
+            shown.ends_with("(cut here: the arguments are 5,036 bytes; answer v to see them all)"),
+            "{shown}"
+        );
+        let many: serde_json::Map<_, _> = (0..40)
+            .map(|i| (format!("k{i:02}"), serde_json::json!(i)))
+            .collect();
+        let q = question(serde_json::Value::Object(many));
+        assert!(q.first_view(100, 80).1);
+        let (shown, whole) = q.first_view(24, 80);
+        assert!(!whole);
+        assert_eq!(shown.lines().count(), 20, "{shown}");
+        // Escapes in the arguments stay escaped, in JSON's way or the terminal module's.
+        let q = question(serde_json::json!({ "a": "\x1b[2J \u{9b}31m \u{202e}" }));
+        assert!(
+            q.full.contains(r#""\u001b[2J \u{9b}31m \u{202e}""#),
+            "{}",
+            q.full
+        );
+    }
+
+    #[test]
+    fn answers() {
+        assert_eq!(reply(" Y "), Reply::Answer(Answer::Yes));
+        assert_eq!(reply("always"), Reply::Answer(Answer::Always));
+        assert_eq!(reply("n"), Reply::Answer(Answer::No));
+        assert_eq!(reply("v"), Reply::View);
+        assert_eq!(reply(""), Reply::Unknown);
+    }
 }

@@ -14,7 +14,9 @@ use crate::bundle;
 use crate::creds::CredentialBackend;
 use crate::error::{Error, Kind, Result};
 use crate::import::{self, Found, Maps, aichat, dotenv, llm};
+use crate::provider::ProviderSpec;
 use crate::store::Store;
+use crate::terminal::Untrusted;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -92,38 +94,56 @@ pub struct MapArgs {
     pub map: Vec<String>,
 }
 
-/// One line of the report.
+/// One line of the report. Its text comes from the source (names, models, base URLs, and the
+/// reasons that quote them): [`Untrusted`], shown only escaped; `--json` has it exact.
 #[derive(Debug, Serialize)]
 struct Row {
-    from: String,
-    name: String,
+    from: Untrusted,
+    name: Untrusted,
     provider: Option<&'static str>,
-    model: Option<String>,
-    base_url: Option<String>,
-    key: String,
+    model: Option<Untrusted>,
+    base_url: Option<Untrusted>,
+    key: Untrusted,
     status: &'static str,
-    reason: Option<String>,
+    reason: Option<Untrusted>,
     #[serde(skip)]
     exit_code: u8,
+    /// The provider, when the source names one omc knows: its default base URL is not a
+    /// warning.
+    #[serde(skip)]
+    spec: Option<&'static ProviderSpec>,
+}
+
+impl Row {
+    /// The base URL this key goes to when it is not its provider's default one.
+    fn other_base_url(&self) -> Option<&Untrusted> {
+        let url = self.base_url.as_ref()?;
+        let default = self
+            .spec
+            .and_then(|s| s.default_base)
+            .and_then(|d| crate::bounds::check_base_url(d).ok());
+        let given = crate::bounds::check_base_url(url.expose_raw()).ok();
+        (default.is_none() || default != given).then_some(url)
+    }
 }
 
 #[derive(Debug, Serialize)]
 struct Report {
-    source: String,
+    source: Untrusted,
     dry_run: bool,
     imported: Vec<Row>,
     skipped: Vec<Row>,
     failed: Vec<Row>,
     /// Where the keys still are in plaintext: omc never edits or deletes a source.
-    plaintext_sources: Vec<String>,
+    plaintext_sources: Vec<Untrusted>,
 }
 
 pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     let (source, found, common, maps) = gather(ctx, &args.source)?;
-    let mut plaintext: Vec<String> = Vec::new();
+    let mut plaintext: Vec<Untrusted> = Vec::new();
     for f in found.iter().filter(|f| f.secret.is_some()) {
-        let place = match &f.file {
-            Some(path) => path.display().to_string(),
+        let place: Untrusted = match &f.file {
+            Some(path) => path.display().to_string().into(),
             None if matches!(args.source, Source::Env { .. }) => "the environment".into(),
             None => continue,
         };
@@ -139,7 +159,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     }
     let rows = import(ctx, found, common, &source)?;
     let mut report = Report {
-        source,
+        source: source.into(),
         dry_run: common.dry_run,
         imported: Vec::new(),
         skipped: Vec::new(),
@@ -164,7 +184,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
                 report
                     .failed
                     .iter()
-                    .map(|r| r.name.as_str())
+                    .map(|r| r.name.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -267,8 +287,9 @@ fn gather<'a>(
                 .into_iter()
                 .map(|e| Found {
                     from: e.name.clone(),
-                    provider: crate::provider::lookup(&e.provider)
-                        .ok_or_else(|| format!("unknown provider '{}'", e.provider)),
+                    provider: crate::provider::lookup(e.provider.expose_raw()).ok_or_else(|| {
+                        format!("unknown provider '{}'", e.provider.expose_raw()).into()
+                    }),
                     model: e.model,
                     base_url: e.base_url,
                     name: e.name,
@@ -310,13 +331,14 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             provider: f.provider.as_ref().ok().map(|p| p.id),
             model: f.model,
             base_url: f.base_url,
-            key: f
-                .secret
-                .as_ref()
-                .map_or_else(|| "-".into(), |s| crate::mask::mask(s.expose_secret())),
+            key: f.secret.as_ref().map_or_else(
+                || "-".into(),
+                |s| crate::mask::mask(s.expose_secret()).into(),
+            ),
             status: "skipped",
             reason: None,
             exit_code: 0,
+            spec: f.provider.as_ref().ok().copied(),
         };
         let (spec, secret) = match (f.provider, f.secret) {
             (Err(reason), _) => {
@@ -332,9 +354,9 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             (Ok(t), Some(s)) => (t, s),
         };
         let checked = super::clean_key(secret).and_then(|secret| {
-            crate::store::validate_name("credential", &row.name)?;
+            crate::store::validate_name("credential", row.name.expose_raw())?;
             if let Some(model) = &row.model {
-                crate::bounds::check_model(model)?;
+                crate::bounds::check_model(model.expose_raw())?;
             }
             if row.base_url.is_none() && spec.default_base.is_none() && spec.id != "echo" {
                 return Err(Error::usage(format!(
@@ -342,7 +364,8 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                     spec.id
                 )));
             }
-            Ok((secret, check_base_url(spec, row.base_url.as_deref())?))
+            let base_url = row.base_url.as_ref().map(Untrusted::expose_raw);
+            Ok((secret, check_base_url(spec, base_url)?))
         });
         let (secret, base_url) = match checked {
             Ok(ok) => ok,
@@ -352,10 +375,11 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                 continue;
             }
         };
-        row.base_url.clone_from(&base_url);
+        row.base_url = base_url.as_deref().map(Untrusted::from);
+        let name = row.name.expose_raw().to_owned();
         if common.dry_run {
             let clash = match &mut store {
-                Some(store) => match store.check_new(&row.name, &secret) {
+                Some(store) => match store.check_new(&name, &secret) {
                     Ok(()) => None,
                     Err(e @ Error::Conflict { .. }) => Some(e.to_string()),
                     Err(e) => return Err(e),
@@ -363,21 +387,21 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                 None => None,
             }
             .or_else(|| {
-                planned.iter().find_map(|(name, key)| {
-                    if *name == row.name {
-                        Some(format!("the name '{name}' is taken by a key above"))
+                planned.iter().find_map(|(other, key)| {
+                    if *other == name {
+                        Some(format!("the name '{other}' is taken by a key above"))
                     } else if key.expose_secret() == secret.expose_secret() {
-                        Some(format!("the same key as '{name}' above"))
+                        Some(format!("the same key as '{other}' above"))
                     } else {
                         None
                     }
                 })
             });
             match clash {
-                Some(reason) => row.reason = Some(reason),
+                Some(reason) => row.reason = Some(reason.into()),
                 None => {
                     row.status = "would import";
-                    planned.push((row.name.clone(), secret));
+                    planned.push((name, secret));
                 }
             }
             rows.push(row);
@@ -389,8 +413,8 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             store.as_mut(),
             &NewKey {
                 spec,
-                name: &row.name,
-                model: row.model.as_deref(),
+                name: &name,
+                model: row.model.as_ref().map(Untrusted::expose_raw),
                 base_url: base_url.as_deref(),
                 secret: &secret,
                 make_default: false,
@@ -406,12 +430,11 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                     Some(source),
                 )?;
                 row.status = "imported";
-                row.reason = cred
-                    .validation_status
-                    .as_ref()
-                    .map(|s| format!("{s} ({} ms)", cred.validation_latency_ms.unwrap_or(0)));
+                row.reason = cred.validation_status.as_ref().map(|s| {
+                    format!("{s} ({} ms)", cred.validation_latency_ms.unwrap_or(0)).into()
+                });
             }
-            Err(e @ Error::Conflict { .. }) => row.reason = Some(e.to_string()),
+            Err(e @ Error::Conflict { .. }) => row.reason = Some(e.to_string().into()),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -429,33 +452,67 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
 
 fn fail(row: &mut Row, e: &Error) {
     row.status = "failed";
-    row.reason = Some(e.to_string());
+    row.reason = Some(e.to_string().into());
     row.exit_code = e.exit_code();
 }
 
 fn render(ctx: &Ctx, report: &Report) -> Result<()> {
-    if ctx.global.json {
-        ctx.out.json(report)?;
-    } else {
-        let mut table = ctx
-            .out
-            .table(&["FROM", "NAME", "PROVIDER", "KEY", "STATUS", "DETAIL"]);
-        for row in report
+    let rows = || {
+        report
             .imported
             .iter()
             .chain(&report.skipped)
             .chain(&report.failed)
-        {
-            table.add_row(vec![
-                row.from.clone(),
-                row.name.clone(),
-                row.provider.unwrap_or("-").to_owned(),
-                row.key.clone(),
-                row.status.to_owned(),
-                row.reason.clone().unwrap_or_default(),
-            ]);
+    };
+    if ctx.global.json {
+        ctx.out.json(report)?;
+    } else {
+        let mut table = ctx.out.table(&[
+            "FROM", "NAME", "PROVIDER", "KEY", "STATUS", "BASE URL", "DETAIL",
+        ]);
+        // The base URL column only when some key goes elsewhere than its provider's default.
+        table.hide(5, rows().all(|r| r.other_base_url().is_none()));
+        for row in rows() {
+            let mut cells = table.row();
+            cells
+                .untrusted_cell(&row.from)
+                .untrusted_cell(&row.name)
+                .cell(row.provider.unwrap_or("-"))
+                .untrusted_cell(&row.key)
+                .cell(row.status);
+            match row.other_base_url() {
+                Some(url) => cells.untrusted_cell(url),
+                None => cells.cell("-"),
+            };
+            match &row.reason {
+                Some(reason) => cells.untrusted_cell(reason),
+                None => cells.cell(""),
+            };
         }
         ctx.out.print_table(&table)?;
+    }
+    // A key stored with another base URL is sent there by every request made with it.
+    for row in &report.imported {
+        let Some(url) = row.other_base_url() else {
+            continue;
+        };
+        let default = match row.spec.and_then(|s| s.default_base) {
+            Some(d) => format!("not to {}'s default {d}", row.provider.unwrap_or("-")),
+            None => format!("{} has no default", row.provider.unwrap_or("-")),
+        };
+        ctx.out.warn(if report.dry_run {
+            format!(
+                "'{}' would send its key to {url} ({default}): import it only if you trust \
+                 that server",
+                row.name
+            )
+        } else {
+            format!(
+                "'{}' sends its key to {url} ({default}): keep it only if you trust that \
+                 server (`omc delete {}` removes it)",
+                row.name, row.name
+            )
+        });
     }
     let (imported, skipped, failed) = (
         report.imported.len(),

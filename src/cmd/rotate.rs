@@ -5,6 +5,7 @@ use clap::Args;
 use super::{Ctx, KeyInput};
 use crate::error::Result;
 use crate::provider;
+use crate::terminal::line;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -47,9 +48,28 @@ pub fn run(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
             "rotated": cred.name,
             "profile": cred.profile,
             "key": mask,
+            // Kept from before: `null` is the provider's default.
+            "base_url": cred.base_url,
         }));
     }
-    ctx.out
-        .note(format!("Rotated '{}': new key {mask}", cred.name));
+    // The new key goes where the old one went: say where, so a base URL that came with a
+    // bundle or an import is seen rather than kept silently.
+    let target = match (&cred.base_url, spec.default_base) {
+        (Some(url), Some(default)) if *url != default => {
+            format!("{}, kept (not {}'s default {default})", line(url), spec.id)
+        }
+        (Some(url), _) => format!("{}, kept", line(url)),
+        (None, Some(default)) => format!("{default}, {}'s default", spec.id),
+        // The offline echo provider sends nothing anywhere.
+        (None, None) => {
+            ctx.out
+                .note(format!("Rotated '{}': new key {mask}", line(&cred.name)));
+            return Ok(());
+        }
+    };
+    ctx.out.note(format!(
+        "Rotated '{}': new key {mask}; requests go to {target}",
+        line(&cred.name)
+    ));
     Ok(())
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{Found, dotenv, provider_named};
 use crate::error::{Error, Result};
 use crate::provider;
+use crate::terminal::Untrusted;
 
 #[derive(Deserialize, Default)]
 struct Config {
@@ -148,16 +149,16 @@ fn resolve(
             (_, p) => p,
         };
         found.push(Found {
-            from: name.clone(),
-            name,
-            provider,
-            model,
+            from: name.as_str().into(),
+            name: name.into(),
+            provider: provider.map_err(Untrusted::from),
+            model: model.map(Untrusted::from),
             base_url: client
                 .api_base
                 .as_deref()
                 .map(str::trim)
                 .filter(|b| !b.is_empty())
-                .map(str::to_owned),
+                .map(Untrusted::from),
             secret,
             file: Some(from_file.to_path_buf()),
         });
@@ -236,11 +237,11 @@ clients:
             .iter()
             .map(|f| {
                 (
-                    f.name.clone(),
+                    f.name.expose_raw().to_owned(),
                     f.provider
                         .as_ref()
-                        .map_or_else(|e| format!("skip: {e}"), |p| p.id.to_owned()),
-                    f.base_url.clone(),
+                        .map_or_else(|e| format!("skip: {}", e.expose_raw()), |p| p.id.to_owned()),
+                    f.base_url.as_ref().map(|b| b.expose_raw().to_owned()),
                 )
             })
             .collect();
@@ -258,7 +259,10 @@ clients:
         assert!(summary[4].1.contains("vertexai"), "{summary:?}");
         assert_eq!(summary[5], ("groq".into(), "groq".into(), None));
         assert_eq!(summary.len(), 6);
-        assert_eq!(found[2].model.as_deref(), Some("claude-3-5-sonnet-latest"));
+        assert_eq!(
+            found[2].model.as_ref().map(Untrusted::expose_raw),
+            Some("claude-3-5-sonnet-latest")
+        );
         assert_eq!(found[1].file.as_deref(), Some(Path::new(".env")));
     }
 }

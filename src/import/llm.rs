@@ -49,11 +49,12 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Found>> {
             format!(
                 "llm alias '{alias}' names no omc provider; import it with --map {alias}=PROVIDER"
             )
+            .into()
         });
         let key = key.expose_secret().trim();
         found.push(Found {
-            name: alias.clone(),
-            from: alias,
+            name: alias.as_str().into(),
+            from: alias.into(),
             provider,
             model: None,
             base_url: None,
@@ -77,7 +78,7 @@ mod tests {
   "replicate": "r8_cccccccccccccccccccc"
 }"#;
         let found = parse(text, Path::new("keys.json")).unwrap();
-        let names: Vec<_> = found.iter().map(|f| f.name.as_str()).collect();
+        let names: Vec<_> = found.iter().map(|f| f.name.expose_raw()).collect();
         assert_eq!(names, ["claude", "openai", "replicate"]);
         assert_eq!(found[0].provider.as_ref().unwrap().id, "anthropic");
         assert!(
@@ -85,6 +86,7 @@ mod tests {
                 .provider
                 .as_ref()
                 .unwrap_err()
+                .expose_raw()
                 .contains("--map replicate=")
         );
     }

@@ -12,18 +12,20 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 use crate::provider::{self, ProviderSpec};
+use crate::terminal::Untrusted;
 
-/// One key found in a source, before it is stored.
+/// One key found in a source, before it is stored. Its text is the source's (a file someone
+/// else may have written, a bundle from a teammate): [`Untrusted`], shown only escaped.
 #[derive(Debug)]
 pub struct Found {
     /// What the source calls it: llm alias, aichat client name, variable name.
-    pub from: String,
+    pub from: Untrusted,
     /// The credential name it gets by default.
-    pub name: String,
-    /// The provider omc would store it for, or why it is skipped.
-    pub provider: std::result::Result<&'static ProviderSpec, String>,
-    pub model: Option<String>,
-    pub base_url: Option<String>,
+    pub name: Untrusted,
+    /// The provider omc would store it for, or why it is skipped (quoting the source).
+    pub provider: std::result::Result<&'static ProviderSpec, Untrusted>,
+    pub model: Option<Untrusted>,
+    pub base_url: Option<Untrusted>,
     pub secret: Option<SecretString>,
     /// The plaintext file the key came from (`None`: the environment, or a bundle).
     pub file: Option<PathBuf>,
@@ -86,7 +88,7 @@ impl Maps {
     /// not the source knew it.
     pub fn apply(&self, found: &mut [Found]) {
         for f in found {
-            if let Some(spec) = self.get(&f.from) {
+            if let Some(spec) = self.get(f.from.expose_raw()) {
                 f.provider = Ok(spec);
             }
         }
@@ -138,19 +140,19 @@ pub fn from_vars(
             .or_else(|| lookup(&format!("{prefix}_BASE_URL")))
             .or_else(|| lookup(&format!("{prefix}_API_BASE")));
         let provider = spec.ok_or_else(|| {
-            format!("no omc provider for {var}; import it with --map {var}=PROVIDER")
+            format!("no omc provider for {var}; import it with --map {var}=PROVIDER").into()
         });
         let secret = Some(SecretString::from(value.expose_secret().trim().to_owned()))
             .filter(|s| !s.expose_secret().is_empty());
         found.push(Found {
-            from: var.clone(),
+            from: var.as_str().into(),
             name: match spec {
-                Some(spec) if known_key_var(var).is_some() => spec.id.to_owned(),
-                _ => prefix.to_ascii_lowercase().replace('_', "-"),
+                Some(spec) if known_key_var(var).is_some() => spec.id.into(),
+                _ => prefix.to_ascii_lowercase().replace('_', "-").into(),
             },
             provider,
             model: None,
-            base_url,
+            base_url: base_url.map(Untrusted::from),
             secret,
             file: file.map(Path::to_path_buf),
         });
@@ -211,14 +213,24 @@ mod tests {
         ];
         let found = from_vars(&vars, None, |_| None);
         assert_eq!(found.len(), 2);
-        assert_eq!(found[0].name, "openai");
+        assert_eq!(found[0].name.expose_raw(), "openai");
         assert_eq!(
             found[0].secret.as_ref().unwrap().expose_secret(),
             "sk-second"
         );
-        assert_eq!(found[0].base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
-        assert_eq!(found[1].name, "together");
-        assert!(found[1].provider.as_ref().unwrap_err().contains("--map"));
+        assert_eq!(
+            found[0].base_url.as_ref().map(Untrusted::expose_raw),
+            Some("http://127.0.0.1:9/v1")
+        );
+        assert_eq!(found[1].name.expose_raw(), "together");
+        assert!(
+            found[1]
+                .provider
+                .as_ref()
+                .unwrap_err()
+                .expose_raw()
+                .contains("--map")
+        );
 
         let maps = Maps::parse(&["together_api_key=openai-compatible".into()]).unwrap();
         let mut found = found;
