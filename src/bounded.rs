@@ -50,6 +50,11 @@ impl Limit {
     pub const SECRET: Limit = Limit::new("secret", 64 * KIB);
     /// A prompt piped to `omc run` on standard input.
     pub const PIPED_PROMPT: Limit = Limit::new("prompt", 64 * MIB);
+    /// A JSON Schema file for `omc run --schema`.
+    pub const SCHEMA: Limit = Limit::new("schema file", MIB);
+    /// A file attached to a prompt (`omc run -a`): the largest any family takes in one request
+    /// is OpenAI's 50 MB of images; each family's own limits are checked after reading.
+    pub const ATTACHMENT: Limit = Limit::new("attachment", 50 * MIB);
 
     /// The limit in words: "1 MiB", "64 KiB", "100 bytes".
     pub fn shown(&self) -> String {

@@ -25,6 +25,7 @@ pub mod paths;
 pub mod pricing;
 pub mod provider;
 pub mod runtime;
+pub mod schema;
 pub mod store;
 pub mod table;
 pub mod terminal;
