@@ -289,10 +289,12 @@ fn validate(root: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<Strin
         }
         return;
     };
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        if let Some(target) = resolve(root, r) {
-            validate(root, target, v, at, errors);
-        }
+    if let Some(target) = s
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| resolve(root, r))
+    {
+        validate(root, target, v, at, errors);
     }
     if let Some(t) = s.get("type") {
         let types: Vec<&str> = match t {
