@@ -52,6 +52,8 @@ impl Limit {
     pub const PIPED_PROMPT: Limit = Limit::new("prompt", 64 * MIB);
     /// A request body a program sends through `omc exec --proxy` (attachments included).
     pub const PROXY_REQUEST: Limit = Limit::new("proxied request", 64 * MIB);
+    /// A JSON Schema file for `omc run --schema`.
+    pub const SCHEMA: Limit = Limit::new("schema file", MIB);
 
     /// The limit in words: "1 MiB", "64 KiB", "100 bytes".
     pub fn shown(&self) -> String {

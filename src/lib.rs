@@ -27,6 +27,7 @@ pub mod process;
 pub mod provider;
 pub mod proxy;
 pub mod runtime;
+pub mod schema;
 pub mod store;
 pub mod suggest;
 pub mod table;

@@ -68,6 +68,12 @@ pub struct RunArgs {
     /// shown escaped; piped output is always byte-exact)
     #[arg(long)]
     pub raw: bool,
+
+    /// Ask for JSON matching this schema: a JSON Schema file, inline JSON, or a spec such as
+    /// 'name, age int, tags [str]' (types: str, int, float, bool, [T]). Stdout is exactly the
+    /// document; an answer that does not match exits 6
+    #[arg(long, value_name = "FILE|JSON|SPEC", conflicts_with = "agent")]
+    pub schema: Option<String>,
     #[command(flatten)]
     pub agent: super::agent_run::AgentRunArgs,
 }
@@ -75,6 +81,9 @@ pub struct RunArgs {
 #[derive(Debug, Serialize)]
 struct RunOutput<'a> {
     text: &'a str,
+    /// With `--schema`: the answer as the JSON document it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<&'a serde_json::Value>,
     provider: &'a str,
     model: &'a str,
     credential: &'a str,
@@ -119,6 +128,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             temperature: args.temperature,
             max_tokens: Some(settings.max_tokens),
             stream: !args.no_stream,
+            schema: settings.schema.clone(),
             ..ChatRequest::prompt(model.clone(), args.system.clone(), settings.prompt.clone())
         };
         let run_id = begin_run(ctx, creds.store(), args, &settings, cred, spec.id, &model)?;
@@ -145,8 +155,23 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             Outcome::Done(resp) => {
                 let cost = cost(&settings.prices, spec.id, &resp, &model);
                 finish_done(store, run_id, &resp, cost)?;
+                let document = match &settings.schema {
+                    Some(schema) => Some(structured(schema, &resp, spec.id)?),
+                    None => None,
+                };
                 let streamed = streams_to_stdout(ctx, args);
-                return render(ctx, args, cred, &resp, cost, failed, streamed);
+                return render(
+                    ctx,
+                    args,
+                    Rendered {
+                        cred,
+                        resp: &resp,
+                        cost,
+                        document: document.as_ref(),
+                    },
+                    failed,
+                    streamed,
+                );
             }
             Outcome::Interrupted => {
                 let price = settings.prices.get(spec.id, &model);
@@ -179,6 +204,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 /// total time limit (flags first, then config.toml).
 struct Settings {
     prompt: String,
+    schema: Option<crate::schema::OutputSchema>,
     prices: Prices,
     max_tokens: u32,
     timeout: Duration,
@@ -186,6 +212,11 @@ struct Settings {
 
 impl Settings {
     fn load(ctx: &Ctx, args: &RunArgs) -> Result<Self> {
+        // The schema first: a bad one is refused before stdin is read.
+        let schema = match &args.schema {
+            Some(arg) => Some(crate::schema::OutputSchema::parse(arg)?),
+            None => None,
+        };
         let prompt = read_prompt(args.prompt.as_deref())?;
         let config = Config::load(&ctx.paths.config_file)?;
         let prices = Prices::load(&config.prices)?;
@@ -196,6 +227,7 @@ impl Settings {
         let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
         Ok(Settings {
             prompt,
+            schema,
             prices,
             max_tokens,
             timeout,
@@ -216,9 +248,38 @@ fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
     .map_err(|e| e.into_error("omc"))
 }
 
-/// The answer streams to stdout as it comes, unless the run is unstreamed or prints JSON.
+/// The answer streams to stdout as it comes, unless the run is unstreamed, prints JSON, or
+/// must be checked against a schema before anything is printed.
 fn streams_to_stdout(ctx: &Ctx, args: &RunArgs) -> bool {
-    !args.no_stream && !ctx.global.json
+    !args.no_stream && !ctx.global.json && args.schema.is_none()
+}
+
+/// The answer to a `--schema` run: the document and its text as the model wrote it, or exit 6
+/// with what does not match.
+fn structured(
+    schema: &crate::schema::OutputSchema,
+    resp: &ChatResponse,
+    provider: &str,
+) -> Result<(serde_json::Value, String)> {
+    match schema.check_answer(&resp.text) {
+        Ok(doc) => Ok((doc, crate::schema::document_text(&resp.text).to_owned())),
+        Err(why) => {
+            let shown: String = resp.text.chars().take(300).collect();
+            let more = if resp.text.chars().count() > 300 {
+                "…"
+            } else {
+                ""
+            };
+            Err(Error::Provider {
+                provider: provider.to_owned(),
+                message: why,
+            }
+            .with_hint(format!(
+                "the answer was: {}{more}",
+                crate::terminal::line(&shown)
+            )))
+        }
+    }
 }
 
 /// The ledger row of one attempt, reserving the prompt's estimate and the token cap against
@@ -353,18 +414,32 @@ fn cost(prices: &Prices, provider: &str, resp: &ChatResponse, asked: &str) -> Op
     Some(price.cost(resp.usage.input_tokens?, resp.usage.output_tokens?))
 }
 
+/// What a finished run prints.
+struct Rendered<'a> {
+    cred: &'a Credential,
+    resp: &'a ChatResponse,
+    cost: Option<f64>,
+    /// With `--schema`: the document, and its text as the model wrote it.
+    document: Option<&'a (serde_json::Value, String)>,
+}
+
 fn render(
     ctx: &Ctx,
     args: &RunArgs,
-    cred: &Credential,
-    resp: &ChatResponse,
-    cost: Option<f64>,
+    r: Rendered<'_>,
     fell_back_from: Vec<String>,
     streamed: bool,
 ) -> Result<()> {
+    let Rendered {
+        cred,
+        resp,
+        cost,
+        document,
+    } = r;
     if ctx.global.json {
         return ctx.out.json(&RunOutput {
             text: &resp.text,
+            output: document.map(|(doc, _)| doc),
             provider: &cred.provider,
             model: &resp.model,
             credential: &cred.name,
@@ -378,6 +453,12 @@ fn render(
         });
     }
     let mut out = std::io::stdout().lock();
+    if let Some((_, text)) = document {
+        // Exactly the document, one line ending: what `jq` and scripts read.
+        writeln!(out, "{}", shown(neutralise(args), text)).map_err(crate::output::stdout_error)?;
+        out.flush().map_err(crate::output::stdout_error)?;
+        return Ok(());
+    }
     if !streamed {
         out.write_all(shown(neutralise(args), &resp.text).as_bytes())
             .map_err(crate::output::stdout_error)?;

@@ -128,6 +128,10 @@ fn chat_body(req: &ChatRequest) -> Value {
     if let Some(system) = &conv.system {
         body["system"] = json!(system);
     }
+    if let Some(s) = &req.schema {
+        // Structured outputs, generally available: no beta header.
+        body["output_config"] = json!({"format": {"type": "json_schema", "schema": s.schema}});
+    }
     if let Some(t) = req.temperature {
         body["temperature"] = json!(t);
     }

@@ -125,6 +125,12 @@ fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
     if let Some(calls) = calls_in(&prompt, conv.messages.len()) {
         return calls;
     }
+    if let Some(schema) = &req.schema {
+        // A schema request is answered with a document that matches it, in one piece.
+        let doc = schema.sample().to_string();
+        let words = count_words(&doc);
+        return (vec![Piece::Text(doc)], "stop", words);
+    }
     let prompt = if prompt.trim().is_empty() {
         LOREM
     } else {

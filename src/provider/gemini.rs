@@ -159,6 +159,11 @@ fn chat_body(req: &ChatRequest) -> Result<Value, ProviderError> {
     if let Some(n) = req.max_tokens {
         config.insert("maxOutputTokens".into(), json!(n));
     }
+    if let Some(s) = &req.schema {
+        // `responseJsonSchema` takes JSON Schema as is (`responseSchema` is an OpenAPI subset).
+        config.insert("responseMimeType".into(), json!("application/json"));
+        config.insert("responseJsonSchema".into(), s.schema.clone());
+    }
     if !config.is_empty() {
         body["generationConfig"] = Value::Object(config);
     }

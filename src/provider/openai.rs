@@ -127,6 +127,12 @@ fn chat_body(req: &ChatRequest) -> Value {
     if req.stream {
         body["stream_options"] = json!({"include_usage": true});
     }
+    if let Some(s) = &req.schema {
+        // Strict: the schema is normalised so every property is required and no other allowed.
+        body["response_format"] = json!({"type": "json_schema", "json_schema": {
+            "name": s.name, "schema": s.schema, "strict": true,
+        }});
+    }
     body
 }
 

@@ -19,6 +19,8 @@ pub struct ChatRequest {
     /// `None`: the family's default (Anthropic requires one; omc sends 1024).
     pub max_tokens: Option<u32>,
     pub stream: bool,
+    /// The JSON Schema the answer must match, sent as the family's native structured output.
+    pub schema: Option<crate::schema::OutputSchema>,
 }
 
 impl ChatRequest {
@@ -32,6 +34,7 @@ impl ChatRequest {
             temperature: None,
             max_tokens: None,
             stream: true,
+            schema: None,
         }
     }
 
