@@ -1139,16 +1139,9 @@ fn an_http_proxy_in_the_environment_carries_benchs_requests() {
 
 /// `omc bench` in a pty (script), as a person runs it: stdout and stderr are the terminal.
 fn bench_on_a_terminal(home: &Home, args: &str, delay: &str) -> String {
-    let line = format!("'{BIN}' bench {args}");
-    let out = Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("OMC_HOME", home.data())
-        .env("OMC_MASTER_KEY", &home.master_key)
+    let out = home
+        .on_a_pty(&format!("bench {args}"))
         .env("OMC_ECHO_DELAY", delay)
-        .env("TERM", "xterm")
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();

@@ -289,16 +289,8 @@ fn mistyped_commands_and_names_get_a_suggestion() {
 #[test]
 fn bare_add_on_a_terminal_offers_the_providers() {
     let home = Home::new();
-    let line = format!("'{BIN}' add");
-    // A pty for omc (script), with OMC_HOME and the master key from the test's home.
-    let mut child = std::process::Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("OMC_HOME", home.data())
-        .env("OMC_MASTER_KEY", &home.master_key)
-        .env("TERM", "xterm")
+    let mut child = home
+        .on_a_pty("add")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

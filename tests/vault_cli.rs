@@ -650,14 +650,8 @@ fn the_audit_names_the_uid_once() {
 
 /// `omc ARGS` on a terminal `columns` wide (script gives it a pty; COLUMNS sets the width).
 fn on_a_terminal(home: &Home, args: &str, columns: u16) -> String {
-    let line = format!("'{BIN}' {args}");
-    let out = std::process::Command::new("script")
-        .args(["-qfec", &line, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("OMC_HOME", home.data())
-        .env("OMC_MASTER_KEY", &home.master_key)
+    let out = home
+        .on_a_pty(args)
         .env("COLUMNS", columns.to_string())
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null())

@@ -165,3 +165,19 @@ pub fn require(available: bool, what: &str, require_var: Option<&str>) -> bool {
     eprintln!("skipped: {what} is missing");
     false
 }
+
+impl Home {
+    /// `omc ARGS` on a terminal: script(1) gives it a pty, with this home's store and master key
+    /// and nothing else from the environment. `args` is shell text after the binary's path.
+    pub fn on_a_pty(&self, args: &str) -> Command {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qfec", &format!("'{BIN}' {args}"), "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("OMC_HOME", self.data())
+            .env("OMC_MASTER_KEY", &self.master_key)
+            .env("TERM", "xterm");
+        cmd
+    }
+}
