@@ -2,60 +2,20 @@
 //! offline echo provider and on the fakes of each family, command tools, approval, limits,
 //! trust, credential grants, transcripts, and a real MCP server over stdio.
 
+#[path = "support/agent_env.rs"]
+mod agent_env;
 #[path = "support/common.rs"]
 mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use agent_env::Env;
 use common::*;
 use serde_json::Value;
 use support::fake_provider::{Behaviour, FakeCall, Family, Reply};
 use support::server::Fake;
-
-/// A home with an echo credential (the profile's default) and a project dir to run in.
-struct Env {
-    home: Home,
-    cwd: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let home = Home::new();
-        ok(&home.add("echo", "echo", "echo-key-not-secret"));
-        Env {
-            home,
-            cwd: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// Write `$OMC_HOME/agents/NAME.toml`.
-    fn agent(&self, name: &str, text: &str) -> PathBuf {
-        let dir = self.home.data().join("agents");
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(format!("{name}.toml"));
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn omc(&self) -> Command {
-        let mut c = self.home.cmd();
-        c.current_dir(self.cwd.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run(self.omc().args(args))
-    }
-
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let o = self.run(args);
-        let v = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&o), stderr(&o)));
-        (code(&o), v)
-    }
-}
 
 /// A tool that upper-cases its word, writes a marker file when it runs, and says what it got
 /// on stdin to stderr.

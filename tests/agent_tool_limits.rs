@@ -2,51 +2,22 @@
 //! a timeout ends every process the tool started (also `setsid` daemons), and an MCP result is
 //! cut to `max_output` before the model or the transcript gets it.
 
+#[path = "support/agent_env.rs"]
+mod agent_env;
 #[path = "support/common.rs"]
 mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use agent_env::Env;
 use common::*;
 use support::fake_provider::{Behaviour, FakeCall, Family, Reply};
 use support::server::Fake;
 
-/// A home with an echo credential (the profile's default) and a project dir to run in.
-struct Env {
-    home: Home,
-    cwd: tempfile::TempDir,
-}
-
 impl Env {
-    fn new() -> Env {
-        let home = Home::new();
-        ok(&home.add("echo", "echo", "echo-key-not-secret"));
-        Env {
-            home,
-            cwd: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// Write `$OMC_HOME/agents/NAME.toml`.
-    fn agent(&self, name: &str, text: &str) {
-        let dir = self.home.data().join("agents");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
-    }
-
-    fn omc(&self) -> Command {
-        let mut c = self.home.cmd();
-        c.current_dir(self.cwd.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run(self.omc().args(args))
-    }
-
     fn file(&self, name: &str) -> PathBuf {
         self.cwd.path().join(name)
     }

@@ -4,12 +4,15 @@
 //! a tool runs. The real binary; terminals through script(1); an MCP server written for the
 //! test in sh.
 
+#[path = "support/agent_env.rs"]
+mod agent_env;
 #[path = "support/common.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use agent_env::Env;
 use common::*;
 use serde_json::Value;
 
@@ -43,35 +46,7 @@ fn lit(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
 
-/// A home with an echo credential, and a directory to run in.
-struct Env {
-    home: Home,
-    cwd: tempfile::TempDir,
-}
-
 impl Env {
-    fn new() -> Env {
-        let home = Home::new();
-        ok(&home.add("echo", "echo", "echo-key-not-secret"));
-        Env {
-            home,
-            cwd: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// Write `$OMC_HOME/agents/NAME.toml`.
-    fn agent(&self, name: &str, text: &str) -> PathBuf {
-        let dir = self.home.data().join("agents");
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(format!("{name}.toml"));
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        run(self.home.cmd().current_dir(self.cwd.path()).args(args))
-    }
-
     /// Run omc on a pseudo-terminal (script(1)), typing `input`; all it showed, and the exit
     /// code.
     fn on_tty(&self, args: &[&str], input: &str) -> (String, i32) {
