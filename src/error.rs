@@ -1,4 +1,4 @@
-//! One error type for the core, each variant knowing its exit code (CONTRACT.md) and, where a
+//! One error type for the core, each variant knowing its exit code (docs/reference.md) and, where a
 //! fix is known, the hint printed under the error line.
 //!
 //! No variant ever carries a secret: messages are built from names, paths and provider replies
@@ -107,7 +107,7 @@ pub enum Error {
 
 /// What kind of failure an error is, for code that reacts to one (`add` hints at
 /// `--no-validate` after a rejected key or a network failure; `import` records some and goes
-/// on). Each kind has its CONTRACT.md exit code.
+/// on). Each kind has its exit code (docs/reference.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Anything without a more specific kind (exit 1).
@@ -250,7 +250,7 @@ impl Error {
         }
     }
 
-    /// The process exit code CONTRACT.md assigns to this error: its kind's, except where the
+    /// The process exit code docs/reference.md gives this error: its kind's, except where the
     /// command chose one (`exec`'s 126 and 127).
     pub fn exit_code(&self) -> u8 {
         match self {

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 
-/// Each provider id of CONTRACT.md with the variables `exec`/`env` must set.
+/// Each provider id (docs/prompts.md) with the variables `exec`/`env` must set.
 const PROVIDERS: &[(&str, &[&str])] = &[
     ("openai", &["OPENAI_API_KEY"]),
     ("anthropic", &["ANTHROPIC_API_KEY"]),

@@ -149,7 +149,7 @@ pub enum Event<'a> {
     },
 }
 
-/// Why a provider call failed, in the terms CONTRACT.md's exit codes need.
+/// Why a provider call failed, in the terms the exit codes (docs/reference.md) need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
