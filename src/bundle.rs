@@ -234,7 +234,12 @@ pub fn seal(entries: &[Entry], recipients: &[Recipient], armor: bool) -> Result<
 
 /// Decrypt a bundle (binary or armored) with any of `identities` and read its credentials.
 /// No matching identity is exit 4; a damaged or altered file is refused (exit 1).
-pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<Vec<Received>> {
+/// `identities` are those given with `--identity`, or (`given` false) the store's own master key.
+pub fn open(
+    ciphertext: &[u8],
+    identities: &[Box<dyn age::Identity>],
+    given: bool,
+) -> Result<Vec<Received>> {
     let damaged = || {
         Error::Crypto("the bundle is damaged or has been tampered with: age refused it".into())
             .with_hint("nothing was imported; ask the sender to export it again")
@@ -258,6 +263,11 @@ pub fn open(ciphertext: &[u8], identities: &[Box<dyn age::Identity>]) -> Result<
     let mut reader = decryptor
         .decrypt(identities.iter().map(|i| i.as_ref()))
         .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys if !given => Error::master(
+                "no --identity was given, and this store's master key cannot open this bundle",
+                "it was encrypted to other keys: pass the identity it was made for with \
+                 --identity FILE (an age identity file or an SSH private key)",
+            ),
             age::DecryptError::NoMatchingKeys => Error::master(
                 "none of the identities given can open this bundle",
                 "it was encrypted to other keys: pass the identity it was made for with \
@@ -404,7 +414,7 @@ mod tests {
             .unwrap();
             assert!(!ct.windows(6).any(|w| w == b"CANARY"));
             assert_eq!(ct.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"), armor);
-            let back = open(&ct, &[Box::new(id.clone())]).unwrap();
+            let back = open(&ct, &[Box::new(id.clone())], true).unwrap();
             assert_eq!(back[0].key.expose_secret(), "sk-CANARY-round-trip");
             assert_eq!(
                 back[0].base_url.as_ref().map(Untrusted::expose_raw),
@@ -419,11 +429,11 @@ mod tests {
         let r = Recipient::parse(&id.to_public().to_string()).unwrap();
         let ct = seal(&[entry("a", "sk-x")], &[r], false).unwrap();
         let other: Box<dyn age::Identity> = Box::new(age::x25519::Identity::generate());
-        assert_eq!(open(&ct, &[other]).err().unwrap().exit_code(), 4);
+        assert_eq!(open(&ct, &[other], true).err().unwrap().exit_code(), 4);
         let mut bad = ct.clone();
         let n = bad.len();
         bad[n - 5] ^= 1;
-        let err = open(&bad, &[Box::new(id)]).err().unwrap();
+        let err = open(&bad, &[Box::new(id)], true).err().unwrap();
         assert!(err.to_string().contains("tampered"), "{err}");
     }
 

@@ -261,6 +261,11 @@ clients:
     );
     assert!(reason(&report, "imported", "openai").starts_with("valid"));
     assert!(stderr(&out).contains("1 of 5 keys failed to import: gemini"));
+    assert!(
+        stderr(&out).contains("rerun with --no-validate to store them unchecked"),
+        "a failed check names add's way past it: {}",
+        stderr(&out)
+    );
 
     let creds = list(&home);
     let by_name = |n: &str| creds.iter().find(|c| c["name"] == n).unwrap().clone();
@@ -392,6 +397,122 @@ fn env_import_skips_the_same_key_under_two_names() {
         reason(&report, "skipped", "groq").contains("already"),
         "{report}"
     );
+}
+
+#[test]
+fn taken_names_come_in_under_a_prefix_or_a_rename_and_unknown_aliases_with_a_base_url() {
+    let home = Home::new();
+    ok(&home.add("openai", "openai", "sk-mine-aaaaaaaaaaaaaaaaaaaa"));
+    ok(&home.add("anthropic", "anthropic", "sk-ant-mine-bbbbbbbbbbbbbbbb"));
+    let src = sources();
+    let file = write(
+        src.path(),
+        "keys.json",
+        r#"{"openai": "sk-llm-cccccccccccccccccccc", "anthropic": "sk-ant-llm-dddddddddddddddd",
+            "replicate": "r8_eeeeeeeeeeeeeeeeeeee"}"#,
+    );
+    let file = file.to_str().unwrap();
+
+    // Both names are taken: skipped, and the report names the way past it.
+    let out = run(home
+        .cmd()
+        .args(["import", "llm", file, "--no-validate", "--json"]));
+    let report = json(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        names(&report, "skipped"),
+        ["anthropic", "openai", "replicate"]
+    );
+    assert!(
+        stderr(&out).contains("2 skipped because the name is taken (anthropic, openai)")
+            && stderr(&out).contains("--prefix P or --rename OLD=NEW"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A dry run shows the new names; then one is renamed and the rest take the prefix.
+    let out = run(home.cmd().args([
+        "import",
+        "llm",
+        file,
+        "--dry-run",
+        "--json",
+        "--prefix",
+        "llm-",
+    ]));
+    assert_eq!(
+        names(&json(&out), "imported"),
+        ["llm-anthropic", "llm-openai"]
+    );
+    let out = run(home.cmd().args([
+        "import",
+        "llm",
+        file,
+        "--no-validate",
+        "--json",
+        "--prefix",
+        "llm-",
+        "--rename",
+        "openai=work-openai",
+        "--rename",
+        "mistral=x",
+        // llm's replicate alias, to a server omc has no default for.
+        "--map",
+        "replicate=openai-compatible",
+        "--base-url",
+        "replicate=https://openai-proxy.replicate.example/v1",
+    ]));
+    let report = json(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        names(&report, "imported"),
+        ["llm-anthropic", "work-openai", "llm-replicate"]
+    );
+    assert!(
+        stderr(&out).contains("--rename mistral=…: the source has no entry named 'mistral'"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(key(&home, "work-openai"), "sk-llm-cccccccccccccccccccc");
+    assert_eq!(key(&home, "openai"), "sk-mine-aaaaaaaaaaaaaaaaaaaa");
+    let creds = list(&home);
+    let replicate = creds.iter().find(|c| c["name"] == "llm-replicate").unwrap();
+    assert_eq!(replicate["provider"], "openai-compatible");
+    assert_eq!(
+        replicate["base_url"],
+        "https://openai-proxy.replicate.example/v1"
+    );
+    assert_eq!(creds.len(), 5);
+
+    // A bad --rename or --base-url is a usage error before anything is read.
+    let out = run(home
+        .cmd()
+        .args(["import", "llm", file, "--rename", "openai"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let out = run(home
+        .cmd()
+        .args(["import", "llm", file, "--base-url", "replicate=ftp://x"]));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn an_aichat_client_at_a_known_platforms_url_imports_as_that_provider() {
+    let home = Home::new();
+    let src = sources();
+    write(
+        src.path(),
+        "aichat/config.yaml",
+        "clients:\n  - type: openai-compatible\n    name: fast\n    api_base: https://api.groq.com/openai/v1\n    api_key: gsk_aichat_ffffffffffffffff\n  - type: openai-compatible\n    name: ds\n    api_base: https://api.deepseek.com/\n    api_key: sk-ds-gggggggggggggggg\n",
+    );
+    let out = run(home
+        .cmd()
+        .env("AICHAT_CONFIG_DIR", src.path().join("aichat"))
+        .args(["import", "aichat", "--no-validate", "--json"]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let creds = list(&home);
+    let provider = |n: &str| creds.iter().find(|c| c["name"] == n).unwrap()["provider"].clone();
+    assert_eq!(provider("fast"), "groq");
+    assert_eq!(provider("ds"), "deepseek");
 }
 
 #[test]

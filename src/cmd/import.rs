@@ -84,6 +84,15 @@ pub struct Common {
     /// Store the keys without checking them with their providers first
     #[arg(long)]
     pub no_validate: bool,
+
+    /// Name each credential P followed by the name it would get (e.g. `--prefix llm-` when
+    /// the names are taken)
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// Store the entry named OLD (the report's NAME column) as NEW; repeat for several
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +101,11 @@ pub struct MapArgs {
     /// for several
     #[arg(long, value_name = "ALIAS=PROVIDER")]
     pub map: Vec<String>,
+
+    /// Send the keys of the source's ALIAS to URL (a provider with no default base URL, such
+    /// as openai-compatible, needs one); repeat for several
+    #[arg(long, value_name = "ALIAS=URL")]
+    pub base_url: Vec<String>,
 }
 
 /// One line of the report. Its text comes from the source (names, models, base URLs, and the
@@ -108,6 +122,9 @@ struct Row {
     reason: Option<Untrusted>,
     #[serde(skip)]
     exit_code: u8,
+    /// Skipped because a credential of that name exists: `--prefix`/`--rename` get past it.
+    #[serde(skip)]
+    name_taken: bool,
     /// The provider, when the source names one omc knows: its default base URL is not a
     /// warning.
     #[serde(skip)]
@@ -152,10 +169,20 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
         }
     }
     if let Some(maps) = &maps {
-        for alias in maps.unused() {
-            ctx.out
-                .warn(format!("--map {alias}=…: the source has no '{alias}'"));
+        for flag in maps.unused() {
+            ctx.out.warn(format!(
+                "{flag}=…: the source has no '{}'",
+                flag.split(' ').nth(1).unwrap_or_default()
+            ));
         }
+    }
+    let mut found = found;
+    let renames = import::Renames::parse(common.prefix.as_deref(), &common.rename)?;
+    renames.apply(&mut found);
+    for old in renames.unused() {
+        ctx.out.warn(format!(
+            "--rename {old}=…: the source has no entry named '{old}'"
+        ));
     }
     let rows = import(ctx, found, common, &source)?;
     let mut report = Report {
@@ -175,6 +202,24 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
     }
     render(ctx, &report)?;
     let total = report.imported.len() + report.skipped.len() + report.failed.len();
+    let taken = report
+        .skipped
+        .iter()
+        .filter(|r| r.name_taken)
+        .map(|r| r.name.to_string())
+        .collect::<Vec<_>>();
+    if !taken.is_empty() {
+        ctx.out.note(format!(
+            "{} skipped because the name is taken ({}): import under other names with \
+             --prefix P or --rename OLD=NEW",
+            taken.len(),
+            taken.join(", ")
+        ));
+    }
+    let unchecked = report
+        .failed
+        .iter()
+        .any(|r| r.exit_code == 5 || r.exit_code == 7 || r.exit_code == 8);
     match report.failed.iter().map(|r| r.exit_code).min() {
         None => Ok(()),
         Some(code) => Err(Error::Exit {
@@ -189,7 +234,12 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
                     .join(", ")
             ),
             code,
-        }),
+        }
+        .with_hint(if unchecked && !common.no_validate {
+            "check the keys and the network, or rerun with --no-validate to store them unchecked"
+        } else {
+            "the DETAIL column says why each failed"
+        })),
     }
 }
 
@@ -199,7 +249,7 @@ fn gather<'a>(
     source: &'a Source,
 ) -> Result<(String, Vec<Found>, &'a Common, Option<Maps>)> {
     let mapped = |mut found: Vec<Found>, map: &MapArgs| -> Result<(Vec<Found>, Maps)> {
-        let maps = Maps::parse(&map.map)?;
+        let maps = Maps::parse(&map.map, &map.base_url)?;
         maps.apply(&mut found);
         Ok((found, maps))
     };
@@ -283,7 +333,7 @@ fn gather<'a>(
                     vec![Box::new(ctx.unlock(&store)?.identity)]
                 }
             };
-            let found = bundle::open(&ciphertext, &identities)?
+            let found = bundle::open(&ciphertext, &identities, identity.is_some())?
                 .into_iter()
                 .map(|e| Found {
                     from: e.name.clone(),
@@ -338,6 +388,7 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             status: "skipped",
             reason: None,
             exit_code: 0,
+            name_taken: false,
             spec: f.provider.as_ref().ok().copied(),
         };
         let (spec, secret) = match (f.provider, f.secret) {
@@ -381,7 +432,10 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
             let clash = match &mut store {
                 Some(store) => match store.check_new(&name, &secret) {
                     Ok(()) => None,
-                    Err(e @ Error::Conflict { .. }) => Some(e.to_string()),
+                    Err(e @ Error::Conflict { .. }) => {
+                        row.name_taken = store.get(&name).is_ok();
+                        Some(e.to_string())
+                    }
                     Err(e) => return Err(e),
                 },
                 None => None,
@@ -434,7 +488,10 @@ fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result
                     format!("{s} ({} ms)", cred.validation_latency_ms.unwrap_or(0)).into()
                 });
             }
-            Err(e @ Error::Conflict { .. }) => row.reason = Some(e.to_string().into()),
+            Err(e @ Error::Conflict { .. }) => {
+                row.name_taken = store.get(&name).is_ok();
+                row.reason = Some(e.to_string().into());
+            }
             Err(e)
                 if matches!(
                     e.kind(),

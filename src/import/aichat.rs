@@ -175,6 +175,17 @@ fn resolve(
     found
 }
 
+/// The provider whose default base URL `base` is (compared as `--base-url` normalises them).
+fn provider_at(base: &str) -> Option<&'static provider::ProviderSpec> {
+    let base = crate::bounds::check_base_url(base.trim()).ok()?;
+    provider::PROVIDERS.iter().find(|p| {
+        p.id != "echo"
+            && p.default_base
+                .and_then(|d| crate::bounds::check_base_url(d).ok())
+                .is_some_and(|d| d == base)
+    })
+}
+
 /// The omc provider for an aichat client.
 fn provider_for(
     client: &Client,
@@ -188,7 +199,12 @@ fn provider_for(
         "openai" => "openai",
         "claude" => "anthropic",
         "gemini" => "gemini",
-        "openai-compatible" if has_base => "openai-compatible",
+        // A known platform's own URL (groq, deepseek, …) imports as that provider.
+        "openai-compatible" if has_base => {
+            let base = client.api_base.as_deref().unwrap_or_default();
+            return Ok(provider_at(base)
+                .unwrap_or_else(|| provider::lookup("openai-compatible").expect("in the table")));
+        }
         // aichat knows the base of well-known OpenAI-compatible platforms by name.
         "openai-compatible" => {
             return provider_named(name)
@@ -223,6 +239,10 @@ clients:
   - type: gemini
   - type: vertexai
     project_id: p
+  - type: openai-compatible
+    name: fastgroq
+    api_base: https://api.groq.com/openai/v1/
+    api_key: gsk_aichat_ffffffffff
 "#;
 
     #[test]
@@ -257,8 +277,16 @@ clients:
         assert_eq!(summary[2], ("claude".into(), "anthropic".into(), None));
         assert_eq!(summary[3], ("gemini".into(), "gemini".into(), None));
         assert!(summary[4].1.contains("vertexai"), "{summary:?}");
-        assert_eq!(summary[5], ("groq".into(), "groq".into(), None));
-        assert_eq!(summary.len(), 6);
+        assert_eq!(
+            summary[5],
+            (
+                "fastgroq".into(),
+                "groq".into(),
+                Some("https://api.groq.com/openai/v1/".into())
+            )
+        );
+        assert_eq!(summary[6], ("groq".into(), "groq".into(), None));
+        assert_eq!(summary.len(), 7);
         assert_eq!(
             found[2].model.as_ref().map(Untrusted::expose_raw),
             Some("claude-3-5-sonnet-latest")

@@ -37,61 +37,165 @@ pub fn provider_named(label: &str) -> Option<&'static ProviderSpec> {
     provider::lookup(label).filter(|p| p.id != "echo" && p.id != "openai-compatible")
 }
 
-/// `--map ALIAS=PROVIDER` pairs: a label in the source and the provider it stands for.
+/// `--map ALIAS=PROVIDER` and `--base-url ALIAS=URL` pairs: a label in the source, and the
+/// provider it stands for or the base URL its keys go to.
 #[derive(Debug, Default)]
-pub struct Maps(Vec<(String, &'static ProviderSpec, std::cell::Cell<bool>)>);
+pub struct Maps {
+    providers: Vec<Pair<&'static ProviderSpec>>,
+    bases: Vec<Pair<String>>,
+}
+
+#[derive(Debug)]
+struct Pair<T> {
+    alias: String,
+    value: T,
+    used: std::cell::Cell<bool>,
+}
+
+/// Split `ALIAS=VALUE` as `flag` takes it.
+fn split_pair<'a>(flag: &str, arg: &'a str, example: &str) -> Result<(String, &'a str)> {
+    let Some((alias, value)) = arg.split_once('=') else {
+        return Err(Error::usage_hint(
+            format!(
+                "{flag} '{arg}' is not {}",
+                example.split(' ').next().unwrap_or("")
+            ),
+            format!("e.g. {flag} {}", example.split(' ').nth(1).unwrap_or("")),
+        ));
+    };
+    let alias = alias.trim();
+    if alias.is_empty() {
+        return Err(Error::usage(format!("{flag} '{arg}' has no alias")));
+    }
+    Ok((alias.to_owned(), value.trim()))
+}
 
 impl Maps {
-    pub fn parse(args: &[String]) -> Result<Self> {
-        let mut maps = Vec::new();
-        for arg in args {
-            let Some((alias, provider)) = arg.split_once('=') else {
-                return Err(Error::usage_hint(
-                    format!("--map '{arg}' is not ALIAS=PROVIDER"),
-                    "e.g. --map together=openai-compatible",
-                ));
-            };
-            let alias = alias.trim();
-            if alias.is_empty() {
-                return Err(Error::usage(format!("--map '{arg}' has no alias")));
-            }
-            maps.push((
-                alias.to_owned(),
-                provider::require(provider)?,
-                std::cell::Cell::new(false),
-            ));
+    pub fn parse(maps: &[String], bases: &[String]) -> Result<Self> {
+        let mut out = Maps::default();
+        for arg in maps {
+            let (alias, provider) =
+                split_pair("--map", arg, "ALIAS=PROVIDER together=openai-compatible")?;
+            out.providers.push(Pair {
+                alias,
+                value: provider::require(provider)?,
+                used: Default::default(),
+            });
         }
-        Ok(Maps(maps))
+        for arg in bases {
+            let (alias, url) = split_pair(
+                "--base-url",
+                arg,
+                "ALIAS=URL together=https://api.together.xyz/v1",
+            )?;
+            let url = crate::bounds::check_base_url(url)?;
+            out.bases.push(Pair {
+                alias,
+                value: url,
+                used: Default::default(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn find<'a, T>(pairs: &'a [Pair<T>], label: &str) -> Option<&'a T> {
+        pairs
+            .iter()
+            .find(|p| p.alias.eq_ignore_ascii_case(label))
+            .map(|p| {
+                p.used.set(true);
+                &p.value
+            })
     }
 
     /// The provider `--map` gives `label` (compared without case).
     pub fn get(&self, label: &str) -> Option<&'static ProviderSpec> {
-        self.0
-            .iter()
-            .find(|(alias, _, _)| alias.eq_ignore_ascii_case(label))
-            .map(|(_, spec, used)| {
-                used.set(true);
-                *spec
-            })
+        Self::find(&self.providers, label).copied()
     }
 
-    /// Aliases no entry of the source matched, for a warning.
-    pub fn unused(&self) -> Vec<&str> {
-        self.0
+    /// Flags naming an alias no entry of the source matched, for a warning (`--map ALIAS`).
+    pub fn unused(&self) -> Vec<String> {
+        let unused =
+            |flag: &str, alias: &str, used: bool| (!used).then(|| format!("{flag} {alias}"));
+        self.providers
             .iter()
-            .filter(|(_, _, used)| !used.get())
-            .map(|(alias, _, _)| alias.as_str())
+            .filter_map(|p| unused("--map", &p.alias, p.used.get()))
+            .chain(
+                self.bases
+                    .iter()
+                    .filter_map(|p| unused("--base-url", &p.alias, p.used.get())),
+            )
             .collect()
     }
 
-    /// Apply the map to what a source found: a mapped label takes that provider, whether or
-    /// not the source knew it.
+    /// Apply the maps to what a source found: a mapped label takes that provider, whether or
+    /// not the source knew it, and that base URL.
     pub fn apply(&self, found: &mut [Found]) {
         for f in found {
             if let Some(spec) = self.get(f.from.expose_raw()) {
                 f.provider = Ok(spec);
             }
+            if let Some(url) = Self::find(&self.bases, f.from.expose_raw()) {
+                f.base_url = Some(url.as_str().into());
+            }
         }
+    }
+}
+
+/// `--prefix P` and `--rename OLD=NEW`: the names credentials get instead of the source's.
+#[derive(Debug, Default)]
+pub struct Renames {
+    prefix: Option<String>,
+    renames: Vec<Pair<String>>,
+}
+
+impl Renames {
+    pub fn parse(prefix: Option<&str>, renames: &[String]) -> Result<Self> {
+        let mut out = Renames {
+            prefix: prefix.map(str::to_owned),
+            renames: Vec::new(),
+        };
+        for arg in renames {
+            let (old, new) = split_pair("--rename", arg, "OLD=NEW openai=work-openai")?;
+            crate::store::validate_name("credential", new)?;
+            out.renames.push(Pair {
+                alias: old,
+                value: new.to_owned(),
+                used: Default::default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Rename what the source found: `--rename` by the name it would get (exactly), then
+    /// `--prefix` in front of every name not renamed.
+    pub fn apply(&self, found: &mut [Found]) {
+        for f in found {
+            let renamed = self
+                .renames
+                .iter()
+                .find(|p| p.alias == f.name.expose_raw())
+                .map(|p| {
+                    p.used.set(true);
+                    p.value.clone()
+                });
+            match (renamed, &self.prefix) {
+                (Some(new), _) => f.name = new.into(),
+                (None, Some(prefix)) => {
+                    f.name = format!("{prefix}{}", f.name.expose_raw()).into();
+                }
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// `--rename` names no entry of the source has, for a warning.
+    pub fn unused(&self) -> Vec<&str> {
+        self.renames
+            .iter()
+            .filter(|p| !p.used.get())
+            .map(|p| p.alias.as_str())
+            .collect()
     }
 }
 
@@ -232,7 +336,7 @@ mod tests {
                 .contains("--map")
         );
 
-        let maps = Maps::parse(&["together_api_key=openai-compatible".into()]).unwrap();
+        let maps = Maps::parse(&["together_api_key=openai-compatible".into()], &[]).unwrap();
         let mut found = found;
         maps.apply(&mut found);
         assert_eq!(found[1].provider.as_ref().unwrap().id, "openai-compatible");
@@ -241,8 +345,8 @@ mod tests {
 
     #[test]
     fn bad_maps_are_usage_errors() {
-        assert!(Maps::parse(&["nope".into()]).is_err());
-        assert!(Maps::parse(&["x=notaprovider".into()]).is_err());
-        assert!(Maps::parse(&["=openai".into()]).is_err());
+        assert!(Maps::parse(&["nope".into()], &[]).is_err());
+        assert!(Maps::parse(&["x=notaprovider".into()], &[]).is_err());
+        assert!(Maps::parse(&["=openai".into()], &[]).is_err());
     }
 }
