@@ -493,6 +493,35 @@ fn project_agents_run_only_once_trusted_and_again_after_an_edit() {
 }
 
 #[test]
+fn agent_check_names_the_vars_a_system_prompt_needs() {
+    let env = Env::new();
+    env.agent(
+        "needs",
+        "system = \"Review {{lang}} code for {{ team }}; {{lang}} again, {{ }} is text.\"\nmodels = [\"echo\"]\n",
+    );
+    env.agent(
+        "plain",
+        "system = \"No placeholders.\"\nmodels = [\"echo\"]\n",
+    );
+    let out = ok(&env.run(&["agent", "check", "needs"]));
+    assert!(
+        out.contains(
+            "note: its system prompt needs a value for each run: --var lang=VALUE --var team=VALUE"
+        ),
+        "{out}"
+    );
+    let (c, doc) = env.json(&["agent", "check", "needs", "--json"]);
+    assert_eq!(c, 0);
+    assert!(
+        doc.to_string()
+            .contains("--var lang=VALUE --var team=VALUE"),
+        "{doc}"
+    );
+    let out = ok(&env.run(&["agent", "check", "plain"]));
+    assert!(!out.contains("--var"), "{out}");
+}
+
+#[test]
 fn unknown_keys_are_errors_naming_the_file_and_line() {
     let env = Env::new();
     let p = env.agent(

@@ -423,6 +423,26 @@ pub fn fill(
     text: &str,
     vars: &[(String, String)],
 ) -> std::result::Result<(String, Vec<String>), String> {
+    fill_with(text, |key| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    })
+}
+
+/// The `{{name}}` placeholders of `text`, each once, in order: what `--var` must give.
+pub fn var_placeholders(text: &str) -> Vec<String> {
+    match fill_with(text, |_| Some("")) {
+        Ok((_, used)) => used,
+        Err(_) => unreachable!("every placeholder has a value"),
+    }
+}
+
+fn fill_with<'v>(
+    text: &str,
+    value_of: impl Fn(&str) -> Option<&'v str>,
+) -> std::result::Result<(String, Vec<String>), String> {
     let mut out = String::with_capacity(text.len());
     let mut used = Vec::new();
     let mut rest = text;
@@ -437,12 +457,7 @@ pub fn fill(
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
         out.push_str(&rest[..start]);
         if is_name {
-            let value = vars
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v)
-                .ok_or_else(|| key.to_owned())?;
+            let value = value_of(key).ok_or_else(|| key.to_owned())?;
             out.push_str(value);
             if !used.iter().any(|u| u == key) {
                 used.push(key.to_owned());
@@ -836,6 +851,10 @@ bearer = "credential:web"
             "x 1 1 {{ }} {{"
         );
         assert_eq!(fill("{{b}}", &vars).unwrap_err(), "b");
+        assert_eq!(
+            var_placeholders("x {{ a }} {{b}} {{a}} {{ }} {{"),
+            ["a", "b"]
+        );
         assert_eq!(parse_var("k=v=w").unwrap(), ("k".into(), "v=w".into()));
         assert!(parse_var("kv").is_err());
     }

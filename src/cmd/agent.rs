@@ -595,6 +595,21 @@ fn check_one(
                     prepare_registry(&session, session.trusted(None), || Ok(Default::default()))
                         .ok();
             }
+            let needed = agent
+                .system
+                .as_ref()
+                .map(|s| agent::file::var_placeholders(s.expose_raw()))
+                .unwrap_or_default();
+            if !needed.is_empty() {
+                notes.push(format!(
+                    "its system prompt needs a value for each run: {}",
+                    needed
+                        .iter()
+                        .map(|v| format!("--var {v}=VALUE"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
             for t in &agent.tools {
                 if !agent::command::program_exists(t.command[0].expose_raw(), &session.base) {
                     problems.push(format!(
