@@ -4,7 +4,7 @@
 //!
 //! - the master key `omc unlock` keeps in the kernel keyring is out of the child's reach (the
 //!   spawning thread leaves the session keyring, or every cached master key omc can see is
-//!   dropped: see [`crate::vault::unlock_cache::shield_children`]), whether or not a store is
+//!   dropped: see [`crate::keys::unlock_cache::shield_children`]), whether or not a store is
 //!   open;
 //! - `OMC_MASTER_KEY`, `OMC_MASTER_KEY_FILE` and `OMC_PASSPHRASE` are removed from the child's
 //!   environment, whatever the caller set.
@@ -19,8 +19,8 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Stdio;
 
-use crate::vault::master;
-use crate::vault::unlock_cache::{self, Shield};
+use crate::keys::master;
+use crate::keys::unlock_cache::{self, Shield};
 
 /// Environment variables no child of omc ever gets.
 pub const WITHHELD: [&str; 3] = [

@@ -13,8 +13,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 use super::file::CommandTool;
 use super::tools::ToolOutput;
-use crate::cmd::exec::Var;
-use crate::vault::master;
+use crate::creds::Var;
+use crate::keys::master;
 
 /// How much of stderr an error result carries.
 const STDERR_TAIL: usize = 2048;

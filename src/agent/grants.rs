@@ -46,10 +46,9 @@ pub fn decrypt(creds: &mut dyn CredentialBackend, agent: &Agent) -> Result<Grant
         if bearers.contains(&&name) {
             grants.bearer.insert(name.clone(), secret.clone());
         }
-        grants.vars.insert(
-            name.clone(),
-            crate::cmd::exec::credential_vars(&cred, &secret)?,
-        );
+        grants
+            .vars
+            .insert(name.clone(), crate::creds::credential_vars(&cred, &secret)?);
         grants.creds.push(cred);
     }
     Ok(grants)

@@ -17,7 +17,7 @@ use tokio::io::AsyncReadExt;
 use super::command::WITHHELD;
 use super::file::{McpServer, McpTransport};
 use super::tools::{ToolOutput, capped};
-use crate::cmd::exec::Var;
+use crate::creds::Var;
 
 /// A started server: its session, the tools it listed, and its process group (stdio).
 pub struct Connection {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::approval::ToolRef;
 use super::file::{Agent, Approve, McpTransport};
 use super::mcp::{self, Connection};
-use crate::cmd::exec::Var;
+use crate::creds::Var;
 
 /// What the model is told about a tool.
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,6 @@ use crate::creds::{CredentialBackend, NewCred};
 use crate::error::{Error, Kind, Result};
 use crate::provider::{self, ProviderSpec};
 use crate::store::{Credential, Store};
-use crate::vault::{self, Binding};
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
@@ -182,24 +181,6 @@ pub fn unvalidated_hint(e: Error, done: &str) -> Error {
         _ => return e,
     };
     e.with_hint(hint)
-}
-
-pub fn seal(
-    recipient: &age::x25519::Recipient,
-    id: &str,
-    profile_id: i64,
-    provider: &str,
-    secret: &SecretString,
-) -> Result<Vec<u8>> {
-    vault::seal(
-        recipient,
-        &Binding {
-            credential_id: id,
-            profile_id,
-            provider,
-        },
-        secret,
-    )
 }
 
 /// A base URL must be http(s); `openai-compatible` needs one.

@@ -421,7 +421,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     creds.mark_used(&used, "run", Some(&format!("agent {}", agent.name)))?;
     let grants = agent::grants::decrypt(creds.as_mut(), agent)?;
     let mut store = creds.into_store();
-    let recipient = crate::vault::parse_recipient(&store.meta.recipient)?;
+    let recipient = crate::keys::parse_recipient(&store.meta.recipient)?;
     let tls = candidates.iter().any(|c| {
         c.resolved
             .spec

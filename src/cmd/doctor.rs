@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::keys::master::{self, Backend};
+use crate::keys::{self, keyring, pin};
 use crate::paths::mode_of;
 use crate::store::{Chain, Store};
 use crate::ui::Interaction;
-use crate::vault::master::{self, Backend};
-use crate::vault::{self, Binding, keyring, pin};
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -373,17 +373,9 @@ fn deep(store: &Store, key: &master::MasterKey) -> (&'static str, Level, String)
     let bad: Vec<String> = rows
         .iter()
         .filter_map(|row| {
-            vault::open(
-                &key.identity,
-                &Binding {
-                    credential_id: &row.id,
-                    profile_id: row.profile_id,
-                    provider: &row.provider,
-                },
-                &row.ciphertext,
-            )
-            .err()
-            .map(|_| format!("{} (profile {})", row.name, row.profile))
+            keys::open(&key.identity, &row.binding(), &row.ciphertext)
+                .err()
+                .map(|_| format!("{} (profile {})", row.name, row.profile))
         })
         .collect();
     if bad.is_empty() {
@@ -421,7 +413,7 @@ fn vault_profiles(ctx: &Ctx, store: &Store) -> Vec<(String, Result<String>)> {
                     .ok_or_else(|| Error::not_found("profile", &name))?;
                 let rt = crate::creds::runtime()?;
                 let token = crate::creds::resolve_token(store, &remote, &|s| ctx.unlock(s), &rt)?;
-                let kv = crate::kv::Kv::new(remote.location.clone(), token)?;
+                let kv = crate::openbao::Kv::new(remote.location.clone(), token)?;
                 let n = rt.block_on(kv.list())?.len();
                 Ok(format!(
                     "{} at {}: token accepted, {n} credential(s) listed",

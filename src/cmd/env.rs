@@ -26,7 +26,7 @@ pub struct EnvArgs {
 
 pub fn run(ctx: &Ctx, args: &EnvArgs) -> Result<()> {
     let mut creds = ctx.credentials()?;
-    let vars = super::exec::variables(creds.as_mut(), &args.selection, "env", None)?;
+    let vars = crate::creds::variables(creds.as_mut(), &args.selection.chosen(), "env", None)?;
     if ctx.global.json {
         let map: serde_json::Map<String, serde_json::Value> = vars
             .iter()

@@ -1,10 +1,9 @@
 //! `omc exec -- CMD`: run a program with provider keys in its environment.
 
 use clap::Args;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use super::Ctx;
-use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::provider;
 use crate::store::Credential;
@@ -35,90 +34,14 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// One variable for the child: name and value (a key or a base URL).
-pub struct Var {
-    pub name: &'static str,
-    pub value: SecretString,
-}
-
-/// The selected credentials, decrypted into the variables their providers' tools read.
-pub fn variables(
-    backend: &mut dyn CredentialBackend,
-    selection: &Selection,
-    action: &str,
-    detail: Option<&str>,
-) -> Result<Vec<Var>> {
-    let creds = select(backend, selection)?;
-    if creds.is_empty() {
-        return Err(Error::not_found("credential", "(any provider default)"));
-    }
-    let mut vars = Vec::new();
-    for cred in &creds {
-        let secret = backend.reveal(cred)?;
-        vars.extend(credential_vars(cred, &secret)?);
-    }
-    let used: Vec<&Credential> = creds.iter().collect();
-    backend.mark_used(&used, action, detail)?;
-    Ok(vars)
-}
-
-/// The variables one credential sets: its key under each of its provider's conventional names,
-/// and its base URL when it has one.
-pub fn credential_vars(cred: &Credential, secret: &SecretString) -> Result<Vec<Var>> {
-    let spec = provider::require(&cred.provider)?;
-    let mut vars = Vec::new();
-    for name in spec.key_vars {
-        vars.push(Var {
-            name,
-            value: SecretString::from(secret.expose_secret().to_owned()),
-        });
-    }
-    if let Some(url) = &cred.base_url {
-        vars.push(Var {
-            name: spec.base_url_var,
-            value: SecretString::from(url.clone()),
-        });
-    }
-    Ok(vars)
-}
-
-fn select(backend: &mut dyn CredentialBackend, sel: &Selection) -> Result<Vec<Credential>> {
-    let mut names: Vec<String> = sel.credentials.clone();
-    for p in &sel.providers {
-        let spec = provider::require(p)?;
-        names.push(backend.default_name(Some(spec.id))?);
-    }
-    if sel.credentials.is_empty() && sel.providers.is_empty() {
-        // Listed credentials are live already: no need to fetch each again.
-        let defaults = backend
-            .list(None, false)?
-            .into_iter()
-            .filter(|c| c.is_provider_default)
-            .collect::<Vec<_>>();
-        if defaults.is_empty() {
-            // Running the command with no key set would only fail later, less clearly.
-            backend.default_name(None)?;
+impl Selection {
+    /// The core's view of the flags.
+    pub fn chosen(&self) -> crate::creds::Selection<'_> {
+        crate::creds::Selection {
+            credentials: &self.credentials,
+            providers: &self.providers,
         }
-        return Ok(defaults);
     }
-    let mut out: Vec<Credential> = Vec::new();
-    for name in names {
-        if out.iter().any(|c| c.name == name) {
-            continue;
-        }
-        let cred = backend.get(&name)?;
-        if let Some(other) = out.iter().find(|c| c.provider == cred.provider) {
-            return Err(Error::usage_hint(
-                format!(
-                    "'{}' and '{}' are both {} credentials: they would set the same variables",
-                    other.name, cred.name, cred.provider
-                ),
-                "select one credential per provider",
-            ));
-        }
-        out.push(cred);
-    }
-    Ok(out)
 }
 
 pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
@@ -127,7 +50,12 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     }
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
-    let vars = variables(backend.as_mut(), &args.selection, "exec", Some(program))?;
+    let vars = crate::creds::variables(
+        backend.as_mut(),
+        &args.selection.chosen(),
+        "exec",
+        Some(program),
+    )?;
     drop(backend);
     run_child(&args.command, vars)
 }
@@ -138,7 +66,7 @@ fn run_proxied(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     let prices = crate::pricing::Prices::load(&config.prices)?;
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
-    let creds: Vec<Credential> = select(backend.as_mut(), &args.selection)?
+    let creds: Vec<Credential> = crate::creds::select(backend.as_mut(), &args.selection.chosen())?
         .into_iter()
         .filter(|c| {
             let proxied = provider::lookup(&c.provider)
@@ -184,7 +112,7 @@ fn run_proxied(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
 
 /// Run `command` with `vars` set; its exit code. Started through crate::process: out of reach
 /// of the master key `omc unlock` keeps, and without OMC_MASTER_KEY* or OMC_PASSPHRASE.
-fn run_child(command: &[String], vars: Vec<Var>) -> Result<u8> {
+fn run_child(command: &[String], vars: Vec<crate::creds::Var>) -> Result<u8> {
     let program = &command[0];
     let mut cmd = crate::process::Cmd::new(program).args(&command[1..]);
     for var in &vars {

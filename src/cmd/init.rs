@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::keys::master::{self, Backend};
+use crate::keys::recipient_string;
 use crate::store::{Store, new_id};
-use crate::vault::master::{self, Backend};
-use crate::vault::recipient_string;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -87,9 +87,9 @@ pub fn create(ctx: &Ctx, backend: Option<Backend>) -> Result<(Store, Option<Iden
     };
     let recipient = recipient_string(&identity);
     let store = Store::create(&ctx.paths, &store_id, &recipient, backend)?;
-    crate::vault::pin::write(
+    crate::keys::pin::write(
         &ctx.paths,
-        &crate::vault::pin::Pin::new(&store_id, &recipient),
+        &crate::keys::pin::Pin::new(&store_id, &recipient),
     )?;
     Ok((store, show))
 }

@@ -87,7 +87,7 @@ fn all_profiles(
     let mut store = Some(store);
     for name in remote {
         let Some(s) = store.take() else { break };
-        let mut backend = crate::creds::open(ctx, s, &name)?;
+        let mut backend = crate::creds::open(&ctx.keys, s, &name)?;
         match backend.list(provider, args.include_deleted) {
             Ok(found) => creds.extend(found),
             Err(e) => ctx.out.warn(format!("profile '{name}' skipped: {e}")),

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::keys::master::{Backend, Sources};
+use crate::keys::{recipient_string, unlock_cache};
 use crate::store::Store;
 use crate::time::rfc3339;
-use crate::vault::master::{Backend, Sources};
-use crate::vault::{recipient_string, unlock_cache};
 
 #[derive(Debug, Args)]
 pub struct UnlockArgs {
@@ -70,7 +70,7 @@ pub fn unlock(ctx: &Ctx, args: &UnlockArgs) -> Result<()> {
         return Err(unlock_cache::not_supported());
     }
     let store = ctx.store()?;
-    let key = ctx.unlock_from(&store, Sources::PassphraseFile)?;
+    let key = ctx.keys.unlock_from(&store, Sources::PassphraseFile)?;
     let expires_at = crate::time::now_ms() + ttl.as_millis() as i64;
     unlock_cache::store(&store.meta.store_id, &key.identity, expires_at)?;
     if ctx.global.json {

@@ -9,11 +9,11 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::keys::master::{self, Backend};
+use crate::keys::{self, pin, recipient_string};
 use crate::store::{all_ciphertexts, audit_record, current_recipient};
 use crate::time::rfc3339;
 use crate::ui::Interaction;
-use crate::vault::master::{self, Backend};
-use crate::vault::{self, Binding, pin, recipient_string};
 
 #[derive(Debug, Subcommand)]
 pub enum MasterCommand {
@@ -151,7 +151,7 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     // Another rotation may have finished while this one opened the store.
     store.refresh_recipient()?;
     // master.age's passphrase is needed to write the new one: not the `omc unlock` cache.
-    let old = ctx.unlock_from(&store, master::Sources::NoCache)?;
+    let old = ctx.keys.unlock_from(&store, master::Sources::NoCache)?;
     // The unlocked key's own recipient: the one the database must still name when the write
     // lock is held (unlock may have just put it back after a change outside omc).
     let old_recipient = recipient_string(&old.identity);
@@ -186,13 +186,9 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
         let count = rows.len();
         let recipient = new.to_public();
         for (i, row) in rows.iter().enumerate() {
-            let binding = Binding {
-                credential_id: &row.id,
-                profile_id: row.profile_id,
-                provider: &row.provider,
-            };
-            let secret = vault::open(&old.identity, &binding, &row.ciphertext).map_err(|e| {
-                Error::Store {
+            let binding = row.binding();
+            let secret =
+                keys::open(&old.identity, &binding, &row.ciphertext).map_err(|e| Error::Store {
                     message: format!(
                         "credential '{}' (profile {}) does not open with the master key: {e}",
                         row.name, row.profile
@@ -200,9 +196,8 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
                     hint: "nothing was changed; `omc doctor --deep` lists every credential that \
                            does not open, and `omc delete NAME` removes one"
                         .into(),
-                }
-            })?;
-            let sealed = vault::seal(&recipient, &binding, &secret)?;
+                })?;
+            let sealed = keys::seal(&recipient, &binding, &secret)?;
             tx.execute(
                 "UPDATE credentials SET ciphertext = ?2 WHERE id = ?1",
                 rusqlite::params![row.id, sealed],
@@ -213,13 +208,9 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
         }
         // Vault profiles' stored logins are sealed to the master key too.
         for login in crate::store::sealed_logins(tx)? {
-            let binding = Binding {
-                credential_id: crate::store::LOGIN_BINDING,
-                profile_id: login.profile_id,
-                provider: crate::store::LOGIN_PROVIDER,
-            };
-            let secret = vault::open(&old.identity, &binding, &login.ciphertext)?;
-            let sealed = vault::seal(&recipient, &binding, &secret)?;
+            let binding = login.binding();
+            let secret = keys::open(&old.identity, &binding, &login.ciphertext)?;
+            let sealed = keys::seal(&recipient, &binding, &secret)?;
             crate::store::reseal_login(tx, login.profile_id, &sealed)?;
         }
         tx.execute(
@@ -255,7 +246,7 @@ fn rotate(ctx: &Ctx, args: &RotateArgs) -> Result<()> {
     crash_point("rotate-after-commit");
     master::promote_pending(backend, &ctx.paths, &store_id, &new)?;
     pin::write(&ctx.paths, &pin::Pin::new(&store_id, &new_recipient))?;
-    crate::vault::unlock_cache::replace(&store_id, &new);
+    crate::keys::unlock_cache::replace(&store_id, &new);
 
     if ctx.global.json {
         return ctx.out.json(&serde_json::json!({

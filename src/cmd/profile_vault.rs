@@ -6,7 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::kv::{Kv, Location};
+use crate::openbao::{Kv, Location};
 use crate::store::{LoginKind, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -175,7 +175,7 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
             LoginKind::Token
         }
     };
-    let recipient = crate::vault::parse_recipient(&store.meta.recipient)?;
+    let recipient = crate::keys::parse_recipient(&store.meta.recipient)?;
     let sealed = crate::creds::login_token(&recipient, remote.profile_id, &secret)?;
     store.set_login(&remote, &kind, &sealed)?;
     if ctx.global.json {

@@ -1,26 +1,26 @@
 //! Credentials in this store's SQLite table, age-encrypted to the master recipient. Rows are
 //! read in one snapshot with the recipient they are checked against, and keys are sealed only
-//! to a recipient the command has vouched for (see `Ctx::recipient_check`).
+//! to a recipient the command has vouched for (see [`super::Access::recipient_check`]).
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{CredentialBackend, NewCred};
-use crate::cmd::Ctx;
+use super::{Access, CredentialBackend, NewCred};
 use crate::error::{Error, Result};
+use crate::keys::Binding;
+use crate::keys::master::MasterKey;
 use crate::store::{Credential, Filter, NewCredential, Store};
-use crate::vault::master::MasterKey;
 
 pub struct Local<'a> {
-    ctx: &'a Ctx,
+    keys: &'a Access,
     store: Store,
     profile: String,
     master: Option<MasterKey>,
 }
 
 impl<'a> Local<'a> {
-    pub fn new(ctx: &'a Ctx, store: Store, profile: &str) -> Local<'a> {
+    pub fn new(keys: &'a Access, store: Store, profile: &str) -> Local<'a> {
         Local {
-            ctx,
+            keys,
             store,
             profile: profile.to_owned(),
             master: None,
@@ -109,10 +109,10 @@ impl CredentialBackend for Local<'_> {
             return Err(Error::not_found("credential", &cred.name));
         }
         if self.master.is_none() {
-            self.master = Some(self.ctx.unlock(&self.store)?);
+            self.master = Some(self.keys.unlock(&self.store)?);
         }
         let master = self.master.as_ref().expect("unlocked above");
-        crate::cmd::decrypt(master, &row, &ciphertext)
+        super::decrypt(master, &row, &ciphertext)
     }
 
     fn check_new(&mut self, name: &str, secret: &SecretString) -> Result<()> {
@@ -120,19 +120,19 @@ impl CredentialBackend for Local<'_> {
         self.store
             .check_new_credential(&self.profile, name, &fingerprint)?;
         // A store whose recipient omc cannot vouch for is refused before the key goes anywhere.
-        let verify = self.ctx.recipient_check(&self.store);
+        let verify = self.keys.recipient_check(&self.store);
         verify(&self.store.meta.recipient)
     }
 
     fn check_writable(&mut self) -> Result<()> {
-        let verify = self.ctx.recipient_check(&self.store);
+        let verify = self.keys.recipient_check(&self.store);
         verify(&self.store.meta.recipient)
     }
 
     fn add(&mut self, new: &NewCred<'_>, secret: &SecretString) -> Result<Credential> {
         let fingerprint = self.store.meta.fingerprint(secret.expose_secret());
         let mask = crate::mask::mask(secret.expose_secret());
-        let verify = self.ctx.recipient_check(&self.store);
+        let verify = self.keys.recipient_check(&self.store);
         self.store.insert_credential(
             &NewCredential {
                 profile: &self.profile,
@@ -147,7 +147,11 @@ impl CredentialBackend for Local<'_> {
             },
             verify,
             |recipient, id, profile_id| {
-                crate::cmd::add::seal(recipient, id, profile_id, new.provider, secret)
+                crate::keys::seal(
+                    recipient,
+                    &Binding::new(id, profile_id, new.provider),
+                    secret,
+                )
             },
         )
     }
@@ -160,15 +164,13 @@ impl CredentialBackend for Local<'_> {
     ) -> Result<String> {
         let mask = crate::mask::mask(secret.expose_secret());
         let fingerprint = self.store.meta.fingerprint(secret.expose_secret());
-        let verify = self.ctx.recipient_check(&self.store);
+        let verify = self.keys.recipient_check(&self.store);
         self.store.replace_secret(
             cred,
             &mask,
             &fingerprint,
             verify,
-            |recipient| {
-                crate::cmd::add::seal(recipient, &cred.id, cred.profile_id, &cred.provider, secret)
-            },
+            |recipient| crate::keys::seal(recipient, &cred.binding(), secret),
             validation,
         )?;
         Ok(mask)

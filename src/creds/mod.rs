@@ -3,16 +3,19 @@
 //! ([`remote::Remote`]). The local store stays open either way: it holds the audit log, the
 //! usage ledger, limits and benchmark history, which are this machine's.
 
+mod access;
 mod local;
 pub mod remote;
+mod vars;
 
 use secrecy::SecretString;
 
-use crate::cmd::Ctx;
 use crate::error::Result;
 use crate::store::{Credential, Store};
 
+pub use access::{Access, Warn, decrypt};
 pub use remote::{login_token, resolve_token, runtime};
+pub use vars::{Selection, Var, credential_vars, select, variables};
 
 /// What `add` stores, besides the secret.
 pub struct NewCred<'a> {
@@ -117,15 +120,15 @@ pub trait CredentialBackend {
 }
 
 /// The backend that keeps `profile`'s credentials. A profile that does not exist opens as a
-/// local one, whose operations report it missing as before. `ctx` unlocks the master key (with
+/// local one, whose operations report it missing as before. `keys` unlocks the master key (with
 /// its recipient checks) when a secret or a stored login must be opened.
 pub fn open<'a>(
-    ctx: &'a Ctx,
+    keys: &'a Access,
     store: Store,
     profile: &str,
 ) -> Result<Box<dyn CredentialBackend + 'a>> {
     match store.remote_profile(profile)? {
-        Some(remote) => Ok(Box::new(remote::Remote::new(ctx, store, remote))),
-        None => Ok(Box::new(local::Local::new(ctx, store, profile))),
+        Some(remote) => Ok(Box::new(remote::Remote::new(keys, store, remote))),
+        None => Ok(Box::new(local::Local::new(keys, store, profile))),
     }
 }

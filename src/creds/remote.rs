@@ -11,12 +11,11 @@ use futures_util::{StreamExt, stream};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{CredentialBackend, NewCred};
-use crate::cmd::Ctx;
 use crate::error::{Error, Result};
-use crate::kv::{Kv, Metadata};
+use crate::keys;
+use crate::openbao::{Kv, Metadata};
 use crate::store::{Credential, LoginKind, RemoteProfile, Store, audit_record};
 use crate::time::now_ms;
-use crate::vault::{self, Binding};
 
 /// Metadata reads in flight at once while listing.
 const PARALLEL: usize = 16;
@@ -40,7 +39,7 @@ mod field {
 }
 
 pub struct Remote<'a> {
-    ctx: &'a Ctx,
+    keys: &'a super::Access,
     store: Store,
     remote: RemoteProfile,
     rt: Option<tokio::runtime::Runtime>,
@@ -55,7 +54,7 @@ pub const TOKEN_VARS: [&str; 2] = ["VAULT_TOKEN", "BAO_TOKEN"];
 pub fn resolve_token(
     store: &Store,
     remote: &RemoteProfile,
-    unlock: &dyn Fn(&Store) -> Result<crate::vault::master::MasterKey>,
+    unlock: &dyn Fn(&Store) -> Result<crate::keys::master::MasterKey>,
     rt: &tokio::runtime::Runtime,
 ) -> Result<SecretString> {
     for var in TOKEN_VARS {
@@ -95,21 +94,13 @@ pub fn resolve_token(
     }
 }
 
-fn login_binding(profile_id: i64) -> Binding<'static> {
-    Binding {
-        credential_id: crate::store::LOGIN_BINDING,
-        profile_id,
-        provider: crate::store::LOGIN_PROVIDER,
-    }
-}
-
 /// Seal a token or AppRole secret id for `profile_id`.
 pub fn login_token(
     recipient: &age::x25519::Recipient,
     profile_id: i64,
     secret: &SecretString,
 ) -> Result<Vec<u8>> {
-    vault::seal(recipient, &login_binding(profile_id), secret)
+    keys::seal(recipient, &crate::store::login_binding(profile_id), secret)
 }
 
 fn login_open(
@@ -117,7 +108,7 @@ fn login_open(
     profile_id: i64,
     sealed: &[u8],
 ) -> Result<SecretString> {
-    vault::open(identity, &login_binding(profile_id), sealed)
+    keys::open(identity, &crate::store::login_binding(profile_id), sealed)
 }
 
 /// The runtime the engine calls run on: one per command, so pooled connections survive
@@ -130,9 +121,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 impl<'a> Remote<'a> {
-    pub fn new(ctx: &'a Ctx, store: Store, remote: RemoteProfile) -> Remote<'a> {
+    pub fn new(keys: &'a super::Access, store: Store, remote: RemoteProfile) -> Remote<'a> {
         Remote {
-            ctx,
+            keys,
             store,
             remote,
             rt: None,
@@ -147,8 +138,8 @@ impl<'a> Remote<'a> {
         }
         let rt = self.rt.as_ref().expect("set above");
         if self.kv.is_none() {
-            let ctx = self.ctx;
-            let token = resolve_token(&self.store, &self.remote, &|s| ctx.unlock(s), rt)?;
+            let keys = self.keys;
+            let token = resolve_token(&self.store, &self.remote, &|s| keys.unlock(s), rt)?;
             self.kv = Some(Kv::new(self.remote.location.clone(), token)?);
         }
         Ok((rt, self.kv.as_ref().expect("set above")))

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cmd::exec::Var;
+use crate::creds::Var;
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{Client, ClientOptions, Family, ProviderSpec};

@@ -6,7 +6,7 @@ use rusqlite::OptionalExtension;
 use super::Store;
 use super::audit::record;
 use crate::error::{Error, Result};
-use crate::kv::Location;
+use crate::openbao::Location;
 
 /// How omc authenticates to a profile's engine when no token is in the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,17 @@ pub struct SealedLogin {
 /// be swapped with a credential's ciphertext.
 pub const LOGIN_BINDING: &str = "profile-login";
 pub const LOGIN_PROVIDER: &str = "vault";
+
+/// What a profile's sealed login is bound to.
+pub fn login_binding(profile_id: i64) -> crate::keys::Binding<'static> {
+    crate::keys::Binding::new(LOGIN_BINDING, profile_id, LOGIN_PROVIDER)
+}
+
+impl SealedLogin {
+    pub fn binding(&self) -> crate::keys::Binding<'static> {
+        login_binding(self.profile_id)
+    }
+}
 
 /// The backend kind of a vault profile whose user opted in to plain `http://` to another host
 /// (`--allow-insecure-http`); any other is `vault`.

@@ -31,6 +31,20 @@ pub struct Credential {
     pub deleted_at: Option<i64>,
 }
 
+impl Credential {
+    /// What its ciphertext is bound to: this row, its profile and provider.
+    pub fn binding(&self) -> crate::keys::Binding<'_> {
+        crate::keys::Binding::new(&self.id, self.profile_id, &self.provider)
+    }
+}
+
+impl Sealed {
+    /// What its ciphertext is bound to (as [`Credential::binding`]).
+    pub fn binding(&self) -> crate::keys::Binding<'_> {
+        crate::keys::Binding::new(&self.id, self.profile_id, &self.provider)
+    }
+}
+
 /// What `add` stores. `seal` encrypts the key for the row's id and profile id.
 pub struct NewCredential<'a> {
     pub profile: &'a str,

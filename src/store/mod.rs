@@ -22,8 +22,8 @@ use zeroize::Zeroizing;
 pub use agents::{AgentRunRow, AgentRunUpdate, TrustRecord};
 pub use audit::{AuditEntry, Chain, actor, record as audit_record};
 pub use backends::{
-    LOGIN_BINDING, LOGIN_PROVIDER, LoginKind, RemoteProfile, SealedLogin, reseal_login,
-    sealed_logins,
+    LOGIN_BINDING, LOGIN_PROVIDER, LoginKind, RemoteProfile, SealedLogin, login_binding,
+    reseal_login, sealed_logins,
 };
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
 pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
@@ -33,8 +33,8 @@ pub use profiles::{Profile, validate_name};
 pub use usage::{GroupBy, Limits, Today, UsageRow};
 
 use crate::error::{Error, Result};
+use crate::keys::master::Backend;
 use crate::paths::{self, Paths};
-use crate::vault::master::Backend;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -415,7 +415,7 @@ fn sealed_tx<T>(
             vouched = now;
             continue;
         }
-        let recipient = crate::vault::parse_recipient(&now)?;
+        let recipient = crate::keys::parse_recipient(&now)?;
         let f = f.take().expect("the write runs once");
         let out = f(&tx, &recipient)?;
         // Under the write lock nothing else can have changed it; checked anyway, since a

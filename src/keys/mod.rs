@@ -29,6 +29,16 @@ pub struct Binding<'a> {
     pub provider: &'a str,
 }
 
+impl<'a> Binding<'a> {
+    pub fn new(credential_id: &'a str, profile_id: i64, provider: &'a str) -> Binding<'a> {
+        Binding {
+            credential_id,
+            profile_id,
+            provider,
+        }
+    }
+}
+
 /// Encrypt `key` to the store's recipient, bound to `binding`.
 pub fn seal(recipient: &Recipient, binding: &Binding<'_>, key: &SecretString) -> Result<Vec<u8>> {
     let mut payload = Zeroizing::new(Vec::with_capacity(128));
@@ -93,11 +103,7 @@ mod tests {
     use super::*;
 
     fn binding<'a>(id: &'a str, provider: &'a str) -> Binding<'a> {
-        Binding {
-            credential_id: id,
-            profile_id: 1,
-            provider,
-        }
+        Binding::new(id, 1, provider)
     }
 
     #[test]
