@@ -640,7 +640,8 @@ fn profile_login_stores_a_token_or_an_approle_login_sealed() {
 fn check_and_set_refuses_a_second_create_and_a_stale_rotation() {
     use secrecy::{ExposeSecret, SecretString};
     let Some(bao) = OpenBao::start() else { return };
-    let location = omc::openbao::Location::new(&bao.address, "secret", "omc/cas", None, false).unwrap();
+    let location =
+        omc::openbao::Location::new(&bao.address, "secret", "omc/cas", None, false).unwrap();
     let kv = omc::openbao::Kv::new(location, SecretString::from(ROOT_TOKEN.to_owned())).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
