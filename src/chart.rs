@@ -46,23 +46,39 @@ pub fn histogram(
     width: usize,
     label: impl Fn(f64) -> String,
 ) -> Vec<String> {
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let points: Vec<(f64, u64)> = values.iter().map(|&v| (v, 1)).collect();
+    histogram_of_counts(&points, buckets, width, label)
+}
+
+/// [`histogram`] of values given with how often each occurred: what a run that keeps counts
+/// (an HDR histogram) instead of every value can draw.
+pub fn histogram_of_counts(
+    points: &[(f64, u64)],
+    buckets: usize,
+    width: usize,
+    label: impl Fn(f64) -> String,
+) -> Vec<String> {
+    let finite: Vec<(f64, u64)> = points
+        .iter()
+        .copied()
+        .filter(|(v, n)| v.is_finite() && *n > 0)
+        .collect();
     let (Some(lo), Some(hi)) = (
-        finite.iter().copied().reduce(f64::min),
-        finite.iter().copied().reduce(f64::max),
+        finite.iter().map(|p| p.0).reduce(f64::min),
+        finite.iter().map(|p| p.0).reduce(f64::max),
     ) else {
         return Vec::new();
     };
     let buckets = if hi > lo { buckets.max(1) } else { 1 };
     let step = (hi - lo) / buckets as f64;
-    let mut counts = vec![0usize; buckets];
-    for v in &finite {
+    let mut counts = vec![0u64; buckets];
+    for &(v, n) in &finite {
         let i = if step > 0.0 {
             (((v - lo) / step) as usize).min(buckets - 1)
         } else {
             0
         };
-        counts[i] += 1;
+        counts[i] += n;
     }
     let most = counts.iter().copied().max().unwrap_or(0) as f64;
     let labels: Vec<String> = (1..=buckets).map(|i| label(lo + step * i as f64)).collect();
@@ -125,5 +141,15 @@ mod tests {
             ["5 [2] |████"]
         );
         assert!(histogram(&[], 4, 4, |v| format!("{v}")).is_empty());
+        // Counts: the same picture as the values they stand for.
+        assert_eq!(
+            histogram_of_counts(
+                &[(10.0, 1), (11.0, 1), (12.0, 1), (19.0, 1), (20.0, 2)],
+                2,
+                8,
+                |v| { format!("{v:.0} ms") }
+            ),
+            histogram(&values, 2, 8, |v| format!("{v:.0} ms"))
+        );
     }
 }

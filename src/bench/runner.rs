@@ -91,44 +91,89 @@ pub struct Job {
     pub warmup: bool,
 }
 
-/// The warmup and measured requests, in sending order. Targets alternate in every round, and
-/// the target that goes first rotates from round to round, so none is always sent right after
-/// a burst of the others.
-pub fn schedule(plan: &Plan) -> (Vec<Job>, Vec<Job>) {
-    let nt = plan.targets.len();
-    let np = plan.prompts.len().max(1);
-    let rotated = |round: usize| (0..nt).map(move |i| (round + i) % nt);
+/// The requests of one phase, in sending order, each computed from its index: a run of a
+/// million requests keeps no list of them, so memory stays flat however long it runs (a
+/// shuffled order keeps one 4-byte index per request).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jobs {
+    targets: usize,
+    /// Prompts cycled through (warmups: one per round; measured: every prompt each run).
+    prompts: usize,
+    len: usize,
+    warmup: bool,
+    /// A seeded permutation of the indices, for `--order shuffled`.
+    order: Option<std::sync::Arc<[u32]>>,
+}
 
-    let mut warmup = Vec::with_capacity(nt * plan.warmup as usize);
-    for w in 0..plan.warmup {
-        for target in rotated(w as usize) {
-            warmup.push(Job {
+impl Jobs {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`th request sent. Targets alternate in every round, and the target that goes
+    /// first rotates from round to round, so none is always sent right after a burst of the
+    /// others.
+    pub fn get(&self, i: usize) -> Option<Job> {
+        if i >= self.len {
+            return None;
+        }
+        let i = self.order.as_ref().map_or(i, |o| o[i] as usize);
+        let (round, k) = (i / self.targets, i % self.targets);
+        let target = (round + k) % self.targets;
+        Some(if self.warmup {
+            Job {
                 target,
-                prompt: w as usize % np,
-                run: w,
+                prompt: round % self.prompts,
+                run: round as u32,
                 warmup: true,
-            });
-        }
+            }
+        } else {
+            Job {
+                target,
+                prompt: round % self.prompts,
+                run: (round / self.prompts) as u32,
+                warmup: false,
+            }
+        })
     }
 
-    let mut measured = Vec::with_capacity(nt * plan.prompts.len() * plan.runs as usize);
-    let mut round = 0;
-    for run in 0..plan.runs {
-        for prompt in 0..plan.prompts.len() {
-            for target in rotated(round) {
-                measured.push(Job {
-                    target,
-                    prompt,
-                    run,
-                    warmup: false,
-                });
-            }
-            round += 1;
-        }
+    pub fn iter(&self) -> impl Iterator<Item = Job> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
     }
-    if plan.order == Order::Shuffled {
-        measured.shuffle(&mut StdRng::seed_from_u64(plan.seed));
+
+    pub fn to_vec(&self) -> Vec<Job> {
+        self.iter().collect()
     }
+}
+
+/// The warmup and measured requests, in sending order (see [`Jobs::get`]).
+pub fn schedule(plan: &Plan) -> (Jobs, Jobs) {
+    let targets = plan.targets.len().max(1);
+    let warmup = Jobs {
+        targets,
+        prompts: plan.prompts.len().max(1),
+        len: plan.targets.len() * plan.warmup as usize,
+        warmup: true,
+        order: None,
+    };
+    let len = plan.targets.len() * plan.prompts.len() * plan.runs as usize;
+    let order = (plan.order == Order::Shuffled).then(|| {
+        let mut order: Vec<u32> =
+            (0..u32::try_from(len).expect("at most 4 billion requests")).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(plan.seed));
+        order.into()
+    });
+    let measured = Jobs {
+        targets,
+        prompts: plan.prompts.len().max(1),
+        len,
+        warmup: false,
+        order,
+    };
     (warmup, measured)
 }
 
@@ -302,7 +347,7 @@ struct Hooks<'a, S, P> {
 async fn run_phase<E, S, P>(
     plan: &Plan,
     executor: &Arc<E>,
-    jobs: Vec<Job>,
+    jobs: Jobs,
     phase: Phase,
     (stats, by_prompt): (&mut [TargetStats], &mut [TargetStats]),
     hooks: &mut Hooks<'_, S, P>,
@@ -344,7 +389,7 @@ where
                         tokio::time::sleep(delay).await;
                     }
                     while !stop.is_stopped() {
-                        let Some(&job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else {
                             break;
                         };
                         let scheduled = Instant::now();
@@ -376,7 +421,7 @@ where
                 let mut rng = StdRng::seed_from_u64(seed);
                 let mut inflight = JoinSet::new();
                 let mut due = start;
-                for job in jobs {
+                for job in jobs.iter() {
                     // Inverse-CDF draw of Exp(rate); 1 − u is in (0, 1], so the log is finite.
                     let u: f64 = rng.gen_range(0.0..1.0);
                     due += Duration::from_secs_f64(-(1.0 - u).ln() / rate);

@@ -41,6 +41,7 @@ async fn go(
 fn targets_are_interleaved_with_a_rotating_first() {
     let p = plan(3, &["a", "b"], 2, 2, Load::Closed { concurrency: 1 });
     let (warm, measured) = schedule(&p);
+    let (warm, measured) = (warm.to_vec(), measured.to_vec());
     let w: Vec<(usize, usize)> = warm.iter().map(|j| (j.target, j.prompt)).collect();
     assert_eq!(w, [(0, 0), (1, 0), (2, 0), (1, 1), (2, 1), (0, 1)]);
     assert!(warm.iter().all(|j| j.warmup));
@@ -71,14 +72,16 @@ fn targets_are_interleaved_with_a_rotating_first() {
 fn shuffled_order_is_seeded_and_keeps_every_request() {
     let mut p = plan(3, &["a", "b"], 5, 0, Load::Closed { concurrency: 1 });
     p.order = Order::Shuffled;
-    let (_, a) = schedule(&p);
-    let (_, b) = schedule(&p);
+    let a = schedule(&p).1.to_vec();
+    let b = schedule(&p).1.to_vec();
     assert_eq!(a, b, "same seed, same order");
-    let (_, plain) = schedule(&{
+    let plain = schedule(&{
         let mut q = p.clone();
         q.order = Order::Interleaved;
         q
-    });
+    })
+    .1
+    .to_vec();
     assert_ne!(a, plain);
     let mut sorted = a.clone();
     sorted.sort_by_key(|j| (j.run, j.prompt, j.target));
@@ -86,7 +89,7 @@ fn shuffled_order_is_seeded_and_keeps_every_request() {
     want.sort_by_key(|j| (j.run, j.prompt, j.target));
     assert_eq!(sorted, want);
     p.seed = 8;
-    assert_ne!(schedule(&p).1, a, "another seed, another order");
+    assert_ne!(schedule(&p).1.to_vec(), a, "another seed, another order");
 }
 
 #[tokio::test(start_paused = true)]
@@ -99,6 +102,7 @@ async fn closed_loop_sends_in_schedule_order_and_excludes_warmup() {
     let (out, records, progress) = go(&p, &ex).await;
 
     let (warm, measured) = schedule(&p);
+    let (warm, measured) = (warm.to_vec(), measured.to_vec());
     let sent: Vec<_> = warm
         .iter()
         .chain(&measured)

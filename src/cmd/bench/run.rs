@@ -320,8 +320,9 @@ struct Measured {
     labels: Vec<String>,
     /// Per target, for the usage ledger.
     spend: Vec<Spend>,
-    /// Per target, its measured latencies, for the histogram under the table.
-    latencies: Vec<Vec<f64>>,
+    /// Per target, its measured latencies (µs) counted in constant memory, for the histogram
+    /// under the table.
+    latencies: Vec<Latencies>,
 }
 
 /// Record the run's start, drive the runner with a progress bar and Ctrl-C handling, and
@@ -346,7 +347,7 @@ fn measure(
 
     let labels: Vec<String> = config.targets.iter().map(TargetSpec::label).collect();
     let mut spend = vec![Spend::default(); labels.len()];
-    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
+    let mut latencies: Vec<Latencies> = (0..labels.len()).map(|_| Latencies::new()).collect();
     let stream = config.stream;
     let bar = progress_bar(ctx);
     let stop = Stop::new();
@@ -357,7 +358,7 @@ fn measure(
                 spend[i].add(r);
                 let latency = if stream { r.ttft_ms } else { Some(r.e2e_ms) };
                 if let (false, true, Some(ms)) = (r.warmup, r.is_ok(), latency) {
-                    latencies[i].push(ms);
+                    latencies[i].record(ms);
                 }
             }
             writer.send(r)
@@ -665,12 +666,37 @@ fn evaluate(
     gate::evaluate(gates, &report.targets, base)
 }
 
+/// Measured latencies, counted: an HDR histogram of microseconds (3 significant digits), so a
+/// run of a million requests draws its chart from a few kilobytes, not from every value.
+struct Latencies(hdrhistogram::Histogram<u64>);
+
+impl Latencies {
+    fn new() -> Latencies {
+        Latencies(hdrhistogram::Histogram::new(3).expect("3 significant digits is valid"))
+    }
+
+    fn record(&mut self, ms: f64) {
+        if ms.is_finite() && ms >= 0.0 {
+            // Auto-resizing: any latency fits.
+            let _ = self.0.record((ms * 1000.0).round() as u64);
+        }
+    }
+
+    /// `(ms, how many)` for each value recorded.
+    fn points(&self) -> Vec<(f64, u64)> {
+        self.0
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to() as f64 / 1000.0, v.count_at_value()))
+            .collect()
+    }
+}
+
 /// One latency histogram per target that has latencies, as oha prints one.
-fn histograms(labels: &[String], latencies: &[Vec<f64>], stream: bool) -> String {
+fn histograms(labels: &[String], latencies: &[Latencies], stream: bool) -> String {
     let what = if stream { "TTFT" } else { "End-to-end latency" };
     let mut out = String::new();
     for (label, values) in labels.iter().zip(latencies) {
-        let lines = crate::chart::histogram(values, 8, 30, gate::fmt_ms);
+        let lines = crate::chart::histogram_of_counts(&values.points(), 8, 30, gate::fmt_ms);
         if lines.is_empty() {
             continue;
         }
