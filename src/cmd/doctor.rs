@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::keys::master::{self, Backend};
-use crate::keys::{self, keyring, pin};
+use crate::keys::{self, keyring, pin, unlock_cache};
 use crate::paths::mode_of;
 use crate::store::{Chain, Store};
 use crate::ui::Interaction;
@@ -179,7 +179,7 @@ fn store_checks(ctx: &Ctx, args: &DoctorArgs, store: &Store) -> Vec<Check> {
     ];
     if let Some(cache) = super::lock::state(store) {
         let level = match cache.state {
-            "stale" | "unavailable" => Level::Warn,
+            unlock_cache::State::Stale | unlock_cache::State::Unavailable => Level::Warn,
             _ => Level::Ok,
         };
         checks.push(Check::new("unlock cache", level, cache.describe()));

@@ -4,12 +4,11 @@
 use std::time::Duration;
 
 use clap::Args;
-use serde::Serialize;
 
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::keys::master::{Backend, Sources};
-use crate::keys::{recipient_string, unlock_cache};
+use crate::keys::unlock_cache;
 use crate::store::Store;
 use crate::time::rfc3339;
 
@@ -22,31 +21,6 @@ pub struct UnlockArgs {
 
 #[derive(Debug, Args)]
 pub struct LockArgs {}
-
-/// What `master status` and `doctor` say about the cache.
-#[derive(Debug, Serialize)]
-pub struct UnlockState {
-    /// unlocked | locked | stale | not-supported | unavailable
-    pub state: &'static str,
-    pub expires_at: Option<String>,
-    pub expires_in_s: Option<i64>,
-    pub detail: Option<String>,
-}
-
-impl UnlockState {
-    pub fn describe(&self) -> String {
-        match (self.state, &self.expires_at, self.expires_in_s) {
-            ("unlocked", Some(at), Some(s)) => {
-                format!("unlocked until {at} ({s} s left); `omc lock` drops it")
-            }
-            ("locked", ..) => "locked: `omc unlock` skips the passphrase for a while".into(),
-            ("stale", ..) => {
-                "holds a key that is not this store's (ignored): run `omc unlock` again".into()
-            }
-            _ => self.detail.clone().unwrap_or_else(|| self.state.into()),
-        }
-    }
-}
 
 fn parse_duration(text: &str) -> Result<Duration> {
     let d = humantime::parse_duration(text).map_err(|e| {
@@ -109,31 +83,7 @@ pub fn lock(ctx: &Ctx, _args: &LockArgs) -> Result<()> {
 
 /// The cache as `master status` and `doctor` show it; `None` for stores that do not use
 /// master.age.
-pub fn state(store: &Store) -> Option<UnlockState> {
-    if store.meta.backend != Backend::File {
-        return None;
-    }
-    let none = |state, detail: Option<String>| UnlockState {
-        state,
-        expires_at: None,
-        expires_in_s: None,
-        detail,
-    };
-    if !unlock_cache::SUPPORTED {
-        return Some(none(
-            "not-supported",
-            Some("omc unlock is Linux only".into()),
-        ));
-    }
-    Some(match unlock_cache::load(&store.meta.store_id) {
-        Ok(None) => none("locked", None),
-        Ok(Some(c)) if recipient_string(&c.identity) != store.meta.recipient => none("stale", None),
-        Ok(Some(c)) => UnlockState {
-            state: "unlocked",
-            expires_at: Some(rfc3339(c.expires_at)),
-            expires_in_s: Some((c.expires_at - crate::time::now_ms()).max(0) / 1000),
-            detail: None,
-        },
-        Err(e) => none("unavailable", Some(e.to_string())),
-    })
+pub fn state(store: &Store) -> Option<unlock_cache::Status> {
+    (store.meta.backend == Backend::File)
+        .then(|| unlock_cache::status(&store.meta.store_id, &store.meta.recipient))
 }

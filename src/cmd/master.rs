@@ -43,7 +43,7 @@ struct Status {
     unlocked: bool,
     error: Option<String>,
     /// `omc unlock`'s cache (file stores only).
-    unlock_cache: Option<super::lock::UnlockState>,
+    unlock_cache: Option<crate::keys::unlock_cache::Status>,
 }
 
 pub fn run(ctx: &Ctx, cmd: &MasterCommand) -> Result<()> {

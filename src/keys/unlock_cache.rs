@@ -245,6 +245,73 @@ mod imp {
 /// Whether this OS has a place for the cache.
 pub const SUPPORTED: bool = imp::SUPPORTED;
 
+/// Where the cache stands for one store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Unlocked,
+    Locked,
+    /// It holds a key that is not this store's (ignored).
+    Stale,
+    NotSupported,
+    Unavailable,
+}
+
+/// What `master status` and `doctor` say about the cache.
+#[derive(Debug, serde::Serialize)]
+pub struct Status {
+    pub state: State,
+    pub expires_at: Option<String>,
+    pub expires_in_s: Option<i64>,
+    pub detail: Option<String>,
+}
+
+impl Status {
+    pub fn describe(&self) -> String {
+        match (self.state, &self.expires_at, self.expires_in_s) {
+            (State::Unlocked, Some(at), Some(s)) => {
+                format!("unlocked until {at} ({s} s left); `omc lock` drops it")
+            }
+            (State::Locked, ..) => "locked: `omc unlock` skips the passphrase for a while".into(),
+            (State::Stale, ..) => {
+                "holds a key that is not this store's (ignored): run `omc unlock` again".into()
+            }
+            (state, ..) => self.detail.clone().unwrap_or_else(|| {
+                serde_json::to_value(state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            }),
+        }
+    }
+}
+
+/// The cache of the store `store_id` whose recipient is `recipient`.
+pub fn status(store_id: &str, recipient: &str) -> Status {
+    let none = |state, detail: Option<String>| Status {
+        state,
+        expires_at: None,
+        expires_in_s: None,
+        detail,
+    };
+    if !SUPPORTED {
+        return none(State::NotSupported, Some("omc unlock is Linux only".into()));
+    }
+    match load(store_id) {
+        Ok(None) => none(State::Locked, None),
+        Ok(Some(c)) if super::recipient_string(&c.identity) != recipient => {
+            none(State::Stale, None)
+        }
+        Ok(Some(c)) => Status {
+            state: State::Unlocked,
+            expires_at: Some(crate::time::rfc3339(c.expires_at)),
+            expires_in_s: Some((c.expires_at - crate::time::now_ms()).max(0) / 1000),
+            detail: None,
+        },
+        Err(e) => none(State::Unavailable, Some(e.to_string())),
+    }
+}
+
 /// Keep `identity` for the store until `expires_at` (ms since the epoch).
 pub fn store(store_id: &str, identity: &Identity, expires_at: i64) -> Result<()> {
     imp::store(store_id, identity, expires_at)
