@@ -681,11 +681,24 @@ fn file_has(path: &Path, needle: &str) -> bool {
 fn at_trace_the_key_and_the_token_stay_out_of_logs_the_database_and_the_child() {
     let (home, _fakes) = setup(&[(Family::OpenAi, "oa"), (Family::Anthropic, "an")]);
     let saved = home.path().join("seen");
-    // The child keeps what it was given (its environment and the token) for the checks below.
-    let script = format!(
-        "import os, subprocess, sys\nproc = '/proc/%d/environ' % os.getpid()\nenv = open(proc, 'rb').read() if os.path.exists(proc) else '\\0'.join(k + '=' + v for k, v in os.environ.items()).encode()\nopen({saved:?} + '.environ', 'wb').write(env)\nopen({saved:?} + '.token', 'w').write(os.environ['OPENAI_API_KEY'])\nfor f in ['openai', 'anthropic']:\n    subprocess.run([sys.executable, '-c', sys.argv[1], f], check=True)\n",
-        saved = saved.to_str().unwrap()
-    );
+    // The child keeps what it was given (its environment and the token) and, after its calls,
+    // a copy of omc's database and WAL as they are while omc still runs.
+    let script = r#"
+import os, shutil, subprocess, sys
+saved, data = sys.argv[2], sys.argv[3]
+proc = "/proc/%d/environ" % os.getpid()
+if os.path.exists(proc):
+    env = open(proc, "rb").read()
+else:
+    env = "\0".join(k + "=" + v for k, v in os.environ.items()).encode()
+open(saved + ".environ", "wb").write(env)
+open(saved + ".token", "w").write(os.environ["OPENAI_API_KEY"])
+for f in ["openai", "anthropic"]:
+    subprocess.run([sys.executable, "-c", sys.argv[1], f], check=True)
+for name, to in [("omc.db", ".db"), ("omc.db-wal", ".wal")]:
+    if os.path.exists(os.path.join(data, name)):
+        shutil.copy(os.path.join(data, name), saved + to)
+"#;
     let out = run(home
         .cmd()
         .env("OMC_LOG", "trace")
@@ -699,8 +712,10 @@ fn at_trace_the_key_and_the_token_stay_out_of_logs_the_database_and_the_child() 
             "--",
             "python3",
             "-c",
-            &script,
+            script,
             CLIENT,
+            saved.to_str().unwrap(),
+            home.data().to_str().unwrap(),
         ]));
     let text = ok(&out);
     assert_eq!(text.matches("200\n").count(), 2, "{text}");
@@ -721,8 +736,14 @@ fn at_trace_the_key_and_the_token_stay_out_of_logs_the_database_and_the_child() 
     }
     let db = home.db();
     let wal = db.with_file_name("omc.db-wal");
-    assert!(db.exists());
-    for file in [&db, &wal] {
+    let (db_then, wal_then) = (saved.with_extension("db"), saved.with_extension("wal"));
+    assert!(db.exists() && db_then.exists());
+    // The calls were being recorded when the copies were made.
+    assert!(
+        file_has(&db_then, "gpt-4o-mini") || file_has(&wal_then, "gpt-4o-mini"),
+        "the copies do not hold the ledger rows"
+    );
+    for file in [&db, &wal, &db_then, &wal_then] {
         assert!(!file_has(file, CANARY), "the key is in {}", file.display());
         assert!(
             !file_has(file, &token),
