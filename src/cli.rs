@@ -114,6 +114,8 @@ pub enum Command {
     Exec(Lazy<cmd::exec::ExecArgs>),
     /// Print provider keys as shell lines to eval
     Env(Lazy<cmd::env::EnvArgs>),
+    /// Serve the keys through a local proxy: programs get a token, never a key
+    Serve(Lazy<cmd::serve::ServeArgs>),
     /// Import keys from llm, aichat, a dotenv file, the environment, or a sharing bundle
     Import(Lazy<cmd::import::ImportArgs>),
     /// Share credentials: one age file for teammates' age or SSH public keys

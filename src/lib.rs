@@ -60,6 +60,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Key(args) => cmd::key::run(&ctx, args)?,
         Command::Exec(args) => return cmd::exec::run(&ctx, args),
         Command::Env(args) => cmd::env::run(&ctx, args)?,
+        Command::Serve(args) => cmd::serve::run(&ctx, args)?,
         Command::Import(args) => cmd::import::run(&ctx, args)?,
         Command::Export(args) => cmd::export::run(&ctx, args)?,
         Command::Profile(c) => cmd::profile::run(&ctx, c)?,

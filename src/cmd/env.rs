@@ -44,12 +44,18 @@ pub fn run(ctx: &Ctx, args: &EnvArgs) -> Result<()> {
 /// One assignment, quoted so that any value is taken literally.
 pub fn line(shell: Shell, name: &str, value: &str) -> String {
     match shell {
-        Shell::Sh => format!("export {name}='{}'", value.replace('\'', r"'\''")),
-        Shell::Fish => format!(
-            "set -gx {name} '{}'",
-            value.replace('\\', r"\\").replace('\'', r"\'")
-        ),
-        Shell::Powershell => format!("$env:{name} = '{}'", powershell_quoted(value)),
+        Shell::Sh => format!("export {name}={}", quoted(shell, value)),
+        Shell::Fish => format!("set -gx {name} {}", quoted(shell, value)),
+        Shell::Powershell => format!("$env:{name} = {}", quoted(shell, value)),
+    }
+}
+
+/// `value` as a single-quoted string of `shell`: taken literally, whatever it holds.
+pub fn quoted(shell: Shell, value: &str) -> String {
+    match shell {
+        Shell::Sh => format!("'{}'", value.replace('\'', r"'\''")),
+        Shell::Fish => format!("'{}'", value.replace('\\', r"\\").replace('\'', r"\'")),
+        Shell::Powershell => format!("'{}'", powershell_quoted(value)),
     }
 }
 

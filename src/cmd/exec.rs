@@ -5,17 +5,16 @@ use secrecy::ExposeSecret;
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::provider;
-use crate::store::Credential;
 
 #[derive(Debug, Args)]
 pub struct Selection {
-    /// Export this credential (repeatable) [default: every provider's default credential]
-    #[arg(long = "credential", value_name = "NAME", add = crate::complete::credentials())]
+    /// Export this credential (repeatable, or comma-separated) [default: every provider's
+    /// default credential]
+    #[arg(long = "credential", value_name = "NAME", value_delimiter = ',', add = crate::complete::credentials())]
     pub credentials: Vec<String>,
 
-    /// Export this provider's default credential (repeatable)
-    #[arg(long = "provider", value_name = "PROVIDER", add = crate::complete::providers())]
+    /// Export this provider's default credential (repeatable, or comma-separated)
+    #[arg(long = "provider", value_name = "PROVIDER", value_delimiter = ',', add = crate::complete::providers())]
     pub providers: Vec<String>,
 }
 
@@ -28,6 +27,12 @@ pub struct ExecArgs {
     /// proxy on 127.0.0.1 that adds the key to each call (and meters it)
     #[arg(long)]
     pub proxy: bool,
+
+    /// With --proxy: a call the provider answers with 429 or 5xx (or cannot be reached for) is
+    /// sent once more on this credential of the same API family, before any byte reaches the
+    /// command (one per family; repeatable)
+    #[arg(long, value_name = "NAME", requires = "proxy", add = crate::complete::credentials())]
+    pub fallback: Vec<String>,
 
     /// The command and its arguments
     #[arg(last = true, required = true, value_name = "CMD")]
@@ -50,59 +55,21 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     }
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
-    let vars = crate::creds::variables(
-        backend.as_mut(),
-        &args.selection.chosen(),
-        "exec",
-        Some(program),
-    )?;
+    let vars = crate::creds::variables(backend.as_mut(), &args.selection.chosen(), "exec", Some(program))?;
     drop(backend);
     run_child(&args.command, vars)
 }
 
 /// `omc exec --proxy`: the command gets a token and the proxy's URLs; the keys stay in omc.
 fn run_proxied(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
-    let config = crate::config::Config::load(&ctx.paths.config_file)?;
-    let prices = crate::pricing::Prices::load(&config.prices)?;
-    let mut backend = ctx.credentials()?;
     let program = &args.command[0];
-    let creds: Vec<Credential> = crate::creds::select(backend.as_mut(), &args.selection.chosen())?
-        .into_iter()
-        .filter(|c| {
-            let proxied = provider::lookup(&c.provider)
-                .is_some_and(|s| s.default_base.is_some() || c.base_url.is_some())
-                && c.provider != "echo";
-            if !proxied {
-                ctx.out.warn(format!(
-                    "skipping '{}': the {} provider has no API to proxy",
-                    c.name, c.provider
-                ));
-            }
-            proxied
-        })
-        .collect();
-    if creds.is_empty() {
-        return Err(Error::not_found("credential", "(any provider default)"));
-    }
-    let mut upstreams = Vec::new();
-    for cred in &creds {
-        let spec = provider::require(&cred.provider)?;
-        let Some(base) = spec.base_url(cred.base_url.as_deref()) else {
-            continue;
-        };
-        upstreams.push(crate::proxy::Upstream {
-            spec,
-            credential: cred.name.clone(),
-            credential_id: cred.id.clone(),
-            base: base.to_owned(),
-            key: backend.reveal(cred)?,
-        });
-    }
-    let used: Vec<&Credential> = creds.iter().collect();
-    backend.mark_used(&used, "proxy", Some(program))?;
-    let store = backend.into_store();
-    let proxy = crate::proxy::Proxy::start(store, ctx.profile(), prices, upstreams)?;
-    tracing::debug!(address = %proxy.addr(), "proxy listening");
+    let prepared = super::serve::prepare(ctx, &args.selection, &args.fallback)?;
+    let options = crate::proxy::Options {
+        purpose: format!("exec {program}"),
+        ..crate::proxy::Options::default()
+    };
+    let proxy = crate::proxy::Proxy::start(prepared, ctx.profile(), options)?;
+    tracing::debug!(address = %proxy.address(), "proxy listening");
     let code = run_child(&args.command, proxy.child_vars());
     // The command is gone: so are the token and the keys (dropped with the proxy).
     let calls = proxy.stop();

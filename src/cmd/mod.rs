@@ -25,6 +25,7 @@ pub mod profile;
 pub mod profile_vault;
 pub mod rotate;
 pub mod run;
+pub mod serve;
 pub mod usage;
 pub mod validate;
 

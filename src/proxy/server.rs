@@ -23,24 +23,62 @@ use crate::store::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 
 type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
+/// What the proxy accepts connections on.
+pub(super) enum Listener {
+    /// TCP, with TLS when an acceptor is given (`omc serve --tls-cert`).
+    Tcp(tokio::net::TcpListener, Option<tokio_rustls::TlsAcceptor>),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixListener),
+}
+
 /// Accept connections until the runtime stops.
-pub(super) async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
+pub(super) async fn serve(listener: Listener, state: Arc<State>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
+        match &listener {
+            Listener::Tcp(l, tls) => {
+                let Ok((stream, _)) = l.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(state, req).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-        });
+                match tls {
+                    None => {
+                        tokio::spawn(connection(stream, state));
+                    }
+                    Some(tls) => {
+                        let tls = tls.clone();
+                        tokio::spawn(async move {
+                            match tls.accept(stream).await {
+                                Ok(stream) => connection(stream, state).await,
+                                Err(e) => tracing::debug!("TLS handshake failed: {e}"),
+                            }
+                        });
+                    }
+                }
+            }
+            #[cfg(unix)]
+            Listener::Unix(l) => {
+                let Ok((stream, _)) = l.accept().await else {
+                    continue;
+                };
+                tokio::spawn(connection(stream, state.clone()));
+            }
+        }
     }
+}
+
+/// Serve HTTP/1.1 requests on one connection.
+async fn connection<S>(stream: S, state: Arc<State>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(handle(state, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
 }
 
 /// Headers that belong to one connection, not to the message (RFC 9110 §7.6.1), and the
@@ -62,19 +100,26 @@ const AUTH_HEADERS: &[&str] = &["authorization", "x-api-key", "x-goog-api-key"];
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
     let path = req.uri().path().to_owned();
-    let Some((up, rest)) = route(&state, &path) else {
+    let Some((first, rest)) = route(&state, &path) else {
         return error(
             Family::OpenAi,
             StatusCode::NOT_FOUND,
             "omc proxy: no provider at this path; use the base URL omc set in the environment",
         );
     };
-    let family = up.spec.family;
+    let family = first.spec.family;
     if !authorized(&state, req.headers(), req.uri().query()) {
         return error(
             family,
             StatusCode::UNAUTHORIZED,
             "omc proxy: missing or wrong token; use the key omc set in the environment",
+        );
+    }
+    if state.expires.is_some_and(|t| Instant::now() >= t) {
+        return error(
+            family,
+            StatusCode::UNAUTHORIZED,
+            "omc proxy: the token expired (omc serve --ttl); start omc serve again for a new one",
         );
     }
     if !allowed(family, rest) {
@@ -97,78 +142,91 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
     };
     let model = request_model(family, rest, &body);
     let reserve = reserve_tokens(&body);
-    let run_id = {
-        let mut store = state.ledger.lock().unwrap_or_else(|p| p.into_inner());
-        let started = store.begin_run(&RunStart {
-            profile: &state.profile,
-            credential: Some((&up.credential, &up.credential_id)),
-            provider: up.spec.id,
-            model: model.as_deref().unwrap_or("-"),
-            kind: RunKind::Proxy,
-            agent: None,
-            reserve_tokens: reserve,
-        });
-        match started {
-            Ok((id, _)) => id,
-            Err(Error::Limit { message, .. }) => {
-                return error(
-                    family,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &format!("omc: {message}"),
-                );
-            }
-            Err(e) => {
-                return error(
-                    family,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("omc proxy: cannot record the call: {e}"),
-                );
-            }
-        }
+    let mut up = first;
+    let mut run = match Open::begin(&state, up, model.as_deref(), reserve) {
+        Ok(run) => run,
+        Err(refused) => return *refused,
     };
     state.calls.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(method = %parts.method, path = %path, "proxying");
-    let url = match upstream_url(up, rest, parts.uri.query()) {
-        Ok(u) => u,
-        Err(msg) => {
-            finish_failed(&state, run_id, ErrorKind::BadRequest);
-            return error(family, StatusCode::BAD_REQUEST, &msg);
-        }
-    };
-    let mut headers = forwarded(&parts.headers);
-    if let Err(()) = set_key(&mut headers, up) {
-        finish_failed(&state, run_id, ErrorKind::Auth);
-        return error(
-            family,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "omc proxy: the stored key cannot be sent in a header",
-        );
-    }
-    let started = Instant::now();
-    let sent = state
-        .http
-        .request(parts.method, url)
-        .headers(headers)
-        .body(Bytes::from(body.to_vec()))
-        .send()
-        .await;
-    drop(body);
-    let answer = match sent {
-        Ok(a) => a,
-        Err(e) => {
-            let kind = if e.is_timeout() {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::Connection
-            };
-            finish_failed(&state, run_id, kind);
+    // At most one more try, on the family's fallback credential.
+    let mut fallback = state.fallback_for(up);
+    loop {
+        let url = match upstream_url(up, rest, parts.uri.query()) {
+            Ok(u) => u,
+            Err(msg) => {
+                run.failed(ErrorKind::BadRequest);
+                return error(family, StatusCode::BAD_REQUEST, &msg);
+            }
+        };
+        let mut headers = forwarded(&parts.headers);
+        if let Err(()) = set_key(&mut headers, up) {
+            run.failed(ErrorKind::Auth);
             return error(
                 family,
-                StatusCode::BAD_GATEWAY,
-                &format!("omc proxy: cannot reach {}: {}", up.spec.id, kind.as_str()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "omc proxy: the stored key cannot be sent in a header",
             );
         }
-    };
+        let started = Instant::now();
+        let sent = state
+            .http
+            .request(parts.method.clone(), url)
+            .headers(headers)
+            .body(Bytes::from(body.to_vec()))
+            .send()
+            .await;
+        // Nothing has reached the program yet: a refusal the provider may not repeat on
+        // another credential is retried there.
+        let failure = match &sent {
+            Ok(a)
+                if a.status() == StatusCode::TOO_MANY_REQUESTS || a.status().is_server_error() =>
+            {
+                Some(fail_kind(a.status().as_u16()))
+            }
+            Ok(_) => None,
+            Err(e) if e.is_timeout() => Some(ErrorKind::Timeout),
+            Err(_) => Some(ErrorKind::Connection),
+        };
+        if let (Some(kind), Some(next)) = (failure, fallback.take())
+            && let Ok(next_run) = Open::begin(&state, next, model.as_deref(), reserve)
+        {
+            tracing::debug!(
+                from = %up.credential,
+                to = %next.credential,
+                "retrying on the fallback credential"
+            );
+            run.failed(kind);
+            run = next_run;
+            up = next;
+            continue;
+        }
+        let answer = match sent {
+            Ok(a) => a,
+            Err(_) => {
+                let kind = failure.unwrap_or(ErrorKind::Connection);
+                run.failed(kind);
+                return error(
+                    family,
+                    StatusCode::BAD_GATEWAY,
+                    &format!("omc proxy: cannot reach {}: {}", up.spec.id, kind.as_str()),
+                );
+            }
+        };
+        drop(body);
+        return stream_back(&state, up, run, answer, started);
+    }
+}
+
+/// The provider's answer, passed on as it arrives and metered on the way.
+fn stream_back(
+    state: &Arc<State>,
+    up: &Upstream,
+    run: Open,
+    answer: reqwest::Response,
+    started: Instant,
+) -> Response<Body> {
+    let family = up.spec.family;
     let status = answer.status();
     let sse = answer
         .headers()
@@ -181,13 +239,16 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
     }
     let meter = Meter {
         state: state.clone(),
-        run_id,
+        run_id: run.hand_over(),
         provider: up.spec.id,
         reader: Reader::new(family, sse),
         started,
         ttft_ms: None,
         status: status.as_u16(),
-        done: false,
+        // hyper stops reading the body once it has sent the `Content-Length` it was given,
+        // without waiting for the stream's end.
+        remaining: answer.content_length(),
+        done: answer.content_length() == Some(0),
     };
     let stream = futures_util::stream::unfold(
         (answer.bytes_stream(), meter),
@@ -214,6 +275,84 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
                 "omc proxy: the provider's answer has headers that cannot be passed on",
             )
         })
+}
+
+/// A ledger row reserved for one call and not yet handed to a [`Meter`]: if the call is cut
+/// off before (the proxy stopping while the provider has not answered), the row is closed as
+/// interrupted rather than left running.
+struct Open {
+    state: Arc<State>,
+    run_id: i64,
+    closed: bool,
+}
+
+impl Open {
+    /// Reserve the call in the ledger, limits checked; refused, the answer to send instead.
+    fn begin(
+        state: &Arc<State>,
+        up: &Upstream,
+        model: Option<&str>,
+        reserve: u64,
+    ) -> Result<Open, Box<Response<Body>>> {
+        let family = up.spec.family;
+        let mut store = state.ledger.lock().unwrap_or_else(|p| p.into_inner());
+        let started = store.begin_run(&RunStart {
+            profile: &state.profile,
+            credential: Some((&up.credential, &up.credential_id)),
+            provider: up.spec.id,
+            model: model.unwrap_or("-"),
+            kind: RunKind::Proxy,
+            agent: None,
+            reserve_tokens: reserve,
+        });
+        match started {
+            Ok((run_id, _)) => Ok(Open {
+                state: state.clone(),
+                run_id,
+                closed: false,
+            }),
+            Err(Error::Limit { message, .. }) => Err(Box::new(error(
+                family,
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!("omc: {message}"),
+            ))),
+            Err(e) => Err(Box::new(error(
+                family,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("omc proxy: cannot record the call: {e}"),
+            ))),
+        }
+    }
+
+    /// The call failed before any answer went to the program.
+    fn failed(&mut self, kind: ErrorKind) {
+        if !self.closed {
+            self.closed = true;
+            finish(
+                &self.state,
+                self.run_id,
+                &RunEnd::failed(FailKind::Provider(kind)),
+            );
+        }
+    }
+
+    /// The answer is streaming: the meter records the row from here.
+    fn hand_over(mut self) -> i64 {
+        self.closed = true;
+        self.run_id
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        if !self.closed {
+            let end = RunEnd {
+                status: RunStatus::Interrupted,
+                ..RunEnd::default()
+            };
+            finish(&self.state, self.run_id, &end);
+        }
+    }
 }
 
 /// The upstream a path belongs to, and the rest of the path after its prefix.
@@ -423,9 +562,9 @@ fn fail_kind(status: u16) -> ErrorKind {
     }
 }
 
-fn finish_failed(state: &State, run_id: i64, kind: ErrorKind) {
+fn finish(state: &State, run_id: i64, end: &RunEnd<'_>) {
     let mut store = state.ledger.lock().unwrap_or_else(|p| p.into_inner());
-    if let Err(e) = store.finish_run(run_id, &RunEnd::failed(FailKind::Provider(kind))) {
+    if let Err(e) = store.finish_run(run_id, end) {
         tracing::warn!("cannot record a proxied call: {e}");
     }
 }
@@ -439,6 +578,8 @@ struct Meter {
     started: Instant,
     ttft_ms: Option<f64>,
     status: u16,
+    /// Bytes of a `Content-Length` answer not passed on yet.
+    remaining: Option<u64>,
     done: bool,
 }
 
@@ -453,6 +594,12 @@ impl Meter {
             self.ttft_ms = Some(self.started.elapsed().as_secs_f64() * 1000.0);
         }
         self.reader.feed(chunk);
+        if let Some(left) = &mut self.remaining {
+            *left = left.saturating_sub(chunk.len() as u64);
+            if *left == 0 {
+                self.done = true;
+            }
+        }
     }
 }
 
@@ -480,10 +627,7 @@ impl Drop for Meter {
             latency_ms: Some(self.started.elapsed().as_secs_f64() * 1000.0),
             cost_usd: cost,
         };
-        let mut store = self.state.ledger.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = store.finish_run(self.run_id, &end) {
-            tracing::warn!("cannot record a proxied call: {e}");
-        }
+        finish(&self.state, self.run_id, &end);
     }
 }
 

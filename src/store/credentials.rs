@@ -641,6 +641,32 @@ impl Store {
         })
     }
 
+    /// Record one use of several credentials as a single audit row (a proxy run: one entry
+    /// naming them all, written when it ends).
+    pub fn mark_used_once(
+        &mut self,
+        profile: &str,
+        creds: &[(&str, &str)],
+        action: &str,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        self.write_light(|tx| {
+            let now = now_ms();
+            for (_, id) in creds {
+                // Remote credentials have no row here: nothing to stamp.
+                tx.execute(
+                    "UPDATE credentials SET last_used_at = ?2 WHERE id = ?1",
+                    (id, now),
+                )?;
+            }
+            let names: Vec<&str> = creds.iter().map(|c| c.0).collect();
+            let ids: Vec<&str> = creds.iter().map(|c| c.1).collect();
+            let (names, ids) = (names.join(", "), ids.join(","));
+            let credential = (!creds.is_empty()).then_some((names.as_str(), ids.as_str()));
+            record(tx, action, Some(profile), credential, detail)
+        })
+    }
+
     pub fn record_validation(
         &mut self,
         cred: &Credential,
