@@ -113,12 +113,15 @@ fn no_canary(home: &Home, out: &Output, environ: Option<&Path>) {
     }
     for file in ["omc.db", "omc.db-wal"] {
         if let Ok(bytes) = std::fs::read(home.data().join(file)) {
-            assert!(!contains(&bytes, CANARY), "the key is in {file} in plaintext");
+            assert!(
+                !contains(&bytes, CANARY),
+                "the key is in {file} in plaintext"
+            );
         }
     }
 }
 
-/// Proxied calls recorded in the usage ledger, with their output tokens.
+/// Proxied calls recorded in the usage ledger, with their output tokens; each one ended well.
 fn proxy_usage(home: &Home) -> (u64, u64) {
     let usage = ok(&run(home.cmd().args([
         "--json",
@@ -133,6 +136,7 @@ fn proxy_usage(home: &Home) -> (u64, u64) {
         .iter()
         .find(|r| r["group"] == "proxy")
         .map_or((0, 0), |r| {
+            assert_eq!(r["errors"], 0, "proxied calls recorded as failed: {usage}");
             (
                 r["runs"].as_u64().unwrap_or(0),
                 r["output_tokens"].as_u64().unwrap_or(0),

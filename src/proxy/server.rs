@@ -188,6 +188,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
         ttft_ms: None,
         status: status.as_u16(),
         done: false,
+        remaining: answer.content_length(),
     };
     let stream = futures_util::stream::unfold(
         (answer.bytes_stream(), meter),
@@ -440,6 +441,9 @@ struct Meter {
     ttft_ms: Option<f64>,
     status: u16,
     done: bool,
+    /// Bytes a `Content-Length` answer has still to send: hyper stops polling the body once
+    /// they are written, so the stream's end is never seen.
+    remaining: Option<u64>,
 }
 
 impl Meter {
@@ -453,6 +457,12 @@ impl Meter {
             self.ttft_ms = Some(self.started.elapsed().as_secs_f64() * 1000.0);
         }
         self.reader.feed(chunk);
+        if let Some(left) = &mut self.remaining {
+            *left = left.saturating_sub(chunk.len() as u64);
+            if *left == 0 {
+                self.done = true;
+            }
+        }
     }
 }
 

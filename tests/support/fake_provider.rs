@@ -965,9 +965,14 @@ fn cached(shared: &Shared, req: &Recorded, behaviour: &Behaviour) -> Option<Arc<
 }
 
 enum Route {
-    Chat { stream: bool, include_usage: bool },
+    Chat {
+        stream: bool,
+        include_usage: bool,
+    },
     /// OpenAI's Responses API (`POST /v1/responses`): text replies only.
-    Responses { stream: bool },
+    Responses {
+        stream: bool,
+    },
     Models,
     Unknown,
 }
@@ -1069,7 +1074,15 @@ async fn respond(
                 Ok(true)
             }
             Route::Responses { stream: true } => {
-                write_stream(wr, family, &responses_events(reply), reply, usize::MAX, request).await
+                write_stream(
+                    wr,
+                    family,
+                    &responses_events(reply),
+                    reply,
+                    usize::MAX,
+                    request,
+                )
+                .await
             }
             Route::Chat { stream: false, .. } => {
                 let n = reply.tokens.len() as u32;
@@ -1214,8 +1227,16 @@ fn responses_events(r: &Reply) -> Vec<Event> {
     let item = json!({"type": "message", "id": "msg_fake1", "status": "in_progress",
         "role": "assistant", "content": []});
     let mut out = vec![
-        ev("response.created", json!({"response": responses_body(r, "in_progress")}), false),
-        ev("response.output_item.added", json!({"output_index": 0, "item": item}), false),
+        ev(
+            "response.created",
+            json!({"response": responses_body(r, "in_progress")}),
+            false,
+        ),
+        ev(
+            "response.output_item.added",
+            json!({"output_index": 0, "item": item}),
+            false,
+        ),
     ];
     for t in &r.tokens {
         out.push(ev(
