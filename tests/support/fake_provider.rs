@@ -944,7 +944,7 @@ fn cached(shared: &Shared, req: &Recorded, behaviour: &Behaviour) -> Option<Arc<
         } => 1,
         Route::Chat { .. } => 2,
         Route::Models => 3,
-        Route::Unknown => return None,
+        Route::Responses { .. } | Route::Unknown => return None,
     };
     let mut cache = lock(&shared.cache);
     let bytes = cache[slot].get_or_insert_with(|| {
@@ -965,7 +965,14 @@ fn cached(shared: &Shared, req: &Recorded, behaviour: &Behaviour) -> Option<Arc<
 }
 
 enum Route {
-    Chat { stream: bool, include_usage: bool },
+    Chat {
+        stream: bool,
+        include_usage: bool,
+    },
+    /// OpenAI's Responses API (`POST /v1/responses`): text replies only.
+    Responses {
+        stream: bool,
+    },
     Models,
     Unknown,
 }
@@ -980,6 +987,7 @@ fn route(family: Family, req: &Recorded) -> Route {
             stream,
             include_usage: body["stream_options"]["include_usage"].as_bool() == Some(true),
         },
+        (Family::OpenAi, "POST") if path.ends_with("/responses") => Route::Responses { stream },
         (Family::Anthropic, "POST") if path.ends_with("/v1/messages") => Route::Chat {
             stream,
             include_usage: true,
@@ -1059,6 +1067,22 @@ async fn respond(
                 }
                 write_json(wr, (request, family), 200, &models_body(family), &[]).await?;
                 Ok(true)
+            }
+            Route::Responses { stream: false } => {
+                let body = responses_body(reply, "completed").to_string();
+                write_json(wr, (request, family), 200, &body, &[]).await?;
+                Ok(true)
+            }
+            Route::Responses { stream: true } => {
+                write_stream(
+                    wr,
+                    family,
+                    &responses_events(reply),
+                    reply,
+                    usize::MAX,
+                    request,
+                )
+                .await
             }
             Route::Chat { stream: false, .. } => {
                 let n = reply.tokens.len() as u32;
@@ -1167,6 +1191,69 @@ impl Event {
             content,
         }
     }
+}
+
+/// A Responses API answer holding the reply's text (with usage once `completed`).
+fn responses_body(r: &Reply, status: &str) -> Value {
+    let done = status == "completed";
+    let mut v = json!({
+        "id": "resp_fake1", "object": "response", "created_at": 1_700_000_000,
+        "status": status, "model": r.model, "output": [],
+        "parallel_tool_calls": true, "tool_choice": "auto", "tools": [],
+    });
+    if done {
+        v["output"] = json!([{"type": "message", "id": "msg_fake1", "status": "completed",
+            "role": "assistant", "content": [{"type": "output_text", "text": r.full_text(),
+            "annotations": []}]}]);
+        if let Some((i, o)) = r.usage {
+            v["usage"] = json!({"input_tokens": i, "output_tokens": o, "total_tokens": i + o,
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": 0}});
+        }
+    }
+    v
+}
+
+/// The Responses API's stream for a text reply: created, the message item, a delta per token,
+/// completed (with usage).
+fn responses_events(r: &Reply) -> Vec<Event> {
+    let mut seq = 0;
+    let mut ev = |name: &'static str, mut data: Value, content: bool| {
+        data["type"] = json!(name);
+        data["sequence_number"] = json!(seq);
+        seq += 1;
+        Event::named(name, data, content)
+    };
+    let item = json!({"type": "message", "id": "msg_fake1", "status": "in_progress",
+        "role": "assistant", "content": []});
+    let mut out = vec![
+        ev(
+            "response.created",
+            json!({"response": responses_body(r, "in_progress")}),
+            false,
+        ),
+        ev(
+            "response.output_item.added",
+            json!({"output_index": 0, "item": item}),
+            false,
+        ),
+    ];
+    for t in &r.tokens {
+        out.push(ev(
+            "response.output_text.delta",
+            json!({"item_id": "msg_fake1", "output_index": 0, "content_index": 0, "delta": t,
+                "logprobs": []}),
+            true,
+        ));
+    }
+    let done = responses_body(r, "completed");
+    out.push(ev(
+        "response.output_item.done",
+        json!({"output_index": 0, "item": done["output"][0]}),
+        false,
+    ));
+    out.push(ev("response.completed", json!({"response": done}), false));
+    out
 }
 
 fn models_body(family: Family) -> String {
