@@ -253,9 +253,20 @@ fn support(spec: &ProviderSpec) -> Support {
     }
 }
 
-/// Why `spec` cannot be sent the attachments of `conv`, if it cannot: a message naming the
-/// file and the type or limit, and a hint. Checked before every request is built.
-pub fn refusal(spec: &ProviderSpec, conv: &Conversation) -> Option<(String, String)> {
+/// Models their provider documents as taking text only, though it takes files for others:
+/// OpenAI's GPT-3.5 and its o1-mini and o3-mini have no vision and no file input.
+fn text_only_model(spec: &ProviderSpec, model: &str) -> bool {
+    let model = model.rsplit('/').next().unwrap_or(model);
+    spec.id == "openai"
+        && ["gpt-3.5", "o1-mini", "o3-mini"]
+            .iter()
+            .any(|p| model.starts_with(p))
+}
+
+/// Why `spec` (asked for `model`) cannot be sent the attachments of `conv`, if it cannot: a
+/// message naming the file and the type or limit, and a hint. Checked before every request is
+/// built.
+pub fn refusal(spec: &ProviderSpec, model: &str, conv: &Conversation) -> Option<(String, String)> {
     let attachments: Vec<&Attachment> = conv
         .messages
         .iter()
@@ -270,6 +281,19 @@ pub fn refusal(spec: &ProviderSpec, conv: &Conversation) -> Option<(String, Stri
     }
     let sup = support(spec);
     let shown = |a: &Attachment| crate::terminal::line(&a.name).into_owned();
+    if let Some(a) = attachments.iter().find(|a| a.kind != Kind::Text)
+        && text_only_model(spec, model)
+    {
+        return Some((
+            format!(
+                "{} is a {}, and the model {} takes text only",
+                shown(a),
+                a.kind.label(),
+                crate::terminal::line(model)
+            ),
+            "choose a model that takes images and files (--model)".into(),
+        ));
+    }
     for a in &attachments {
         if !sup.kinds.contains(&a.kind) {
             let takes: Vec<&str> = sup.kinds.iter().map(|k| k.label()).collect();
@@ -362,8 +386,8 @@ fn mib(n: u64) -> String {
 }
 
 /// [`refusal`] as the usage error `omc run` gives before sending anything (exit 2).
-pub fn check(spec: &ProviderSpec, conv: &Conversation) -> Result<()> {
-    match refusal(spec, conv) {
+pub fn check(spec: &ProviderSpec, model: &str, conv: &Conversation) -> Result<()> {
+    match refusal(spec, model, conv) {
         Some((message, hint)) => Err(Error::usage_hint(message, hint)),
         None => Ok(()),
     }
@@ -426,17 +450,23 @@ mod tests {
     #[test]
     fn each_provider_gets_only_what_it_documents() {
         let gif = conv(&[("a.gif", b"GIF89a".to_vec())]);
-        let (m, _) = refusal(lookup("gemini").unwrap(), &gif).unwrap();
+        let (m, _) = refusal(lookup("gemini").unwrap(), "m", &gif).unwrap();
         assert!(m.contains("a.gif is a GIF image, which Gemini"), "{m}");
-        assert!(refusal(lookup("anthropic").unwrap(), &gif).is_none());
+        assert!(refusal(lookup("anthropic").unwrap(), "m", &gif).is_none());
         let pdf = conv(&[("r.pdf", b"%PDF-1.4".to_vec())]);
-        assert!(refusal(lookup("openai").unwrap(), &pdf).is_none());
-        let (m, _) = refusal(lookup("groq").unwrap(), &pdf).unwrap();
+        assert!(refusal(lookup("openai").unwrap(), "m", &pdf).is_none());
+        let (m, _) = refusal(lookup("groq").unwrap(), "m", &pdf).unwrap();
         assert!(m.contains("r.pdf is a PDF, which groq"), "{m}");
-        assert!(refusal(lookup("openai-compatible").unwrap(), &pdf).is_some());
-        assert!(refusal(lookup("echo").unwrap(), &pdf).is_none());
+        assert!(refusal(lookup("openai-compatible").unwrap(), "m", &pdf).is_some());
+        assert!(refusal(lookup("echo").unwrap(), "m", &pdf).is_none());
         let png = conv(&[("p.png", PNG.to_vec())]);
-        assert!(refusal(lookup("deepseek").unwrap(), &png).is_some());
+        assert!(refusal(lookup("deepseek").unwrap(), "m", &png).is_some());
+        // A model documented as text-only, even where its provider takes files.
+        let (m, _) = refusal(lookup("openai").unwrap(), "gpt-3.5-turbo", &png).unwrap();
+        assert!(m.contains("the model gpt-3.5-turbo takes text only"), "{m}");
+        assert!(refusal(lookup("openai").unwrap(), "gpt-4o-mini", &png).is_none());
+        let text = conv(&[("n.txt", b"hi".to_vec())]);
+        assert!(refusal(lookup("openai").unwrap(), "gpt-3.5-turbo", &text).is_none());
     }
 
     #[test]
@@ -444,7 +474,12 @@ mod tests {
         let mut big = PNG.to_vec();
         big.resize(4 * MIB as usize, b'x');
         // 4 MiB is 5.3 MiB of base64: over Anthropic's 5 MiB an image.
-        let (m, _) = refusal(lookup("anthropic").unwrap(), &conv(&[("big.png", big)])).unwrap();
+        let (m, _) = refusal(
+            lookup("anthropic").unwrap(),
+            "m",
+            &conv(&[("big.png", big)]),
+        )
+        .unwrap();
         assert!(
             m.contains("big.png is 5.3 MiB") && m.contains("5.0 MiB each"),
             "{m}"
@@ -456,12 +491,12 @@ mod tests {
             ("b.pdf", pdf.clone()),
             ("c.pdf", pdf),
         ]);
-        let (m, _) = refusal(lookup("openai").unwrap(), &three).unwrap();
+        let (m, _) = refusal(lookup("openai").unwrap(), "m", &three).unwrap();
         assert!(
             m.contains("a.pdf, b.pdf, c.pdf are 32.0 MiB together"),
             "{m}"
         );
-        let (m, _) = refusal(lookup("gemini").unwrap(), &three).unwrap();
+        let (m, _) = refusal(lookup("gemini").unwrap(), "m", &three).unwrap();
         assert!(m.contains("at most 20.0 MiB of attachments"), "{m}");
     }
 }

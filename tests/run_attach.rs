@@ -260,3 +260,40 @@ fn what_is_not_an_image_pdf_or_text_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_text_only_model_is_refused_and_a_fallback_is_checked_too() {
+    let family = Family::OpenAi;
+    let fake = Fake::start(family, &key(family));
+    let home = home_with(&fake, "openai", family);
+    let attached = files(&home, &[("p.png", PNG)]);
+    let out = run_with(&home, "describe", &attached, &["--model", "gpt-3.5-turbo"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("p.png is a PNG image, and the model gpt-3.5-turbo takes text only"),
+        "{}",
+        stderr(&out)
+    );
+    // A fallback that cannot take the file stops the run before the first is asked.
+    let gemini = Fake::start(Family::Gemini, &key(Family::Gemini));
+    ok(&run_stdin(
+        home.cmd().args([
+            "add",
+            "gemini",
+            "--base-url",
+            &gemini.server().base_url(),
+            "--key-stdin",
+            "--no-validate",
+        ]),
+        &key(Family::Gemini),
+    ));
+    let gif = files(&home, &[("a.gif", b"GIF89a\x01\0\x01\0")]);
+    let out = run_with(&home, "describe", &gif, &["--fallback", "gemini"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("a.gif is a GIF image, which Gemini"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fake.server().requests().is_empty() && gemini.server().requests().is_empty());
+}

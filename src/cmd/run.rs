@@ -121,9 +121,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let mut creds = ctx.credentials()?;
     let candidates = candidates(creds.as_mut(), args)?;
     // Every candidate can take the attachments, or nothing is sent.
-    for cred in &candidates {
+    for (i, cred) in candidates.iter().enumerate() {
+        let spec = crate::provider::require(&cred.provider)?;
         crate::attach::check(
-            crate::provider::require(&cred.provider)?,
+            spec,
+            &model_for(i, cred, spec, args),
             &settings.conversation,
         )?;
     }
@@ -133,13 +135,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let mut failed: Vec<String> = Vec::new();
     for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
-        let model = match (i, &args.model) {
-            (0, Some(m)) => m.clone(),
-            _ => cred
-                .model
-                .clone()
-                .unwrap_or_else(|| spec.default_model.to_owned()),
-        };
+        let model = model_for(i, cred, spec, args);
         let request = ChatRequest {
             temperature: args.temperature,
             max_tokens: Some(settings.max_tokens),
@@ -214,6 +210,22 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         }
     }
     unreachable!("the loop returns on the last candidate")
+}
+
+/// The model candidate `i` is asked for: `--model` applies to the first only.
+fn model_for(
+    i: usize,
+    cred: &Credential,
+    spec: &crate::provider::ProviderSpec,
+    args: &RunArgs,
+) -> String {
+    match (i, &args.model) {
+        (0, Some(m)) => m.clone(),
+        _ => cred
+            .model
+            .clone()
+            .unwrap_or_else(|| spec.default_model.to_owned()),
+    }
 }
 
 /// What a run needs before it picks a credential: the prompt, prices, the token cap and the

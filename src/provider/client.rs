@@ -198,7 +198,9 @@ impl Client {
         let prepare = || {
             req.conversation.check()?;
             // A type or size the provider does not take is refused here, not with its 400.
-            if let Some((message, hint)) = crate::attach::refusal(target.spec, &req.conversation) {
+            if let Some((message, hint)) =
+                crate::attach::refusal(target.spec, &req.model, &req.conversation)
+            {
                 return Err(wire::error(
                     ErrorKind::BadRequest,
                     None,
