@@ -325,6 +325,10 @@ impl Conversation {
                         out.push_str(&c.arguments_text());
                     }
                     Part::ToolResult(r) => out.push_str(&r.content),
+                    // A text file is read as text; images and PDFs are counted by the provider.
+                    Part::Attachment(a) if a.kind == crate::attach::Kind::Text => {
+                        out.push_str(&a.as_text())
+                    }
                     Part::Opaque(_) | Part::Attachment(_) => {}
                 }
                 out.push_str(sep);
