@@ -54,6 +54,8 @@ impl Limit {
     pub const PROXY_REQUEST: Limit = Limit::new("proxied request", 64 * MIB);
     /// A JSON Schema file for `omc run --schema`.
     pub const SCHEMA: Limit = Limit::new("schema file", MIB);
+    /// A file attached to a prompt (`omc run -a`): the most any provider takes in a request.
+    pub const ATTACHMENT: Limit = Limit::new("attachment", 50 * MIB);
 
     /// The limit in words: "1 MiB", "64 KiB", "100 bytes".
     pub fn shown(&self) -> String {

@@ -1231,3 +1231,66 @@ fn compare_takes_a_practical_threshold() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("percentage"), "{}", stderr(&out));
 }
+
+/// `--schema`: every request asks for the schema in the family's native form, and each
+/// target's validity rate is in the JSON, the table and the Markdown.
+#[test]
+fn schema_validity_rate_per_target_in_every_format() {
+    let fake = Fake::start(Family::OpenAi, &key(Family::OpenAi));
+    let home = fake_home(&fake);
+    let good = r#"{"name": "Ada", "age": 36}"#;
+    fake.server()
+        .set_default(Behaviour::Reply(Reply::text(&[good])));
+    let args = ["--schema", "name, age int", "--runs", "4", "--warmup", "0"];
+    let invalid = || {
+        fake.server()
+            .push(Behaviour::Reply(Reply::text(&[r#"{"name": "Ada"}"#])));
+    };
+    invalid();
+    let report = json(&bench(&home, None, &[&args[..], &["--json"]].concat()));
+    valid(&report);
+    let t = &report["targets"][0];
+    assert_eq!(
+        (t["ok"].as_u64(), t["schema_valid"].as_u64()),
+        (Some(4), Some(3)),
+        "{t:#}"
+    );
+    assert_eq!(t["schema_validity"], 0.75);
+    assert_eq!(
+        report["config"]["schema"]["required"],
+        serde_json::json!(["age", "name"])
+    );
+    let body = fake.server().requests().last().unwrap().json();
+    assert_eq!(body["response_format"]["type"], "json_schema");
+    assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+
+    invalid();
+    let table = ok(&bench(&home, None, &args));
+    let lines: Vec<&str> = table.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header[..4], ["Target", "OK", "Failed", "Valid"], "{table}");
+    assert!(lines[1].contains("75% (3/4)"), "{table}");
+
+    invalid();
+    let md = ok(&bench(
+        &home,
+        None,
+        &[&args[..], &["--format", "markdown"]].concat(),
+    ));
+    assert!(md.contains("| Target | OK | Failed | Valid |"), "{md}");
+    assert!(md.contains("| 4 | 0 | 75% (3/4) |"), "{md}");
+
+    // Without --schema there is no such column or field.
+    let report = json(&bench(&home, None, &["--runs", "1", "--json"]));
+    assert!(report["targets"][0].get("schema_validity").is_none());
+    assert!(report["config"].get("schema").is_none());
+
+    // The echo provider answers a schema with a matching document.
+    let echo = echo_home();
+    let report = json(&bench(
+        &echo,
+        None,
+        &["--schema", "ok bool", "--runs", "2", "--json"],
+    ));
+    assert_eq!(report["targets"][0]["schema_validity"], 1.0);
+}

@@ -99,6 +99,9 @@ pub struct BenchConfig {
     /// echo run measures, so runs with different delays must not compare as the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub echo_delay: Option<String>,
+    /// `--schema`: the JSON Schema (as sent) every answer was asked to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
 }
 
 /// The fields excluded from [`BenchConfig::hash`]: they change how many samples there are or the

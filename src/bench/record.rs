@@ -40,6 +40,8 @@ pub struct Attempt<'a> {
     /// When the result (reply or error) was in hand; the end of a failed request.
     pub completed: Instant,
     pub price: Option<Price>,
+    /// With `--schema`: what each answer must match.
+    pub schema: Option<&'a crate::schema::OutputSchema>,
 }
 
 /// Durations are milliseconds as `f64` (microsecond resolution is kept).
@@ -87,6 +89,9 @@ pub struct RequestRecord {
     /// The provider's id for the request, to look a slow or failed one up with the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// With `--schema`: whether a successful answer matched the schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_valid: Option<bool>,
 }
 
 pub(crate) use crate::time::ms;
@@ -126,6 +131,7 @@ impl RequestRecord {
             http_status: None,
             error: None,
             request_id: None,
+            schema_valid: None,
         };
         match result {
             Ok(resp) => r.fill_ok(a, resp),
@@ -155,6 +161,7 @@ impl RequestRecord {
         self.output_tokens = resp.usage.output_tokens;
         self.estimated = resp.usage.estimated;
         self.request_id = resp.request_id.clone();
+        self.schema_valid = a.schema.map(|s| s.check_answer(&resp.text).is_ok());
 
         if let (Some(first), Some(last)) = (resp.first_token, resp.last_token) {
             let window = last.saturating_duration_since(first);

@@ -62,6 +62,8 @@ pub struct Plan {
     /// arrive in a burst the client itself must queue; a small stagger measures the provider,
     /// not that burst. Zero unless the caller sets it.
     pub stagger: Duration,
+    /// `--schema`: each successful answer is checked against it.
+    pub schema: Option<crate::schema::OutputSchema>,
 }
 
 impl Plan {
@@ -77,6 +79,7 @@ impl Plan {
             timeout: Duration::from_millis(config.timeout_ms),
             seed: config.seed,
             stagger: Duration::ZERO,
+            schema: None,
         }
     }
 }
@@ -477,6 +480,7 @@ where
                 scheduled: d.scheduled.into_std(),
                 completed: d.completed.into_std(),
                 price: plan.prices[job.target],
+                schema: plan.schema.as_ref(),
             };
             let record = RequestRecord::new(&attempt, &d.result);
             last = last.max(d.completed);

@@ -318,6 +318,9 @@ pub struct TargetStats {
     cost: f64,
     priced: u64,
     unpriced: u64,
+    /// With `--schema`: successful answers checked, and those that matched.
+    schema_checked: u64,
+    schema_valid: u64,
 }
 
 impl TargetStats {
@@ -336,6 +339,8 @@ impl TargetStats {
             cost: 0.0,
             priced: 0,
             unpriced: 0,
+            schema_checked: 0,
+            schema_valid: 0,
         }
     }
 
@@ -387,6 +392,10 @@ impl TargetStats {
         self.input_tokens += r.input_tokens.unwrap_or(0);
         self.output_tokens += r.output_tokens.unwrap_or(0);
         self.estimated += u64::from(r.estimated);
+        if let Some(valid) = r.schema_valid {
+            self.schema_checked += 1;
+            self.schema_valid += u64::from(valid);
+        }
         match r.cost_usd {
             Some(c) => {
                 self.cost += c;
@@ -434,6 +443,9 @@ impl TargetStats {
             tpot,
             gap,
             tps,
+            schema_valid: (self.schema_checked > 0).then_some(self.schema_valid),
+            schema_validity: (self.schema_checked > 0)
+                .then(|| r3(self.schema_valid as f64 / self.schema_checked as f64)),
         }
     }
 }
@@ -493,6 +505,12 @@ pub struct TargetSummary {
     pub tpot: Option<Summary>,
     pub gap: Option<Summary>,
     pub tps: Option<Summary>,
+    /// With `--schema`: successful answers that matched the schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_valid: Option<u64>,
+    /// With `--schema`: `schema_valid / ok`, a fraction (the validity rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_validity: Option<f64>,
 }
 
 impl TargetSummary {

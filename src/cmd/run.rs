@@ -74,6 +74,15 @@ pub struct RunArgs {
     /// document; an answer that does not match exits 6
     #[arg(long, value_name = "FILE|JSON|SPEC", conflicts_with = "agent")]
     pub schema: Option<String>,
+    /// Attach a file: a PNG, JPEG, WebP or GIF image, a PDF, or a text file (type read from
+    /// its bytes); repeatable. `-a -` reads standard input (the prompt is then the argument)
+    #[arg(
+        long = "attach",
+        short = 'a',
+        value_name = "FILE",
+        conflicts_with = "agent"
+    )]
+    pub attach: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub agent: super::agent_run::AgentRunArgs,
 }
@@ -111,25 +120,28 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let settings = Settings::load(ctx, args)?;
     let mut creds = ctx.credentials()?;
     let candidates = candidates(creds.as_mut(), args)?;
+    // Every candidate can take the attachments, or nothing is sent.
+    for (i, cred) in candidates.iter().enumerate() {
+        let spec = crate::provider::require(&cred.provider)?;
+        crate::attach::check(
+            spec,
+            &model_for(i, cred, spec, args),
+            &settings.conversation,
+        )?;
+    }
     let client = client_for(&candidates, settings.timeout)?;
 
     // Each candidate in turn, until one answers or fails in a way another would not fix.
     let mut failed: Vec<String> = Vec::new();
     for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
-        let model = match (i, &args.model) {
-            (0, Some(m)) => m.clone(),
-            _ => cred
-                .model
-                .clone()
-                .unwrap_or_else(|| spec.default_model.to_owned()),
-        };
+        let model = model_for(i, cred, spec, args);
         let request = ChatRequest {
             temperature: args.temperature,
             max_tokens: Some(settings.max_tokens),
             stream: !args.no_stream,
             schema: settings.schema.clone(),
-            ..ChatRequest::prompt(model.clone(), args.system.clone(), settings.prompt.clone())
+            ..ChatRequest::new(model.clone(), settings.conversation.clone())
         };
         let run_id = begin_run(ctx, creds.store(), args, &settings, cred, spec.id, &model)?;
         // A key that cannot be had (master key locked, engine unreachable) ends the ledger row.
@@ -200,10 +212,28 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     unreachable!("the loop returns on the last candidate")
 }
 
+/// The model candidate `i` is asked for: `--model` applies to the first only.
+fn model_for(
+    i: usize,
+    cred: &Credential,
+    spec: &crate::provider::ProviderSpec,
+    args: &RunArgs,
+) -> String {
+    match (i, &args.model) {
+        (0, Some(m)) => m.clone(),
+        _ => cred
+            .model
+            .clone()
+            .unwrap_or_else(|| spec.default_model.to_owned()),
+    }
+}
+
 /// What a run needs before it picks a credential: the prompt, prices, the token cap and the
 /// total time limit (flags first, then config.toml).
 struct Settings {
     prompt: String,
+    /// The system prompt, and the prompt with its attachments.
+    conversation: crate::provider::Conversation,
     schema: Option<crate::schema::OutputSchema>,
     prices: Prices,
     max_tokens: u32,
@@ -217,7 +247,16 @@ impl Settings {
             Some(arg) => Some(crate::schema::OutputSchema::parse(arg)?),
             None => None,
         };
-        let prompt = read_prompt(args.prompt.as_deref())?;
+        let attachments = crate::attach::load_all(&args.attach)?;
+        let prompt = if args.attach.iter().any(|a| a.as_os_str() == "-") {
+            // Standard input is the attachment: the prompt is the argument alone.
+            prompt_argument(args.prompt.as_deref())?
+        } else {
+            read_prompt(args.prompt.as_deref())?
+        };
+        let mut conversation =
+            crate::provider::Conversation::prompt(args.system.clone(), prompt.clone());
+        crate::attach::attach_to(&mut conversation, &attachments);
         let config = Config::load(&ctx.paths.config_file)?;
         let prices = Prices::load(&config.prices)?;
         let max_tokens = args
@@ -227,6 +266,7 @@ impl Settings {
         let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
         Ok(Settings {
             prompt,
+            conversation,
             schema,
             prices,
             max_tokens,
@@ -523,6 +563,17 @@ pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
         (None, true) => Err(Error::usage_hint(
             "no prompt given",
             "pass it as an argument (omc run \"…\") or pipe it on stdin",
+        )),
+    }
+}
+
+/// The prompt when standard input is attached (`-a -`): the argument, which must be there.
+fn prompt_argument(arg: Option<&str>) -> Result<String> {
+    match arg.filter(|a| !a.trim().is_empty()) {
+        Some(p) => Ok(p.to_owned()),
+        None => Err(Error::usage_hint(
+            "no prompt given",
+            "with -a - standard input is the attachment: give the prompt as an argument (omc run -a - \"…\")",
         )),
     }
 }

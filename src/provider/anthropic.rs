@@ -101,6 +101,7 @@ fn chat_body(req: &ChatRequest) -> Value {
                 }
                 Part::Opaque(o) if o.family == Family::Anthropic => blocks.push(o.data.clone()),
                 Part::Opaque(_) => {}
+                Part::Attachment(a) => blocks.push(attachment_block(a)),
             }
         }
         if blocks.is_empty() {
@@ -149,6 +150,17 @@ fn chat_body(req: &ChatRequest) -> Value {
         };
     }
     body
+}
+
+/// An `image` or `document` block with a base64 source; a text file as a text block.
+fn attachment_block(a: &crate::attach::Attachment) -> Value {
+    use crate::attach::Kind;
+    let source = json!({"type": "base64", "media_type": a.media_type(), "data": a.data});
+    match a.kind {
+        Kind::Text => json!({"type": "text", "text": a.as_text()}),
+        Kind::Pdf => json!({"type": "document", "source": source}),
+        _ => json!({"type": "image", "source": source}),
+    }
 }
 
 fn headers(key: &SecretString) -> Result<HeaderMap, ProviderError> {

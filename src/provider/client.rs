@@ -197,6 +197,16 @@ impl Client {
     ) -> Result<PreparedChat, ProviderError> {
         let prepare = || {
             req.conversation.check()?;
+            // A type or size the provider does not take is refused here, not with its 400.
+            if let Some((message, hint)) =
+                crate::attach::refusal(target.spec, &req.model, &req.conversation)
+            {
+                return Err(wire::error(
+                    ErrorKind::BadRequest,
+                    None,
+                    format!("{message} ({hint})"),
+                ));
+            }
             Ok(match target.spec.family.wire() {
                 None => PreparedChat { http: None },
                 Some(wire) => PreparedChat {

@@ -98,6 +98,8 @@ pub enum Part {
     /// Provider data with no neutral meaning that the provider requires back verbatim (an
     /// Anthropic thinking block, a Gemini part carrying only a `thoughtSignature`).
     Opaque(Opaque),
+    /// A file in a user message: an image, a PDF or a text file (`omc run -a`).
+    Attachment(crate::attach::Attachment),
 }
 
 /// A tool the model asked to run.
@@ -279,6 +281,12 @@ impl Conversation {
                         )));
                     }
                     (Role::Assistant, Part::ToolCall(c)) => open.push(c),
+                    (Role::Assistant, Part::Attachment(a)) => {
+                        return Err(bad(format!(
+                            "attachment '{}' is in an assistant turn; attachments belong to user messages",
+                            a.name
+                        )));
+                    }
                     _ => {}
                 }
             }
@@ -317,7 +325,11 @@ impl Conversation {
                         out.push_str(&c.arguments_text());
                     }
                     Part::ToolResult(r) => out.push_str(&r.content),
-                    Part::Opaque(_) => {}
+                    // A text file is read as text; images and PDFs are counted by the provider.
+                    Part::Attachment(a) if a.kind == crate::attach::Kind::Text => {
+                        out.push_str(&a.as_text())
+                    }
+                    Part::Opaque(_) | Part::Attachment(_) => {}
                 }
                 out.push_str(sep);
             }

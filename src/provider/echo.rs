@@ -3,7 +3,8 @@
 //! The reply is `echo:` followed by the prompt's words (a fixed lorem ipsum when the prompt is
 //! empty), streamed one word per delta. Token counts are word counts — input: the system and
 //! prompt words; output: the reply's words — and are not estimates, since echo *is* the provider.
-//! `max_tokens` caps the reply's words (finish reason `length`, else `stop`).
+//! `max_tokens` caps the reply's words (finish reason `length`, else `stop`). Attachments in
+//! the prompt's message are acknowledged before its words, each as `[MEDIA/TYPE N bytes]`.
 //!
 //! # Tools
 //!
@@ -131,11 +132,22 @@ fn plan(req: &ChatRequest) -> (Vec<Piece>, &'static str, usize) {
         let words = count_words(&doc);
         return (vec![Piece::Text(doc)], "stop", words);
     }
-    let prompt = if prompt.trim().is_empty() {
-        LOREM
+    // Attachments are acknowledged by type and size, before the prompt's words.
+    let seen: String = last
+        .filter(|m| m.role == Role::User)
+        .into_iter()
+        .flat_map(|m| &m.parts)
+        .filter_map(|p| match p {
+            Part::Attachment(a) => Some(format!("[{} {} bytes] ", a.media_type(), a.size)),
+            _ => None,
+        })
+        .collect();
+    let prompt = if prompt.trim().is_empty() && seen.is_empty() {
+        LOREM.to_owned()
     } else {
-        prompt.as_str()
+        format!("{seen}{prompt}")
     };
+    let prompt = prompt.as_str();
     let limit = req.max_tokens.map_or(usize::MAX, |n| n as usize);
     let total = 1 + prompt.split_whitespace().count();
     let finish = if total > limit { "length" } else { "stop" };

@@ -15,7 +15,10 @@
 //!    panic, and end as a typed error or a consistent reply;
 //! 3. a valid stream cut anywhere before its ending event ends as "dropped" (a connection
 //!    error naming the open tool call, if any), and cut after it, as the whole reply;
-//! 4. the same reply sent whole (not streamed) parses to it.
+//! 4. the same reply sent whole (not streamed) parses to it;
+//! 5. a request with images, PDFs, text files and a schema, streamed or whole, is sent in each
+//!    family's documented shape, and reads back to what was asked;
+//! 6. a schema's answer, streamed in any framing and split, or whole, validates.
 //!
 //! Each runs 10,000 cases; `OMC_FUZZ_CASES` sets another number (`benches/fuzz.sh` runs a
 //! million in a release build); the seed is random, `PROPTEST_RNG_SEED` fixes it. A failure
@@ -1548,6 +1551,448 @@ impl RandomEvent {
         }
         r.to_string()
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests with attachments and structured output: what each family is sent, read back.
+
+/// A user message's content as generated: text and files, in order.
+#[derive(Debug, Clone)]
+enum Content {
+    Text(String),
+    File { name: &'static str, bytes: Vec<u8> },
+}
+
+/// The signatures omc types files by; what follows is random.
+const SIGNATURES: &[&[u8]] = &[
+    b"\x89PNG\r\n\x1a\n",
+    &[0xff, 0xd8, 0xff],
+    b"GIF89a",
+    b"RIFF\x10\0\0\0WEBP",
+    b"%PDF-",
+];
+
+fn file() -> impl Strategy<Value = Content> {
+    let bytes = prop_oneof![
+        3 => (select(SIGNATURES), prop::collection::vec(any::<u8>(), 0..48))
+            .prop_map(|(sig, rest)| [sig, &rest[..]].concat()),
+        // Text files: any text without NUL bytes (which would make them binary).
+        1 => any_text(24).prop_map(|t| t.replace('\0', "").into_bytes()),
+    ];
+    (
+        select(&["p.png", "r.pdf", "notes.txt", "a b.gif", "é\"<x>.bin"][..]),
+        bytes,
+    )
+        .prop_map(|(name, bytes)| Content::File { name, bytes })
+}
+
+/// A user turn: at least one file, text around it.
+fn user_turn() -> impl Strategy<Value = Vec<Content>> {
+    (
+        prop::collection::vec(
+            prop_oneof![any_text(8).prop_map(Content::Text), file()],
+            0..4,
+        ),
+        file(),
+        any::<Index>(),
+    )
+        .prop_map(|(mut items, f, at)| {
+            let at = at.index(items.len() + 1);
+            items.insert(at, f);
+            items
+        })
+}
+
+const SCHEMAS: &[&str] = &[
+    "name, age int, tags [str]",
+    "ok bool",
+    "score float: from 0 to 1, labels [int]",
+    r#"{"title": "Nested one", "type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "string"}}}, "c": {"type": "array", "items": {"type": "object", "properties": {"d": {"type": "integer"}}}}}}"#,
+];
+
+#[derive(Debug, Clone)]
+struct AttachCase {
+    family: Family,
+    system: Option<String>,
+    /// One or two user turns (an answer between them): a continued conversation replays its
+    /// files.
+    turns: Vec<Vec<Content>>,
+    schema: Option<&'static str>,
+    stream: bool,
+}
+
+fn attach_case() -> impl Strategy<Value = AttachCase> {
+    (
+        family(),
+        prop::option::of(any_text(6)),
+        prop::collection::vec(user_turn(), 1..3),
+        prop::option::of(select(SCHEMAS)),
+        any::<bool>(),
+    )
+        .prop_map(|(family, system, turns, schema, stream)| AttachCase {
+            family,
+            system,
+            turns,
+            schema,
+            stream,
+        })
+}
+
+/// Content as it reads back from a request: text, or a file's media type, bytes and name.
+#[derive(Debug, Clone, PartialEq)]
+enum Sent {
+    Text(String),
+    File {
+        media: String,
+        bytes: Vec<u8>,
+        name: Option<String>,
+    },
+}
+
+impl AttachCase {
+    fn request(&self) -> ChatRequest {
+        let mut conv = super::Conversation::new(self.system.clone());
+        for (i, turn) in self.turns.iter().enumerate() {
+            if i > 0 {
+                conv.push(super::Message::assistant("ok"));
+            }
+            let parts = turn
+                .iter()
+                .map(|c| match c {
+                    Content::Text(t) => Part::text(t.as_str()),
+                    Content::File { name, bytes } => Part::Attachment(
+                        crate::attach::Attachment::from_bytes(name, bytes).expect("typed"),
+                    ),
+                })
+                .collect();
+            conv.push(super::Message {
+                role: super::Role::User,
+                parts,
+            });
+        }
+        let mut req = ChatRequest::new("asked-model", conv);
+        req.stream = self.stream;
+        req.schema = self
+            .schema
+            .map(|s| crate::schema::OutputSchema::parse(s).expect("a valid schema"));
+        req
+    }
+
+    /// The turns each family must be sent, by the family's role names, read back as [`Sent`].
+    fn expected(&self, req: &ChatRequest) -> Vec<(&'static str, Vec<Sent>)> {
+        use crate::attach::Kind;
+        let family = self.family;
+        req.conversation
+            .messages
+            .iter()
+            .map(|m| {
+                let role = match (m.role, family) {
+                    (super::Role::Assistant, Family::Gemini) => "model",
+                    (super::Role::Assistant, _) => "assistant",
+                    _ => "user",
+                };
+                let sent = m
+                    .parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        Part::Text { text } if text.is_empty() => None,
+                        Part::Text { text } => Some(Sent::Text(text.clone())),
+                        Part::Attachment(a) if a.kind == Kind::Text => {
+                            Some(Sent::Text(a.as_text()))
+                        }
+                        Part::Attachment(a) => Some(Sent::File {
+                            media: a.media_type().to_owned(),
+                            bytes: base64_decode(&a.data).expect("omc's own base64"),
+                            name: (family == Family::OpenAi && a.kind == Kind::Pdf)
+                                .then(|| a.name.clone()),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                (role, sent)
+            })
+            .collect()
+    }
+}
+
+fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| format!("bad base64: {e}"))
+}
+
+/// `data:MEDIA;base64,DATA`.
+fn data_url(url: &Value) -> Result<(String, Vec<u8>), String> {
+    let url = url.as_str().ok_or("a data URL must be a string")?;
+    let rest = url.strip_prefix("data:").ok_or("not a data URL")?;
+    let (media, data) = rest.split_once(";base64,").ok_or("not base64")?;
+    Ok((media.to_owned(), base64_decode(data)?))
+}
+
+/// A request body's turns read back, in each family's documented shape; anything else is an
+/// error naming it.
+fn sent_turns(family: Family, body: &Value) -> Result<Vec<(String, Vec<Sent>)>, String> {
+    let text = |v: &Value| -> Result<Sent, String> {
+        Ok(Sent::Text(
+            v.as_str().ok_or("text must be a string")?.to_owned(),
+        ))
+    };
+    let mut turns = Vec::new();
+    match family {
+        Family::OpenAi => {
+            for m in body["messages"].as_array().ok_or("no messages")? {
+                let role = m["role"].as_str().ok_or("no role")?;
+                if role == "system" {
+                    continue;
+                }
+                let content = match &m["content"] {
+                    Value::String(s) if s.is_empty() => Vec::new(),
+                    Value::String(s) => vec![Sent::Text(s.clone())],
+                    Value::Array(parts) => parts
+                        .iter()
+                        .map(|p| match p["type"].as_str() {
+                            Some("text") => text(&p["text"]),
+                            Some("image_url") => {
+                                let (media, bytes) = data_url(&p["image_url"]["url"])?;
+                                Ok(Sent::File {
+                                    media,
+                                    bytes,
+                                    name: None,
+                                })
+                            }
+                            Some("file") => {
+                                let (media, bytes) = data_url(&p["file"]["file_data"])?;
+                                let name = p["file"]["filename"].as_str().map(str::to_owned);
+                                Ok(Sent::File { media, bytes, name })
+                            }
+                            _ => Err(format!("unknown content part {p}")),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    other => return Err(format!("content {other}")),
+                };
+                turns.push((role.to_owned(), content));
+            }
+        }
+        Family::Anthropic => {
+            for m in body["messages"].as_array().ok_or("no messages")? {
+                let role = m["role"].as_str().ok_or("no role")?;
+                let content = match &m["content"] {
+                    Value::String(s) => vec![Sent::Text(s.clone())],
+                    Value::Array(blocks) => blocks
+                        .iter()
+                        .map(|b| {
+                            let kind = b["type"].as_str().unwrap_or_default();
+                            match kind {
+                                "text" => text(&b["text"]),
+                                "image" | "document" => {
+                                    let s = &b["source"];
+                                    if s["type"] != "base64" {
+                                        return Err(format!("source {s}"));
+                                    }
+                                    let media = s["media_type"].as_str().unwrap_or_default();
+                                    // Images as image blocks, PDFs as documents.
+                                    if (kind == "image") != media.starts_with("image/") {
+                                        return Err(format!("{media} in a {kind} block"));
+                                    }
+                                    Ok(Sent::File {
+                                        media: media.to_owned(),
+                                        bytes: base64_decode(s["data"].as_str().unwrap_or("?"))?,
+                                        name: None,
+                                    })
+                                }
+                                _ => Err(format!("unknown block {b}")),
+                            }
+                        })
+                        .collect::<Result<_, _>>()?,
+                    other => return Err(format!("content {other}")),
+                };
+                turns.push((role.to_owned(), content));
+            }
+        }
+        Family::Gemini => {
+            for c in body["contents"].as_array().ok_or("no contents")? {
+                let role = c["role"].as_str().ok_or("no role")?;
+                let parts = c["parts"]
+                    .as_array()
+                    .ok_or("no parts")?
+                    .iter()
+                    .map(|p| {
+                        if let Some(t) = p.get("text") {
+                            return text(t);
+                        }
+                        let d = p.get("inlineData").ok_or_else(|| format!("part {p}"))?;
+                        Ok(Sent::File {
+                            media: d["mimeType"].as_str().unwrap_or_default().to_owned(),
+                            bytes: base64_decode(d["data"].as_str().unwrap_or("?"))?,
+                            name: None,
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                turns.push((role.to_owned(), parts));
+            }
+        }
+        Family::Echo => unreachable!("no wire format"),
+    }
+    Ok(turns)
+}
+
+/// Where each family's native structured output puts the schema, if anywhere.
+fn sent_schema(family: Family, body: &Value) -> Option<Value> {
+    match family {
+        Family::OpenAi => body.get("response_format").cloned(),
+        Family::Anthropic => body.get("output_config").cloned(),
+        Family::Gemini => {
+            let c = body.get("generationConfig")?;
+            let mime = c.get("responseMimeType");
+            let schema = c.get("responseJsonSchema");
+            (mime.is_some() || schema.is_some()).then(|| json!([mime, schema]))
+        }
+        Family::Echo => None,
+    }
+}
+
+/// Strict modes want every object closed and every property required.
+fn strict(schema: &Value) -> Result<(), String> {
+    match schema {
+        Value::Object(o) => {
+            if o.get("type") == Some(&json!("object")) || o.contains_key("properties") {
+                if o.get("additionalProperties") != Some(&json!(false)) {
+                    return Err(format!("an open object: {schema}"));
+                }
+                let props: Vec<&String> = o
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().collect())
+                    .unwrap_or_default();
+                let required = o.get("required").cloned().unwrap_or(json!([]));
+                if props
+                    .iter()
+                    .any(|p| !required.as_array().is_some_and(|r| r.contains(&json!(p))))
+                {
+                    return Err(format!("a property not required: {schema}"));
+                }
+            }
+            o.values().try_for_each(strict)
+        }
+        Value::Array(items) => items.iter().try_for_each(strict),
+        _ => Ok(()),
+    }
+}
+
+/// Property 5: a conversation with images, PDFs and text files, with or without a schema,
+/// streamed or whole, is sent in the family's documented shape: each file once, in place, its
+/// declared type the one its bytes have, its bytes exact (base64); text files and text in
+/// order; the schema where the family's structured output takes it, strict; nothing of either
+/// when there are none.
+#[test]
+fn attachments_and_schemas_are_sent_in_each_familys_shape() {
+    let key = secrecy::SecretString::from("sk-fuzz");
+    check(attach_case(), |case| {
+        let req = case.request();
+        let p = wire(case.family)
+            .chat_request("http://127.0.0.1:9", &key, &req)
+            .map_err(fail)?;
+        let body: Value =
+            serde_json::from_slice(p.body.as_deref().unwrap_or_default()).expect("JSON body");
+        let got = sent_turns(case.family, &body).map_err(TestCaseError::fail)?;
+        let want: Vec<(String, Vec<Sent>)> = case
+            .expected(&req)
+            .into_iter()
+            .map(|(r, s)| (r.to_owned(), s))
+            .collect();
+        prop_assert_eq!(&got, &want);
+        for (_, sent) in &got {
+            for s in sent {
+                if let Sent::File { media, bytes, .. } = s {
+                    let typed = crate::attach::Kind::detect(bytes).map(|k| k.media_type());
+                    prop_assert_eq!(typed, Some(media.as_str()));
+                }
+            }
+        }
+        let schema = sent_schema(case.family, &body);
+        match &req.schema {
+            None => prop_assert_eq!(schema, None),
+            Some(s) => {
+                let want = match case.family {
+                    Family::OpenAi => json!({"type": "json_schema", "json_schema": {
+                        "name": s.name, "schema": s.schema, "strict": true}}),
+                    Family::Anthropic => {
+                        json!({"format": {"type": "json_schema", "schema": s.schema}})
+                    }
+                    _ => json!(["application/json", s.schema]),
+                };
+                prop_assert_eq!(schema, Some(want));
+                strict(&s.schema).map_err(TestCaseError::fail)?;
+            }
+        }
+        match case.family {
+            Family::Gemini => prop_assert_eq!(
+                p.url.as_str().ends_with(":streamGenerateContent?alt=sse"),
+                case.stream
+            ),
+            _ => prop_assert_eq!(&body["stream"], &json!(case.stream)),
+        }
+        Ok(())
+    });
+}
+
+/// Property 6: a schema's answer, cut anywhere and streamed in any legal framing, or sent
+/// whole, folds to the same text, which validates against the schema.
+#[test]
+fn a_schema_answer_streamed_or_whole_validates() {
+    let rt = runtime();
+    check(
+        (
+            family(),
+            select(SCHEMAS),
+            any::<bool>(),
+            prop::collection::vec(any::<Index>(), 0..6),
+            framing(),
+            chunking(),
+        ),
+        |(family, spec, pretty, cuts, framing, chunking)| {
+            let schema = crate::schema::OutputSchema::parse(spec).expect("a valid schema");
+            let doc = schema.sample();
+            let text = if pretty {
+                serde_json::to_string_pretty(&doc).expect("JSON")
+            } else {
+                doc.to_string()
+            };
+            // Cut on character boundaries.
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            let mut at: Vec<usize> = cuts.iter().map(|c| bounds[c.index(bounds.len())]).collect();
+            at.sort_unstable();
+            at.dedup();
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for p in at.into_iter().chain([text.len()]) {
+                if p > from {
+                    pieces.push(text[from..p].to_owned());
+                    from = p;
+                }
+            }
+            let reply = Reply {
+                model: "m",
+                items: vec![Item::Text(pieces)],
+                ending: Ending::Natural,
+                usage: Some((3, 5)),
+                nulls: Nulls { bits: Vec::new() },
+            };
+            let (bytes, _) = frame(&render(family, &reply), &framing);
+            let streamed = fold(&rt, family, &chunking.apply(&bytes)).map_err(fail)?;
+            prop_assert_eq!(&streamed.text, &text);
+            prop_assert_eq!(schema.check_answer(&streamed.text), Ok(doc.clone()));
+            let whole = render_whole(family, &reply).to_string();
+            let mut acc = Accum::new(1);
+            wire(family)
+                .parse_reply(whole.as_bytes(), &mut acc)
+                .map_err(fail)?;
+            prop_assert_eq!(&acc.text, &text);
+            prop_assert_eq!(schema.check_answer(&acc.text), Ok(doc));
+            Ok(())
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

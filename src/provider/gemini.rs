@@ -118,6 +118,12 @@ fn chat_body(req: &ChatRequest) -> Result<Value, ProviderError> {
                 }
                 Part::Opaque(o) if o.family == Family::Gemini => parts.push(o.data.clone()),
                 Part::Opaque(_) => {}
+                Part::Attachment(a) if a.kind == crate::attach::Kind::Text => {
+                    parts.push(json!({"text": a.as_text()}))
+                }
+                Part::Attachment(a) => parts.push(json!({"inlineData": {
+                    "mimeType": a.media_type(), "data": a.data,
+                }})),
             }
         }
         if parts.is_empty() {

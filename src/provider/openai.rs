@@ -77,7 +77,7 @@ fn chat_body(req: &ChatRequest) -> Value {
     }
     for m in &conv.messages {
         match m.role {
-            Role::User => messages.push(json!({"role": "user", "content": m.text()})),
+            Role::User => messages.push(json!({"role": "user", "content": user_content(m)})),
             Role::Assistant => {
                 let calls: Vec<Value> = m.tool_calls().map(call_json).collect();
                 // `""`, not null or absent, when there is no text: llama.cpp's server answers
@@ -134,6 +134,34 @@ fn chat_body(req: &ChatRequest) -> Value {
         }});
     }
     body
+}
+
+/// A user turn's content: its text, or with attachments, content parts in order (images as
+/// `image_url` data URIs, PDFs as `file` parts with `file_data` and the `filename` the API
+/// needs, text files as text).
+fn user_content(m: &super::Message) -> Value {
+    use super::Part;
+    if !m.parts.iter().any(|p| matches!(p, Part::Attachment(_))) {
+        return json!(m.text());
+    }
+    let parts: Vec<Value> = m
+        .parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Text { text } if !text.is_empty() => Some(json!({"type": "text", "text": text})),
+            Part::Attachment(a) if a.kind == crate::attach::Kind::Text => {
+                Some(json!({"type": "text", "text": a.as_text()}))
+            }
+            Part::Attachment(a) if a.kind == crate::attach::Kind::Pdf => Some(json!({
+                "type": "file", "file": {"filename": a.name, "file_data": a.data_url()},
+            })),
+            Part::Attachment(a) => {
+                Some(json!({"type": "image_url", "image_url": {"url": a.data_url()}}))
+            }
+            _ => None,
+        })
+        .collect();
+    Value::Array(parts)
 }
 
 /// A call as the assistant message carries it: arguments as JSON text, exactly as the model

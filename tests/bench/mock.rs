@@ -164,6 +164,7 @@ pub fn config(targets: Vec<TargetSpec>, prompts: &[&str], runs: u32, load: Load)
         timeout_ms: 60_000,
         seed: 7,
         echo_delay: None,
+        schema: None,
     }
 }
 
@@ -218,5 +219,7 @@ pub fn target_summary(label: &str, ttft: Option<Summary>) -> TargetSummary {
         tpot: None,
         gap: None,
         tps: None,
+        schema_valid: None,
+        schema_validity: None,
     }
 }

@@ -52,6 +52,7 @@ fn attempt(run_start: Instant, scheduled: Instant, completed: Instant) -> Attemp
         scheduled,
         completed,
         price: Some(Price::new(0.15, 0.60)),
+        schema: None,
     }
 }
 

@@ -116,6 +116,7 @@ fn ok_record(t0: Instant, ttft: u64, e2e: u64, tokens: u64, warmup: bool) -> Req
         scheduled: t0,
         completed: t0 + ms(e2e),
         price: Some(Price::new(1.0, 2.0)),
+        schema: None,
     };
     RequestRecord::new(&a, &Ok(resp))
 }
@@ -131,6 +132,7 @@ fn err_record(t0: Instant, kind: ErrorKind) -> RequestRecord {
         scheduled: t0,
         completed: t0 + Duration::from_millis(5),
         price: None,
+        schema: None,
     };
     let e = ProviderError {
         kind,

@@ -238,6 +238,71 @@ async fn requests_follow_each_documented_format() {
     }
 }
 
+/// Images, PDFs and a schema, streamed and whole: the SDK-shaped fake holds the files to the
+/// family's documented shape (declared type matching the bytes) and answers; each arrives in
+/// place with the schema in the family's native structured output.
+#[tokio::test]
+async fn image_and_document_parts_and_schemas_follow_each_documented_format() {
+    use base64::Engine;
+    use omc::attach::Attachment;
+    use serde_json::json;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let pdf: &[u8] = b"%PDF-1.4\n%%EOF\n";
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let schema = omc::schema::OutputSchema::parse("name, age int").expect("schema");
+    for family in FAMILIES {
+        let fake = FakeProvider::start(family).await;
+        for stream in [true, false] {
+            let mut req = request(stream);
+            req.schema = Some(schema.clone());
+            let parts = &mut req.conversation.messages[0].parts;
+            parts.insert(0, provider::Part::Attachment(Attachment::from_bytes("r.pdf", pdf).unwrap()));
+            parts.insert(0, provider::Part::Attachment(Attachment::from_bytes("p.png", png).unwrap()));
+            let (result, _) = chat_with(&client(), &fake, &req).await;
+            result.unwrap_or_else(|e| panic!("{family:?}, stream {stream}: {e}"));
+            let body = fake.requests().last().unwrap().json();
+            match family {
+                Family::OpenAi => {
+                    assert_eq!(
+                        body["messages"][1]["content"],
+                        json!([
+                            {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{}", b64(png))}},
+                            {"type": "file", "file": {"filename": "r.pdf", "file_data": format!("data:application/pdf;base64,{}", b64(pdf))}},
+                            {"type": "text", "text": "Say hello"},
+                        ])
+                    );
+                    assert_eq!(body["response_format"]["json_schema"]["schema"], schema.schema);
+                    assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+                }
+                Family::Anthropic => {
+                    assert_eq!(
+                        body["messages"][0]["content"],
+                        json!([
+                            {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": b64(png)}},
+                            {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": b64(pdf)}},
+                            {"type": "text", "text": "Say hello"},
+                        ])
+                    );
+                    assert_eq!(body["output_config"]["format"]["schema"], schema.schema);
+                }
+                Family::Gemini => {
+                    assert_eq!(
+                        body["contents"][0]["parts"],
+                        json!([
+                            {"inlineData": {"mimeType": "image/png", "data": b64(png)}},
+                            {"inlineData": {"mimeType": "application/pdf", "data": b64(pdf)}},
+                            {"text": "Say hello"},
+                        ])
+                    );
+                    assert_eq!(body["generationConfig"]["responseJsonSchema"], schema.schema);
+                    assert_eq!(body["generationConfig"]["responseMimeType"], "application/json");
+                }
+            }
+            assert_eq!(body["stream"].as_bool().unwrap_or(stream), stream);
+        }
+    }
+}
+
 #[tokio::test]
 async fn anthropic_sends_a_default_max_tokens() {
     let fake = FakeProvider::start(Family::Anthropic).await;

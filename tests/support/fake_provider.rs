@@ -713,7 +713,11 @@ fn decide(shared: &Shared, req: &Recorded) -> (Arc<Behaviour>, bool) {
     }
     // A conversation with tools is held to the rules the real API enforces with a 400.
     if req.method == "POST"
-        && (req.body.contains("\"tool") || req.body.contains("function"))
+        && (req.body.contains("\"tool")
+            || req.body.contains("function")
+            || req.body.contains(";base64,")
+            || req.body.contains("\"base64\"")
+            || req.body.contains("inlineData"))
         && let Err(why) = validate(shared.family, &req.json())
     {
         let body = match shared.family {
@@ -739,6 +743,7 @@ fn decide(shared: &Shared, req: &Recorded) -> (Arc<Behaviour>, bool) {
 /// a 400): every call answered exactly once, right after it, in the family's shape; no other
 /// family's fields.
 pub fn validate(family: Family, body: &Value) -> Result<(), String> {
+    validate_media(family, body)?;
     // Field names (and `type` values) of other families, looked for in the JSON's structure,
     // not its text: a prompt may well mention them.
     let foreign: &[&str] = match family {
@@ -924,6 +929,97 @@ pub fn validate(family: Family, body: &Value) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Files in a request, as each API documents them (and answers with a 400 otherwise): OpenAI
+/// `image_url` data URIs and `file` parts with `filename` and `file_data`; Anthropic `image`
+/// and `document` blocks with a base64 source; Gemini `inlineData` (no GIF). Media types are
+/// canonical and match the bytes, as all three check.
+fn validate_media(family: Family, v: &Value) -> Result<(), String> {
+    use base64::Engine;
+    fn typed(bytes: &[u8]) -> Option<&'static str> {
+        let sigs: [(&[u8], &str); 5] = [
+            (b"\x89PNG\r\n\x1a\n", "image/png"),
+            (&[0xff, 0xd8, 0xff], "image/jpeg"),
+            (b"GIF8", "image/gif"),
+            (b"%PDF-", "application/pdf"),
+            (b"RIFF", "image/webp"),
+        ];
+        sigs.iter()
+            .find(|(s, _)| bytes.starts_with(s))
+            .map(|(_, m)| *m)
+    }
+    let check = |media: &str, data: &str, allowed: &[&str]| -> Result<(), String> {
+        if !allowed.contains(&media) {
+            return Err(format!("unsupported media type {media}"));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| format!("invalid base64 data: {e}"))?;
+        match typed(&bytes) {
+            Some(t) if t == media => Ok(()),
+            t => Err(format!("the data is {t:?}, not the declared {media}")),
+        }
+    };
+    const IMAGES: &[&str] = &["image/png", "image/jpeg", "image/webp", "image/gif"];
+    match v {
+        Value::Array(items) => items.iter().try_for_each(|i| validate_media(family, i)),
+        Value::Object(o) => {
+            match (family, o.get("type").and_then(Value::as_str)) {
+                (Family::OpenAi, Some("image_url")) => {
+                    let url = v["image_url"]["url"]
+                        .as_str()
+                        .ok_or("image_url.url missing")?;
+                    let (media, data) = url
+                        .strip_prefix("data:")
+                        .and_then(|r| r.split_once(";base64,"))
+                        .ok_or("image_url.url is not a base64 data URL")?;
+                    check(media, data, IMAGES)?;
+                }
+                (Family::OpenAi, Some("file")) => {
+                    if v["file"]["filename"].as_str().is_none_or(str::is_empty) {
+                        return Err("file parts with file_data need a filename".into());
+                    }
+                    let url = v["file"]["file_data"]
+                        .as_str()
+                        .ok_or("file.file_data missing")?;
+                    let (media, data) = url
+                        .strip_prefix("data:")
+                        .and_then(|r| r.split_once(";base64,"))
+                        .ok_or("file.file_data is not a base64 data URL")?;
+                    check(media, data, &["application/pdf"])?;
+                }
+                (Family::Anthropic, Some(kind @ ("image" | "document"))) => {
+                    let s = &v["source"];
+                    if s["type"] != "base64" {
+                        return Err(format!("{kind}.source.type must be base64"));
+                    }
+                    let allowed: &[&str] = if kind == "image" {
+                        IMAGES
+                    } else {
+                        &["application/pdf"]
+                    };
+                    check(
+                        s["media_type"].as_str().unwrap_or_default(),
+                        s["data"].as_str().unwrap_or_default(),
+                        allowed,
+                    )?;
+                }
+                _ => {}
+            }
+            if family == Family::Gemini
+                && let Some(d) = o.get("inlineData")
+            {
+                check(
+                    d["mimeType"].as_str().unwrap_or_default(),
+                    d["data"].as_str().unwrap_or_default(),
+                    &["image/png", "image/jpeg", "image/webp", "application/pdf"],
+                )?;
+            }
+            o.values().try_for_each(|x| validate_media(family, x))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The whole encoded answer when `behaviour` is an immediate reply (no delays, no split writes),

@@ -102,6 +102,11 @@ fn summary_rows(
         "req/s",
         "Cost",
     ]);
+    // With --schema: the share of answers that matched it, after Failed.
+    let schema = targets.iter().any(|t| t.schema_validity.is_some());
+    if schema {
+        header.insert(header.len() - 8, "Valid");
+    }
     let rows = targets
         .iter()
         .map(|t| {
@@ -109,9 +114,11 @@ fn summary_rows(
             if by_prompt {
                 row.push(t.prompt.clone().unwrap_or_default());
             }
+            row.extend([t.ok.to_string(), t.failed.to_string()]);
+            if schema {
+                row.push(validity_cell(t));
+            }
             row.extend([
-                t.ok.to_string(),
-                t.failed.to_string(),
                 stat_cell(t, Metric::Ttft, Stat::P50),
                 stat_cell(t, Metric::Ttft, Stat::P95),
                 stat_cell(t, Metric::E2e, Stat::P50),
@@ -125,6 +132,16 @@ fn summary_rows(
         })
         .collect();
     (header, rows)
+}
+
+/// `95% (19/20)`: answers that matched the schema, of the successful ones; `-` for none.
+fn validity_cell(t: &TargetSummary) -> String {
+    match (t.schema_validity, t.schema_valid) {
+        (Some(rate), Some(valid)) => {
+            format!("{}% ({valid}/{})", trim_num(rate * 100.0, 1), t.ok)
+        }
+        _ => "-".into(),
+    }
 }
 
 /// How many leading columns of [`summary_rows`] hold text rather than numbers.

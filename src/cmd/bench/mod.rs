@@ -106,6 +106,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
 
+    /// Ask every request for JSON matching this schema (a JSON Schema file, inline JSON, or a
+    /// spec such as 'name, age int'); the report gives each target's validity rate
+    #[arg(long, value_name = "FILE|JSON|SPEC")]
+    pub schema: Option<String>,
+
     /// Most tokens to generate per request [default: the prompt's own, else 1024]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_tokens: Option<u32>,

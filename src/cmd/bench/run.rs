@@ -62,14 +62,24 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let flags = check_flags(ctx, args)?;
     let mut creds = ctx.credentials()?;
     let targets = resolve_targets(creds.as_mut(), args, &flags.prices)?;
-    let config = build_config(args, &targets, &flags.prompts, flags.timeout)?;
+    let mut config = build_config(args, &targets, &flags.prompts, flags.timeout)?;
+    // A schema changes what is asked: runs with another (or none) do not compare as the same.
+    config.schema = flags.schema.as_ref().map(|s| s.schema.clone());
     let config_hash = config.hash();
     let baseline = resolve_baseline(ctx, creds.store(), args, &config_hash)?;
     let mut files = OutputFiles::create(args)?;
     let ledger = open_ledger(ctx, creds.store(), &targets)?;
     let (store, endpoints) = reveal_keys(creds, &targets, &config_hash, &ledger)?;
-    let executor = build_executor(args, &targets, &flags.prompts, flags.timeout, endpoints)?;
-    let plan = build_plan(&config, &targets);
+    let executor = build_executor(
+        args,
+        &targets,
+        &flags.prompts,
+        flags.timeout,
+        endpoints,
+        flags.schema.as_ref(),
+    )?;
+    let mut plan = build_plan(&config, &targets);
+    plan.schema = flags.schema;
 
     let (outcome, mut m) = measure(
         ctx,
@@ -110,6 +120,8 @@ struct Flags {
     timeout: Duration,
     prompts: Vec<BenchPrompt>,
     prices: Prices,
+    /// `--schema`, parsed before anything is sent.
+    schema: Option<crate::schema::OutputSchema>,
 }
 
 fn check_flags(ctx: &Ctx, args: &RunArgs) -> Result<Flags> {
@@ -131,7 +143,12 @@ fn check_flags(ctx: &Ctx, args: &RunArgs) -> Result<Flags> {
     let prompts = prompts::collect(&args.level, &args.prompt, args.suite.as_deref())?;
     let config_file = Config::load(&ctx.paths.config_file)?;
     let prices = Prices::load(&config_file.prices)?;
+    let schema = match &args.schema {
+        Some(arg) => Some(crate::schema::OutputSchema::parse(arg)?),
+        None => None,
+    };
     Ok(Flags {
+        schema,
         gates,
         format,
         timeout,
@@ -181,6 +198,7 @@ fn build_config(
             .any(|t| t.spec.provider == "echo")
             .then(|| std::env::var(crate::provider::echo::DELAY_VAR).ok())
             .flatten(),
+        schema: None,
     };
     config.validate()?;
     Ok(config)
@@ -276,6 +294,7 @@ fn build_executor(
     prompts: &[BenchPrompt],
     timeout: Duration,
     endpoints: Vec<Endpoint>,
+    schema: Option<&crate::schema::OutputSchema>,
 ) -> Result<Arc<HttpExecutor>> {
     let requests: Vec<Vec<ChatRequest>> = targets
         .iter()
@@ -285,6 +304,7 @@ fn build_executor(
                 .map(|p| ChatRequest {
                     max_tokens: Some(max_tokens(p, args)),
                     stream: !args.no_stream,
+                    schema: schema.cloned(),
                     ..ChatRequest::prompt(t.spec.model.clone(), p.system.clone(), p.text.clone())
                 })
                 .collect()
