@@ -18,6 +18,9 @@ pub mod key;
 pub mod limit;
 pub mod list;
 pub mod lock;
+pub mod log;
+mod log_render;
+mod log_search;
 pub mod man;
 pub mod master;
 pub mod models;
@@ -25,6 +28,7 @@ pub mod profile;
 pub mod profile_vault;
 pub mod rotate;
 pub mod run;
+pub mod run_log;
 pub mod usage;
 pub mod validate;
 

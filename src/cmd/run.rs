@@ -17,6 +17,8 @@ use crate::provider::{
 };
 use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus};
 
+use super::run_log::{self, Thread};
+
 /// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
 /// must not hold a CI job forever.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -75,6 +77,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE|JSON|SPEC", conflicts_with = "agent")]
     pub schema: Option<String>,
     #[command(flatten)]
+    pub conv: super::run_log::ConvArgs,
+    #[command(flatten)]
     pub agent: super::agent_run::AgentRunArgs,
 }
 
@@ -96,6 +100,9 @@ struct RunOutput<'a> {
     request_id: Option<&'a str>,
     /// Credentials that failed before this one answered.
     fell_back_from: Vec<String>,
+    /// The stored conversation (`omc run -c` / `--conversation ID` continue it); `null` with
+    /// `--no-log`.
+    conversation: Option<i64>,
 }
 
 enum Outcome {
@@ -110,8 +117,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     }
     let settings = Settings::load(ctx, args)?;
     let mut creds = ctx.credentials()?;
-    let candidates = candidates(creds.as_mut(), args)?;
+    let found = run_log::find(creds.store(), ctx.profile(), &args.conv)?;
+    let mut thread = Thread::start(creds.as_mut(), found, &args.conv, &settings.config, "run")?;
+    let candidates = candidates(creds.as_mut(), args, thread.credential())?;
     let client = client_for(&candidates, settings.timeout)?;
+    let conv = thread.with_prompt(thread.system(args.system.as_deref()), &settings.prompt);
 
     // Each candidate in turn, until one answers or fails in a way another would not fix.
     let mut failed: Vec<String> = Vec::new();
@@ -119,9 +129,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         let spec = crate::provider::require(&cred.provider)?;
         let model = match (i, &args.model) {
             (0, Some(m)) => m.clone(),
-            _ => cred
-                .model
-                .clone()
+            _ => thread
+                .model_for(cred)
+                .or_else(|| cred.model.clone())
                 .unwrap_or_else(|| spec.default_model.to_owned()),
         };
         let request = ChatRequest {
@@ -129,9 +139,15 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             max_tokens: Some(settings.max_tokens),
             stream: !args.no_stream,
             schema: settings.schema.clone(),
-            ..ChatRequest::prompt(model.clone(), args.system.clone(), settings.prompt.clone())
+            ..ChatRequest::new(model.clone(), conv.clone())
         };
-        let run_id = begin_run(ctx, creds.store(), args, &settings, cred, spec.id, &model)?;
+        let attempt = Attempt {
+            cred,
+            provider: spec.id,
+            model: &model,
+            conv: &conv,
+        };
+        let run_id = begin_run(ctx, creds.store(), &settings, &attempt)?;
         // A key that cannot be had (master key locked, engine unreachable) ends the ledger row.
         let secret = match creds.reveal(cred) {
             Ok(s) => s,
@@ -155,6 +171,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             Outcome::Done(resp) => {
                 let cost = cost(&settings.prices, spec.id, &resp, &model);
                 finish_done(store, run_id, &resp, cost)?;
+                let answered = run_log::Answered {
+                    cred,
+                    resp: &resp,
+                    cost,
+                    asked_model: &model,
+                };
+                let conversation = thread.answered(creds.as_mut(), conv, answered)?;
                 let document = match &settings.schema {
                     Some(schema) => Some(structured(schema, &resp, spec.id)?),
                     None => None,
@@ -168,6 +191,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                         resp: &resp,
                         cost,
                         document: document.as_ref(),
+                        conversation,
                     },
                     failed,
                     streamed,
@@ -202,8 +226,9 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 
 /// What a run needs before it picks a credential: the prompt, prices, the token cap and the
 /// total time limit (flags first, then config.toml).
-struct Settings {
+pub(crate) struct Settings {
     prompt: String,
+    config: Config,
     schema: Option<crate::schema::OutputSchema>,
     prices: Prices,
     max_tokens: u32,
@@ -227,6 +252,7 @@ impl Settings {
         let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
         Ok(Settings {
             prompt,
+            config,
             schema,
             prices,
             max_tokens,
@@ -282,25 +308,29 @@ fn structured(
     }
 }
 
-/// The ledger row of one attempt, reserving the prompt's estimate and the token cap against
-/// the profile's limits (refused with exit 8 when over).
+/// One attempt at an answer: on which credential and model, sending what.
+struct Attempt<'a> {
+    cred: &'a Credential,
+    provider: &'a str,
+    model: &'a str,
+    conv: &'a crate::provider::Conversation,
+}
+
+/// The ledger row of one attempt, reserving the conversation's estimate and the token cap
+/// against the profile's limits (refused with exit 8 when over).
 fn begin_run(
     ctx: &Ctx,
     store: &mut crate::store::Store,
-    args: &RunArgs,
     settings: &Settings,
-    cred: &Credential,
-    provider: &str,
-    model: &str,
+    a: &Attempt<'_>,
 ) -> Result<i64> {
-    let reserve = estimate_tokens(&settings.prompt)
-        + args.system.as_deref().map_or(0, estimate_tokens)
-        + u64::from(settings.max_tokens);
+    let reserve =
+        estimate_tokens(&a.conv.text_for_estimate_spaced()) + u64::from(settings.max_tokens);
     let (run_id, warning) = store.begin_run(&RunStart {
         profile: ctx.profile(),
-        credential: Some((&cred.name, &cred.id)),
-        provider,
-        model,
+        credential: Some((&a.cred.name, &a.cred.id)),
+        provider: a.provider,
+        model: a.model,
         kind: RunKind::Run,
         agent: None,
         reserve_tokens: reserve,
@@ -421,6 +451,8 @@ struct Rendered<'a> {
     cost: Option<f64>,
     /// With `--schema`: the document, and its text as the model wrote it.
     document: Option<&'a (serde_json::Value, String)>,
+    /// The stored conversation's id.
+    conversation: Option<i64>,
 }
 
 fn render(
@@ -435,6 +467,7 @@ fn render(
         resp,
         cost,
         document,
+        conversation,
     } = r;
     if ctx.global.json {
         return ctx.out.json(&RunOutput {
@@ -450,6 +483,7 @@ fn render(
             finish_reason: resp.finish_reason.as_deref(),
             request_id: resp.request_id.as_deref(),
             fell_back_from,
+            conversation,
         });
     }
     let mut out = std::io::stdout().lock();
@@ -528,14 +562,20 @@ pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
 }
 
 /// The credential to use, then the `--fallback` ones, each with its ciphertext.
-fn candidates(creds: &mut dyn CredentialBackend, args: &RunArgs) -> Result<Vec<Credential>> {
-    let first = match (&args.credential, &args.provider) {
-        (Some(n), _) => n.clone(),
-        (None, Some(p)) => {
+/// `continued`: the credential of the conversation continued, used when no flag names one.
+fn candidates(
+    creds: &mut dyn CredentialBackend,
+    args: &RunArgs,
+    continued: Option<&str>,
+) -> Result<Vec<Credential>> {
+    let first = match (&args.credential, &args.provider, continued) {
+        (Some(n), _, _) => n.clone(),
+        (None, Some(p), _) => {
             let spec = crate::provider::require(p)?;
             creds.default_name(Some(spec.id))?
         }
-        (None, None) => creds.default_name(None)?,
+        (None, None, Some(c)) => c.to_owned(),
+        (None, None, None) => creds.default_name(None)?,
     };
     let mut out = vec![creds.get(&first)?];
     for name in &args.fallback {

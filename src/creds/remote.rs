@@ -45,6 +45,7 @@ pub struct Remote<'a> {
     remote: RemoteProfile,
     rt: Option<tokio::runtime::Runtime>,
     kv: Option<Kv>,
+    master: Option<crate::vault::master::MasterKey>,
 }
 
 /// The variables an engine token is taken from, in order. Withheld from agent tools.
@@ -137,6 +138,7 @@ impl<'a> Remote<'a> {
             remote,
             rt: None,
             kv: None,
+            master: None,
         }
     }
 
@@ -358,6 +360,13 @@ impl CredentialBackend for Remote<'_> {
                 hint: format!("add one: omc --profile {profile} add PROVIDER"),
             },
         })
+    }
+
+    fn master_key(&mut self) -> Result<&crate::vault::master::MasterKey> {
+        if self.master.is_none() {
+            self.master = Some(self.ctx.unlock(&self.store)?);
+        }
+        Ok(self.master.as_ref().expect("unlocked above"))
     }
 
     fn reveal(&mut self, cred: &Credential) -> Result<SecretString> {
