@@ -5,6 +5,8 @@ pub mod agent;
 pub mod agent_run;
 pub mod audit;
 pub mod bench;
+pub mod chat;
+mod chat_turn;
 pub mod completions;
 pub mod default;
 pub mod delete;

@@ -105,7 +105,7 @@ struct RunOutput<'a> {
     conversation: Option<i64>,
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Done(Box<ChatResponse>),
     Failed(ProviderError),
     Interrupted,
@@ -228,11 +228,11 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
 /// total time limit (flags first, then config.toml).
 pub(crate) struct Settings {
     prompt: String,
-    config: Config,
+    pub config: Config,
     schema: Option<crate::schema::OutputSchema>,
-    prices: Prices,
-    max_tokens: u32,
-    timeout: Duration,
+    pub prices: Prices,
+    pub max_tokens: u32,
+    pub timeout: Duration,
 }
 
 impl Settings {
@@ -243,6 +243,16 @@ impl Settings {
             None => None,
         };
         let prompt = read_prompt(args.prompt.as_deref())?;
+        Settings::with_prompt(ctx, args, prompt, schema)
+    }
+
+    /// The settings of a run whose prompt is already known (a chat reads its own).
+    pub(crate) fn with_prompt(
+        ctx: &Ctx,
+        args: &RunArgs,
+        prompt: String,
+        schema: Option<crate::schema::OutputSchema>,
+    ) -> Result<Self> {
         let config = Config::load(&ctx.paths.config_file)?;
         let prices = Prices::load(&config.prices)?;
         let max_tokens = args
@@ -262,7 +272,7 @@ impl Settings {
 }
 
 /// One client for every candidate; TLS trust roots are loaded only when one of them needs TLS.
-fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
+pub(crate) fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
     let tls = candidates.iter().any(|c| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
     });
@@ -276,7 +286,7 @@ fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
 
 /// The answer streams to stdout as it comes, unless the run is unstreamed, prints JSON, or
 /// must be checked against a schema before anything is printed.
-fn streams_to_stdout(ctx: &Ctx, args: &RunArgs) -> bool {
+pub(crate) fn streams_to_stdout(ctx: &Ctx, args: &RunArgs) -> bool {
     !args.no_stream && !ctx.global.json && args.schema.is_none()
 }
 
@@ -309,16 +319,16 @@ fn structured(
 }
 
 /// One attempt at an answer: on which credential and model, sending what.
-struct Attempt<'a> {
-    cred: &'a Credential,
-    provider: &'a str,
-    model: &'a str,
-    conv: &'a crate::provider::Conversation,
+pub(crate) struct Attempt<'a> {
+    pub cred: &'a Credential,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub conv: &'a crate::provider::Conversation,
 }
 
 /// The ledger row of one attempt, reserving the conversation's estimate and the token cap
 /// against the profile's limits (refused with exit 8 when over).
-fn begin_run(
+pub(crate) fn begin_run(
     ctx: &Ctx,
     store: &mut crate::store::Store,
     settings: &Settings,
@@ -343,7 +353,7 @@ fn begin_run(
 
 /// Send the request, streaming the answer to stdout as it comes (when it should), until it
 /// ends, fails or Ctrl-C. Returns the outcome and the text received so far.
-fn call(
+pub(crate) fn call(
     ctx: &Ctx,
     args: &RunArgs,
     client: &Client,
@@ -379,7 +389,7 @@ fn call(
     }
 }
 
-fn finish_done(
+pub(crate) fn finish_done(
     store: &mut crate::store::Store,
     run_id: i64,
     resp: &ChatResponse,
@@ -402,7 +412,7 @@ fn finish_done(
 }
 
 /// Ctrl-C: what was sent and received so far, estimated, and what that cost.
-fn finish_interrupted(
+pub(crate) fn finish_interrupted(
     store: &mut crate::store::Store,
     run_id: i64,
     prompt: &str,
@@ -425,7 +435,7 @@ fn finish_interrupted(
 }
 
 /// A provider's failure as the run's error; a timeout names the limit and how to raise it.
-fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error {
+pub(crate) fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error {
     if e.kind == crate::provider::ErrorKind::Timeout {
         return e.into_error(provider).with_hint(format!(
             "the run's total limit is {}: raise it with --timeout or run.timeout in config.toml",
@@ -437,7 +447,12 @@ fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error 
 
 use crate::time::ms;
 
-fn cost(prices: &Prices, provider: &str, resp: &ChatResponse, asked: &str) -> Option<f64> {
+pub(crate) fn cost(
+    prices: &Prices,
+    provider: &str,
+    resp: &ChatResponse,
+    asked: &str,
+) -> Option<f64> {
     let price = prices
         .get(provider, &resp.model)
         .or_else(|| prices.get(provider, asked))?;
@@ -507,11 +522,11 @@ fn render(
 
 /// Model output is untrusted (a prompt injection can make a model emit escape sequences): on a
 /// terminal it is shown escaped unless `--raw`; in a pipe it stays byte-exact.
-fn neutralise(args: &RunArgs) -> bool {
+pub(crate) fn neutralise(args: &RunArgs) -> bool {
     !args.raw && std::io::stdout().is_terminal()
 }
 
-fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
     if neutralise {
         crate::terminal::text(text)
     } else {
@@ -563,7 +578,7 @@ pub(crate) fn read_prompt(arg: Option<&str>) -> Result<String> {
 
 /// The credential to use, then the `--fallback` ones, each with its ciphertext.
 /// `continued`: the credential of the conversation continued, used when no flag names one.
-fn candidates(
+pub(crate) fn candidates(
     creds: &mut dyn CredentialBackend,
     args: &RunArgs,
     continued: Option<&str>,
