@@ -219,7 +219,7 @@ impl Store {
                 title: None,
             });
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|r| std::cmp::Reverse(r.at));
         out.truncate(limit as usize);
         Ok(out)
     }
@@ -257,7 +257,7 @@ impl Store {
             })?
             .collect::<Result<Vec<_>, _>>()?,
         );
-        stamped.sort_by(|a, b| b.0.cmp(&a.0));
+        stamped.sort_by_key(|s| std::cmp::Reverse(s.0));
         stamped.truncate(limit);
         out.extend(stamped.into_iter().map(|(_, id, body)| (id, body)));
         Ok(out)
