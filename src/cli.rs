@@ -134,6 +134,10 @@ pub enum Command {
     Validate(Lazy<cmd::validate::ValidateArgs>),
     /// Send a prompt with a stored credential and stream the answer
     Run(Lazy<cmd::run::RunArgs>),
+    /// Chat on a terminal: each exchange streamed, metered and stored like `omc run -c`
+    Chat(Lazy<cmd::chat::ChatArgs>),
+    /// Conversations and agent runs: list (no key needed), show, search, delete
+    Log(Lazy<cmd::log::LogArgs>),
     /// Agents: TOML files with a system prompt, models, tools and limits
     #[command(subcommand)]
     Agent(Lazy<cmd::agent::AgentCommand>),

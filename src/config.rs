@@ -17,6 +17,12 @@ pub struct Config {
     /// Defaults for `omc run`.
     #[serde(default)]
     pub run: RunDefaults,
+    /// `false`: `omc run` and `omc chat` store no conversation, only the usage row.
+    #[serde(default)]
+    pub log: Option<bool>,
+    /// `true`: the log keeps each conversation's first words in plaintext, for `omc log`.
+    #[serde(default)]
+    pub log_titles: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

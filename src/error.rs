@@ -287,6 +287,10 @@ impl Error {
                 "store" => "run `omc init` (or `omc add PROVIDER`) to create it".into(),
                 "bench run" => "run `omc bench history` to see the stored runs".into(),
                 "agent run" => "run `omc agent runs` to see the stored agent runs".into(),
+                "conversation" => {
+                    "run `omc log` to see the stored conversations; start one with `omc run \"…\"`"
+                        .into()
+                }
                 _ => return None,
             }),
             Error::Sqlite(e) if is_busy(e) => Some(

@@ -72,6 +72,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Validate(args) => cmd::validate::run(&ctx, args)?,
         Command::Run(args) => cmd::run::run(&ctx, args)?,
         Command::Agent(c) => cmd::agent::run(&ctx, c)?,
+        Command::Log(args) => cmd::log::run(&ctx, args)?,
+        Command::Chat(args) => cmd::chat::run(&ctx, args)?,
         Command::Models(args) => cmd::models::run(&ctx, args)?,
         Command::Bench(args) => cmd::bench::run(&ctx, args)?,
         Command::Usage(args) => cmd::usage::run(&ctx, args)?,

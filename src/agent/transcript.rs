@@ -1,13 +1,108 @@
-//! What an agent run did, turn by turn: the `--json` document and, age-encrypted to the store's
-//! recipient, the stored transcript (tool results can hold anything).
+//! What a run said and did, stored age-encrypted to the store's recipient: an agent run's
+//! transcript (turn by turn, also its `--json` document) and an `omc run` / `omc chat`
+//! conversation (the provider-neutral messages, every part as serde writes it). Both go through
+//! [`seal`] and [`open`]: one encryption path, each payload bound to its row's id.
 
 use age::x25519::{Identity, Recipient};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::provider::Conversation;
 
 const TAG: &str = "omc-agent-transcript-v1";
+const CONVERSATION_TAG: &str = "omc-conversation-v1";
+
+/// Encrypt `value` (as JSON) to `recipient`, bound to row `id` of the kind `tag` names: the
+/// payload starts with `TAG\nID\n`, checked by [`open`] (age has no associated data).
+pub fn seal<T: Serialize>(tag: &str, id: i64, value: &T, recipient: &Recipient) -> Result<Vec<u8>> {
+    let json =
+        Zeroizing::new(serde_json::to_vec(value).map_err(|e| Error::Other(format!("{tag}: {e}")))?);
+    let mut payload = Zeroizing::new(format!("{tag}\n{id}\n").into_bytes());
+    payload.extend_from_slice(&json);
+    age::encrypt(recipient, &payload)
+        .map_err(|e| Error::Crypto(format!("cannot encrypt the {}: {e}", what(tag))))
+}
+
+/// Decrypt what [`seal`] sealed for row `id`; `name` says which row in errors ("agent run 7").
+pub fn open<T: serde::de::DeserializeOwned>(
+    tag: &str,
+    id: i64,
+    identity: &Identity,
+    ciphertext: &[u8],
+    name: &str,
+) -> Result<T> {
+    let what = what(tag);
+    let plain = Zeroizing::new(
+        age::decrypt(identity, ciphertext)
+            .map_err(|e| Error::Crypto(format!("cannot decrypt the {what} of {name}: {e}")))?,
+    );
+    let header = format!("{tag}\n{id}\n");
+    let json = plain.strip_prefix(header.as_bytes()).ok_or_else(|| {
+        Error::Crypto(format!(
+            "{name} holds another row's {what}; the store has been tampered with"
+        ))
+    })?;
+    serde_json::from_slice(json)
+        .map_err(|e| Error::Crypto(format!("the {what} of {name} is damaged: {e}")))
+}
+
+fn what(tag: &str) -> &'static str {
+    if tag == CONVERSATION_TAG {
+        "conversation"
+    } else {
+        "transcript"
+    }
+}
+
+/// One `omc run` or `omc chat` conversation as stored: the messages as sent and received (every
+/// part, attachments included, as serde writes them) and what each exchange ran on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ConversationLog {
+    pub id: i64,
+    pub started_at: i64,
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub exchanges: Vec<Exchange>,
+}
+
+/// One prompt and its answer: where it ran and what it cost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Exchange {
+    pub at: i64,
+    pub credential: String,
+    pub provider: String,
+    pub model: String,
+    pub usage: TurnUsage,
+    pub cost_usd: Option<f64>,
+    pub latency_ms: f64,
+    pub finish_reason: Option<String>,
+}
+
+impl ConversationLog {
+    pub fn new(id: i64, conversation: Conversation) -> ConversationLog {
+        ConversationLog {
+            id,
+            started_at: crate::time::now_ms(),
+            conversation,
+            exchanges: Vec::new(),
+        }
+    }
+
+    pub fn seal(&self, recipient: &Recipient) -> Result<Vec<u8>> {
+        seal(CONVERSATION_TAG, self.id, self, recipient)
+    }
+
+    pub fn open(identity: &Identity, id: i64, ciphertext: &[u8]) -> Result<ConversationLog> {
+        open(
+            CONVERSATION_TAG,
+            id,
+            identity,
+            ciphertext,
+            &format!("conversation {id}"),
+        )
+    }
+}
 
 /// Why the loop stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,33 +220,18 @@ impl Transcript {
 
     /// Encrypt to the store's recipient, bound to the run's id.
     pub fn seal(&self, recipient: &Recipient) -> Result<Vec<u8>> {
-        let json = Zeroizing::new(
-            serde_json::to_vec(self).map_err(|e| Error::Other(format!("transcript: {e}")))?,
-        );
-        let mut payload = Zeroizing::new(format!("{TAG}\n{}\n", self.run_id).into_bytes());
-        payload.extend_from_slice(&json);
-        age::encrypt(recipient, &payload)
-            .map_err(|e| Error::Crypto(format!("cannot encrypt the transcript: {e}")))
+        seal(TAG, self.run_id, self, recipient)
     }
 
     /// Decrypt run `run_id`'s transcript.
     pub fn open(identity: &Identity, run_id: i64, ciphertext: &[u8]) -> Result<Transcript> {
-        let plain = Zeroizing::new(age::decrypt(identity, ciphertext).map_err(|e| {
-            Error::Crypto(format!(
-                "cannot decrypt the transcript of agent run {run_id}: {e}"
-            ))
-        })?);
-        let header = format!("{TAG}\n{run_id}\n");
-        let json = plain.strip_prefix(header.as_bytes()).ok_or_else(|| {
-            Error::Crypto(format!(
-                "agent run {run_id} holds another run's transcript; the store has been tampered with"
-            ))
-        })?;
-        serde_json::from_slice(json).map_err(|e| {
-            Error::Crypto(format!(
-                "the transcript of agent run {run_id} is damaged: {e}"
-            ))
-        })
+        open(
+            TAG,
+            run_id,
+            identity,
+            ciphertext,
+            &format!("agent run {run_id}"),
+        )
     }
 }
 
@@ -185,7 +265,33 @@ mod tests {
             "secret-ish CANARY prompt"
         );
         let err = Transcript::open(&id, 8, &ct).unwrap_err().to_string();
-        assert!(err.contains("another run"), "{err}");
+        assert!(err.contains("another row"), "{err}");
         assert!(Transcript::open(&Identity::generate(), 7, &ct).is_err());
+    }
+
+    #[test]
+    fn conversations_round_trip_every_part_and_open_only_for_their_row() {
+        use crate::provider::{Message, Part, Role, ToolCall};
+        let id = Identity::generate();
+        let mut conv = Conversation::prompt(Some("sys".into()), "CANARY question");
+        conv.push(Message {
+            role: Role::Assistant,
+            parts: vec![
+                Part::text("answer"),
+                Part::ToolCall(ToolCall::new("c1", "t", Default::default())),
+            ],
+        });
+        let log = ConversationLog::new(3, conv.clone());
+        let ct = log.seal(&id.to_public()).unwrap();
+        assert!(!ct.windows(6).any(|w| w == b"CANARY"));
+        assert_eq!(
+            ConversationLog::open(&id, 3, &ct).unwrap().conversation,
+            conv
+        );
+        let err = ConversationLog::open(&id, 4, &ct).unwrap_err().to_string();
+        assert!(err.contains("another row"), "{err}");
+        // A transcript's ciphertext is not a conversation's, even for the same id.
+        let t = transcript(3).seal(&id.to_public()).unwrap();
+        assert!(ConversationLog::open(&id, 3, &t).is_err());
     }
 }

@@ -17,6 +17,8 @@ use crate::provider::{
 };
 use crate::store::{Credential, FailKind, RunEnd, RunKind, RunStart, RunStatus};
 
+use super::run_log::{self, Thread};
+
 /// A run's total limit when neither `--timeout` nor `run.timeout` sets one: a drip-fed stream
 /// must not hold a CI job forever.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
@@ -84,6 +86,8 @@ pub struct RunArgs {
     )]
     pub attach: Vec<std::path::PathBuf>,
     #[command(flatten)]
+    pub conv: super::run_log::ConvArgs,
+    #[command(flatten)]
     pub agent: super::agent_run::AgentRunArgs,
 }
 
@@ -105,9 +109,12 @@ struct RunOutput<'a> {
     request_id: Option<&'a str>,
     /// Credentials that failed before this one answered.
     fell_back_from: Vec<String>,
+    /// The stored conversation (`omc run -c` / `--conversation ID` continue it); `null` with
+    /// `--no-log`.
+    conversation: Option<i64>,
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Done(Box<ChatResponse>),
     Failed(ProviderError),
     Interrupted,
@@ -119,15 +126,15 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     }
     let settings = Settings::load(ctx, args)?;
     let mut creds = ctx.credentials()?;
-    let candidates = candidates(creds.as_mut(), args)?;
+    let found = run_log::find(creds.store(), ctx.profile(), &args.conv)?;
+    let mut thread = Thread::start(creds.as_mut(), found, &args.conv, &settings.config, "run")?;
+    let candidates = candidates(creds.as_mut(), args, thread.credential())?;
+    let mut conv = thread.with_prompt(thread.system(args.system.as_deref()), &settings.prompt);
+    crate::attach::attach_to(&mut conv, &settings.attachments);
     // Every candidate can take the attachments, or nothing is sent.
     for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
-        crate::attach::check(
-            spec,
-            &model_for(i, cred, spec, args),
-            &settings.conversation,
-        )?;
+        crate::attach::check(spec, &model_for(i, cred, spec, args, &thread), &conv)?;
     }
     let client = client_for(&candidates, settings.timeout)?;
 
@@ -135,15 +142,21 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     let mut failed: Vec<String> = Vec::new();
     for (i, cred) in candidates.iter().enumerate() {
         let spec = crate::provider::require(&cred.provider)?;
-        let model = model_for(i, cred, spec, args);
+        let model = model_for(i, cred, spec, args, &thread);
         let request = ChatRequest {
             temperature: args.temperature,
             max_tokens: Some(settings.max_tokens),
             stream: !args.no_stream,
             schema: settings.schema.clone(),
-            ..ChatRequest::new(model.clone(), settings.conversation.clone())
+            ..ChatRequest::new(model.clone(), conv.clone())
         };
-        let run_id = begin_run(ctx, creds.store(), args, &settings, cred, spec.id, &model)?;
+        let attempt = Attempt {
+            cred,
+            provider: spec.id,
+            model: &model,
+            conv: &conv,
+        };
+        let run_id = begin_run(ctx, creds.store(), &settings, &attempt)?;
         // A key that cannot be had (master key locked, engine unreachable) ends the ledger row.
         let secret = match creds.reveal(cred) {
             Ok(s) => s,
@@ -167,6 +180,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             Outcome::Done(resp) => {
                 let cost = cost(&settings.prices, spec.id, &resp, &model);
                 finish_done(store, run_id, &resp, cost)?;
+                let answered = run_log::Answered {
+                    cred,
+                    resp: &resp,
+                    cost,
+                    asked_model: &model,
+                };
+                let conversation = thread.answered(creds.as_mut(), conv, answered)?;
                 let document = match &settings.schema {
                     Some(schema) => Some(structured(schema, &resp, spec.id)?),
                     None => None,
@@ -180,6 +200,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
                         resp: &resp,
                         cost,
                         document: document.as_ref(),
+                        conversation,
                     },
                     failed,
                     streamed,
@@ -212,32 +233,35 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     unreachable!("the loop returns on the last candidate")
 }
 
-/// The model candidate `i` is asked for: `--model` applies to the first only.
+/// The model candidate `i` is asked for: `--model` applies to the first only; then the model
+/// the continued conversation used with that credential, then the credential's own.
 fn model_for(
     i: usize,
     cred: &Credential,
     spec: &crate::provider::ProviderSpec,
     args: &RunArgs,
+    thread: &Thread,
 ) -> String {
     match (i, &args.model) {
         (0, Some(m)) => m.clone(),
-        _ => cred
-            .model
-            .clone()
+        _ => thread
+            .model_for(cred)
+            .or_else(|| cred.model.clone())
             .unwrap_or_else(|| spec.default_model.to_owned()),
     }
 }
 
 /// What a run needs before it picks a credential: the prompt, prices, the token cap and the
 /// total time limit (flags first, then config.toml).
-struct Settings {
+pub(crate) struct Settings {
     prompt: String,
-    /// The system prompt, and the prompt with its attachments.
-    conversation: crate::provider::Conversation,
+    /// Files sent with the prompt (`-a`).
+    attachments: Vec<crate::attach::Attachment>,
+    pub config: Config,
     schema: Option<crate::schema::OutputSchema>,
-    prices: Prices,
-    max_tokens: u32,
-    timeout: Duration,
+    pub prices: Prices,
+    pub max_tokens: u32,
+    pub timeout: Duration,
 }
 
 impl Settings {
@@ -254,9 +278,19 @@ impl Settings {
         } else {
             read_prompt(args.prompt.as_deref())?
         };
-        let mut conversation =
-            crate::provider::Conversation::prompt(args.system.clone(), prompt.clone());
-        crate::attach::attach_to(&mut conversation, &attachments);
+        Ok(Settings {
+            attachments,
+            ..Settings::with_prompt(ctx, args, prompt, schema)?
+        })
+    }
+
+    /// The settings of a run whose prompt is already known (a chat reads its own).
+    pub(crate) fn with_prompt(
+        ctx: &Ctx,
+        args: &RunArgs,
+        prompt: String,
+        schema: Option<crate::schema::OutputSchema>,
+    ) -> Result<Self> {
         let config = Config::load(&ctx.paths.config_file)?;
         let prices = Prices::load(&config.prices)?;
         let max_tokens = args
@@ -266,7 +300,8 @@ impl Settings {
         let timeout = total_limit(args.timeout.as_deref().or(config.run.timeout.as_deref()))?;
         Ok(Settings {
             prompt,
-            conversation,
+            attachments: Vec::new(),
+            config,
             schema,
             prices,
             max_tokens,
@@ -276,7 +311,7 @@ impl Settings {
 }
 
 /// One client for every candidate; TLS trust roots are loaded only when one of them needs TLS.
-fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
+pub(crate) fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
     let tls = candidates.iter().any(|c| {
         crate::provider::lookup(&c.provider).is_none_or(|s| s.needs_tls(c.base_url.as_deref()))
     });
@@ -290,7 +325,7 @@ fn client_for(candidates: &[Credential], timeout: Duration) -> Result<Client> {
 
 /// The answer streams to stdout as it comes, unless the run is unstreamed, prints JSON, or
 /// must be checked against a schema before anything is printed.
-fn streams_to_stdout(ctx: &Ctx, args: &RunArgs) -> bool {
+pub(crate) fn streams_to_stdout(ctx: &Ctx, args: &RunArgs) -> bool {
     !args.no_stream && !ctx.global.json && args.schema.is_none()
 }
 
@@ -322,25 +357,29 @@ fn structured(
     }
 }
 
-/// The ledger row of one attempt, reserving the prompt's estimate and the token cap against
-/// the profile's limits (refused with exit 8 when over).
-fn begin_run(
+/// One attempt at an answer: on which credential and model, sending what.
+pub(crate) struct Attempt<'a> {
+    pub cred: &'a Credential,
+    pub provider: &'a str,
+    pub model: &'a str,
+    pub conv: &'a crate::provider::Conversation,
+}
+
+/// The ledger row of one attempt, reserving the conversation's estimate and the token cap
+/// against the profile's limits (refused with exit 8 when over).
+pub(crate) fn begin_run(
     ctx: &Ctx,
     store: &mut crate::store::Store,
-    args: &RunArgs,
     settings: &Settings,
-    cred: &Credential,
-    provider: &str,
-    model: &str,
+    a: &Attempt<'_>,
 ) -> Result<i64> {
-    let reserve = estimate_tokens(&settings.prompt)
-        + args.system.as_deref().map_or(0, estimate_tokens)
-        + u64::from(settings.max_tokens);
+    let reserve =
+        estimate_tokens(&a.conv.text_for_estimate_spaced()) + u64::from(settings.max_tokens);
     let (run_id, warning) = store.begin_run(&RunStart {
         profile: ctx.profile(),
-        credential: Some((&cred.name, &cred.id)),
-        provider,
-        model,
+        credential: Some((&a.cred.name, &a.cred.id)),
+        provider: a.provider,
+        model: a.model,
         kind: RunKind::Run,
         agent: None,
         reserve_tokens: reserve,
@@ -353,7 +392,7 @@ fn begin_run(
 
 /// Send the request, streaming the answer to stdout as it comes (when it should), until it
 /// ends, fails or Ctrl-C. Returns the outcome and the text received so far.
-fn call(
+pub(crate) fn call(
     ctx: &Ctx,
     args: &RunArgs,
     client: &Client,
@@ -389,7 +428,7 @@ fn call(
     }
 }
 
-fn finish_done(
+pub(crate) fn finish_done(
     store: &mut crate::store::Store,
     run_id: i64,
     resp: &ChatResponse,
@@ -412,7 +451,7 @@ fn finish_done(
 }
 
 /// Ctrl-C: what was sent and received so far, estimated, and what that cost.
-fn finish_interrupted(
+pub(crate) fn finish_interrupted(
     store: &mut crate::store::Store,
     run_id: i64,
     prompt: &str,
@@ -435,7 +474,7 @@ fn finish_interrupted(
 }
 
 /// A provider's failure as the run's error; a timeout names the limit and how to raise it.
-fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error {
+pub(crate) fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error {
     if e.kind == crate::provider::ErrorKind::Timeout {
         return e.into_error(provider).with_hint(format!(
             "the run's total limit is {}: raise it with --timeout or run.timeout in config.toml",
@@ -447,7 +486,12 @@ fn provider_error(e: ProviderError, provider: &str, timeout: Duration) -> Error 
 
 use crate::time::ms;
 
-fn cost(prices: &Prices, provider: &str, resp: &ChatResponse, asked: &str) -> Option<f64> {
+pub(crate) fn cost(
+    prices: &Prices,
+    provider: &str,
+    resp: &ChatResponse,
+    asked: &str,
+) -> Option<f64> {
     let price = prices
         .get(provider, &resp.model)
         .or_else(|| prices.get(provider, asked))?;
@@ -461,6 +505,8 @@ struct Rendered<'a> {
     cost: Option<f64>,
     /// With `--schema`: the document, and its text as the model wrote it.
     document: Option<&'a (serde_json::Value, String)>,
+    /// The stored conversation's id.
+    conversation: Option<i64>,
 }
 
 fn render(
@@ -475,6 +521,7 @@ fn render(
         resp,
         cost,
         document,
+        conversation,
     } = r;
     if ctx.global.json {
         return ctx.out.json(&RunOutput {
@@ -490,6 +537,7 @@ fn render(
             finish_reason: resp.finish_reason.as_deref(),
             request_id: resp.request_id.as_deref(),
             fell_back_from,
+            conversation,
         });
     }
     let mut out = std::io::stdout().lock();
@@ -513,11 +561,11 @@ fn render(
 
 /// Model output is untrusted (a prompt injection can make a model emit escape sequences): on a
 /// terminal it is shown escaped unless `--raw`; in a pipe it stays byte-exact.
-fn neutralise(args: &RunArgs) -> bool {
+pub(crate) fn neutralise(args: &RunArgs) -> bool {
     !args.raw && std::io::stdout().is_terminal()
 }
 
-fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(neutralise: bool, text: &str) -> std::borrow::Cow<'_, str> {
     if neutralise {
         crate::terminal::text(text)
     } else {
@@ -579,14 +627,20 @@ fn prompt_argument(arg: Option<&str>) -> Result<String> {
 }
 
 /// The credential to use, then the `--fallback` ones, each with its ciphertext.
-fn candidates(creds: &mut dyn CredentialBackend, args: &RunArgs) -> Result<Vec<Credential>> {
-    let first = match (&args.credential, &args.provider) {
-        (Some(n), _) => n.clone(),
-        (None, Some(p)) => {
+/// `continued`: the credential of the conversation continued, used when no flag names one.
+pub(crate) fn candidates(
+    creds: &mut dyn CredentialBackend,
+    args: &RunArgs,
+    continued: Option<&str>,
+) -> Result<Vec<Credential>> {
+    let first = match (&args.credential, &args.provider, continued) {
+        (Some(n), _, _) => n.clone(),
+        (None, Some(p), _) => {
             let spec = crate::provider::require(p)?;
             creds.default_name(Some(spec.id))?
         }
-        (None, None) => creds.default_name(None)?,
+        (None, None, Some(c)) => c.to_owned(),
+        (None, None, None) => creds.default_name(None)?,
     };
     let mut out = vec![creds.get(&first)?];
     for name in &args.fallback {

@@ -108,11 +108,15 @@ impl CredentialBackend for Local<'_> {
         if row.id != cred.id {
             return Err(Error::not_found("credential", &cred.name));
         }
+        let master = self.master_key()?;
+        super::decrypt(master, &row, &ciphertext)
+    }
+
+    fn master_key(&mut self) -> Result<&MasterKey> {
         if self.master.is_none() {
             self.master = Some(self.keys.unlock(&self.store)?);
         }
-        let master = self.master.as_ref().expect("unlocked above");
-        super::decrypt(master, &row, &ciphertext)
+        Ok(self.master.as_ref().expect("unlocked above"))
     }
 
     fn check_new(&mut self, name: &str, secret: &SecretString) -> Result<()> {

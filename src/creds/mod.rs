@@ -75,6 +75,10 @@ pub trait CredentialBackend {
     /// The credential's secret.
     fn reveal(&mut self, cred: &Credential) -> Result<SecretString>;
 
+    /// The store's master key, unlocked at most once per command (a passphrase is asked once
+    /// for a key and a conversation), for what is sealed to the store itself.
+    fn master_key(&mut self) -> Result<&crate::keys::master::MasterKey>;
+
     /// Refuse a name that is taken (and, where it can be told, a secret stored twice) before
     /// the key is sent anywhere for validation.
     fn check_new(&mut self, name: &str, secret: &SecretString) -> Result<()>;

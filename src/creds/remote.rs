@@ -44,6 +44,7 @@ pub struct Remote<'a> {
     remote: RemoteProfile,
     rt: Option<tokio::runtime::Runtime>,
     kv: Option<Kv>,
+    master: Option<crate::keys::master::MasterKey>,
 }
 
 /// The variables an engine token is taken from, in order. Withheld from agent tools.
@@ -128,6 +129,7 @@ impl<'a> Remote<'a> {
             remote,
             rt: None,
             kv: None,
+            master: None,
         }
     }
 
@@ -349,6 +351,13 @@ impl CredentialBackend for Remote<'_> {
                 hint: format!("add one: omc --profile {profile} add PROVIDER"),
             },
         })
+    }
+
+    fn master_key(&mut self) -> Result<&crate::keys::master::MasterKey> {
+        if self.master.is_none() {
+            self.master = Some(self.keys.unlock(&self.store)?);
+        }
+        Ok(self.master.as_ref().expect("unlocked above"))
     }
 
     fn reveal(&mut self, cred: &Credential) -> Result<SecretString> {

@@ -5,6 +5,7 @@ mod agents;
 mod audit;
 mod backends;
 mod bench;
+mod conversations;
 mod credentials;
 mod ledger;
 mod peek;
@@ -26,6 +27,7 @@ pub use backends::{
     reseal_login, sealed_logins,
 };
 pub use bench::{BenchRunRow, BenchStatus, HEARTBEAT_MS, parse_run_id};
+pub use conversations::{ConversationRow, ConversationSave, LogId, LogRow};
 pub use credentials::{Credential, Filter, NewCredential, Sealed, all_ciphertexts};
 pub use ledger::{FailKind, RunEnd, RunKind, RunStart, RunStatus};
 pub use peek::Peek;

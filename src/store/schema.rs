@@ -241,4 +241,29 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE agent_trust ADD COLUMN root TEXT;
     "#,
+    // 12: conversations (`omc run`, `omc chat`), each age-encrypted to the store's recipient
+    // like an agent transcript: what a listing shows (when, where it ran, tokens, cost) is
+    // plain, the messages are not. `title` holds the first words of the first prompt only for a
+    // user who opted in (`log_titles = true` in config.toml). The index finds a profile's last
+    // conversation (`omc run -c`) without a sort.
+    r#"
+    CREATE TABLE conversations (
+        id            INTEGER PRIMARY KEY,
+        started_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        profile       TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        credential    TEXT,
+        provider      TEXT,
+        model         TEXT,
+        exchanges     INTEGER NOT NULL DEFAULT 0,
+        input_tokens  INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd      REAL,
+        title         TEXT,
+        body          BLOB
+    ) STRICT;
+    CREATE INDEX conversations_last ON conversations(profile, updated_at, id);
+    CREATE INDEX conversations_started ON conversations(started_at);
+    "#,
 ];
