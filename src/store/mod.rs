@@ -5,6 +5,7 @@ mod agents;
 mod audit;
 mod backends;
 mod bench;
+mod bench_agent;
 mod credentials;
 mod ledger;
 mod peek;

@@ -241,4 +241,9 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE agent_trust ADD COLUMN root TEXT;
     "#,
+    // 12: agent benchmarks (`omc bench --agent`) are stored beside request benchmarks, their
+    // report an agent report: `kind` tells them apart. Rows from before are request runs.
+    r#"
+    ALTER TABLE bench_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'requests';
+    "#,
 ];

@@ -78,8 +78,11 @@ pub struct AgentRecord {
     pub run: u32,
     /// The stored agent run (`omc agent log ID`).
     pub agent_run: i64,
-    /// Time from its start to the final answer (or to where it stopped).
+    /// Time from its start to the final answer (or to where it stopped), less omc's own
+    /// recording of the run (`record_ms`).
     pub answer_ms: f64,
+    /// Time omc spent recording the run: its encrypted transcript and ledger rows.
+    pub record_ms: f64,
     /// How long it waited past its scheduled start for a free worker (open loop).
     pub queue_ms: f64,
     pub stop_reason: String,
@@ -127,6 +130,7 @@ impl AgentRecord {
             run: 0,
             agent_run: t.run_id,
             answer_ms: 0.0,
+            record_ms: 0.0,
             queue_ms: 0.0,
             stop_reason: t.stop_reason.map_or("error", |s| s.as_str()).to_owned(),
             ok: false,
