@@ -1,22 +1,18 @@
 //! `omc bench --agent`, the real binary end to end and offline: an agent with a command tool
 //! on the echo provider (whose `/call` lines make the model call tools deterministically),
-//! three tasks with checks over two targets, gates, history, and timing accuracy against
-//! known delays.
+//! three tasks with checks over two targets, gates, history and compare. Timing accuracy is
+//! `tests/bench_agent_accuracy.rs`.
 
 #[path = "support/agent_env.rs"]
 mod agent_env;
 #[path = "support/common.rs"]
 mod common;
-mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use agent_env::Env;
 use common::*;
 use serde_json::Value;
-use support::fake_provider::{Behaviour, FakeCall, Family, Reply};
-use support::server::Fake;
 
 /// An agent with one command tool that upper-cases its word and leaves a marker when it runs.
 fn agent(env: &Env, marker: &Path, approve: &str) {
@@ -99,17 +95,36 @@ fn three_tasks_over_two_targets_are_run_checked_reported_and_stored() {
     let suite_s = suite.to_str().unwrap();
     let jsonl_s = jsonl.to_str().unwrap();
     let (c, doc) = env.json(&[
-        "bench", "--agent", "shouter", "--suite", suite_s, "--credential", "echo,echo2",
-        "--runs", "3", "--concurrency", "2", "--approve", "shout", "--requests-out", jsonl_s,
-        "--fail-if", "answer.p95>20s", "--json",
+        "bench",
+        "--agent",
+        "shouter",
+        "--suite",
+        suite_s,
+        "--credential",
+        "echo,echo2",
+        "--runs",
+        "3",
+        "--concurrency",
+        "2",
+        "--approve",
+        "shout",
+        "--requests-out",
+        jsonl_s,
+        "--fail-if",
+        "answer.p95>20s",
+        "--json",
     ]);
     assert_eq!(c, 0, "{doc:#}");
     assert!(marker.exists());
     assert_eq!(doc["kind"], "agent");
     assert_eq!(doc["targets"].as_array().unwrap().len(), 6);
-    for target in ["echo/echo-1", "echo2/echo-1"] {
+    for target in ["echo/echo-1", "echo/echo-1@echo2"] {
         let t = row(&doc, "shout", target);
-        assert_eq!((t["runs"].as_u64(), t["ok"].as_u64()), (Some(3), Some(3)), "{t:#}");
+        assert_eq!(
+            (t["runs"].as_u64(), t["ok"].as_u64()),
+            (Some(3), Some(3)),
+            "{t:#}"
+        );
         assert_eq!(t["success_rate"], 1.0);
         assert_eq!(t["turns"]["mean"], 2.0);
         assert_eq!(t["stop_reasons"]["done"], 3);
@@ -130,21 +145,39 @@ fn three_tasks_over_two_targets_are_run_checked_reported_and_stored() {
         let j = row(&doc, "json", target);
         assert_eq!((j["ok"].as_u64(), j["failed"].as_u64()), (Some(0), Some(3)));
         let (why, n) = j["failures"].as_object().unwrap().iter().next().unwrap();
-        assert!(why.starts_with("json_schema: the answer is not JSON"), "{why}");
+        assert!(
+            why.starts_with("json_schema: the answer is not JSON"),
+            "{why}"
+        );
         assert_eq!(n, 3);
 
         // The regex passes; a tool that was never called fails the run.
         let p = row(&doc, "plain", target);
         assert_eq!(p["ok"], 0, "{p:#}");
-        let why = p["failures"].as_object().unwrap().keys().next().unwrap().clone();
+        let why = p["failures"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
         assert_eq!(why, "tool_called: nothing was not called");
     }
     assert_eq!(doc["gates"].as_array().unwrap().len(), 6);
-    assert!(doc["gates"].as_array().unwrap().iter().all(|g| g["status"] == "pass"));
+    assert!(
+        doc["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["status"] == "pass")
+    );
 
     // Every run, turn and tool call in the JSON Lines; no text, arguments or results.
     let text = std::fs::read_to_string(&jsonl).unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let count = |k: &str| lines.iter().filter(|l| l["type"] == k).count();
     assert_eq!(count("run"), 18);
     assert_eq!(count("turn"), 6 * 2 + 12);
@@ -159,11 +192,17 @@ fn three_tasks_over_two_targets_are_run_checked_reported_and_stored() {
     assert_eq!(hist[0]["prompts"], 3);
     let id = hist[0]["id"].as_str().unwrap().to_owned();
     let shown = ok(&env.run(&["bench", "show", &id, "--format", "markdown"]));
-    assert!(shown.contains("| shout | echo2/echo-1 | 3/3 |"), "{shown}");
+    assert!(
+        shown.contains("| shout | echo/echo-1@echo2 | 3/3 |"),
+        "{shown}"
+    );
     assert!(shown.contains("Timeline of the median run"), "{shown}");
     assert!(shown.contains("█"), "{shown}");
     let table = ok(&env.run(&["bench", "show", &id]));
-    assert!(table.contains("json · echo/echo-1: 3× json_schema"), "{table}");
+    assert!(
+        table.contains("json · echo/echo-1: 3× json_schema"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -174,8 +213,17 @@ fn a_gate_on_success_fails_with_exit_9_and_a_baseline_compares() {
     let suite = suite(&env);
     let args = |extra: &[&str]| {
         let mut a: Vec<String> = [
-            "bench", "--agent", "shouter", "--suite", suite.to_str().unwrap(), "--credential",
-            "echo,echo2", "--runs", "2", "--approve", "shout",
+            "bench",
+            "--agent",
+            "shouter",
+            "--suite",
+            suite.to_str().unwrap(),
+            "--credential",
+            "echo,echo2",
+            "--runs",
+            "2",
+            "--approve",
+            "shout",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -194,13 +242,22 @@ fn a_gate_on_success_fails_with_exit_9_and_a_baseline_compares() {
     assert!(out.contains("Timeline of the median run"), "{out}");
 
     // A regression gate against the last run of this configuration.
-    let a = args(&["--baseline", "last", "--fail-if", "regress(answer.p50)>1000%", "--json"]);
+    let a = args(&[
+        "--baseline",
+        "last",
+        "--fail-if",
+        "regress(answer.p50)>1000%",
+        "--json",
+    ]);
     let refs: Vec<&str> = a.iter().map(String::as_str).collect();
     let (c, doc) = env.json(&refs);
     assert_eq!(c, 0, "{doc:#}");
     assert!(doc["baseline"]["id"].is_string(), "{doc:#}");
     let (_, hist) = env.json(&["bench", "history", "--json"]);
-    let (a_id, b_id) = (hist[1]["id"].as_str().unwrap(), hist[0]["id"].as_str().unwrap());
+    let (a_id, b_id) = (
+        hist[1]["id"].as_str().unwrap(),
+        hist[0]["id"].as_str().unwrap(),
+    );
     let cmp = ok(&env.run(&["bench", "compare", a_id, b_id]));
     assert!(cmp.contains("shout · echo/echo-1"), "{cmp}");
 }
@@ -211,10 +268,19 @@ fn a_tool_that_would_ask_stops_the_bench_before_anything_runs() {
     let marker = env.cwd.path().join("ran");
     agent(&env, &marker, "");
     let suite = suite(&env);
-    let o = env.run(&["bench", "--agent", "shouter", "--suite", suite.to_str().unwrap()]);
+    let o = env.run(&[
+        "bench",
+        "--agent",
+        "shouter",
+        "--suite",
+        suite.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 2, "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("tool shout of agent 'shouter' would ask for approval"), "{err}");
+    assert!(
+        err.contains("tool shout of agent 'shouter' would ask for approval"),
+        "{err}"
+    );
     assert!(err.contains("--approve shout"), "{err}");
     assert!(!marker.exists());
     let (_, hist) = env.json(&["bench", "history", "--json"]);
@@ -222,77 +288,15 @@ fn a_tool_that_would_ask_stops_the_bench_before_anything_runs() {
 
     // approve = "auto" in the file settles it.
     agent(&env, &marker, "approve = \"auto\"");
-    let o = env.run(&["bench", "--agent", "shouter", "--suite", suite.to_str().unwrap(), "-n", "1"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    assert!(marker.exists());
-}
-
-/// Time to answer against known delays: a fake provider (a precise timer) waits 20 ms before
-/// each reply's first event and logs when each request arrived and when its reply went out; the
-/// tool reports its own duration. Less what the fake delivered and the tool took, what is left
-/// of each run's time to answer is omc's own (sending, parsing, the loop), which must stay
-/// within 1 ms per turn at p99.
-#[test]
-fn time_to_answer_is_accurate_to_a_millisecond_per_turn() {
-    let key = "sk-openai-KEY-0123456789";
-    let env = Env::new();
-    let fake_log = env.cwd.path().join("fake.jsonl");
-    support::fake_provider::log_first_writes(&fake_log).unwrap();
-    let fake = Fake::start(Family::OpenAi, key);
-    let runs = 60;
-    let delay = Duration::from_millis(20);
-    for i in 0..runs {
-        fake.server().push(Behaviour::Reply(
-            Reply::calls(&[], vec![FakeCall::new(&format!("c{i}"), "shout", r#"{"word":"a"}"#)])
-                .delays(delay, Duration::ZERO),
-        ));
-        fake.server().push(Behaviour::Reply(
-            Reply::text(&["done"]).delays(delay, Duration::ZERO),
-        ));
-    }
-    ok(&run_stdin(
-        env.home.cmd().args(["add", "openai", "--name", "oa", "--no-validate", "--key-stdin"])
-            .args(["--base-url", &fake.server().base_url()]),
-        key,
-    ));
-    let marker = env.cwd.path().join("ran");
-    agent(&env, &marker, "approve = \"auto\"");
-    let jsonl = env.cwd.path().join("runs.jsonl");
     let o = env.run(&[
-        "bench", "--agent", "shouter", "--credential", "oa", "--model", "fake-model-1", "--var",
-        "topic=x", "-n", &runs.to_string(), "--prompt", "go", "--json", "--requests-out",
-        jsonl.to_str().unwrap(),
+        "bench",
+        "--agent",
+        "shouter",
+        "--suite",
+        suite.to_str().unwrap(),
+        "-n",
+        "1",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    std::thread::sleep(Duration::from_millis(200)); // the fake's log thread
-    let read = |p: &Path| -> Vec<Value> {
-        let text = std::fs::read_to_string(p).unwrap();
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    };
-    // What the fake delivered per request, in the order the requests came.
-    let mut fake_lines = read(&fake_log);
-    fake_lines.sort_by_key(|l| l["received_ns"].as_i64().unwrap());
-    let delivered: Vec<f64> = fake_lines
-        .iter()
-        .map(|l| (l["written_ns"].as_i64().unwrap() - l["received_ns"].as_i64().unwrap()) as f64 / 1e6)
-        .collect();
-    assert_eq!(delivered.len(), 2 * runs);
-    assert!(delivered.iter().all(|d| *d >= 20.0), "{delivered:?}");
-    // One run at a time: run i made requests 2i and 2i + 1.
-    let mut errors: Vec<f64> = read(&jsonl)
-        .iter()
-        .filter(|l| l["type"] == "run")
-        .enumerate()
-        .map(|(i, r)| {
-            assert_eq!((r["ok"].as_bool(), r["turns"].as_u64()), (Some(true), Some(2)), "{r}");
-            let known = delivered[2 * i] + delivered[2 * i + 1] + r["tool_ms"].as_f64().unwrap();
-            (r["answer_ms"].as_f64().unwrap() - known) / 2.0
-        })
-        .collect();
-    assert_eq!(errors.len(), runs);
-    errors.sort_by(f64::total_cmp);
-    let p99 = errors[((errors.len() as f64) * 0.99).ceil() as usize - 1];
-    eprintln!("time-to-answer error per turn: p50 {:.3} ms, p99 {p99:.3} ms", errors[runs / 2]);
-    assert!(errors[0] >= 0.0, "faster than what it waited for: {errors:?}");
-    assert!(p99 <= 1.0, "p99 error per turn {p99:.3} ms: {errors:?}");
+    assert!(marker.exists());
 }

@@ -89,7 +89,9 @@ fn series_stat(input: &str, s: &str) -> Result<(Series, Stat, &'static str)> {
     let (m, st) = s.split_once('.').ok_or_else(|| {
         wrong(
             input,
-            format_args!("unknown quantity '{s}'; use success, cost.mean, cost.total or SERIES.STAT"),
+            format_args!(
+                "unknown quantity '{s}'; use success, cost.mean, cost.total or SERIES.STAT"
+            ),
         )
     })?;
     let series = Series::parse(m).ok_or_else(|| {
@@ -98,8 +100,8 @@ fn series_stat(input: &str, s: &str) -> Result<(Series, Stat, &'static str)> {
             format_args!("unknown series '{m}'; series are answer, model, tool, ttft, turns"),
         )
     })?;
-    let stat = Stat::parse(st)
-        .ok_or_else(|| wrong(input, format_args!("unknown statistic '{st}'")))?;
+    let stat =
+        Stat::parse(st).ok_or_else(|| wrong(input, format_args!("unknown statistic '{st}'")))?;
     Ok((series, stat, stat.name()))
 }
 
@@ -137,7 +139,10 @@ pub fn parse(input: &str) -> Result<AgentGate> {
             (Quantity::Success, "%") if value <= 100.0 => value / 100.0,
             (Quantity::Success, "") if value <= 1.0 => value,
             (Quantity::Success, _) => {
-                return Err(wrong(input, "success is a fraction (0.95) or a percentage (95%)"));
+                return Err(wrong(
+                    input,
+                    "success is a fraction (0.95) or a percentage (95%)",
+                ));
             }
             (Quantity::CostMean | Quantity::CostTotal, "" | "usd") => value,
             (Quantity::Stat(s, ..), "") if !s.is_time() => value,
@@ -145,7 +150,10 @@ pub fn parse(input: &str) -> Result<AgentGate> {
             (Quantity::Stat(s, ..), "s") if s.is_time() => value * 1e3,
             (Quantity::Stat(s, ..), "us" | "µs") if s.is_time() => value / 1e3,
             (Quantity::Stat(s, ..), _) if s.is_time() => {
-                return Err(wrong(input, format_args!("a time needs a unit: {rhs}ms or {rhs}s")));
+                return Err(wrong(
+                    input,
+                    format_args!("a time needs a unit: {rhs}ms or {rhs}s"),
+                ));
             }
             _ => return Err(wrong(input, format_args!("'{rhs}' has the wrong unit"))),
         };
@@ -199,8 +207,12 @@ fn read(q: Quantity, t: &AgentSummary) -> std::result::Result<f64, String> {
     match q {
         Quantity::Success if t.runs == 0 => Err("no run finished".into()),
         Quantity::Success => Ok(t.success_rate),
-        Quantity::CostMean => t.cost_mean_usd.ok_or_else(|| format!("no price known for {}", t.model)),
-        Quantity::CostTotal => t.cost_total_usd.ok_or_else(|| format!("no price known for {}", t.model)),
+        Quantity::CostMean => t
+            .cost_mean_usd
+            .ok_or_else(|| format!("no price known for {}", t.model)),
+        Quantity::CostTotal => t
+            .cost_total_usd
+            .ok_or_else(|| format!("no price known for {}", t.model)),
         Quantity::Stat(s, stat, _) => s
             .read(t)
             .map(|x| x.get(stat))
@@ -234,8 +246,12 @@ impl AgentGate {
                             v.status = GateStatus::Pass;
                             op.negated()
                         };
-                        v.message =
-                            format!("{} = {} {sym} {}", name(q), show(q, observed), show(q, threshold));
+                        v.message = format!(
+                            "{} = {} {sym} {}",
+                            name(q),
+                            show(q, observed),
+                            show(q, threshold)
+                        );
                     }
                 }
                 v
@@ -275,7 +291,10 @@ pub fn evaluate(
         && let Some(g) = gates.iter().find(|g| g.needs_baseline())
     {
         return Err(Error::usage_hint(
-            format!("--fail-if '{}' compares with a baseline, but none was given", g.expr),
+            format!(
+                "--fail-if '{}' compares with a baseline, but none was given",
+                g.expr
+            ),
             "pass --baseline ID or --baseline last",
         ));
     }
@@ -283,10 +302,8 @@ pub fn evaluate(
     let mut out = Vec::new();
     for g in gates {
         for t in targets {
-            let base = baseline.and_then(|b| {
-                b.iter()
-                    .find(|x| x.task == t.task && x.target == t.target)
-            });
+            let base =
+                baseline.and_then(|b| b.iter().find(|x| x.task == t.task && x.target == t.target));
             let mut v = g.check(t, base);
             if first_run && g.needs_baseline() {
                 v.message = "no earlier run with this configuration to compare with: this run \
@@ -311,7 +328,12 @@ mod tests {
         assert!(parse("cost.mean>0.01").is_ok());
         assert!(parse("turns.max>5").is_ok());
         assert!(parse("regress(answer.p50)>10%").unwrap().needs_baseline());
-        for bad in ["success<2", "answer.p95>20", "regress(turns.p50)>10%", "e2e.p50>1s"] {
+        for bad in [
+            "success<2",
+            "answer.p95>20",
+            "regress(turns.p50)>10%",
+            "e2e.p50>1s",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
     }

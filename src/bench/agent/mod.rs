@@ -2,6 +2,7 @@
 //! task × target. Like the rest of `crate::bench`, nothing here touches the CLI, the store or
 //! the network: `src/cmd/bench/agent.rs` runs the loop and feeds these.
 
+pub mod compare;
 pub mod gate;
 pub mod render;
 pub mod report;

@@ -23,8 +23,19 @@ pub fn render(report: &AgentReport, format: Format, color: bool) -> Result<Strin
 }
 
 const HEADER: [&str; 13] = [
-    "Task", "Target", "OK", "Answer p50", "p90", "p99", "Turns", "Model", "Tool", "TTFT/turn",
-    "Tokens in/out", "Cost/run", "Stops",
+    "Task",
+    "Target",
+    "OK",
+    "Answer p50",
+    "p90",
+    "p99",
+    "Turns",
+    "Model",
+    "Tool",
+    "TTFT/turn",
+    "Tokens in/out",
+    "Cost/run",
+    "Stops",
 ];
 
 fn ms_of(s: Option<&crate::bench::Summary>, f: fn(&crate::bench::Summary) -> f64) -> String {
@@ -98,10 +109,13 @@ pub fn timeline(steps: &[Step], longest: f64) -> String {
         };
         let n = end.saturating_sub(used).max(1);
         used += n;
-        bar.push_str(&match s.kind {
-            StepKind::Model => "█",
-            StepKind::Tool => "░",
-        }.repeat(n));
+        bar.push_str(
+            &match s.kind {
+                StepKind::Model => "█",
+                StepKind::Tool => "░",
+            }
+            .repeat(n),
+        );
     }
     let legend = steps
         .iter()
@@ -123,10 +137,27 @@ fn timelines(r: &AgentReport) -> Vec<String> {
         .iter()
         .map(|t| t.timeline.iter().map(|s| s.ms).sum::<f64>())
         .fold(0.0, f64::max);
-    r.targets
+    let shown: Vec<_> = r
+        .targets
         .iter()
         .filter(|t| !t.timeline.is_empty())
-        .map(|t| format!("{}: {}", t.label(), timeline(&t.timeline, longest)))
+        .collect();
+    let width = shown
+        .iter()
+        .map(|t| t.label().chars().count())
+        .max()
+        .unwrap_or(0);
+    shown
+        .iter()
+        .map(|t| {
+            let label = t.label();
+            let pad = width - label.chars().count();
+            format!(
+                "{label}{} {}",
+                " ".repeat(pad),
+                timeline(&t.timeline, longest)
+            )
+        })
         .collect()
 }
 
@@ -205,7 +236,11 @@ fn markdown(r: &AgentReport) -> String {
         HEADER
             .iter()
             .enumerate()
-            .map(|(i, _)| if i < 2 { "---|" } else { "---:|" })
+            .map(|(i, _)| if i < 2 || i == HEADER.len() - 1 {
+                "---|"
+            } else {
+                "---:|"
+            })
             .collect::<String>()
     ));
     for s in &r.targets {
@@ -244,9 +279,21 @@ fn markdown(r: &AgentReport) -> String {
 
 fn csv(r: &AgentReport) -> String {
     let header = [
-        "task", "target", "runs", "ok", "success_rate", "answer_p50_ms", "answer_p90_ms",
-        "answer_p99_ms", "turns_mean", "model_mean_ms", "tool_mean_ms", "ttft_p50_ms",
-        "input_tokens_mean", "output_tokens_mean", "cost_mean_usd",
+        "task",
+        "target",
+        "runs",
+        "ok",
+        "success_rate",
+        "answer_p50_ms",
+        "answer_p90_ms",
+        "answer_p99_ms",
+        "turns_mean",
+        "model_mean_ms",
+        "tool_mean_ms",
+        "ttft_p50_ms",
+        "input_tokens_mean",
+        "output_tokens_mean",
+        "cost_mean_usd",
     ];
     let mut out = header.join(",") + "\n";
     let num = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
@@ -287,7 +334,12 @@ mod tests {
         ];
         let t = timeline(&steps, 40.0);
         assert!(
-            t.starts_with(&format!("{}{}{}  ", "█".repeat(20), "░".repeat(10), "█".repeat(10))),
+            t.starts_with(&format!(
+                "{}{}{}  ",
+                "█".repeat(20),
+                "░".repeat(10),
+                "█".repeat(10)
+            )),
             "{t}"
         );
         assert!(t.ends_with("model 20 ms / tool 10 ms / model 10 ms"), "{t}");

@@ -205,7 +205,10 @@ impl Compiled {
         if let Some(re) = &self.regex
             && !re.is_match(answer)
         {
-            return Some(format!("regex: the answer does not match /{}/", re.as_str()));
+            return Some(format!(
+                "regex: the answer does not match /{}/",
+                re.as_str()
+            ));
         }
         if let Some(schema) = &self.schema
             && let Err(e) = schema.check_answer(answer)

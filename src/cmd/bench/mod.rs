@@ -4,6 +4,7 @@
 
 mod agent;
 mod agent_loop;
+mod agent_prep;
 mod executor;
 mod history;
 mod prompts;
@@ -102,7 +103,12 @@ pub struct RunArgs {
     pub vars: Vec<(String, String)>,
 
     /// With --agent: run these tools without asking: `all`, or tool (or MCP server) names
-    #[arg(long, value_delimiter = ',', value_name = "all|NAME,…", requires = "agent")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "all|NAME,…",
+        requires = "agent"
+    )]
     pub approve: Vec<String>,
 
     /// With --agent: always decline these tools (the model is told)
