@@ -7,6 +7,8 @@
 mod agent_env;
 #[path = "support/common.rs"]
 mod common;
+#[path = "support/json_schema.rs"]
+mod json_schema;
 
 use std::path::{Path, PathBuf};
 
@@ -117,6 +119,8 @@ fn three_tasks_over_two_targets_are_run_checked_reported_and_stored() {
     assert_eq!(c, 0, "{doc:#}");
     assert!(marker.exists());
     assert_eq!(doc["kind"], "agent");
+    let errors = json_schema::errors_against("bench-agent-report.schema.json", &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(doc["targets"].as_array().unwrap().len(), 6);
     for target in ["echo/echo-1", "echo/echo-1@echo2"] {
         let t = row(&doc, "shout", target);
