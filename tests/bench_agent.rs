@@ -9,12 +9,15 @@ mod agent_env;
 mod common;
 #[path = "support/json_schema.rs"]
 mod json_schema;
+mod support;
 
 use std::path::{Path, PathBuf};
 
 use agent_env::Env;
 use common::*;
 use serde_json::Value;
+use support::fake_provider::{Behaviour, Family};
+use support::server::Fake;
 
 /// An agent with one command tool that upper-cases its word and leaves a marker when it runs.
 fn agent(env: &Env, marker: &Path, approve: &str) {
@@ -303,4 +306,49 @@ fn a_tool_that_would_ask_stops_the_bench_before_anything_runs() {
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(marker.exists());
+}
+
+#[test]
+fn a_target_whose_every_run_failed_exits_with_what_the_provider_said() {
+    let env = Env::new();
+    let key = "sk-openai-KEY-0123456789";
+    let fake = Fake::start_any(Family::OpenAi);
+    fake.server()
+        .set_default(Behaviour::auth_error(Family::OpenAi));
+    ok(&run_stdin(
+        env.home
+            .cmd()
+            .args([
+                "add",
+                "openai",
+                "--name",
+                "oa",
+                "--no-validate",
+                "--key-stdin",
+            ])
+            .args(["--base-url", &fake.server().base_url()]),
+        key,
+    ));
+    let marker = env.cwd.path().join("ran");
+    agent(&env, &marker, "approve = \"auto\"");
+    let (c, doc) = env.json(&[
+        "bench",
+        "--agent",
+        "shouter",
+        "--credential",
+        "oa,echo",
+        "--var",
+        "topic=x",
+        "-n",
+        "2",
+        "--prompt",
+        "hi",
+        "--json",
+    ]);
+    assert_eq!(c, 5, "{doc:#}");
+    let targets = doc["targets"].as_array().unwrap();
+    let t = targets.iter().find(|t| t["provider"] == "openai").unwrap();
+    assert_eq!(t["stop_reasons"]["error"], 2, "{t:#}");
+    assert_eq!(t["ok"], 0);
+    assert_eq!(row(&doc, "prompt-1", "echo/echo-1")["ok"], 2);
 }

@@ -191,7 +191,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         targets: &targets,
     };
     let mut write_error = None;
-    let (interrupted, wall) = crate::runtime::block_on(async {
+    let outcome = crate::runtime::block_on(async {
         let names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
         let labels: Vec<String> = specs.iter().map(TargetSpec::label).collect();
         let sink = |rec: ab::AgentRecord, lines: Vec<serde_json::Value>| {
@@ -215,8 +215,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         schema_version: ab::report::AGENT_SCHEMA_VERSION,
         id: Some(run_id.to_string()),
         started_at: crate::time::rfc3339(started_ms),
-        wall_ms: crate::bench::stats::r3(wall.as_secs_f64() * 1e3),
-        interrupted,
+        wall_ms: crate::bench::stats::r3(outcome.wall.as_secs_f64() * 1e3),
+        interrupted: outcome.interrupted,
         config,
         config_hash: hash,
         targets: summaries,
@@ -225,7 +225,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
     };
     report.gates = evaluate(&gates, &report, baseline.as_ref(), args.baseline.is_some())?;
     let json = ab::render(&report, Format::Json, false)?;
-    let status = if interrupted {
+    let status = if outcome.interrupted {
         BenchStatus::Interrupted
     } else {
         BenchStatus::Complete
@@ -241,11 +241,28 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
         std::io::Write::write_all(file, text.as_bytes())
             .map_err(|e| Error::io_path("write", path, e))?;
     }
-    if interrupted {
+    if outcome.interrupted {
         return Err(Error::Interrupted);
+    }
+    if let Some(e) = outcome.limit {
+        return Err(e);
     }
     if let Some(m) = crate::bench::gate::failure_message(&report.gates) {
         return Err(Error::Gate(m));
+    }
+    // A target none of whose runs got past an error (a rejected key, an outage) measured
+    // nothing: exit with what went wrong, as a request benchmark does.
+    for (i, first) in outcome.first_errors.into_iter().enumerate() {
+        let runs = report
+            .targets
+            .iter()
+            .filter(|t| t.target == specs[i].label());
+        let dead = runs
+            .clone()
+            .all(|t| t.stop_reasons.keys().all(|k| k == "error"));
+        if let (true, Some(e)) = (dead, first) {
+            return Err(e);
+        }
     }
     match (write_error, &args.requests_out) {
         (Some(e), Some(p)) => Err(Error::io_path("write", p, e)),

@@ -18,7 +18,7 @@ use crate::agent::tools::{Entry, Registry};
 use crate::agent::transcript::{StopReason, Totals, Transcript};
 use crate::bench::TargetSpec;
 use crate::bench::agent::{AgentRecord, Compiled};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{Client, Conversation, Message};
 use crate::store::Store;
@@ -117,20 +117,33 @@ pub fn schedule(jobs: &mut [Job], rate: f64, seed: u64) {
     }
 }
 
-/// Run every job on `workers`, handing each record to `sink` as it finishes. Returns whether
-/// Ctrl-C stopped it, and the wall time.
+/// How the runs went, besides their records.
+pub struct Outcome {
+    /// Ctrl-C stopped it.
+    pub interrupted: bool,
+    pub wall: Duration,
+    /// A daily limit of the profile was reached: no run was started after it.
+    pub limit: Option<Error>,
+    /// Per target, the first run that failed with an error (not a stop, not a check).
+    pub first_errors: Vec<Option<Error>>,
+}
+
+/// Run every job on `workers`, handing each record to `sink` as it finishes.
 pub async fn run_all(
     sh: &Shared<'_>,
     workers: &mut [Worker],
     jobs: Vec<Job>,
     sink: impl FnMut(AgentRecord, Vec<serde_json::Value>),
-) -> (bool, Duration) {
+) -> Outcome {
     let queue = RefCell::new(VecDeque::from(jobs));
     let sink = RefCell::new(sink);
     let stop = Cell::new(false);
+    let limit = RefCell::new(None);
+    let first_errors = RefCell::new((0..sh.targets.len()).map(|_| None).collect::<Vec<_>>());
     let start = Instant::now();
     let each = workers.iter_mut().map(|w| {
         let (queue, sink, stop) = (&queue, &sink, &stop);
+        let (limit, first_errors) = (&limit, &first_errors);
         async move {
             while !stop.get() {
                 let Some(job) = queue.borrow_mut().pop_front() else {
@@ -149,16 +162,31 @@ pub async fn run_all(
                         queue_ms = (now - at).as_secs_f64() * 1e3;
                     }
                 }
-                let (rec, lines) = one(sh, w, job, queue_ms).await;
+                let (rec, lines, error) = one(sh, w, job, queue_ms).await;
                 if rec.stop_reason == StopReason::Interrupted.as_str() {
                     stop.set(true);
+                }
+                match error {
+                    Some(e @ Error::Limit { .. }) => {
+                        stop.set(true);
+                        limit.borrow_mut().get_or_insert(e);
+                    }
+                    Some(e) => {
+                        first_errors.borrow_mut()[job.target].get_or_insert(e);
+                    }
+                    None => {}
                 }
                 (sink.borrow_mut())(rec, lines);
             }
         }
     });
     futures_util::future::join_all(each).await;
-    (stop.get(), start.elapsed())
+    Outcome {
+        interrupted: stop.get() && limit.borrow().is_none(),
+        wall: start.elapsed(),
+        limit: limit.into_inner(),
+        first_errors: first_errors.into_inner(),
+    }
 }
 
 /// One run of the loop: timed from its start to its final reply, then checked; with its
@@ -169,7 +197,7 @@ async fn one(
     w: &mut Worker,
     job: Job,
     queue_ms: f64,
-) -> (AgentRecord, Vec<serde_json::Value>) {
+) -> (AgentRecord, Vec<serde_json::Value>, Option<Error>) {
     let task = &sh.tasks[job.task];
     let target = &sh.targets[job.target];
     let mut transcript = Transcript {
@@ -228,6 +256,7 @@ async fn one(
     let answer = (until - started).saturating_sub(recorded);
     rec.answer_ms = crate::bench::stats::r3(answer.as_secs_f64() * 1e3);
     rec.record_ms = crate::bench::stats::r3(recording.as_secs_f64() * 1e3);
+    let mut error = None;
     match result {
         Ok(StopReason::Done) => {
             rec.failure = task.checks.failure(&transcript);
@@ -243,10 +272,11 @@ async fn one(
             rec.stop_reason = "error".into();
             let msg = e.to_string();
             rec.failure = Some(msg.lines().next().unwrap_or("").chars().take(200).collect());
+            error = Some(e);
         }
     }
     let lines = lines_of(&rec, &transcript);
-    (rec, lines)
+    (rec, lines, error)
 }
 
 fn lines_of(rec: &AgentRecord, t: &Transcript) -> Vec<serde_json::Value> {
