@@ -7,8 +7,6 @@
 mod agent_env;
 #[path = "support/common.rs"]
 mod common;
-#[path = "support/json_schema.rs"]
-mod json_schema;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -122,7 +120,7 @@ fn three_tasks_over_two_targets_are_run_checked_reported_and_stored() {
     assert_eq!(c, 0, "{doc:#}");
     assert!(marker.exists());
     assert_eq!(doc["kind"], "agent");
-    let errors = json_schema::errors_against("bench-agent-report.schema.json", &doc);
+    let errors = support::json_schema::errors_against("bench-agent-report.schema.json", &doc);
     assert!(errors.is_empty(), "{errors:#?}");
     assert_eq!(doc["targets"].as_array().unwrap().len(), 6);
     for target in ["echo/echo-1", "echo/echo-1@echo2"] {
