@@ -4,7 +4,7 @@
 //! asks for approval through [`Frontend`], so the terminal and the JSON renderer share it.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 
@@ -30,6 +30,9 @@ pub enum AgentEvent<'a> {
     TurnStart { turn: u32, preference: &'a str },
     /// A piece of the assistant's text.
     Text(&'a str),
+    /// The turn's reply is complete (before it is recorded): `omc bench --agent` times the
+    /// final answer to here. `recording`: the run's recording time so far ([`Loop::recording`]).
+    Replied { turn: u32, recording: Duration },
     /// A preference failed before any text; the next one takes over.
     FellBack {
         from: &'a str,
@@ -98,6 +101,10 @@ pub struct Loop<'a> {
     pub policy: &'a mut Policy,
     pub transcript: &'a mut Transcript,
     pub recipient: &'a age::x25519::Recipient,
+    /// Time spent recording the run (transcript and ledger writes), which `omc bench --agent`
+    /// leaves out of the time to answer, as the request bench's writer thread keeps its
+    /// writes out of a request's timings.
+    pub recording: Duration,
 }
 
 enum TurnOutcome {
@@ -109,6 +116,13 @@ enum TurnOutcome {
 impl Loop<'_> {
     /// Store the transcript as it stands.
     pub fn save(&mut self, status: &str, finished: bool) -> Result<()> {
+        let t0 = Instant::now();
+        let r = self.save_untimed(status, finished);
+        self.recording += t0.elapsed();
+        r
+    }
+
+    fn save_untimed(&mut self, status: &str, finished: bool) -> Result<()> {
         self.transcript.sum();
         let sealed = self.transcript.seal(self.recipient)?;
         let t = &self.transcript.totals;
@@ -230,6 +244,7 @@ impl Loop<'_> {
                 req.stream = self.setup.stream;
                 let reserve =
                     estimate_tokens(&conv.text_for_estimate()) + u64::from(self.setup.max_tokens);
+                let t0 = Instant::now();
                 let (run_id, warning) = match self.store.begin_run(&RunStart {
                     profile: &self.setup.profile,
                     credential: Some((&r.credential.name, &r.credential.id)),
@@ -245,6 +260,7 @@ impl Loop<'_> {
                         return Err(e);
                     }
                 };
+                self.recording += t0.elapsed();
                 if let Some(w) = warning {
                     tracing::warn!("{w}");
                 }
@@ -274,7 +290,13 @@ impl Loop<'_> {
                     }
                 };
                 match outcome {
-                    TurnOutcome::Reply(resp) => break (resp, current, run_id),
+                    TurnOutcome::Reply(resp) => {
+                        ui.event(AgentEvent::Replied {
+                            turn: turn_no,
+                            recording: self.recording,
+                        });
+                        break (resp, current, run_id);
+                    }
                     TurnOutcome::Interrupted => {
                         self.store.finish_run(
                             run_id,
@@ -334,6 +356,7 @@ impl Loop<'_> {
                 .get(r.spec.id, &resp.model)
                 .or_else(|| self.prices.get(r.spec.id, &r.model))
                 .and_then(|p| Some(p.cost(resp.usage.input_tokens?, resp.usage.output_tokens?)));
+            let t0 = Instant::now();
             self.store.finish_run(
                 run_id,
                 &RunEnd {
@@ -348,6 +371,7 @@ impl Loop<'_> {
                     ..RunEnd::default()
                 },
             )?;
+            self.recording += t0.elapsed();
             conv.push(resp.message.clone());
             self.transcript.text = resp.text.clone();
             self.transcript.turns.push(Turn {
@@ -534,6 +558,13 @@ impl Loop<'_> {
     }
 
     fn audit_grant(&mut self, detail: &str, creds: &[String]) -> Result<()> {
+        let t0 = Instant::now();
+        let r = self.audit_grant_untimed(detail, creds);
+        self.recording += t0.elapsed();
+        r
+    }
+
+    fn audit_grant_untimed(&mut self, detail: &str, creds: &[String]) -> Result<()> {
         let mut used = Vec::new();
         for name in creds {
             if let Ok((c, _)) = self.store.credential(&self.setup.profile, name) {

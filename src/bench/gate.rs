@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Metric, Stat, TargetSummary, rel_change};
+use super::stats::{Metric, Stat, Summary, TargetSummary, rel_change};
 use crate::error::{Error, Result};
 
 const EXAMPLES: &str = "valid gates look like: ttft.p95>800ms, e2e.p50>2s, tpot.p50>50ms, \
@@ -21,7 +21,7 @@ pub enum Op {
 }
 
 impl Op {
-    fn holds(self, observed: f64, threshold: f64) -> bool {
+    pub(crate) fn holds(self, observed: f64, threshold: f64) -> bool {
         match self {
             Op::Gt => observed > threshold,
             Op::Ge => observed >= threshold,
@@ -30,7 +30,7 @@ impl Op {
         }
     }
 
-    fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Op::Gt => ">",
             Op::Ge => ">=",
@@ -39,7 +39,7 @@ impl Op {
         }
     }
 
-    fn negated(self) -> &'static str {
+    pub(crate) fn negated(self) -> &'static str {
         match self {
             Op::Gt => "<=",
             Op::Ge => "<",
@@ -220,7 +220,7 @@ pub fn failure_message(verdicts: &[GateVerdict]) -> Option<String> {
     }
 }
 
-fn bad(expr: &str, why: impl std::fmt::Display) -> Error {
+pub(crate) fn bad(expr: &str, why: impl std::fmt::Display) -> Error {
     Error::usage_hint(format!("invalid --fail-if '{expr}': {why}"), EXAMPLES)
 }
 
@@ -232,8 +232,9 @@ impl std::str::FromStr for Gate {
     }
 }
 
-/// Parse one `--fail-if` expression; a usage error (exit 2) with examples when it is wrong.
-pub fn parse(input: &str) -> Result<Gate> {
+/// `LHS OP RHS` with whitespace removed: the expression as written, its left side lower-cased,
+/// the comparison, and the right side. Shared with the agent gates (`bench::agent::gate`).
+pub(crate) fn split_expr(input: &str) -> Result<(String, String, Op, String)> {
     let expr: String = input.chars().filter(|c| !c.is_whitespace()).collect();
     let Some(at) = expr.find(['<', '>']) else {
         return Err(bad(input, "no comparison (>, >=, < or <=)"));
@@ -255,6 +256,14 @@ pub fn parse(input: &str) -> Result<Gate> {
         return Err(bad(input, "more than one comparison"));
     }
     let lower = lhs.to_ascii_lowercase();
+    let rhs = rhs.to_owned();
+    Ok((expr, lower, op, rhs))
+}
+
+/// Parse one `--fail-if` expression; a usage error (exit 2) with examples when it is wrong.
+pub fn parse(input: &str) -> Result<Gate> {
+    let (expr, lower, op, rhs) = split_expr(input)?;
+    let rhs = rhs.as_str();
 
     let kind = if let Some(inner) = lower
         .strip_prefix("regress(")
@@ -348,7 +357,7 @@ fn metric_stat(input: &str, s: &str) -> Result<(Metric, Stat)> {
 }
 
 /// Split `800ms` into (800, "ms"); a leading `$` is allowed (and dropped) for money.
-fn split_value<'a>(input: &str, rhs: &'a str) -> Result<(f64, &'a str)> {
+pub(crate) fn split_value<'a>(input: &str, rhs: &'a str) -> Result<(f64, &'a str)> {
     let rhs = rhs.strip_prefix('$').unwrap_or(rhs);
     let end = rhs
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -486,72 +495,96 @@ impl Gate {
             v.message = format!("the baseline has no {name} for {}", t.target);
             return v;
         };
-        let need = stat.min_samples().unwrap_or(u64::MAX);
-        if cur.n < need || base.n < need {
-            v.message = format!(
-                "too few samples to judge a change in {name} ({} now, {} in the baseline; \
-                 need {need} each: raise --runs)",
-                cur.n, base.n
-            );
-            return v;
-        }
-        let (b, c) = (base.get(stat), cur.get(stat));
-        let (se_b, se_c) = (
-            base.se_of(stat).unwrap_or(0.0),
-            cur.se_of(stat).unwrap_or(0.0),
-        );
-        if b <= 0.0 {
-            v.message = format!("the baseline's {name} is 0: no relative change to compute");
-            return v;
-        }
-        let change = rel_change(b, se_b, c, se_c);
-        // Regression is "worse", so for throughput it is a fall.
-        let (point, bound) = if metric.higher_is_better() {
-            (-change.point, -change.high)
-        } else {
-            (change.point, change.low)
-        };
-        v.observed = Some(point);
-        // An unbounded interval (the baseline's own could reach zero) has no JSON number.
-        v.bound = bound.is_finite().then_some(bound);
-        let u = if metric.is_time() {
-            Unit::Ms
-        } else {
-            Unit::TokPerS
-        };
-        let change = if point < 0.0 {
-            format!("{} better", pct(-point).trim_start_matches('+'))
-        } else if bound > 0.0 {
-            format!(
-                "{} worse; at least {} allowing for noise",
-                pct(point),
-                pct(bound)
-            )
-        } else {
-            format!("{} worse, within noise of no change", pct(point))
-        };
-        let detail = format!("{name} {} → {} ({change})", u.show(b), u.show(c));
-        let limit = pct(threshold);
-        let (status, message) = if op.holds(bound, threshold) {
-            (
-                GateStatus::Fail,
-                format!("{detail} {} {limit}", op.symbol()),
-            )
-        } else if op.holds(point, threshold) {
-            (
-                GateStatus::Inconclusive,
-                format!("{detail}: above {limit} but within measurement noise"),
-            )
-        } else {
-            (
-                GateStatus::Pass,
-                format!("{detail} {} {limit}", op.negated()),
-            )
-        };
-        v.status = status;
-        v.message = message;
-        v
+        regress_verdict(
+            v,
+            &name,
+            cur,
+            base,
+            stat,
+            op,
+            threshold,
+            metric.higher_is_better(),
+            metric.is_time(),
+        )
     }
+}
+
+/// The noise-aware part of a regression gate, shared with the agent gates: `v` comes in with
+/// its expression, target and threshold set; `cur` and `base` are the metric's summaries now
+/// and in the baseline.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn regress_verdict(
+    mut v: GateVerdict,
+    name: &str,
+    cur: &Summary,
+    base: &Summary,
+    stat: Stat,
+    op: Op,
+    threshold: f64,
+    higher_is_better: bool,
+    is_time: bool,
+) -> GateVerdict {
+    let need = stat.min_samples().unwrap_or(u64::MAX);
+    if cur.n < need || base.n < need {
+        v.message = format!(
+            "too few samples to judge a change in {name} ({} now, {} in the baseline; \
+         need {need} each: raise --runs)",
+            cur.n, base.n
+        );
+        return v;
+    }
+    let (b, c) = (base.get(stat), cur.get(stat));
+    let (se_b, se_c) = (
+        base.se_of(stat).unwrap_or(0.0),
+        cur.se_of(stat).unwrap_or(0.0),
+    );
+    if b <= 0.0 {
+        v.message = format!("the baseline's {name} is 0: no relative change to compute");
+        return v;
+    }
+    let change = rel_change(b, se_b, c, se_c);
+    // Regression is "worse", so for throughput it is a fall.
+    let (point, bound) = if higher_is_better {
+        (-change.point, -change.high)
+    } else {
+        (change.point, change.low)
+    };
+    v.observed = Some(point);
+    // An unbounded interval (the baseline's own could reach zero) has no JSON number.
+    v.bound = bound.is_finite().then_some(bound);
+    let u = if is_time { Unit::Ms } else { Unit::TokPerS };
+    let change = if point < 0.0 {
+        format!("{} better", pct(-point).trim_start_matches('+'))
+    } else if bound > 0.0 {
+        format!(
+            "{} worse; at least {} allowing for noise",
+            pct(point),
+            pct(bound)
+        )
+    } else {
+        format!("{} worse, within noise of no change", pct(point))
+    };
+    let detail = format!("{name} {} → {} ({change})", u.show(b), u.show(c));
+    let limit = pct(threshold);
+    let (status, message) = if op.holds(bound, threshold) {
+        (
+            GateStatus::Fail,
+            format!("{detail} {} {limit}", op.symbol()),
+        )
+    } else if op.holds(point, threshold) {
+        (
+            GateStatus::Inconclusive,
+            format!("{detail}: above {limit} but within measurement noise"),
+        )
+    } else {
+        (
+            GateStatus::Pass,
+            format!("{detail} {} {limit}", op.negated()),
+        )
+    };
+    v.status = status;
+    v.message = message;
+    v
 }
 
 /// Check every gate against every target. `baseline`: the baseline run's targets, matched by

@@ -4,6 +4,7 @@
 //! records go to a caller's sink, and reports render to strings. `omc bench` wires these to
 //! the provider layer, SQLite and the terminal.
 
+pub mod agent;
 pub mod compare;
 pub mod config;
 pub mod export;

@@ -91,6 +91,7 @@ impl Frontend for Terminal {
                 self.open_line = !t.ends_with('\n');
                 self.wrote_text = true;
             }
+            AgentEvent::Replied { .. } => {}
             AgentEvent::TurnStart { turn, preference } => {
                 tracing::info!(turn, preference, "agent turn");
             }
@@ -504,6 +505,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             policy: &mut policy,
             transcript: &mut transcript,
             recipient: &recipient,
+            recording: std::time::Duration::ZERO,
         };
         let r = l.run(conv, &mut term).await;
         // Servers go down however the loop ended, Ctrl-C included.

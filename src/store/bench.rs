@@ -73,6 +73,8 @@ impl BenchStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchRunRow {
     pub id: String,
+    /// `requests` (`omc bench`) or `agent` (`omc bench --agent`: its targets are task runs).
+    pub kind: String,
     /// Unix milliseconds.
     #[serde(skip)]
     pub started_at_ms: i64,
@@ -223,18 +225,25 @@ impl Store {
     /// A stored run's report (exit 3 when there is no such run, or it never finished).
     pub fn bench_report(&self, id: &str) -> Result<BenchReport> {
         let n = parse_run_id(id)?;
-        type Row = (Option<String>, String, Option<i64>, i64);
+        type Row = (Option<String>, String, Option<i64>, i64, String);
         let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT report, status, heartbeat_at, started_at FROM bench_runs WHERE id = ?1",
+                "SELECT report, status, heartbeat_at, started_at, kind FROM bench_runs
+                 WHERE id = ?1",
                 [n],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        let Some((report, status, heartbeat_at, started_at)) = row else {
+        let Some((report, status, heartbeat_at, started_at, kind)) = row else {
             return Err(Error::not_found("bench run", id));
         };
+        if kind == "agent" {
+            return Err(Error::usage_hint(
+                format!("bench run {n} is an agent benchmark, not a request benchmark"),
+                "compare request runs with request runs, agent runs with agent runs",
+            ));
+        }
         if report.is_none() && live_status(&status, heartbeat_at, started_at) == BenchStatus::Died {
             return Err(Error::Usage {
                 message: format!(
@@ -273,7 +282,7 @@ impl Store {
             .query_row(
                 "SELECT id FROM bench_runs
                  WHERE profile = ?1 AND config_hash = ?2 AND status = 'complete'
-                   AND report IS NOT NULL AND id != ?3
+                   AND kind = 'requests' AND report IS NOT NULL AND id != ?3
                    AND EXISTS (SELECT 1 FROM json_each(report, '$.targets')
                                WHERE json_extract(value, '$.ok') > 0)
                  ORDER BY id DESC LIMIT 1",
@@ -293,7 +302,8 @@ impl Store {
                  CASE WHEN report IS NULL THEN
                      (SELECT count(*) FROM bench_requests q
                       WHERE q.run_id = r.id AND q.warmup = 0 AND q.status = 'error')
-                 END
+                 END,
+                 kind
              FROM bench_runs r WHERE profile = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(rusqlite::params![profile, limit], |r| {
@@ -310,6 +320,7 @@ impl Store {
                     (Some(n), Some(failed)) => Some((n as u64, failed as u64)),
                     _ => None,
                 },
+                kind: r.get(10)?,
             })
         })?;
         let mut out = Vec::new();
@@ -332,6 +343,7 @@ struct StoredRun {
     heartbeat_at: Option<i64>,
     /// Without a report (running, died): the measured requests stored so far, and failed.
     stored: Option<(u64, u64)>,
+    kind: String,
 }
 
 fn history_row(run: StoredRun) -> BenchRunRow {
@@ -345,7 +357,28 @@ fn history_row(run: StoredRun) -> BenchRunRow {
         report,
         heartbeat_at,
         stored,
+        kind,
     } = run;
+    if kind == "agent" {
+        let mut row = BenchRunRow {
+            id: id.to_string(),
+            kind,
+            started_at_ms,
+            started_at: crate::time::rfc3339(started_at_ms),
+            profile,
+            status: live_status(&status, heartbeat_at, started_at_ms),
+            config_hash,
+            targets: Vec::new(),
+            prompts: 0,
+            requests: 0,
+            failed: 0,
+            cost_total_usd: None,
+            wall_ms: None,
+            gates: GateCounts::default(),
+        };
+        super::bench_agent::fill_agent_row(&mut row, &config, report.as_deref());
+        return row;
+    }
     let config = config.as_str();
     let config: Option<crate::bench::BenchConfig> = serde_json::from_str(config).ok();
     let report: Option<BenchReport> = report.and_then(|r| serde_json::from_str(&r).ok());
@@ -366,6 +399,7 @@ fn history_row(run: StoredRun) -> BenchRunRow {
     };
     BenchRunRow {
         id: id.to_string(),
+        kind,
         started_at_ms,
         started_at: crate::time::rfc3339(started_at_ms),
         profile,

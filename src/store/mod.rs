@@ -5,6 +5,7 @@ mod agents;
 mod audit;
 mod backends;
 mod bench;
+mod bench_agent;
 mod conversations;
 mod credentials;
 mod ledger;

@@ -266,4 +266,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX conversations_last ON conversations(profile, updated_at, id);
     CREATE INDEX conversations_started ON conversations(started_at);
     "#,
+    // 13: agent benchmarks (`omc bench --agent`) are stored beside request benchmarks, their
+    // report an agent report: `kind` tells them apart. Rows from before are request runs.
+    r#"
+    ALTER TABLE bench_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'requests';
+    "#,
 ];

@@ -165,3 +165,12 @@ pub fn errors_for(v: &Value) -> Vec<String> {
     Validator { root: &root }.validate(&root, v, "$", &mut errors);
     errors
 }
+
+/// `v` against `schema/NAME` (e.g. `bench-agent-report.schema.json`).
+pub fn errors_against(name: &str, v: &Value) -> Vec<String> {
+    let path = format!("{}/schema/{name}", env!("CARGO_MANIFEST_DIR"));
+    let root: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut errors = Vec::new();
+    Validator { root: &root }.validate(&root, v, "$", &mut errors);
+    errors
+}

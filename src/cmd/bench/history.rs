@@ -74,13 +74,14 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
         return Ok(());
     }
     let mut t = ctx.out.table(&[
-        "ID", "STARTED", "STATUS", "TARGETS", "REQUESTS", "FAILED", "WALL", "COST", "GATES",
-        "CONFIG",
+        "ID", "STARTED", "KIND", "STATUS", "TARGETS", "REQUESTS", "FAILED", "WALL", "COST",
+        "GATES", "CONFIG",
     ]);
     for r in rows {
         t.add_row(vec![
             r.id,
             crate::time::ago(r.started_at_ms),
+            r.kind.clone(),
             r.status.as_str().to_owned(),
             r.targets.join(", "),
             r.requests.to_string(),
@@ -102,8 +103,12 @@ pub fn history(ctx: &Ctx, args: &HistoryArgs) -> Result<()> {
 
 pub fn show(ctx: &Ctx, args: &ShowArgs) -> Result<()> {
     let store = ctx.store()?;
-    let report = store.bench_report(&store.resolve_bench_id(ctx.profile(), &args.id)?)?;
+    let id = store.resolve_bench_id(ctx.profile(), &args.id)?;
     let format = args.format.resolve(ctx.global.json);
+    if store.bench_kind(&id)? == "agent" {
+        return super::agent::show(ctx, &store.agent_bench_report(&id)?, format, &args.out);
+    }
+    let report = store.bench_report(&id)?;
     if let Some(path) = &args.out {
         write_file(path, &render(&report, format_for(path, format), false)?)?;
     }
@@ -114,6 +119,22 @@ pub fn compare(ctx: &Ctx, args: &CompareArgs) -> Result<()> {
     let store = ctx.store()?;
     let base_id = store.resolve_bench_id(ctx.profile(), &args.base)?;
     let current_id = store.resolve_bench_id(ctx.profile(), &args.current)?;
+    if store.bench_kind(&base_id)? == "agent" || store.bench_kind(&current_id)? == "agent" {
+        let base = store.agent_bench_report(&base_id)?;
+        let current = store.agent_bench_report(&current_id)?;
+        let c = crate::bench::agent::compare::compare(&base, &current, args.force)?;
+        return match (ctx.global.json, args.format) {
+            (true, _) | (_, CompareFormat::Json) => ctx.out.json(&c),
+            (_, CompareFormat::Markdown) => print(&format!(
+                "## omc bench --agent: run {current_id} against run {base_id}\n\n{}",
+                crate::bench::agent::compare::markdown(&c)
+            )),
+            (_, CompareFormat::Table) => print(&format!(
+                "Run {current_id} against base run {base_id}:\n{}",
+                crate::bench::agent::compare::table(&c)
+            )),
+        };
+    }
     let base = store.bench_report(&base_id)?;
     let current = store.bench_report(&current_id)?;
     let c = crate::bench::compare(&base, &current, args.force, args.min_effect)?;

@@ -2,6 +2,9 @@
 //! `compare`. The measuring, statistics, gates and reports are `crate::bench`; this wires them
 //! to credentials, the provider client, SQLite and the terminal.
 
+mod agent;
+mod agent_loop;
+mod agent_prep;
 mod executor;
 mod history;
 mod prompts;
@@ -85,9 +88,36 @@ pub struct RunArgs {
     #[arg(long, value_name = "TEXT")]
     pub prompt: Vec<String>,
 
-    /// A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens)
+    /// A TOML file of named prompts ([[prompt]] name, text, optional system and max_tokens);
+    /// with --agent, of tasks ([[task]] name, prompt, vars and checks)
     #[arg(long, value_name = "FILE.toml")]
     pub suite: Option<PathBuf>,
+
+    /// Benchmark this agent's whole tool loop per task and target (a name from `omc agent
+    /// list`, or a path to a .toml file)
+    #[arg(long, value_name = "NAME|PATH", add = crate::complete::agents())]
+    pub agent: Option<String>,
+
+    /// With --agent: fill {{KEY}} in the agent's system prompt and the tasks (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE", requires = "agent", value_parser = crate::agent::file::parse_var)]
+    pub vars: Vec<(String, String)>,
+
+    /// With --agent: run these tools without asking: `all`, or tool (or MCP server) names
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "all|NAME,…",
+        requires = "agent"
+    )]
+    pub approve: Vec<String>,
+
+    /// With --agent: always decline these tools (the model is told)
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…", requires = "agent")]
+    pub deny: Vec<String>,
+
+    /// With --agent: stop a run after this many model calls [default: the agent's max_turns]
+    #[arg(long, value_name = "N", requires = "agent", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_turns: Option<u32>,
 
     /// Measured requests per target × prompt
     #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
@@ -163,6 +193,7 @@ pub struct RunArgs {
 
 pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
     match &args.command {
+        None if args.run.agent.is_some() => agent::run(ctx, &args.run),
         None => run::run(ctx, &args.run),
         Some(BenchCommand::History(a)) => history::history(ctx, a),
         Some(BenchCommand::Show(a)) => history::show(ctx, a),

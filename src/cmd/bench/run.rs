@@ -560,7 +560,7 @@ fn exit_status(ctx: &Ctx, report: &BenchReport, out_error: Option<Error>) -> Res
 }
 
 /// Creates (truncates) an output file named by `flag`, or says why it cannot (exit 2).
-fn create(path: &std::path::Path, flag: &str) -> Result<std::fs::File> {
+pub(super) fn create(path: &std::path::Path, flag: &str) -> Result<std::fs::File> {
     std::fs::File::create(path).map_err(|e| {
         Error::usage_hint(
             format!("cannot write {flag} {}: {e}", path.display()),
