@@ -55,7 +55,12 @@ pub fn run(ctx: &Ctx, args: &ExecArgs) -> Result<u8> {
     }
     let mut backend = ctx.credentials()?;
     let program = &args.command[0];
-    let vars = crate::creds::variables(backend.as_mut(), &args.selection.chosen(), "exec", Some(program))?;
+    let vars = crate::creds::variables(
+        backend.as_mut(),
+        &args.selection.chosen(),
+        "exec",
+        Some(program),
+    )?;
     drop(backend);
     run_child(&args.command, vars)
 }

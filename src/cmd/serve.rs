@@ -242,11 +242,7 @@ fn read_from(shell: Shell, name: &str, path: &str) -> String {
 
 /// The proxy's credentials for the selected flags, opened through the core; skipped ones are
 /// warned about here.
-pub(super) fn prepare(
-    ctx: &Ctx,
-    selection: &Selection,
-    fallbacks: &[String],
-) -> Result<Prepared> {
+pub(super) fn prepare(ctx: &Ctx, selection: &Selection, fallbacks: &[String]) -> Result<Prepared> {
     let config = crate::config::Config::load(&ctx.paths.config_file)?;
     let prices = crate::pricing::Prices::load(&config.prices)?;
     Prepared::open(
