@@ -81,6 +81,12 @@ fn chat_streams_answers_runs_commands_and_survives_ctrl_c() {
     let home = Home::new();
     ok(&home.add("echo", "echo", "x"));
     let canary = "CANARY-CHAT-9e01";
+    // A PNG's signature and a little more: what /attach sends with the next prompt.
+    let png = home.path().join("pic.png");
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend_from_slice(&[0u8; 24]);
+    std::fs::write(&png, &bytes).unwrap();
+    let attach = format!("/attach {}\n", png.display());
     let out = session(
         &home,
         "chat",
@@ -91,10 +97,11 @@ fn chat_streams_answers_runs_commands_and_survives_ctrl_c() {
             ("second line\n", 900),
             ("/model echo-2\n", 300),
             ("/system SYS-TEXT\n", 300),
-            ("/attach x.png\n", 300),
+            ("/attach no-such-file.png\n", 300),
             // An answer of 20 words at 80 ms each, stopped after about five.
             ("a b c d e f g h i j k l m n o p q r s t\n", 500),
             ("\u{3}", 600),
+            (&attach, 300),
             ("still here\n", 800),
             ("/new\n", 300),
             ("fresh start\n", 600),
@@ -114,14 +121,21 @@ fn chat_streams_answers_runs_commands_and_survives_ctrl_c() {
         "multi-line input: {text}"
     );
     assert!(text.contains("model echo-2"), "{text}");
-    assert!(text.contains("attachments are not supported"), "{text}");
+    assert!(
+        text.contains("no-such-file.png"),
+        "a missing file is named: {text}"
+    );
+    assert!(
+        text.contains("attached ") && text.contains("1 file goes"),
+        "{text}"
+    );
     assert!(text.contains("answer stopped"), "{text}");
     assert!(
         !text.contains("echo: a b c d e f g h i j k l m n o p q r s t"),
         "{text}"
     );
     assert!(
-        text.contains("echo: still here"),
+        text.contains("echo: [image/png 32 bytes] still here"),
         "the chat went on after Ctrl-C: {text}"
     );
 

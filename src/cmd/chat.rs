@@ -23,6 +23,7 @@ commands:
   /model NAME        use another model (this credential's)
   /credential NAME   use another credential (its model)
   /system [TEXT]     set the system prompt (none: clear it)
+  /attach FILE       send an image, a PDF or a text file with the next prompt
   /save              store this conversation now (also with --no-log)
   /new               start a new conversation
   /exit              leave (also Ctrl-D)
@@ -104,9 +105,7 @@ fn command(ctx: &Ctx, chat: &mut Chat<'_>, line: &str) -> Result<bool> {
             })
         }
         "/save" => chat.save(),
-        "/attach" => Err(Error::usage(
-            "attachments are not supported by this omc yet",
-        )),
+        "/attach" => chat.attach(rest),
         other => Err(Error::usage_hint(
             format!("unknown command {}", crate::terminal::line(other)),
             "/help lists them",

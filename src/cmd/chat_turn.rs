@@ -24,6 +24,8 @@ pub struct Chat<'a> {
     pub system: Option<String>,
     secret: Option<SecretString>,
     client: Client,
+    /// Files (`-a`, `/attach`) that go with the next prompt.
+    pending: Vec<crate::attach::Attachment>,
 }
 
 impl<'a> Chat<'a> {
@@ -41,6 +43,13 @@ impl<'a> Chat<'a> {
             None => model_of(&thread, &cred)?,
         };
         let system = thread.system(args.system.as_deref());
+        if args.attach.iter().any(|a| a.as_os_str() == "-") {
+            return Err(Error::usage_hint(
+                "omc chat reads the terminal, so it cannot attach standard input",
+                "attach a file: omc chat -a FILE, or /attach FILE",
+            ));
+        }
+        let pending = crate::attach::load_all(&args.attach)?;
         let client = run::client_for(std::slice::from_ref(&cred), settings.timeout)?;
         Ok(Chat {
             ctx,
@@ -53,6 +62,7 @@ impl<'a> Chat<'a> {
             system,
             secret: None,
             client,
+            pending,
         })
     }
 
@@ -97,9 +107,33 @@ impl<'a> Chat<'a> {
         }
     }
 
+    /// `/attach FILE`: read it now (bounded, type from its bytes); it goes with the next prompt.
+    pub fn attach(&mut self, path: &str) -> Result<String> {
+        if path.is_empty() || path == "-" {
+            return Err(Error::usage_hint(
+                "/attach needs a file",
+                "/attach PATH (an image, a PDF or a text file)",
+            ));
+        }
+        let a = crate::attach::Attachment::load(std::path::Path::new(path))?;
+        self.pending.push(a);
+        Ok(format!(
+            "attached {} ({} with the next prompt)",
+            crate::terminal::line(path),
+            match self.pending.len() {
+                1 => "1 file goes".to_owned(),
+                n => format!("{n} files go"),
+            }
+        ))
+    }
+
     fn exchange(&mut self, prompt: &str) -> Result<()> {
         let spec = crate::provider::require(&self.cred.provider)?;
-        let conv = self.thread.with_prompt(self.system.clone(), prompt);
+        let mut conv = self.thread.with_prompt(self.system.clone(), prompt);
+        crate::attach::attach_to(&mut conv, &self.pending);
+        // A model that cannot take them is told here, before anything is sent.
+        crate::attach::check(spec, &self.model, &conv)?;
+        self.pending.clear();
         let request = ChatRequest {
             temperature: self.args.temperature,
             max_tokens: Some(self.settings.max_tokens),
