@@ -256,8 +256,14 @@ async fn image_and_document_parts_and_schemas_follow_each_documented_format() {
             let mut req = request(stream);
             req.schema = Some(schema.clone());
             let parts = &mut req.conversation.messages[0].parts;
-            parts.insert(0, provider::Part::Attachment(Attachment::from_bytes("r.pdf", pdf).unwrap()));
-            parts.insert(0, provider::Part::Attachment(Attachment::from_bytes("p.png", png).unwrap()));
+            parts.insert(
+                0,
+                provider::Part::Attachment(Attachment::from_bytes("r.pdf", pdf).unwrap()),
+            );
+            parts.insert(
+                0,
+                provider::Part::Attachment(Attachment::from_bytes("p.png", png).unwrap()),
+            );
             let (result, _) = chat_with(&client(), &fake, &req).await;
             result.unwrap_or_else(|e| panic!("{family:?}, stream {stream}: {e}"));
             let body = fake.requests().last().unwrap().json();
@@ -271,7 +277,10 @@ async fn image_and_document_parts_and_schemas_follow_each_documented_format() {
                             {"type": "text", "text": "Say hello"},
                         ])
                     );
-                    assert_eq!(body["response_format"]["json_schema"]["schema"], schema.schema);
+                    assert_eq!(
+                        body["response_format"]["json_schema"]["schema"],
+                        schema.schema
+                    );
                     assert_eq!(body["response_format"]["json_schema"]["strict"], true);
                 }
                 Family::Anthropic => {
@@ -294,8 +303,14 @@ async fn image_and_document_parts_and_schemas_follow_each_documented_format() {
                             {"text": "Say hello"},
                         ])
                     );
-                    assert_eq!(body["generationConfig"]["responseJsonSchema"], schema.schema);
-                    assert_eq!(body["generationConfig"]["responseMimeType"], "application/json");
+                    assert_eq!(
+                        body["generationConfig"]["responseJsonSchema"],
+                        schema.schema
+                    );
+                    assert_eq!(
+                        body["generationConfig"]["responseMimeType"],
+                        "application/json"
+                    );
                 }
             }
             assert_eq!(body["stream"].as_bool().unwrap_or(stream), stream);
