@@ -19,7 +19,7 @@ pub enum Origin {
 
 /// An agent file and how it was found.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub struct Located {
     pub name: String,
     pub path: PathBuf,
     pub origin: Origin,
@@ -49,7 +49,7 @@ impl Dirs {
 
     /// Find the agent called `name_or_path`: a path when it ends in `.toml` or holds a path
     /// separator, else a name looked up in the project dir first, then the user's.
-    pub fn find(&self, name_or_path: &str) -> Result<Found> {
+    pub fn find(&self, name_or_path: &str) -> Result<Located> {
         if is_path(name_or_path) {
             let path = PathBuf::from(name_or_path);
             if !path.is_file() {
@@ -63,7 +63,7 @@ impl Dirs {
                 .and_then(|s| s.to_str())
                 .unwrap_or("agent")
                 .to_owned();
-            return Ok(Found {
+            return Ok(Located {
                 name,
                 path,
                 origin: Origin::Path,
@@ -73,7 +73,7 @@ impl Dirs {
         for (dir, origin) in self.search_order() {
             let path = dir.join(format!("{name_or_path}.toml"));
             if path.is_file() {
-                return Ok(Found {
+                return Ok(Located {
                     name: name_or_path.to_owned(),
                     path,
                     origin,
@@ -105,8 +105,8 @@ impl Dirs {
     }
 
     /// Every agent, by name; a project agent hides a user agent of the same name (`shadows`).
-    pub fn list(&self) -> Result<Vec<(Found, Option<PathBuf>)>> {
-        let mut out: Vec<(Found, Option<PathBuf>)> = Vec::new();
+    pub fn list(&self) -> Result<Vec<(Located, Option<PathBuf>)>> {
+        let mut out: Vec<(Located, Option<PathBuf>)> = Vec::new();
         for (dir, origin) in self.search_order() {
             let entries = match std::fs::read_dir(&dir) {
                 Ok(e) => e,
@@ -127,7 +127,7 @@ impl Dirs {
                     existing.1 = Some(path);
                     continue;
                 }
-                out.push((Found { name, path, origin }, None));
+                out.push((Located { name, path, origin }, None));
             }
         }
         out.sort_by(|a, b| a.0.name.cmp(&b.0.name));

@@ -17,6 +17,6 @@ pub mod transcript;
 pub mod trust;
 
 pub use file::Agent;
-pub use locate::{Dirs, Found, Origin};
+pub use locate::{Dirs, Located, Origin};
 pub use session::{Session, Trusted};
 pub use trust::Trust;

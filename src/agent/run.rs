@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use super::approval::{self, Answer, Policy, Requirement};
 use super::models::Resolved;
 use super::tools::Registry;
-use super::transcript::{CallRecord, StopReason, Transcript, Turn, TurnUsage};
+use super::transcript::{AgentState, CallRecord, StopReason, Transcript, Turn, TurnUsage};
 use crate::error::{Error, Result};
 use crate::pricing::Prices;
 use crate::provider::{
@@ -115,22 +115,22 @@ enum TurnOutcome {
 
 impl Loop<'_> {
     /// Store the transcript as it stands.
-    pub fn save(&mut self, status: &str, finished: bool) -> Result<()> {
+    pub fn save(&mut self, status: AgentState) -> Result<()> {
         let t0 = Instant::now();
-        let r = self.save_untimed(status, finished);
+        let r = self.save_untimed(status);
         self.recording += t0.elapsed();
         r
     }
 
-    fn save_untimed(&mut self, status: &str, finished: bool) -> Result<()> {
+    fn save_untimed(&mut self, status: AgentState) -> Result<()> {
         self.transcript.sum();
         let sealed = self.transcript.seal(self.recipient)?;
         let t = &self.transcript.totals;
         self.store.update_agent_run(
             self.transcript.run_id,
             &crate::store::AgentRunUpdate {
-                status,
-                finished,
+                status: status.as_str(),
+                finished: status.finished(),
                 turns: self.transcript.turns.len() as u32,
                 input_tokens: t.usage.input_tokens.unwrap_or(0),
                 output_tokens: t.usage.output_tokens.unwrap_or(0),
@@ -143,7 +143,7 @@ impl Loop<'_> {
     fn stop(&mut self, reason: StopReason, detail: Option<String>) -> Result<StopReason> {
         self.transcript.stop_reason = Some(reason);
         self.transcript.stop_detail = detail;
-        self.save(reason.as_str(), true)?;
+        self.save(AgentState::Stopped(reason))?;
         Ok(reason)
     }
 
@@ -182,7 +182,7 @@ impl Loop<'_> {
             _ = &mut interrupted => return self.stop(StopReason::Interrupted, None),
         };
         if let Err(e) = started {
-            self.save("error", true)?;
+            self.save(AgentState::Error)?;
             return Err(Error::Other(e));
         }
         // A server holds its granted keys from its start, whether or not a tool of it is called.
@@ -209,7 +209,7 @@ impl Loop<'_> {
             if let crate::provider::ToolChoice::Named(name) = c
                 && !tools.iter().any(|t| &t.name == name)
             {
-                self.save("error", true)?;
+                self.save(AgentState::Error)?;
                 return Err(Error::usage_hint(
                     format!("tool_choice names '{name}', which no tool of the agent is called"),
                     "name one of the tools `omc agent check NAME` lists",
@@ -256,7 +256,7 @@ impl Loop<'_> {
                 }) {
                     Ok(x) => x,
                     Err(e) => {
-                        self.save("error", true)?;
+                        self.save(AgentState::Error)?;
                         return Err(e);
                     }
                 };
@@ -345,7 +345,7 @@ impl Loop<'_> {
                             current = next;
                             continue;
                         }
-                        self.save("error", true)?;
+                        self.save(AgentState::Error)?;
                         return Err(e.into_error(r.spec.id));
                     }
                 }
@@ -391,7 +391,7 @@ impl Loop<'_> {
                 latency_ms: ms(resp.latency()),
                 finish_reason: resp.finish_reason.clone(),
             });
-            self.save("running", false)?;
+            self.save(AgentState::Running)?;
 
             let calls: Vec<_> = resp.tool_calls().cloned().collect();
             if calls.is_empty() {
@@ -547,7 +547,7 @@ impl Loop<'_> {
                 self.push_record(record);
             }
             conv.push(Message::tool_results(results));
-            self.save("running", false)?;
+            self.save(AgentState::Running)?;
         }
     }
 

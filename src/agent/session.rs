@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::file::Agent;
-use super::locate::{Dirs, Found, Origin};
+use super::locate::{Dirs, Located, Origin};
 use super::tools::{Grants, Registry};
 use super::trust::Trust;
 use crate::bounded::{self, Limit};
@@ -28,7 +28,7 @@ use crate::store::Store;
 /// An agent file, read once and parsed.
 #[derive(Debug, Clone)]
 pub struct Session {
-    pub found: Found,
+    pub found: Located,
     /// Parsed from exactly the bytes hashed in `sha256`.
     pub agent: Agent,
     /// SHA-256 (hex) of the bytes read.
@@ -52,7 +52,7 @@ impl Session {
 
     /// Read the agent file once (a regular file of at most 1 MiB), hash those bytes and parse
     /// them.
-    pub fn read(found: Found) -> Result<Session> {
+    pub fn read(found: Located) -> Result<Session> {
         let path = &found.path;
         let shown = path.display().to_string();
         let file = bounded::open_regular(path, Limit::AGENT_FILE)?;
@@ -185,8 +185,8 @@ mod tests {
         (tmp, dir)
     }
 
-    fn found(dir: &Path, name: &str) -> Found {
-        Found {
+    fn found(dir: &Path, name: &str) -> Located {
+        Located {
             name: name.into(),
             path: dir.join(format!("{name}.toml")),
             origin: Origin::Project,

@@ -116,6 +116,32 @@ pub enum StopReason {
     Interrupted,
 }
 
+/// Where an agent run stands, as its row records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentState {
+    /// Between turns: saved so a killed run leaves what it did.
+    Running,
+    /// Ended by an error (provider, tool, store).
+    Error,
+    /// Ended for this reason.
+    Stopped(StopReason),
+}
+
+impl AgentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::Running => "running",
+            AgentState::Error => "error",
+            AgentState::Stopped(reason) => reason.as_str(),
+        }
+    }
+
+    /// Whether the run is over (its row gets a finish time).
+    pub fn finished(self) -> bool {
+        self != AgentState::Running
+    }
+}
+
 impl StopReason {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::agent::file::McpTransport;
 use crate::agent::tools::Registry;
 use crate::agent::transcript::Transcript;
-use crate::agent::{self, Dirs, Found, Origin, Session, Trust};
+use crate::agent::{self, Dirs, Located, Origin, Session, Trust};
 use crate::creds::CredentialBackend;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -548,7 +548,7 @@ struct CheckResult {
 fn check_one(
     ctx: &Ctx,
     creds: Option<&mut dyn CredentialBackend>,
-    found: &Found,
+    found: &Located,
 ) -> (CheckResult, Option<Prepared>) {
     let mut problems = Vec::new();
     let mut notes = Vec::new();
@@ -633,7 +633,7 @@ fn check_one(
 }
 
 fn check(ctx: &Ctx, dirs: &Dirs, name: Option<&str>) -> Result<()> {
-    let found: Vec<Found> = match name {
+    let found: Vec<Located> = match name {
         Some(n) => vec![dirs.find(n)?],
         None => dirs.list()?.into_iter().map(|(f, _)| f).collect(),
     };

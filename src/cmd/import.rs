@@ -13,7 +13,7 @@ use super::add::{NewKey, check_base_url, open_or_create, store_key};
 use crate::bundle;
 use crate::creds::CredentialBackend;
 use crate::error::{Error, Kind, Result};
-use crate::import::{self, Found, Maps, aichat, dotenv, llm};
+use crate::import::{self, Entry, Maps, aichat, dotenv, llm};
 use crate::provider::ProviderSpec;
 use crate::store::Store;
 use crate::terminal::Untrusted;
@@ -247,8 +247,8 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<()> {
 fn gather<'a>(
     ctx: &Ctx,
     source: &'a Source,
-) -> Result<(String, Vec<Found>, &'a Common, Option<Maps>)> {
-    let mapped = |mut found: Vec<Found>, map: &MapArgs| -> Result<(Vec<Found>, Maps)> {
+) -> Result<(String, Vec<Entry>, &'a Common, Option<Maps>)> {
+    let mapped = |mut found: Vec<Entry>, map: &MapArgs| -> Result<(Vec<Entry>, Maps)> {
         let maps = Maps::parse(&map.map, &map.base_url)?;
         maps.apply(&mut found);
         Ok((found, maps))
@@ -335,7 +335,7 @@ fn gather<'a>(
             };
             let found = bundle::open(&ciphertext, &identities, identity.is_some())?
                 .into_iter()
-                .map(|e| Found {
+                .map(|e| Entry {
                     from: e.name.clone(),
                     provider: crate::provider::lookup(e.provider.expose_raw()).ok_or_else(|| {
                         format!("unknown provider '{}'", e.provider.expose_raw()).into()
@@ -353,7 +353,7 @@ fn gather<'a>(
 }
 
 /// Store (or, in a dry run, check) each key found, in order.
-fn import(ctx: &Ctx, found: Vec<Found>, common: &Common, source: &str) -> Result<Vec<Row>> {
+fn import(ctx: &Ctx, found: Vec<Entry>, common: &Common, source: &str) -> Result<Vec<Row>> {
     // The profile's backend: this store, or OpenBao / Vault for a vault profile.
     let mut store: Option<Box<dyn CredentialBackend>> = if common.dry_run {
         match Store::open(&ctx.paths)? {

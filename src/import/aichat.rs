@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use super::{Found, dotenv, provider_named};
+use super::{Entry, dotenv, provider_named};
 use crate::error::{Error, Result};
 use crate::provider;
 use crate::terminal::Untrusted;
@@ -66,7 +66,7 @@ pub fn paths_for(config: &Path) -> Paths {
     }
 }
 
-pub fn read(paths: &Paths) -> Result<Vec<Found>> {
+pub fn read(paths: &Paths) -> Result<Vec<Entry>> {
     // Anything there that is not a regular file (a FIFO, a device) is refused by the reader.
     let has_config = paths.config.exists();
     let has_env = paths.env.exists();
@@ -110,7 +110,7 @@ fn resolve(
     env: &[(String, SecretString)],
     file: &Path,
     env_file: &Path,
-) -> Vec<Found> {
+) -> Vec<Entry> {
     let mut found = Vec::new();
     let mut used_vars = Vec::new();
     for client in config.clients {
@@ -148,7 +148,7 @@ fn resolve(
             (None, Ok(_)) => Err(format!("no api_key in the config and no {var} in .env")),
             (_, p) => p,
         };
-        found.push(Found {
+        found.push(Entry {
             from: name.as_str().into(),
             name: name.into(),
             provider: provider.map_err(Untrusted::from),

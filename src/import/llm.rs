@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{Found, provider_named};
+use super::{Entry, provider_named};
 use crate::error::{Error, Result};
 
 /// Where llm keeps `keys.json`.
@@ -19,7 +19,7 @@ pub fn default_path() -> Result<PathBuf> {
     Ok(dir.join("keys.json"))
 }
 
-pub fn read(path: &Path) -> Result<Vec<Found>> {
+pub fn read(path: &Path) -> Result<Vec<Entry>> {
     // Anything there that is not a regular file (a FIFO, a device) is refused by the reader.
     if !path.exists() {
         return Err(Error::Missing {
@@ -32,7 +32,7 @@ pub fn read(path: &Path) -> Result<Vec<Found>> {
     parse(&text, path)
 }
 
-fn parse(text: &str, path: &Path) -> Result<Vec<Found>> {
+fn parse(text: &str, path: &Path) -> Result<Vec<Entry>> {
     let keys: BTreeMap<String, SecretString> = serde_json::from_str(text).map_err(|e| {
         super::parse_error(
             path,
@@ -52,7 +52,7 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Found>> {
             .into()
         });
         let key = key.expose_secret().trim();
-        found.push(Found {
+        found.push(Entry {
             name: alias.as_str().into(),
             from: alias.into(),
             provider,

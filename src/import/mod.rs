@@ -17,7 +17,7 @@ use crate::terminal::Untrusted;
 /// One key found in a source, before it is stored. Its text is the source's (a file someone
 /// else may have written, a bundle from a teammate): [`Untrusted`], shown only escaped.
 #[derive(Debug)]
-pub struct Found {
+pub struct Entry {
     /// What the source calls it: llm alias, aichat client name, variable name.
     pub from: Untrusted,
     /// The credential name it gets by default.
@@ -130,7 +130,7 @@ impl Maps {
 
     /// Apply the maps to what a source found: a mapped label takes that provider, whether or
     /// not the source knew it, and that base URL.
-    pub fn apply(&self, found: &mut [Found]) {
+    pub fn apply(&self, found: &mut [Entry]) {
         for f in found {
             if let Some(spec) = self.get(f.from.expose_raw()) {
                 f.provider = Ok(spec);
@@ -169,7 +169,7 @@ impl Renames {
 
     /// Rename what the source found: `--rename` by the name it would get (exactly), then
     /// `--prefix` in front of every name not renamed.
-    pub fn apply(&self, found: &mut [Found]) {
+    pub fn apply(&self, found: &mut [Entry]) {
         for f in found {
             let renamed = self
                 .renames
@@ -215,7 +215,7 @@ pub fn from_vars(
     vars: &[(String, SecretString)],
     file: Option<&Path>,
     other_keys: impl Fn(&str) -> Option<&'static ProviderSpec>,
-) -> Vec<Found> {
+) -> Vec<Entry> {
     use secrecy::ExposeSecret;
     let lookup = |name: &str| {
         vars.iter()
@@ -248,7 +248,7 @@ pub fn from_vars(
         });
         let secret = Some(SecretString::from(value.expose_secret().trim().to_owned()))
             .filter(|s| !s.expose_secret().is_empty());
-        found.push(Found {
+        found.push(Entry {
             from: var.as_str().into(),
             name: match spec {
                 Some(spec) if known_key_var(var).is_some() => spec.id.into(),

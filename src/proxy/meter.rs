@@ -13,7 +13,7 @@ const MAX_WHOLE: usize = 16 * 1024 * 1024;
 /// Token counts and model found so far; later events overwrite earlier ones (Anthropic's
 /// `message_delta` carries the final output count, OpenAI's last chunk the usage).
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Found {
+pub struct Counts {
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
     pub model: Option<String>,
@@ -27,7 +27,7 @@ pub struct Reader {
     line_too_long: bool,
     whole: Vec<u8>,
     whole_too_long: bool,
-    pub found: Found,
+    pub found: Counts,
 }
 
 impl Reader {
@@ -40,7 +40,7 @@ impl Reader {
             line_too_long: false,
             whole: Vec::new(),
             whole_too_long: false,
-            found: Found::default(),
+            found: Counts::default(),
         }
     }
 
@@ -150,7 +150,7 @@ impl Reader {
 mod tests {
     use super::*;
 
-    fn read(family: Family, sse: bool, chunks: &[&str]) -> Found {
+    fn read(family: Family, sse: bool, chunks: &[&str]) -> Counts {
         let mut r = Reader::new(family, sse);
         for c in chunks {
             r.feed(c.as_bytes());
@@ -221,6 +221,6 @@ mod tests {
             (Some(5), Some(7), Some("gemini-x"))
         );
         let none = read(Family::OpenAi, false, &["not json"]);
-        assert_eq!(none, Found::default());
+        assert_eq!(none, Counts::default());
     }
 }

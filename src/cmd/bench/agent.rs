@@ -12,7 +12,7 @@ use super::agent_prep::{
     check_approval, evaluate, load_tasks, prepare, refuse_request_flags, resolve_baseline,
     resolve_targets, spec_of, start_workers, write_lines,
 };
-use super::{RunArgs, format_for, print};
+use super::{MeasureArgs, format_for, print};
 use crate::agent::approval::Policy;
 use crate::agent::run::{Candidate, Setup};
 use crate::agent::{Dirs, Session};
@@ -29,7 +29,7 @@ use crate::store::{BenchStatus, Store};
 /// MCP servers).
 const OPEN_LOOP_WORKERS: usize = 16;
 
-pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: &MeasureArgs) -> Result<()> {
     let name = args.agent.as_deref().expect("called with --agent");
     refuse_request_flags(args)?;
     let gates = ab::gate::parse_all(&args.fail_if)?;

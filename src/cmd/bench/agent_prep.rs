@@ -1,7 +1,7 @@
 //! What `omc bench --agent` settles before it runs anything: its flags, tasks and targets,
 //! that no tool would ask for approval, the workers' MCP servers, the baseline.
 
-use super::RunArgs;
+use super::MeasureArgs;
 use super::agent_loop::{Prepared, Worker};
 use crate::agent::Agent;
 use crate::agent::approval::{self, Policy, Requirement};
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 
 /// Flags of request benchmarks that mean nothing for an agent's: refused, not ignored.
-pub(super) fn refuse_request_flags(args: &RunArgs) -> Result<()> {
+pub(super) fn refuse_request_flags(args: &MeasureArgs) -> Result<()> {
     let refused = [
         (!args.level.is_empty(), "--level"),
         (args.warmup.is_some(), "--warmup"),
@@ -30,7 +30,7 @@ pub(super) fn refuse_request_flags(args: &RunArgs) -> Result<()> {
     }
 }
 
-pub(super) fn load_tasks(args: &RunArgs) -> Result<Vec<Task>> {
+pub(super) fn load_tasks(args: &MeasureArgs) -> Result<Vec<Task>> {
     let mut tasks = match &args.suite {
         Some(path) => ab::task::load(path)?,
         None => Vec::new(),
@@ -142,7 +142,7 @@ pub(super) fn spec_of(r: &Resolved) -> TargetSpec {
 /// the agent's models (each with `--model` when given), else the profile's default.
 pub(super) fn resolve_targets(
     creds: &mut dyn CredentialBackend,
-    args: &RunArgs,
+    args: &MeasureArgs,
     agent: &Agent,
 ) -> Result<Vec<Resolved>> {
     let mut heads: Vec<(String, Option<String>)> = args
@@ -194,7 +194,7 @@ pub(super) fn resolve_targets(
 pub(super) fn resolve_baseline(
     ctx: &Ctx,
     store: &Store,
-    args: &RunArgs,
+    args: &MeasureArgs,
     hash: &str,
 ) -> Result<Option<AgentReport>> {
     let Some(b) = args.baseline.as_deref() else {

@@ -28,7 +28,7 @@ pub struct BenchArgs {
     pub command: Option<BenchCommand>,
 
     #[command(flatten)]
-    pub run: RunArgs,
+    pub run: MeasureArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,7 +64,7 @@ impl FormatArg {
 
 /// The flags of a benchmark run.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct MeasureArgs {
     /// Credentials to benchmark, comma-separated or repeated [default: the profile's default
     /// credential]
     #[arg(long, value_name = "NAME,…", value_delimiter = ',', add = crate::complete::credentials())]

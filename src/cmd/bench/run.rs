@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::executor::{Endpoint, HttpExecutor};
 use super::prompts::{self, BenchPrompt};
 use super::writer::RecordWriter;
-use super::{FormatArg, RunArgs, format_for, print};
+use super::{FormatArg, MeasureArgs, format_for, print};
 use crate::bench::compare::compare_targets;
 use crate::bench::gate::{self, Gate};
 use crate::bench::{
@@ -52,13 +52,13 @@ impl Spend {
 }
 
 /// A resolved target: the credential, the model, and the model's price.
-struct Resolved {
+struct ResolvedTarget {
     cred: Credential,
     spec: TargetSpec,
     price: Option<Price>,
 }
 
-pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: &MeasureArgs) -> Result<()> {
     let flags = check_flags(ctx, args)?;
     let mut creds = ctx.credentials()?;
     let targets = resolve_targets(creds.as_mut(), args, &flags.prices)?;
@@ -124,7 +124,7 @@ struct Flags {
     schema: Option<crate::schema::OutputSchema>,
 }
 
-fn check_flags(ctx: &Ctx, args: &RunArgs) -> Result<Flags> {
+fn check_flags(ctx: &Ctx, args: &MeasureArgs) -> Result<Flags> {
     let gates = gate::parse_all(&args.fail_if)?;
     if args.baseline.is_none() {
         gate::evaluate(&gates, &[], None)?;
@@ -159,8 +159,8 @@ fn check_flags(ctx: &Ctx, args: &RunArgs) -> Result<Flags> {
 
 /// The run's configuration (what its hash covers), validated.
 fn build_config(
-    args: &RunArgs,
-    targets: &[Resolved],
+    args: &MeasureArgs,
+    targets: &[ResolvedTarget],
     prompts: &[BenchPrompt],
     timeout: Duration,
 ) -> Result<BenchConfig> {
@@ -212,7 +212,7 @@ struct OutputFiles {
 }
 
 impl OutputFiles {
-    fn create(args: &RunArgs) -> Result<Self> {
+    fn create(args: &MeasureArgs) -> Result<Self> {
         let out = args
             .out
             .as_deref()
@@ -230,7 +230,7 @@ impl OutputFiles {
 /// One usage-ledger row per target. Refuses before spending anything when the profile is
 /// already at a limit (exit 8): the one reserved token makes "at the limit" count as over, since
 /// any request would pass it.
-fn open_ledger(ctx: &Ctx, store: &mut Store, targets: &[Resolved]) -> Result<Vec<i64>> {
+fn open_ledger(ctx: &Ctx, store: &mut Store, targets: &[ResolvedTarget]) -> Result<Vec<i64>> {
     let mut ledger = Vec::with_capacity(targets.len());
     for t in targets {
         let (id, warning) = store.begin_run(&RunStart {
@@ -254,7 +254,7 @@ fn open_ledger(ctx: &Ctx, store: &mut Store, targets: &[Resolved]) -> Result<Vec
 /// recording. On failure the ledger rows are closed as never started.
 fn reveal_keys(
     mut creds: Box<dyn CredentialBackend + '_>,
-    targets: &[Resolved],
+    targets: &[ResolvedTarget],
     config_hash: &str,
     ledger: &[i64],
 ) -> Result<(Store, Vec<Endpoint>)> {
@@ -289,8 +289,8 @@ fn reveal_keys(
 /// The HTTP executor: one request per target × prompt, no retries (a benchmark reports a 429
 /// or a 500 as what it is, not as a slow success).
 fn build_executor(
-    args: &RunArgs,
-    targets: &[Resolved],
+    args: &MeasureArgs,
+    targets: &[ResolvedTarget],
     prompts: &[BenchPrompt],
     timeout: Duration,
     endpoints: Vec<Endpoint>,
@@ -321,7 +321,7 @@ fn build_executor(
     Ok(Arc::new(HttpExecutor::new(client, endpoints, requests)))
 }
 
-fn build_plan(config: &BenchConfig, targets: &[Resolved]) -> Plan {
+fn build_plan(config: &BenchConfig, targets: &[ResolvedTarget]) -> Plan {
     let mut plan = Plan::new(config, prices_of(targets));
     // Closed-loop workers start 1 ms apart (at most 250 ms in all) so they do not run in
     // lockstep: see `Plan::stagger`.
@@ -472,7 +472,7 @@ fn store_report(
     run_id: i64,
     ledger: &[i64],
     spend: &[Spend],
-    targets: &[Resolved],
+    targets: &[ResolvedTarget],
     report: &BenchReport,
 ) -> Result<String> {
     let json = render(report, Format::Json, false)?;
@@ -490,7 +490,7 @@ fn store_report(
 /// be written is returned, not raised: it must lose neither the report nor the gates.
 fn print_report(
     ctx: &Ctx,
-    args: &RunArgs,
+    args: &MeasureArgs,
     format: Format,
     report: &BenchReport,
     json: String,
@@ -570,23 +570,23 @@ pub(super) fn create(path: &std::path::Path, flag: &str) -> Result<std::fs::File
 }
 
 /// A suite's own cap, else `--max-tokens`, else the level's cap, else 1024.
-fn max_tokens(p: &BenchPrompt, args: &RunArgs) -> u32 {
+fn max_tokens(p: &BenchPrompt, args: &MeasureArgs) -> u32 {
     p.max_tokens
         .or(args.max_tokens)
         .or(p.level_max_tokens)
         .unwrap_or(crate::provider::DEFAULT_MAX_TOKENS)
 }
 
-fn prices_of(targets: &[Resolved]) -> Vec<Option<Price>> {
+fn prices_of(targets: &[ResolvedTarget]) -> Vec<Option<Price>> {
     targets.iter().map(|t| t.price).collect()
 }
 
 /// Credentials × models, in the order given, without duplicates.
 fn resolve_targets(
     creds: &mut dyn CredentialBackend,
-    args: &RunArgs,
+    args: &MeasureArgs,
     prices: &Prices,
-) -> Result<Vec<Resolved>> {
+) -> Result<Vec<ResolvedTarget>> {
     let mut names: Vec<String> = args.credential.clone();
     for p in &args.provider {
         let spec = crate::provider::require(p)?;
@@ -596,7 +596,7 @@ fn resolve_targets(
     if names.is_empty() {
         names.push(creds.default_name(None)?);
     }
-    let mut out: Vec<Resolved> = Vec::new();
+    let mut out: Vec<ResolvedTarget> = Vec::new();
     for name in names {
         let cred = creds.get(&name)?;
         let spec = crate::provider::require(&cred.provider)?;
@@ -619,7 +619,7 @@ fn resolve_targets(
             let price = prices
                 .get(spec.id, &model)
                 .map(|p| Price::new(p.input, p.output));
-            out.push(Resolved {
+            out.push(ResolvedTarget {
                 spec: TargetSpec {
                     provider: spec.id.to_owned(),
                     model,
@@ -639,7 +639,7 @@ fn resolve_targets(
 fn resolve_baseline(
     ctx: &Ctx,
     store: &Store,
-    args: &RunArgs,
+    args: &MeasureArgs,
     config_hash: &str,
 ) -> Result<Option<BenchReport>> {
     let Some(b) = args.baseline.as_deref() else {
