@@ -587,6 +587,17 @@ pub(crate) fn regress_verdict(
     v
 }
 
+/// A regression gate (`expr`) with no `--baseline` given: a usage error naming the flag.
+pub(crate) fn no_baseline(expr: Option<&str>) -> Result<()> {
+    match expr {
+        Some(expr) => Err(Error::usage_hint(
+            format!("--fail-if '{expr}' compares with a baseline, but none was given"),
+            "pass --baseline ID or --baseline last",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Check every gate against every target. `baseline`: the baseline run's targets, matched by
 /// label; required when any gate is a regression.
 pub fn evaluate(
@@ -594,16 +605,13 @@ pub fn evaluate(
     targets: &[TargetSummary],
     baseline: Option<&[TargetSummary]>,
 ) -> Result<Vec<GateVerdict>> {
-    if baseline.is_none()
-        && let Some(g) = gates.iter().find(|g| g.needs_baseline())
-    {
-        return Err(Error::usage_hint(
-            format!(
-                "--fail-if '{}' compares with a baseline, but none was given",
-                g.expr
-            ),
-            "pass --baseline ID or --baseline last",
-        ));
+    if baseline.is_none() {
+        no_baseline(
+            gates
+                .iter()
+                .find(|g| g.needs_baseline())
+                .map(|g| g.expr.as_str()),
+        )?;
     }
     // `--baseline last` that found no earlier run with this configuration.
     let first_run = baseline.is_some_and(<[TargetSummary]>::is_empty);

@@ -287,16 +287,13 @@ pub fn evaluate(
     targets: &[AgentSummary],
     baseline: Option<&[AgentSummary]>,
 ) -> Result<Vec<GateVerdict>> {
-    if baseline.is_none()
-        && let Some(g) = gates.iter().find(|g| g.needs_baseline())
-    {
-        return Err(Error::usage_hint(
-            format!(
-                "--fail-if '{}' compares with a baseline, but none was given",
-                g.expr
-            ),
-            "pass --baseline ID or --baseline last",
-        ));
+    if baseline.is_none() {
+        crate::bench::gate::no_baseline(
+            gates
+                .iter()
+                .find(|g| g.needs_baseline())
+                .map(|g| g.expr.as_str()),
+        )?;
     }
     let first_run = baseline.is_some_and(<[AgentSummary]>::is_empty);
     let mut out = Vec::new();
